@@ -1,0 +1,82 @@
+"""HEP Tracker: home exercise programmes, reminders, adherence and clinical flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from server.config import PROJECT_ROOT, check_production_safety, engine_options, load_config
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Application factory: config → extensions → blueprints → errors → cli."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config())
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    check_production_safety(app.config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    from server.logs import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from server import models  # noqa: F401 - every table registered on the metadata
+    from server.accounts.tokens import register_token_callbacks
+    from server.db import configure_engine
+    from server.extensions import api, cors, db, jwt, limiter, migrate
+    from server.http import register_http_hardening
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+    )
+    jwt.init_app(app)
+    register_token_callbacks(jwt)
+    limiter.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    register_http_hardening(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from server.access import assert_every_view_declares_access
+    from server.extensions import api
+    from server.routing import all_blueprints
+
+    for blueprint in all_blueprints():
+        api.register_blueprint(blueprint)
+    assert_every_view_declares_access(app)
+
+
+def register_errors(app: Flask) -> None:
+    from server.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from server.cli import all_commands
+
+    for command in all_commands():
+        app.cli.add_command(command)

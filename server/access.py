@@ -1,0 +1,133 @@
+"""The one authorization mechanism.
+
+Every view is wrapped by :func:`allow`, which authenticates, checks the role and owns the request's
+single commit. Every patient-scoped object is loaded through :func:`scoped` / :func:`get_scoped`,
+which filter by clinic (staff) or by the patient themself (patients). A view without ``allow`` is
+refused at start-up by :func:`assert_every_view_declares_access`.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+
+from server.errors import AppError, Forbidden, NotFound
+from server.extensions import db
+
+PUBLIC = "public"
+PATIENT = "patient"
+STAFF = ("therapist", "clinic_admin")
+ADMIN = "clinic_admin"
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: taken from the verified access token, never from the request body."""
+
+    user_id: uuid.UUID
+    role: str
+    clinic_id: uuid.UUID
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+
+def current_actor() -> Actor:
+    """The authenticated actor of this request (``allow`` has verified the token)."""
+    claims = get_jwt()
+    return Actor(
+        user_id=uuid.UUID(claims["sub"]),
+        role=claims["role"],
+        clinic_id=uuid.UUID(claims["clinic_id"]),
+    )
+
+
+def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare who may call a view; authenticate, authorize, then commit once or roll back.
+
+    ``allow(PUBLIC)`` needs no token; ``allow(PATIENT)``, ``allow(*STAFF)`` and ``allow(ADMIN)``
+    need an access token with one of the given roles.
+    """
+    flat = tuple(r for role in roles for r in ((role,) if isinstance(role, str) else role))
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if PUBLIC not in flat:
+                verify_jwt_in_request()
+                if current_actor().role not in flat:
+                    raise Forbidden("Your role may not use this endpoint.")
+            try:
+                result = view(*args, **kwargs)
+                db.session.commit()
+            except AppError as error:
+                if error.keep_changes:
+                    db.session.commit()
+                else:
+                    db.session.rollback()
+                raise
+            except BaseException:
+                db.session.rollback()
+                raise
+            return result
+
+        wrapper.allowed_roles = flat  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def patient_filter(model: Any, actor: Actor) -> sa.ColumnElement[bool]:
+    """The WHERE clause limiting ``model`` rows to what ``actor`` may see.
+
+    ``model`` is ``Patient`` itself or any table with ``clinic_id`` and ``patient_id`` columns.
+    """
+    patient_column = model.id if model.__tablename__ == "patients" else model.patient_id
+    if actor.is_patient:
+        return sa.and_(model.clinic_id == actor.clinic_id, patient_column == actor.user_id)
+    return model.clinic_id == actor.clinic_id
+
+
+def scoped(model: type[M], actor: Actor | None = None) -> sa.Select[tuple[M]]:
+    """``SELECT model`` already limited to the actor's clinic (staff) or own rows (patient)."""
+    actor = actor or current_actor()
+    return sa.select(model).where(patient_filter(model, actor))
+
+
+def get_scoped(model: type[M], object_id: uuid.UUID, actor: Actor | None = None) -> M:
+    """Load one patient-scoped object or raise 404; not-yours and unknown look the same."""
+    actor = actor or current_actor()
+    found = db.session.scalar(scoped(model, actor).where(model.id == object_id))  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(f"No {model.__name__.lower()} with this id.")
+    return found
+
+
+def assert_every_view_declares_access(app: Flask) -> None:
+    """Fail at start-up if any API view was registered without ``allow``."""
+    missing = []
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static" or endpoint.startswith(("api-docs.", "docs_assets")):
+            continue
+        view_class = getattr(view, "view_class", None)
+        handlers = (
+            [getattr(view_class, m.lower()) for m in view_class.methods or ()]
+            if view_class is not None
+            else [view]
+        )
+        missing += [endpoint for h in handlers if not hasattr(h, "allowed_roles")]
+    if missing:
+        raise RuntimeError(f"views without an access declaration: {sorted(set(missing))}")

@@ -1,0 +1,5 @@
+"""Operator commands for clinics and staff accounts."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,129 @@
+"""Clinics (tenants), users (staff and patients), patient profiles, invitations and tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.clock import utcnow
+from server.db import Base, uuid_pk
+
+ROLES = ("patient", "therapist", "clinic_admin")
+STAFF_ROLES = ("therapist", "clinic_admin")
+LANGUAGES = ("tr", "en")
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Istanbul")
+    language: Mapped[str] = mapped_column(sa.String(2), default="tr")
+    emergency_number: Mapped[str] = mapped_column(sa.String(20), default="112")
+    # Per-clinic overrides of the flag engine's default thresholds (see server.flags.rules).
+    flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """Anyone who logs in: a therapist, a clinic admin or a patient."""
+
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(2), default="tr")
+    # Null until a patient activates an invitation.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class Patient(Base):
+    """A patient's clinical profile; shares its primary key with the patient's ``User`` row."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    therapist_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Istanbul")
+    birth_year: Mapped[int | None]
+    reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    quiet_start: Mapped[time] = mapped_column(default=time(22, 0))
+    quiet_end: Mapped[time] = mapped_column(default=time(7, 0))
+    work_start: Mapped[time] = mapped_column(default=time(9, 0))
+    work_end: Mapped[time] = mapped_column(default=time(18, 0))
+    # ISO weekdays, Monday = 1.
+    work_days: Mapped[list[Any]] = mapped_column(default=lambda: [1, 2, 3, 4, 5])
+    last_activity_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[id], lazy="joined", innerjoin=True)
+    therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id])
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def language(self) -> str:
+        return self.user.language
+
+
+class Invitation(Base):
+    """A one-time activation code; only its SHA-256 digest is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class TokenFamily(Base):
+    """A login session: one chain of rotated refresh tokens. Revoking it ends every token in it."""
+
+    __tablename__ = "token_families"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class RefreshToken(Base):
+    """One issued refresh token (by JWT id). Presenting a rotated one revokes its family."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("token_families.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]

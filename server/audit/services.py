@@ -1,0 +1,38 @@
+"""Recording audit events inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from server.access import Actor
+from server.audit.models import AuditEvent
+from server.clock import utcnow
+from server.extensions import db
+
+SYSTEM_ROLE = "system"
+
+
+def record_audit(
+    *,
+    actor: Actor | None,
+    clinic_id: uuid.UUID,
+    action: str,
+    patient_id: uuid.UUID | None = None,
+    object_type: str | None = None,
+    object_id: uuid.UUID | str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Add one audit event to the session; ``actor=None`` means the system (a job)."""
+    db.session.add(
+        AuditEvent(
+            at=now or utcnow(),
+            clinic_id=clinic_id,
+            actor_id=actor.user_id if actor else None,
+            actor_role=actor.role if actor else SYSTEM_ROLE,
+            action=action,
+            patient_id=patient_id,
+            object_type=object_type,
+            object_id=str(object_id) if object_id is not None else None,
+        )
+    )

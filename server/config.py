@@ -1,0 +1,111 @@
+"""Configuration read from the environment, with safe defaults for the embedded SQLite run."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
+ONE_MIB = 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used (for example default secrets in production)."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(environ: os._Environ[str] | dict[str, str]) -> str:
+    url = environ.get("DATABASE_URL", "").strip()
+    if not url:
+        instance = PROJECT_ROOT / "instance"
+        instance.mkdir(exist_ok=True)
+        return f"sqlite:///{instance / 'hep.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if environ is None else environ
+    mode = env.get("HEP_ENV", "development")
+    secret = env.get("SECRET_KEY", DEV_SECRET)
+    database_url = _database_url(env)
+    return {
+        "HEP_ENV": mode,
+        "SECRET_KEY": secret,
+        "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY", secret),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("REFRESH_TOKEN_DAYS", "30"))),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAX_CONTENT_LENGTH": ONE_MIB,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
+        "PUSH_PROVIDER": env.get("PUSH_PROVIDER", "log"),
+        "WEBHOOK_URL": env.get("WEBHOOK_URL", ""),
+        "WEBHOOK_SECRET": env.get("WEBHOOK_SECRET", ""),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE", ""),
+        "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
+        "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "HEP Tracker API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": env.get("SWAGGER_UI_URL", "/api/v1/docs-assets/"),
+    }
+
+
+def engine_options(
+    url: str, environ: os._Environ[str] | dict[str, str] | None = None
+) -> dict[str, Any]:
+    """SQLAlchemy engine options for ``url``: bounded pool and timeouts on PostgreSQL."""
+    env = os.environ if environ is None else environ
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    timeout = int(env.get("DATABASE_CONNECT_TIMEOUT", "3"))
+    statement_timeout_ms = int(env.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
+    return {
+        "pool_pre_ping": True,
+        "pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(env.get("DATABASE_MAX_OVERFLOW", "5")),
+        "pool_timeout": int(env.get("DATABASE_POOL_TIMEOUT", "5")),
+        "connect_args": {
+            "connect_timeout": timeout,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
+    }
+
+
+def check_production_safety(config: dict[str, Any]) -> None:
+    """Refuse to run in production with default secrets or the embedded database."""
+    if config.get("HEP_ENV") != "production":
+        return
+    problems = []
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = config.get(key) or ""
+        if value == DEV_SECRET or len(value) < 32:
+            problems.append(f"{key} must be set to a random value of at least 32 characters")
+    if config.get("PUSH_PROVIDER") == "webhook" and not config.get("WEBHOOK_SECRET"):
+        problems.append("WEBHOOK_SECRET must be set when PUSH_PROVIDER=webhook")
+    if problems:
+        raise ConfigError("; ".join(problems))

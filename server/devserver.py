@@ -1,0 +1,65 @@
+"""``make run``: the API under gunicorn and the scheduler process, side by side, on one SQLite file.
+
+Prints the URL and the demo logins, and stops both processes on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    env = {**os.environ, "HOST": host, "PORT": port, "FLASK_APP": "wsgi.py"}
+    api = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
+    )
+    scheduler_cmd = [str(BIN / "flask"), "scheduler", "run"]
+    has_scheduler = (
+        subprocess.run(
+            [*scheduler_cmd[:2], "--help"], cwd=ROOT, env=env, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    processes = [api]
+    if has_scheduler:
+        processes.append(subprocess.Popen(scheduler_cmd, cwd=ROOT, env=env))
+    print(
+        f"\nHEP Tracker is running at http://{host}:{port}\n"
+        f"  health:  http://{host}:{port}/healthz\n"
+        f"  docs:    http://{host}:{port}/api/v1/docs\n"
+        "  therapist login: therapist@demo.example / demo-therapist\n"
+        "  clinic admin:    admin@demo.example / demo-admin\n"
+        f"  scheduler: {'running' if has_scheduler else 'not available yet'}\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for process in processes:
+            process.wait(timeout=30)
+    return max((p.returncode or 0) for p in processes)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Every error becomes an RFC 9457 ``application/problem+json`` response, in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, json, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MIME = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as documented in the OpenAPI spec."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+
+
+class AppError(Exception):
+    """A domain error with an HTTP status; raised by services, rendered by the error handler."""
+
+    status = 400
+    title = "Bad Request"
+    slug = "bad-request"
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        errors: dict[str, Any] | None = None,
+        keep_changes: bool = False,
+        **extra: Any,
+    ):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        # Commit what the request did before failing (e.g. revoking a token family on re-use).
+        self.keep_changes = keep_changes
+        self.extra = extra
+
+
+class Unauthorized(AppError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(AppError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(AppError):
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(AppError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class Gone(AppError):
+    status, title, slug = 410, "Gone", "gone"
+
+
+class Unprocessable(AppError):
+    status, title, slug = 422, "Unprocessable Content", "validation-error"
+
+
+class ServiceUnavailable(AppError):
+    status, title, slug = 503, "Service Unavailable", "service-unavailable"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def flatten_messages(messages: Any) -> dict[str, list[str]]:
+    """Turn webargs' ``{location: {field: [...]}}`` into ``{field: [messages]}``."""
+    if not isinstance(messages, dict):
+        return {"_body": _as_list(messages)}
+    locations = {"json", "query", "querystring", "form", "headers", "view_args", "path", "files"}
+    if messages and set(messages) <= locations:
+        merged: dict[str, Any] = {}
+        for by_field in messages.values():
+            merged.update(by_field if isinstance(by_field, dict) else {"_body": by_field})
+        messages = merged
+    return {str(field): _as_list(value) for field, value in messages.items()}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value]
+    return [str(value)]
+
+
+def _handle_app_error(error: AppError) -> Response:
+    return problem(
+        error.status,
+        error.title,
+        error.detail,
+        slug=error.slug,
+        errors=error.errors,
+        **error.extra,
+    )
+
+
+def _handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(error.get_headers()) if status in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    if status == 422:
+        errors = flatten_messages(data.get("messages", {}))
+        return problem(
+            422,
+            "Unprocessable Content",
+            "The request body or query is invalid.",
+            slug="validation-error",
+            errors=errors,
+        )
+    if status == 400 and data.get("messages"):
+        errors = flatten_messages(data["messages"])
+        return problem(
+            400,
+            "Bad Request",
+            "The request could not be parsed.",
+            slug="bad-request",
+            errors=errors,
+        )
+    if status == 429:
+        retry = getattr(error, "retry_after", None)
+        if retry is not None:
+            headers["Retry-After"] = str(int(retry))
+    title = error.name or "Error"
+    detail = data.get("message") or error.description or title
+    return problem(status, title, str(detail), headers=headers)
+
+
+def _handle_database_unavailable(error: Exception) -> Response:
+    log.warning("database unavailable", extra={"error_class": type(error).__name__})
+    return problem(
+        503,
+        "Service Unavailable",
+        "The database is unavailable. Retry later; nothing was stored.",
+        slug="database-unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return _handle_http_exception(error)
+    if _is_connection_error(error):
+        return _handle_database_unavailable(error)
+    log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+    return problem(500, "Internal Server Error", "An unexpected error occurred.")
+
+
+def _is_connection_error(error: Exception) -> bool:
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if isinstance(error, OperationalError | DBAPIError):
+        return bool(getattr(error, "connection_invalidated", False)) or isinstance(
+            error, OperationalError
+        )
+    return False
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every exception through problem+json; registered after smorest's own handler."""
+    app.register_error_handler(AppError, _handle_app_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

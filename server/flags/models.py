@@ -1,0 +1,1 @@
+"""Flag tables (filled in by the flag engine work)."""

@@ -1,0 +1,34 @@
+"""Liveness and database health."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from server.access import PUBLIC, allow
+from server.errors import problem
+from server.extensions import db
+
+blp = Blueprint("health", __name__, description="Service health")
+
+
+class HealthOut(Schema):
+    status = fields.String(required=True)
+    database = fields.String(required=True)
+
+
+@blp.route("/healthz")
+@allow(PUBLIC)
+@blp.response(200, HealthOut)
+@blp.alt_response(503, description="The database is unreachable.")
+def healthz():
+    """Report whether the service and its database answer."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return problem(
+            503, "Service Unavailable", "The database is unreachable.", database="unavailable"
+        )
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,68 @@
+"""Structured (JSON) logging that never carries tokens, passwords or patient details."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from pythonjsonlogger.json import JsonFormatter
+
+# Keys whose values must never reach a log line, whatever a caller passes in ``extra``.
+REDACTED_KEYS = frozenset(
+    {
+        "password", "token", "access_token", "refresh_token", "authorization", "email",
+        "notes", "note", "invite_code", "code", "push_token", "body", "triggers", "patient_name",
+    }
+)  # fmt: skip
+
+
+class RedactingFilter(logging.Filter):
+    """Replace the value of any sensitive ``extra`` key with ``[redacted]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key in REDACTED_KEYS & set(record.__dict__):
+            setattr(record, key, "[redacted]")
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    """Install one JSON (or plain) handler on the root logger and log each request's outcome."""
+    handler = logging.StreamHandler(sys.stderr)
+    if app.config["LOG_FORMAT"] == "json":
+        handler.setFormatter(
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False)
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "hep_handler", False)]
+    handler.hep_handler = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+    _log_requests(app)
+
+
+def _log_requests(app: Flask) -> None:
+    access_log = logging.getLogger("server.access")
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_response(response: Response) -> Response:
+        started = g.get("request_started")
+        fields: dict[str, Any] = {
+            "method": request.method,
+            # The URL rule, not the path: no ids or query strings in access logs.
+            "route": request.url_rule.rule if request.url_rule else "<unmatched>",
+            "status": response.status_code,
+        }
+        if started is not None:
+            fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        access_log.info("request", extra=fields)
+        return response

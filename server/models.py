@@ -1,0 +1,35 @@
+"""Imports every domain's tables so the metadata (and Alembic) sees the whole schema."""
+
+from server.accounts.models import Clinic, Invitation, Patient, RefreshToken, TokenFamily, User
+from server.audit.models import AuditEvent
+from server.flags import models as flag_models
+from server.programmes.models import Exercise, Programme, ProgrammeRevision, ProgrammeTemplate
+from server.reminders import models as reminder_models
+from server.tracking.models import (
+    HeadacheEntry,
+    PainRating,
+    PostureBreak,
+    SessionLog,
+    SymptomCheck,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Clinic",
+    "Exercise",
+    "HeadacheEntry",
+    "Invitation",
+    "PainRating",
+    "Patient",
+    "PostureBreak",
+    "Programme",
+    "ProgrammeRevision",
+    "ProgrammeTemplate",
+    "RefreshToken",
+    "SessionLog",
+    "SymptomCheck",
+    "TokenFamily",
+    "User",
+    "flag_models",
+    "reminder_models",
+]

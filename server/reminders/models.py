@@ -1,0 +1,1 @@
+"""Reminder tables (filled in by the reminder work)."""

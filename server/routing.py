@@ -1,0 +1,19 @@
+"""The list of blueprints the API serves, one per domain."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def all_blueprints() -> list[Blueprint]:
+    """Import and return every domain's blueprint."""
+    from server.accounts.routes import blp as accounts
+    from server.adherence.routes import blp as adherence
+    from server.audit.routes import blp as audit
+    from server.flags.routes import blp as flags
+    from server.health import blp as health
+    from server.programmes.routes import blp as programmes
+    from server.reminders.routes import blp as reminders
+    from server.tracking.routes import blp as tracking
+
+    return [health, accounts, audit, programmes, tracking, adherence, flags, reminders]

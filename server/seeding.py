@@ -1,0 +1,33 @@
+"""``flask seed``: the exercise library, templates and the demo clinic, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+from flask.cli import with_appcontext
+
+from server.config import PROJECT_ROOT
+from server.extensions import db
+
+SEED_DIR = PROJECT_ROOT / "seed"
+
+
+def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
+    """Load every seed; safe to run again. Returns counts of what exists afterwards."""
+    from server.accounts.seed import ensure_clinic, ensure_staff
+
+    demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
+    clinic = ensure_clinic(demo["clinic"])
+    staff = [ensure_staff(clinic, spec) for spec in demo["staff"]]
+    return {"clinics": 1, "staff": len(staff)}
+
+
+@click.command("seed")
+@with_appcontext
+def seed() -> None:
+    """Load the exercise library, programme templates and the demo clinic (idempotent)."""
+    counts = seed_all()
+    db.session.commit()
+    click.echo("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

@@ -1,0 +1,137 @@
+"""Shared fixtures. Every test that takes ``app`` (or anything built on it) runs on SQLite and on
+PostgreSQL. Outside CI the PostgreSQL half skips with a message when no server answers; with
+``CI=true`` it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server import create_app
+from server.extensions import db
+
+pytest_plugins = ["tests.factories"]
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _worker(request: pytest.FixtureRequest) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    name = f"hep_test_{_worker(request)}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true requires it)")
+        pytest.skip(f"{message}; set TEST_POSTGRES_URL or start the server to run this half")
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_schema_ready: set[str] = set()
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    """An app on ``database_url`` with test-friendly settings."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "JWT_SECRET_KEY": "test-jwt-secret-key-that-is-long-enough-0123456789",
+        "LOG_LEVEL": "WARNING",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _reset(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: str) -> str:
+    return request.getfixturevalue(f"{backend}_url")
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """A fresh app on an empty schema (created once per backend, emptied after each test).
+
+    No app context stays pushed, so each test-client request gets its own context and session,
+    as in production. Use ``app_ctx`` for service tests that call functions directly.
+    """
+    app = make_test_app(database_url)
+    if database_url not in _schema_ready:
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        _schema_ready.add(database_url)
+    yield app
+    _reset(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for calling services directly; the session is removed afterwards."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(backend: str) -> bool:
+    return backend == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def seed_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "seed"
+
+
+def count(model: type) -> int:
+    """Rows of ``model`` in the database."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0

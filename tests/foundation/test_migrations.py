@@ -1,0 +1,55 @@
+"""Migrations are the schema: upgrading an empty database yields exactly the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from server.extensions import db
+from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    request.getfixturevalue("postgresql_url")  # skips or fails exactly like the main PG fixture
+    name = f"hep_migrate_{getattr(request.config, 'workerinput', {}).get('workerid', 'main')}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_autogenerate_finds_no_difference_after_upgrade(empty_database_url: str) -> None:
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == [], f"models and migrations differ: {differences}"
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_database_url: str) -> None:
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()
