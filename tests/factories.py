@@ -133,3 +133,115 @@ def make_patient(app: Flask, make_staff: Callable[..., UserHandle]) -> Callable[
             )
 
     return make
+
+
+DEFAULT_SCHEDULE = {
+    "days": [1, 2, 3, 4, 5, 6, 7],
+    "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
+}
+DEFAULT_POSTURE_BREAKS = {"enabled": True, "interval_minutes": 40}
+TEST_LADDER = [
+    {"level": 1, "sets": 1, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
+    {"level": 2, "sets": 2, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
+    {"level": 3, "sets": 3, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
+]
+
+
+@dataclass(frozen=True)
+class ProgrammeHandle:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    item_ids: list[uuid.UUID]
+
+
+@pytest.fixture
+def make_exercise(app: Flask) -> Callable[..., uuid.UUID]:
+    def make(slug: str | None = None, *, ladder: list[dict[str, Any]] | None = None) -> uuid.UUID:
+        from server.programmes.models import Exercise
+
+        with app.app_context():
+            n = next(_sequence)
+            exercise = Exercise(
+                slug=slug or f"test-exercise-{n}",
+                category="test",
+                name={"en": f"Exercise {n}", "tr": f"Egzersiz {n}"},
+                instructions={"en": "Do it slowly.", "tr": "Yavaşça yapın."},
+                ladder=ladder or TEST_LADDER,
+            )
+            db.session.add(exercise)
+            db.session.commit()
+            return exercise.id
+
+    return make
+
+
+@pytest.fixture
+def make_programme(
+    app: Flask, make_exercise: Callable[..., uuid.UUID]
+) -> Callable[..., ProgrammeHandle]:
+    """Create a programme with revision 1 directly (no API): ``make_programme(patient, ...)``."""
+
+    def make(
+        patient: UserHandle,
+        *,
+        start_date: Any,
+        schedule: dict[str, Any] | None = None,
+        posture_breaks: dict[str, Any] | None = None,
+        levels: list[int] | None = None,
+        baseline_pain: float | None = None,
+        effective_at: Any = None,
+    ) -> ProgrammeHandle:
+        from datetime import UTC, datetime, time
+        from zoneinfo import ZoneInfo
+
+        from server.accounts.models import Patient
+        from server.programmes.models import Exercise, Programme, ProgrammeRevision
+        from server.programmes.rules import local_to_utc
+
+        levels = levels or [1, 1]
+        exercise_ids = [make_exercise() for _ in levels]
+        with app.app_context():
+            tz = ZoneInfo(db.session.get(Patient, patient.id).timezone)
+            items = []
+            for exercise_id, level in zip(exercise_ids, levels, strict=True):
+                exercise = db.session.get(Exercise, exercise_id)
+                items.append(
+                    {
+                        "item_id": str(uuid.uuid4()),
+                        "exercise_id": str(exercise_id),
+                        "exercise_slug": exercise.slug,
+                        "level": level,
+                        "dosage_override": None,
+                    }
+                )
+            programme = Programme(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                start_date=start_date,
+                baseline_pain=baseline_pain,
+                created_by=patient.therapist_id,
+            )
+            db.session.add(programme)
+            db.session.flush()
+            db.session.add(
+                ProgrammeRevision(
+                    programme_id=programme.id,
+                    clinic_id=patient.clinic_id,
+                    patient_id=patient.id,
+                    number=1,
+                    kind="initial",
+                    items=items,
+                    schedule=schedule or DEFAULT_SCHEDULE,
+                    posture_breaks=posture_breaks or DEFAULT_POSTURE_BREAKS,
+                    author_id=patient.therapist_id,
+                    reason="Initial programme",
+                    effective_at=effective_at
+                    or min(local_to_utc(start_date, time(0, 0), tz), datetime.now(UTC)),
+                )
+            )
+            db.session.commit()
+            return ProgrammeHandle(
+                programme.id, patient.id, [uuid.UUID(i["item_id"]) for i in items]
+            )
+
+    return make

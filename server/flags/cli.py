@@ -1,0 +1,5 @@
+"""Operator commands of the flag engine."""
+
+import click
+
+commands: list[click.Command] = []

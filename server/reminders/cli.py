@@ -1,0 +1,5 @@
+"""Operator commands of the reminder scheduler."""
+
+import click
+
+commands: list[click.Command] = []
