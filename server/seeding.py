@@ -15,13 +15,19 @@ SEED_DIR = PROJECT_ROOT / "seed"
 
 
 def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
-    """Load every seed; safe to run again. Returns counts of what exists afterwards."""
+    """Load every seed; safe to run again. Returns counts of what was loaded or found."""
     from server.accounts.seed import ensure_clinic, ensure_staff
+    from server.programmes.seed import load_library
+    from server.tracking.demo import seed_demo_patients
 
     demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
+    counts = load_library(seed_dir)
     clinic = ensure_clinic(demo["clinic"])
     staff = [ensure_staff(clinic, spec) for spec in demo["staff"]]
-    return {"clinics": 1, "staff": len(staff)}
+    therapist = next(user for user in staff if user.role == "therapist")
+    counts["staff"] = len(staff)
+    counts["demo_patients"] = seed_demo_patients(clinic, therapist, demo.get("patients", []))
+    return counts
 
 
 @click.command("seed")
