@@ -27,8 +27,11 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _worker(request: pytest.FixtureRequest) -> str:
-    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+def database_suffix(config: pytest.Config) -> str:
+    """Unique per test run and xdist worker, so concurrent runs never share a database."""
+    workerinput = getattr(config, "workerinput", {})
+    run = workerinput.get("testrunuid", f"{os.getpid()}")[:8]
+    return f"{run}_{workerinput.get('workerid', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +41,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    name = f"hep_test_{_worker(request)}"
+    name = f"hep_test_{database_suffix(request.config)}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:

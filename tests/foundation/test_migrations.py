@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from server.extensions import db
-from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
+from tests.conftest import POSTGRES_ADMIN_URL, database_suffix, make_test_app
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def empty_database_url(
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
     request.getfixturevalue("postgresql_url")  # skips or fails exactly like the main PG fixture
-    name = f"hep_migrate_{getattr(request.config, 'workerinput', {}).get('workerid', 'main')}"
+    name = f"hep_migrate_{database_suffix(request.config)}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
