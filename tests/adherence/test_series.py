@@ -1,0 +1,107 @@
+"""The daily pain series: one row per local day, from a few grouped queries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from server.adherence.series import daily_pain_series, daily_pain_series_for_patients
+from server.extensions import db
+from server.tracking.models import HeadacheEntry, PainRating, SessionLog
+
+NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+
+def _common(patient, day: date) -> dict:
+    return {
+        "id": uuid.uuid4(),
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.id,
+        "recorded_at": NOW,
+        "received_at": NOW,
+        "local_date": day,
+        "body_digest": "x" * 64,
+    }
+
+
+def _rating(patient, day: date, score: int, context: str = "now") -> PainRating:
+    return PainRating(**_common(patient, day), score=score, context=context)
+
+
+def _headache(patient, day: date, intensity: int, minutes: int) -> HeadacheEntry:
+    return HeadacheEntry(
+        **_common(patient, day),
+        started_at=NOW,
+        duration_minutes=minutes,
+        intensity=intensity,
+        side="left",
+        triggers=[],
+        medication_taken=False,
+    )
+
+
+def _session(patient, day: date, during=None, after=None, exertion=None) -> SessionLog:
+    return SessionLog(
+        **_common(patient, day),
+        slot="morning",
+        status="completed",
+        items=[],
+        pain_during=during,
+        pain_after=after,
+        exertion=exertion,
+    )
+
+
+@pytest.fixture
+def patient(make_patient):
+    return make_patient()
+
+
+def test_series_combines_ratings_headaches_and_sessions(app_ctx, patient) -> None:
+    d1, d2, d3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+    db.session.add_all(
+        [
+            _rating(patient, d1, 3, "morning"),
+            _rating(patient, d1, 5, "evening"),
+            _rating(patient, d1, 2, "morning"),
+            _headache(patient, d1, 6, 30),
+            _headache(patient, d1, 4, 45),
+            _session(patient, d2, during=7, after=4, exertion=5),
+            _session(patient, d2, during=None, after=2, exertion=8),
+            _rating(patient, date(2026, 3, 4), 9),  # outside the range
+        ]
+    )
+    db.session.commit()
+
+    series = daily_pain_series(patient.id, d1, d3)
+
+    assert [d.day for d in series] == [d1, d2, d3]
+    first, second, third = series
+    assert first.max_pain == 6
+    assert first.mean_pain == pytest.approx(10 / 3)
+    assert first.morning_pain == 3
+    assert (first.headache_count, first.headache_minutes) == (2, 75)
+    assert first.session_pain_max is None
+    assert first.sessions_logged == 0
+    assert second.max_pain == 7
+    assert second.mean_pain is None
+    assert second.session_pain_max == 7
+    assert second.exertion_max == 8
+    assert second.sessions_logged == 2
+    assert not third.has_data
+    assert third.max_pain is None
+    assert third.headache_count == 0
+
+
+def test_batch_variant_keeps_patients_apart(app_ctx, make_patient, patient) -> None:
+    other = make_patient()
+    day = date(2026, 3, 1)
+    db.session.add_all([_rating(patient, day, 2), _rating(other, day, 8)])
+    db.session.commit()
+
+    by_patient = daily_pain_series_for_patients([patient.id, other.id], day, day)
+
+    assert by_patient[patient.id][0].max_pain == 2
+    assert by_patient[other.id][0].max_pain == 8
