@@ -66,6 +66,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in all_blueprints():
         api.register_blueprint(blueprint)
+    if app.config.get("BENCH_REFERENCES"):
+        from server.bench_refs import blp as bench_references
+
+        app.register_blueprint(bench_references)
     assert_every_view_declares_access(app)
 
 

@@ -64,6 +64,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
+        # Serve the /bench reference endpoints (make bench only; never in production).
+        "BENCH_REFERENCES": _bool(env.get("BENCH_REFERENCES"), False),
         # flask-smorest / OpenAPI
         "API_TITLE": "HEP Tracker API",
         "API_VERSION": "v1",
@@ -105,6 +107,8 @@ def check_production_safety(config: dict[str, Any]) -> None:
         value = config.get(key) or ""
         if value == DEV_SECRET or len(value) < 32:
             problems.append(f"{key} must be set to a random value of at least 32 characters")
+    if config.get("BENCH_REFERENCES"):
+        problems.append("BENCH_REFERENCES must be off in production")
     if config.get("PUSH_PROVIDER") == "webhook" and not config.get("WEBHOOK_SECRET"):
         problems.append("WEBHOOK_SECRET must be set when PUSH_PROVIDER=webhook")
     if problems:

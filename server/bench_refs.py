@@ -1,0 +1,67 @@
+"""Benchmark reference endpoints, served only when ``BENCH_REFERENCES`` is on.
+
+``make bench`` compares every real endpoint with two references served by the same gunicorn
+config in the same run: a trivial JSON answer, and a bare single-row Core ``INSERT`` of the
+same shape as a pain rating (the ceiling for any write). The bare insert goes to its own
+table, which is not part of the app's metadata or migrations: the harness creates it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, request
+
+from server.access import PUBLIC, allow
+from server.clock import utcnow
+from server.extensions import db
+
+blp = Blueprint("bench_refs", __name__, url_prefix="/bench")
+bench_metadata = sa.MetaData()
+
+# Same columns as ``pain_ratings``, without foreign keys (no auth, so no real patient).
+bare_pain_ratings = sa.Table(
+    "bench_bare_pain_ratings",
+    bench_metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("clinic_id", sa.Uuid, nullable=False),
+    sa.Column("patient_id", sa.Uuid, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("local_date", sa.Date, nullable=False),
+    sa.Column("body_digest", sa.String(64), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("context", sa.String(20), nullable=False),
+)
+_NOBODY = uuid.UUID(int=0)
+
+
+@blp.get("/trivial")
+@allow(PUBLIC)
+def trivial() -> dict[str, bool]:
+    """The cheapest JSON answer the stack can give: the throughput ceiling."""
+    return {"ok": True}
+
+
+@blp.post("/bare-insert")
+@allow(PUBLIC)
+def bare_insert() -> tuple[dict[str, str], int]:
+    """One Core INSERT of a pain-rating-shaped row and nothing else: the write ceiling."""
+    body = request.get_json(force=True)
+    recorded_at = datetime.fromisoformat(body["recorded_at"])
+    db.session.execute(
+        bare_pain_ratings.insert().values(
+            id=uuid.UUID(body["id"]),
+            clinic_id=_NOBODY,
+            patient_id=_NOBODY,
+            recorded_at=recorded_at,
+            received_at=utcnow(),
+            local_date=recorded_at.date(),
+            body_digest="0" * 64,
+            score=body["score"],
+            context=body["context"],
+        )
+    )
+    return {"id": body["id"]}, 201
