@@ -1,0 +1,179 @@
+"""``make bench``: every benchmark against a real gunicorn on 127.0.0.1, on SQLite and PostgreSQL.
+
+Usage: ``python -m bench [--backends sqlite,postgresql] [--duration 4] [--no-compare]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import RESULTS, Row, add_ratios, markdown_table, text_table, write_markdown
+from bench.scenarios import COMPARISON, SCENARIOS, WORKER_CONFIGS, Scenario
+from bench.seed import Seeded, drop_postgres, migrate, recreate_postgres, seed, server_env
+from bench.server import ROOT, Gunicorn
+
+BENCH_DIR = Path(__file__).resolve().parent
+SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py"]
+POSTGRES_DB = "hep_bench"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    started = time.monotonic()
+    RESULTS.mkdir(exist_ok=True)
+    log = RESULTS / "gunicorn.log"
+    log.write_bytes(b"")
+    rows: list[Row] = []
+    comparison: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hep-bench-") as tmp:
+        for backend in args.backends:
+            url = _database(backend, Path(tmp))
+            try:
+                print(f"\n== {backend}: migrating and seeding", flush=True)
+                migrate(url)
+                seeded, warnings = seed(url)
+                notes += [f"{backend}: {w}" for w in warnings]
+                env = server_env(url)
+                rows += _run_scenarios(
+                    backend, env, seeded, SCENARIOS, args, log, Path(tmp), notes, label=None
+                )
+                if args.compare:
+                    for label, config in WORKER_CONFIGS:
+                        comparison += _run_scenarios(
+                            backend,
+                            {**env, **config},
+                            seeded,
+                            COMPARISON,
+                            args,
+                            log,
+                            Path(tmp),
+                            notes,
+                            label=label,
+                        )
+            finally:
+                if backend == "postgresql":
+                    drop_postgres(POSTGRES_DB)
+    script_output = _run_scripts()
+    add_ratios(rows)
+    add_ratios(comparison)
+    print("\n" + text_table(rows))
+    sections = [("Scenarios (gunicorn.conf.py defaults)", markdown_table(rows))]
+    if comparison:
+        print("\nWorker model comparison\n" + text_table(comparison, with_config=True))
+        sections.append(("Worker model comparison", markdown_table(comparison, True)))
+    for name, output in script_output:
+        print(f"\n== bench/{name}\n{output}")
+        sections.append((f"bench/{name}", f"```\n{output}\n```"))
+    if notes:
+        print("\nNotes:\n" + "\n".join(f"- {n}" for n in notes))
+        sections.append(("Notes", "\n".join(f"- {n}" for n in notes)))
+    command = "make bench  # .venv/bin/python -m bench " + " ".join(argv or sys.argv[1:])
+    sections.append(("Command", f"`{command.strip()}`, {time.monotonic() - started:.0f} s"))
+    path = write_markdown(sections)
+    print(f"\nwritten to {path.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--no-compare", dest="compare", action="store_false")
+    parser.add_argument("--only", default="", help="comma-separated scenario name fragments")
+    args = parser.parse_args(argv)
+    args.backends = [b for b in args.backends.split(",") if b]
+    return args
+
+
+def _database(backend: str, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}"
+    if backend == "postgresql":
+        return recreate_postgres(POSTGRES_DB)
+    raise SystemExit(f"unknown backend {backend}")
+
+
+def _run_scenarios(
+    backend: str,
+    env: dict[str, str],
+    seeded: Seeded,
+    scenarios: list[Scenario],
+    args: argparse.Namespace,
+    log: Path,
+    tmp: Path,
+    notes: list[str],
+    *,
+    label: str | None,
+) -> list[Row]:
+    rows = []
+    with Gunicorn(env, log_path=log) as server:
+        documented = server.openapi_operations()
+        workers = len(server.workers())
+        print(f"== {backend}: gunicorn {label or 'defaults'} ({workers} workers)", flush=True)
+        for scenario in scenarios:
+            if args.only and not any(f in scenario.name for f in args.only.split(",")):
+                continue
+            if scenario.documented and scenario.documented not in documented:
+                print(f"   {scenario.name:<28} not available yet", flush=True)
+                continue
+            spec = scenario.spec(seeded, warmup=args.warmup, duration=args.duration)
+            result = server.run_load(spec, tmp / "spec.json")
+            ok = sum(v for k, v in result["statuses"].items() if k.startswith("2"))
+            row = Row(
+                scenario.name,
+                backend,
+                scenario.connections,
+                result["throughput"],
+                result["p50_ms"],
+                result["p99_ms"],
+                result["peak_rss_mb"],
+                result["requests"] - ok,
+                config=label or "",
+            )
+            rows.append(row)
+            print(
+                f"   {scenario.name:<28} {row.throughput:7.0f} req/s  p50 {row.p50_ms:6.1f} ms"
+                f"  p99 {row.p99_ms:6.1f} ms  statuses {result['statuses']}",
+                flush=True,
+            )
+            if row.non_2xx:
+                notes.append(f"{backend} {scenario.name}: statuses {result['statuses']}")
+    return rows
+
+
+def _run_scripts() -> list[tuple[str, str]]:
+    """Run the standalone bench scripts other domains own; pass their output through."""
+    outputs = []
+    for name in SCRIPTS:
+        script = BENCH_DIR / name
+        if not script.exists():
+            print(f"   bench/{name:<24} not available yet", flush=True)
+            continue
+        print(f"== bench/{name}", flush=True)
+        try:
+            done = subprocess.run(
+                [sys.executable, str(script)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=240,
+                check=False,
+            )
+            output = (done.stdout + (done.stderr if done.returncode else "")).strip()
+            if done.returncode:
+                output += f"\n(exit status {done.returncode})"
+        except subprocess.TimeoutExpired:
+            output = "(stopped after 240 s)"
+        outputs.append((name, output))
+    return outputs
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""A bounded, self-stopping HTTP/1.1 load generator, run in its own process.
+
+``python -m bench.load SPEC.json`` opens N keep-alive connections to 127.0.0.1 (reconnecting
+when the server closes, as gunicorn's sync workers do), sends requests back to back on each for
+a warm-up and then a measured window, and prints one JSON line: request count, throughput,
+p50/p99 latency and status counts. It never runs past ``warmup + duration + timeout`` seconds.
+
+Bodies are built here, per request, from a named kind so every write carries a fresh client
+UUID: ``static`` (fixed JSON), ``pain_rating``, ``bare_insert`` and ``sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+CONTEXTS = ("morning", "evening", "now", "during_exercise", "after_exercise")
+
+
+def _now_iso(minutes_ago: float = 0) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def pain_rating(minutes_ago: float = 0) -> dict[str, Any]:
+    """A valid pain rating with a fresh client id."""
+    return {
+        "id": str(uuid.uuid4()),
+        "recorded_at": _now_iso(minutes_ago),
+        "score": random.randint(0, 7),
+        "context": random.choice(CONTEXTS),
+    }
+
+
+def sync_items(count: int) -> list[dict[str, Any]]:
+    """A mixed offline batch of pain ratings, posture breaks and headaches from recent days."""
+    items: list[dict[str, Any]] = []
+    for n in range(count):
+        minutes_ago = random.uniform(10, 3 * 24 * 60)
+        if n % 5 == 4:
+            items.append(
+                {
+                    "kind": "headache_entry",
+                    "data": {
+                        "id": str(uuid.uuid4()),
+                        "recorded_at": _now_iso(minutes_ago),
+                        "started_at": _now_iso(minutes_ago + 90),
+                        "duration_minutes": random.randint(20, 240),
+                        "intensity": random.randint(2, 7),
+                        "side": random.choice(("left", "right", "both")),
+                        "triggers": ["screen_time"],
+                        "medication_taken": False,
+                    },
+                }
+            )
+        elif n % 5 == 3:
+            data = {"id": str(uuid.uuid4()), "recorded_at": _now_iso(minutes_ago)}
+            items.append({"kind": "posture_break", "data": data})
+        else:
+            items.append({"kind": "pain_rating", "data": pain_rating(minutes_ago)})
+    return items
+
+
+def build_body(kind: str, spec: dict[str, Any]) -> bytes:
+    """The JSON body of one request."""
+    if kind == "none":
+        return b""
+    if kind == "static":
+        return json.dumps(spec["body"]).encode()
+    if kind in ("pain_rating", "bare_insert"):
+        return json.dumps(pain_rating()).encode()
+    if kind == "sync":
+        return json.dumps({"items": sync_items(spec.get("items", 500))}).encode()
+    raise ValueError(f"unknown body kind {kind!r}")
+
+
+def _request_bytes(spec: dict[str, Any], headers: dict[str, str]) -> bytes:
+    body = build_body(spec.get("body_kind", "none"), spec)
+    lines = [f"{spec['method']} {spec['path']} HTTP/1.1", f"Host: {spec['host']}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one response; return its status and whether the server keeps the connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, keep = 0, True
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            keep = False
+    if length:
+        await reader.readexactly(length)
+    return status, keep
+
+
+async def _connection(
+    spec: dict[str, Any],
+    headers: dict[str, str],
+    start_measure: float,
+    stop_at: float,
+    latencies: list[float],
+    statuses: Counter[int],
+) -> None:
+    reader = writer = None
+    try:
+        while time.perf_counter() < stop_at:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(spec["host"], spec["port"])
+            payload = _request_bytes(spec, headers)
+            started = time.perf_counter()
+            writer.write(payload)
+            try:
+                status, keep = await _read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+                reader = writer = None
+                if started >= start_measure:
+                    statuses[0] += 1
+                continue
+            if started >= start_measure:
+                latencies.append(time.perf_counter() - started)
+                statuses[status] += 1
+            if not keep:
+                writer.close()
+                reader = writer = None
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+async def run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Drive ``spec`` and return the measured figures."""
+    connections = spec.get("connections", 16)
+    header_sets = spec.get("header_sets") or [{}]
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    begin = time.perf_counter()
+    start_measure = begin + spec.get("warmup", 1.0)
+    stop_at = start_measure + spec.get("duration", 4.0)
+    tasks = [
+        asyncio.create_task(
+            _connection(
+                spec, header_sets[n % len(header_sets)], start_measure, stop_at, latencies, statuses
+            )
+        )
+        for n in range(connections)
+    ]
+    # Bounded: a request still in flight when the window closes gets ``timeout`` seconds to finish.
+    done, pending = await asyncio.wait(tasks, timeout=stop_at - begin + spec.get("timeout", 30))
+    for task in pending:
+        task.cancel()
+    errors = [str(t.exception()) for t in done if t.exception() is not None]
+    measured = time.perf_counter() - start_measure if not pending else spec.get("duration", 4.0)
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "throughput": len(latencies) / max(measured, 1e-9),
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "errors": errors[:3],
+        "unfinished": len(pending),
+    }
+
+
+def _percentile(sorted_values: list[float], pct: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(pct / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    print(json.dumps(asyncio.run(run(spec))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,125 @@
+"""The one results table, printed and written as markdown to bench/results/latest.md."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COLUMNS = [
+    "scenario",
+    "backend",
+    "conns",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "peak RSS/worker MB",
+    "vs trivial",
+    "vs bare insert",
+    "non-2xx",
+]
+
+
+@dataclass
+class Row:
+    """One measured scenario on one backend."""
+
+    scenario: str
+    backend: str
+    connections: int
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    peak_rss_mb: float
+    non_2xx: int
+    config: str = ""
+    vs_trivial: float = math.nan
+    vs_bare: float = math.nan
+
+    def cells(self, with_config: bool = False) -> list[str]:
+        return [
+            *([self.config] if with_config else []),
+            self.scenario,
+            self.backend,
+            str(self.connections),
+            f"{self.throughput:.0f}",
+            f"{self.p50_ms:.1f}",
+            f"{self.p99_ms:.1f}",
+            f"{self.peak_rss_mb:.0f}",
+            _ratio(self.vs_trivial),
+            _ratio(self.vs_bare),
+            str(self.non_2xx),
+        ]
+
+
+def _ratio(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.0%}"
+
+
+def add_ratios(rows: list[Row]) -> None:
+    """Fill each row's throughput ratios against the references of the same backend and config."""
+    for row in rows:
+        refs = {
+            r.scenario: r.throughput
+            for r in rows
+            if r.backend == row.backend and r.config == row.config
+        }
+        trivial = refs.get("trivial (reference)")
+        bare = refs.get("bare insert (reference)")
+        if trivial:
+            row.vs_trivial = row.throughput / trivial
+        if bare:
+            row.vs_bare = row.throughput / bare
+
+
+def text_table(rows: list[Row], with_config: bool = False) -> str:
+    """A fixed-width table for the terminal."""
+    columns = ["config", *COLUMNS] if with_config else COLUMNS
+    cells = [columns] + [r.cells(with_config) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(columns))]
+    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(columns))) for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[Row], with_config: bool = False) -> str:
+    """The same table as GitHub markdown."""
+    columns = ["config", *COLUMNS] if with_config else COLUMNS
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(r.cells(with_config)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line describing the machine the figures come from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores ({cpu}){memory}, Python {python}, {platform.system()}"
+
+
+def write_markdown(sections: list[tuple[str, str]]) -> Path:
+    """Write bench/results/latest.md from (heading, body) sections."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"# Benchmark results\n\n{stamp}; {machine()}.\n"]
+    parts += [f"## {heading}\n\n{body}\n" for heading, body in sections]
+    path = RESULTS / "latest.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

@@ -1,0 +1,317 @@
+"""Bench databases: create, migrate (``flask db upgrade``), seed a clinic, mint tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import sqlalchemy as sa
+
+from bench.server import ROOT
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BENCH_SECRET = "bench-only-secret-key-0123456789abcdef-0123456789"  # never used outside make bench
+PASSWORD = "bench-password-123"
+TZ = "Europe/Istanbul"
+HISTORY_DAYS = 28
+PATIENTS = 200
+LOAD_PATIENTS = 16
+
+
+@dataclass
+class Seeded:
+    """Ids and tokens the scenarios need."""
+
+    therapist_email: str
+    therapist_token: str
+    patient_tokens: list[str]
+    patient_ids: list[str] = field(default_factory=list)
+
+
+def postgres_url(name: str) -> str:
+    """SQLAlchemy URL of database ``name`` on the bench PostgreSQL server."""
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+def recreate_postgres(name: str) -> str:
+    """Drop and create database ``name``; return its URL."""
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url(name)
+
+
+def drop_postgres(name: str) -> None:
+    """Drop database ``name``."""
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """Environment shared by the migration, the seeding app and gunicorn."""
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": BENCH_SECRET,
+        "JWT_SECRET_KEY": BENCH_SECRET,
+        "ACCESS_TOKEN_MINUTES": "120",
+        "BENCH_REFERENCES": "1",
+        "LOG_LEVEL": "WARNING",
+        # Keep the limiter in the request path but never let it answer 429 during a run.
+        "LOGIN_RATE_LIMIT": "1000000 per minute",
+        "FLASK_APP": "wsgi.py",
+    }
+
+
+def migrate(database_url: str) -> None:
+    """``flask db upgrade`` on ``database_url``, then the bench-only reference table."""
+    env = {**os.environ, **server_env(database_url)}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"flask db upgrade failed:\n{done.stderr[-3000:]}")
+
+
+def seed(database_url: str) -> tuple[Seeded, list[str]]:
+    """Seed one clinic: a therapist with 200 patients, programmes and 4 weeks of history.
+
+    Returns the handles and warnings (tables the migrations lack, created here so the run goes on).
+    """
+    from server import create_app
+    from server.bench_refs import bench_metadata
+    from server.extensions import db
+
+    app = create_app({**_app_overrides(database_url)})
+    warnings: list[str] = []
+    with app.app_context():
+        existing = set(sa.inspect(db.engine).get_table_names())
+        missing = [t.name for t in db.metadata.sorted_tables if t.name not in existing]
+        if missing:
+            warnings.append(f"migrations lack tables {missing}; created with create_all")
+            db.metadata.create_all(db.engine)
+        bench_metadata.create_all(db.engine)
+        seeded = _seed_clinic()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return seeded, warnings
+
+
+def _app_overrides(database_url: str) -> dict[str, Any]:
+    from server.config import engine_options
+
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "SECRET_KEY": BENCH_SECRET,
+        "JWT_SECRET_KEY": BENCH_SECRET,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=120),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _seed_clinic() -> Seeded:
+    from server.accounts.models import Clinic, Patient, User
+    from server.accounts.passwords import hash_password
+    from server.accounts.sessions import start_session
+    from server.extensions import db
+
+    rng = random.Random(8)
+    password_hash = hash_password(PASSWORD)  # once: argon2 is deliberately slow
+    clinic = Clinic(name="Bench Clinic", timezone=TZ, language="en")
+    db.session.add(clinic)
+    db.session.flush()
+    therapist = User(
+        clinic_id=clinic.id,
+        email="therapist@bench.example",
+        name="Bench Therapist",
+        role="therapist",
+        language="en",
+        password_hash=password_hash,
+    )
+    db.session.add(therapist)
+    db.session.flush()
+    patient_ids = [uuid.uuid4() for _ in range(PATIENTS)]
+    db.session.execute(
+        sa.insert(User),
+        [
+            {
+                "id": pid,
+                "clinic_id": clinic.id,
+                "email": f"patient{n}@bench.example",
+                "name": f"Bench Patient {n}",
+                "role": "patient",
+                "language": "en" if n % 2 else "tr",
+                "password_hash": password_hash,
+            }
+            for n, pid in enumerate(patient_ids)
+        ],
+    )
+    db.session.execute(
+        sa.insert(Patient),
+        [
+            {"id": pid, "clinic_id": clinic.id, "therapist_id": therapist.id, "timezone": TZ}
+            for pid in patient_ids
+        ],
+    )
+    exercises = _seed_exercises()
+    _seed_programmes_and_history(clinic.id, therapist.id, patient_ids, exercises, rng)
+    therapist_token = start_session(therapist).access_token
+    tokens = [
+        start_session(db.session.get(User, pid)).access_token for pid in patient_ids[:LOAD_PATIENTS]
+    ]
+    return Seeded(therapist.email, therapist_token, tokens, [str(p) for p in patient_ids])
+
+
+def _seed_exercises() -> list[dict[str, Any]]:
+    from server.extensions import db
+    from server.programmes.models import Exercise
+
+    ladder = [
+        {"level": level, "sets": level, "reps": 10, "hold_seconds": 10, "rest_seconds": 30}
+        for level in (1, 2, 3, 4)
+    ]
+    exercises = []
+    for n, slug in enumerate(
+        ["chin-tuck", "deep-neck-flexor", "scapular-retraction", "neck-rotation"]
+    ):
+        exercise = Exercise(
+            slug=f"bench-{slug}",
+            category="neck",
+            name={"en": f"Bench exercise {n}", "tr": f"Bench egzersiz {n}"},
+            instructions={
+                "en": "Move slowly and stop if pain rises.",
+                "tr": "Yavaşça hareket edin.",
+            },
+            ladder=ladder,
+        )
+        db.session.add(exercise)
+        db.session.flush()
+        exercises.append({"exercise_id": str(exercise.id), "exercise_slug": exercise.slug})
+    return exercises
+
+
+def _seed_programmes_and_history(
+    clinic_id: uuid.UUID,
+    therapist_id: uuid.UUID,
+    patient_ids: list[uuid.UUID],
+    exercises: list[dict[str, Any]],
+    rng: random.Random,
+) -> None:
+    from server.extensions import db
+    from server.programmes.models import Programme, ProgrammeRevision
+    from server.tracking.models import PainRating, SessionLog
+
+    tz = ZoneInfo(TZ)
+    today = datetime.now(tz).date()
+    start = today - timedelta(days=HISTORY_DAYS)
+    start_utc = datetime.combine(start, time(0, 0), tz).astimezone(UTC)
+    schedule = {
+        "days": [1, 2, 3, 4, 5, 6, 7],
+        "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
+    }
+    programmes, revisions, pains, sessions = [], [], [], []
+    for pid in patient_ids:
+        programme_id = uuid.uuid4()
+        items = [
+            {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
+            for e in exercises
+        ]
+        programmes.append(
+            {
+                "id": programme_id,
+                "clinic_id": clinic_id,
+                "patient_id": pid,
+                "start_date": start,
+                "baseline_pain": 3.0,
+                "created_by": therapist_id,
+                "template_slug": None,
+            }
+        )
+        revisions.append(
+            {
+                "programme_id": programme_id,
+                "clinic_id": clinic_id,
+                "patient_id": pid,
+                "number": 1,
+                "kind": "initial",
+                "items": items,
+                "schedule": schedule,
+                "posture_breaks": {"enabled": True, "interval_minutes": 40},
+                "author_id": therapist_id,
+                "reason": "Initial programme",
+                "effective_at": start_utc,
+            }
+        )
+        for day in range(HISTORY_DAYS):
+            local_day = start + timedelta(days=day)
+            for slot, hour, context in (("morning", 8, "morning"), ("evening", 19, "evening")):
+                at = datetime.combine(local_day, time(hour, 30), tz).astimezone(UTC)
+                common = {
+                    "clinic_id": clinic_id,
+                    "patient_id": pid,
+                    "recorded_at": at,
+                    "received_at": at,
+                    "local_date": local_day,
+                }
+                pains.append(
+                    {
+                        **common,
+                        "id": uuid.uuid4(),
+                        "body_digest": _digest(),
+                        "score": rng.randint(1, 6),
+                        "context": context,
+                    }
+                )
+                if rng.random() < 0.75:
+                    sessions.append(
+                        {
+                            **common,
+                            "id": uuid.uuid4(),
+                            "body_digest": _digest(),
+                            "slot": slot,
+                            "status": rng.choice(("completed", "completed", "partial", "skipped")),
+                            "items": [],
+                            "exertion": rng.randint(2, 6),
+                            "pain_during": rng.randint(1, 5),
+                            "pain_after": rng.randint(1, 5),
+                            "notes": None,
+                            "programme_id": programme_id,
+                            "revision_number": 1,
+                        }
+                    )
+    db.session.execute(sa.insert(Programme), programmes)
+    db.session.execute(sa.insert(ProgrammeRevision), revisions)
+    for table, rows in ((PainRating, pains), (SessionLog, sessions)):
+        for chunk in range(0, len(rows), 2000):
+            db.session.execute(sa.insert(table.__table__), rows[chunk : chunk + 2000])
+
+
+def _digest() -> str:
+    return hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+
+
+def today_local() -> date:
+    """Today's date in the bench clinic's time zone."""
+    return datetime.now(ZoneInfo(TZ)).date()
