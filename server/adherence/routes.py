@@ -1,5 +1,47 @@
-"""HTTP routes of the adherence domain."""
+"""HTTP routes of the adherence domain: adherence and pain per local day."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("adherence", __name__, url_prefix="/api/v1")
+from server.access import PATIENT, STAFF, allow, current_actor, get_scoped
+from server.accounts.models import Patient
+from server.adherence import schemas, services
+
+blp = Blueprint(
+    "adherence", __name__, url_prefix="/api/v1", description="Adherence and pain, per local day"
+)
+
+
+@blp.route("/patients/<uuid:patient_id>/adherence")
+@allow(STAFF)
+@blp.arguments(schemas.RangeArgs, location="query")
+@blp.response(200, schemas.AdherenceOut)
+def patient_adherence(args: dict[str, Any], patient_id: uuid.UUID):
+    """A patient's sessions and posture breaks, prescribed versus logged, per day and in total."""
+    patient = get_scoped(Patient, patient_id)
+    return services.adherence_report(patient=patient, actor=current_actor(), **args)
+
+
+@blp.route("/me/adherence")
+@allow(PATIENT)
+@blp.arguments(schemas.RangeArgs, location="query")
+@blp.response(200, schemas.AdherenceOut)
+def my_adherence(args: dict[str, Any]):
+    """My own adherence, per day and in total."""
+    actor = current_actor()
+    patient = get_scoped(Patient, actor.user_id)
+    return services.adherence_report(patient=patient, actor=actor, **args)
+
+
+@blp.route("/patients/<uuid:patient_id>/pain")
+@allow(STAFF)
+@blp.arguments(schemas.RangeArgs, location="query")
+@blp.response(200, schemas.PainOut)
+def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
+    """A patient's daily max, mean and morning pain, headaches, and the pain baseline."""
+    patient = get_scoped(Patient, patient_id)
+    return services.pain_report(patient=patient, actor=current_actor(), **args)

@@ -1,0 +1,166 @@
+"""Pure adherence arithmetic: which revision is in force, what was prescribed, what was done.
+
+No database, no Flask. Slots come from ``server.programmes.rules``; everything here works on
+patient-local dates and plain values.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.programmes.rules import day_bounds_utc, posture_breaks_prescribed, scheduled_slots
+
+# Several logs for one slot on one day: the best status counts.
+STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
+RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
+CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
+BASELINE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A programme revision reduced to what adherence needs."""
+
+    programme_id: uuid.UUID
+    start_date: date
+    number: int
+    effective_at: datetime
+    schedule: dict[str, Any]
+    posture_breaks: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkWindow:
+    """The patient's working hours and ISO working weekdays (posture-break window)."""
+
+    start: time
+    end: time
+    days: frozenset[int]
+
+
+@dataclass(frozen=True)
+class DayAdherence:
+    """One local day: sessions prescribed and how each ended; posture breaks; the ratio.
+
+    ``completed + partial + skipped + missing + pending == sessions_prescribed``. A prescribed
+    slot without a log is ``missing`` once its day is over and ``pending`` before that; pending
+    slots are left out of ``ratio`` (None when nothing was due).
+    """
+
+    day: date
+    revision_number: int | None
+    sessions_prescribed: int
+    completed: int
+    partial: int
+    skipped: int
+    missing: int
+    pending: int
+    posture_breaks_prescribed: int
+    posture_breaks_logged: int
+    ratio: float | None
+
+
+@dataclass(frozen=True)
+class AdherenceTotals:
+    """Sums over a range of ``DayAdherence`` and the overall ratio."""
+
+    sessions_prescribed: int
+    completed: int
+    partial: int
+    skipped: int
+    missing: int
+    pending: int
+    posture_breaks_prescribed: int
+    posture_breaks_logged: int
+    ratio: float | None
+
+
+def revision_in_force(revisions: Sequence[Revision], day: date, tz: ZoneInfo) -> Revision | None:
+    """The newest revision effective before the end of local ``day``, from its start date on."""
+    day_end = day_bounds_utc(day, tz)[1]
+    in_force = [r for r in revisions if r.start_date <= day and r.effective_at < day_end]
+    if not in_force:
+        return None
+    return max(in_force, key=lambda r: (r.effective_at, r.number))
+
+
+def session_ratio(completed: int, partial: int, due: int) -> float | None:
+    """(completed + ½ partial) / due sessions; None when nothing was due."""
+    if due <= 0:
+        return None
+    return (completed * CREDIT["completed"] + partial * CREDIT["partial"]) / due
+
+
+def day_adherence(
+    *,
+    day: date,
+    revision: Revision | None,
+    slot_statuses: Mapping[str, str],
+    posture_breaks_logged: int,
+    work: WorkWindow,
+    today: date,
+) -> DayAdherence:
+    """Prescribed versus logged on one local day; logs for unscheduled slots do not count."""
+    slots = [s.slot for s in scheduled_slots(revision.schedule, day)] if revision else []
+    counts = {"completed": 0, "partial": 0, "skipped": 0}
+    unlogged = 0
+    for slot in slots:
+        status = slot_statuses.get(slot)
+        if status in counts:
+            counts[status] += 1
+        else:
+            unlogged += 1
+    over = day < today
+    missing, pending = (unlogged, 0) if over else (0, unlogged)
+    rule = revision.posture_breaks if revision else {}
+    breaks = 0
+    if revision and day.isoweekday() in work.days:
+        breaks = posture_breaks_prescribed(
+            work.start,
+            work.end,
+            int(rule.get("interval_minutes") or 0),
+            bool(rule.get("enabled", False)),
+        )
+    return DayAdherence(
+        day=day,
+        revision_number=revision.number if revision else None,
+        sessions_prescribed=len(slots),
+        completed=counts["completed"],
+        partial=counts["partial"],
+        skipped=counts["skipped"],
+        missing=missing,
+        pending=pending,
+        posture_breaks_prescribed=breaks,
+        posture_breaks_logged=posture_breaks_logged,
+        ratio=session_ratio(counts["completed"], counts["partial"], len(slots) - pending),
+    )
+
+
+def totals_of(days: Iterable[DayAdherence]) -> AdherenceTotals:
+    """Sum a range of days; the ratio is over all due sessions, not a mean of daily ratios."""
+    rows = list(days)
+    fields = (
+        "sessions_prescribed",
+        "completed",
+        "partial",
+        "skipped",
+        "missing",
+        "pending",
+        "posture_breaks_prescribed",
+        "posture_breaks_logged",
+    )
+    sums = {name: sum(getattr(row, name) for row in rows) for name in fields}
+    due = sums["sessions_prescribed"] - sums["pending"]
+    return AdherenceTotals(**sums, ratio=session_ratio(sums["completed"], sums["partial"], due))
+
+
+def derived_baseline(daily_max: Sequence[float]) -> float | None:
+    """Median daily max pain of the first ``BASELINE_DAYS`` days with data (in date order)."""
+    first = list(daily_max)[:BASELINE_DAYS]
+    return float(statistics.median(first)) if first else None

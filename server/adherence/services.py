@@ -1,0 +1,283 @@
+"""Adherence and pain reports, computed from the logs with a fixed number of grouped queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.access import Actor
+from server.accounts.models import Patient
+from server.adherence import rules
+from server.adherence.rules import DayAdherence, Revision, WorkWindow
+from server.adherence.series import DayPain, daily_pain_series
+from server.audit.services import record_audit
+from server.clock import utcnow
+from server.errors import Unprocessable
+from server.extensions import db
+from server.programmes.models import Programme, ProgrammeRevision
+from server.programmes.rules import local_date_of
+from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog
+
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 28
+
+
+@dataclass(frozen=True)
+class AdherenceReport:
+    patient_id: uuid.UUID
+    start: date
+    end: date
+    days: list[DayAdherence]
+    totals: rules.AdherenceTotals
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The pain baseline and where it came from: ``programme``, ``first_7_days`` or ``none``."""
+
+    value: float | None
+    source: str
+    days_used: int
+
+
+@dataclass(frozen=True)
+class PainReport:
+    patient_id: uuid.UUID
+    start: date
+    end: date
+    days: list[DayPain]
+    baseline: Baseline
+
+
+def resolve_range(
+    start: date | None, end: date | None, patient: Patient, now: datetime
+) -> tuple[date, date]:
+    """Fill in defaults (the last 28 local days up to today) and check the range."""
+    end = end or local_date_of(now, ZoneInfo(patient.timezone))
+    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    check_range(start, end)
+    return start, end
+
+
+def check_range(start: date, end: date) -> None:
+    """422 unless ``start <= end`` and the range spans at most ``MAX_RANGE_DAYS`` days."""
+    if start > end:
+        raise Unprocessable("from must not be after to.", errors={"from": ["Must be ≤ to."]})
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        message = f"The range may span at most {MAX_RANGE_DAYS} days."
+        raise Unprocessable(message, errors={"to": [message]})
+
+
+def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Revision]]:
+    """Every programme revision of the given patients, in one query."""
+    ids = list(patient_ids)
+    stmt = (
+        sa.select(
+            ProgrammeRevision.patient_id,
+            ProgrammeRevision.programme_id,
+            Programme.start_date,
+            ProgrammeRevision.number,
+            ProgrammeRevision.effective_at,
+            ProgrammeRevision.schedule,
+            ProgrammeRevision.posture_breaks,
+        )
+        .join(Programme, Programme.id == ProgrammeRevision.programme_id)
+        .where(ProgrammeRevision.patient_id.in_(ids))
+    )
+    found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
+    for row in db.session.execute(stmt):
+        found[row[0]].append(Revision(*row[1:]))
+    return found
+
+
+def _slot_statuses(
+    patient_ids: list[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date], dict[str, str]]:
+    rank = sa.case(
+        *((SessionLog.status == status, value) for status, value in rules.STATUS_RANK.items()),
+        else_=0,
+    )
+    stmt = (
+        sa.select(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot, sa.func.max(rank))
+        .where(
+            SessionLog.patient_id.in_(patient_ids),
+            SessionLog.local_date >= start,
+            SessionLog.local_date <= end,
+        )
+        .group_by(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot)
+    )
+    statuses: dict[tuple[uuid.UUID, date], dict[str, str]] = defaultdict(dict)
+    for patient_id, day, slot, best in db.session.execute(stmt):
+        if best:
+            statuses[(patient_id, day)][slot] = rules.RANK_STATUS[best]
+    return statuses
+
+
+def _posture_breaks(
+    patient_ids: list[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date], int]:
+    stmt = (
+        sa.select(PostureBreak.patient_id, PostureBreak.local_date, sa.func.count())
+        .where(
+            PostureBreak.patient_id.in_(patient_ids),
+            PostureBreak.local_date >= start,
+            PostureBreak.local_date <= end,
+        )
+        .group_by(PostureBreak.patient_id, PostureBreak.local_date)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in db.session.execute(stmt)}
+
+
+def _work_window(patient: Patient) -> WorkWindow:
+    return WorkWindow(patient.work_start, patient.work_end, frozenset(patient.work_days or []))
+
+
+def adherence_by_patient(
+    patients: list[Patient], ranges: dict[uuid.UUID, tuple[date, date]], now: datetime
+) -> dict[uuid.UUID, list[DayAdherence]]:
+    """Daily adherence of several patients, each over its own local range: four queries."""
+    if not patients:
+        return {}
+    ids = [p.id for p in patients]
+    low = min(start for start, _ in ranges.values())
+    high = max(end for _, end in ranges.values())
+    revisions = load_revisions(ids)
+    statuses = _slot_statuses(ids, low, high)
+    breaks = _posture_breaks(ids, low, high)
+    result: dict[uuid.UUID, list[DayAdherence]] = {}
+    for patient in patients:
+        tz = ZoneInfo(patient.timezone)
+        today = local_date_of(now, tz)
+        work = _work_window(patient)
+        start, end = ranges[patient.id]
+        days = []
+        for offset in range((end - start).days + 1):
+            day = start + timedelta(days=offset)
+            days.append(
+                rules.day_adherence(
+                    day=day,
+                    revision=rules.revision_in_force(revisions[patient.id], day, tz),
+                    slot_statuses=statuses.get((patient.id, day), {}),
+                    posture_breaks_logged=breaks.get((patient.id, day), 0),
+                    work=work,
+                    today=today,
+                )
+            )
+        result[patient.id] = days
+    return result
+
+
+def adherence_report(
+    *,
+    patient: Patient,
+    start: date | None,
+    end: date | None,
+    actor: Actor | None,
+    now: datetime | None = None,
+) -> AdherenceReport:
+    """Per-day adherence and totals for one patient over ``[start, end]`` (audited read)."""
+    now = now or utcnow()
+    start, end = resolve_range(start, end, patient, now)
+    days = adherence_by_patient([patient], {patient.id: (start, end)}, now)[patient.id]
+    record_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="adherence.read",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        now=now,
+    )
+    return AdherenceReport(patient.id, start, end, days, rules.totals_of(days))
+
+
+def adherence_7d_for_patients(
+    patient_ids: Iterable[uuid.UUID], now: datetime | None = None
+) -> dict[uuid.UUID, float | None]:
+    """Session adherence over each patient's last 7 local days (today included): set-based.
+
+    Sessions of today that are not logged yet are pending and do not count against the ratio.
+    None when nothing was due (no programme in force).
+    """
+    now = now or utcnow()
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        return {}
+    patients = list(db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids))))
+    ranges = {}
+    for patient in patients:
+        today = local_date_of(now, ZoneInfo(patient.timezone))
+        ranges[patient.id] = (today - timedelta(days=6), today)
+    by_patient = adherence_by_patient(patients, ranges, now)
+    ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
+    for patient_id, days in by_patient.items():
+        ratios[patient_id] = rules.totals_of(days).ratio
+    return ratios
+
+
+def pain_baseline(patient_id: uuid.UUID) -> Baseline:
+    """The therapist's ``baseline_pain`` of the newest programme, else the median daily max pain
+    of the first 7 days with data (from the programme start, if any), in one query.
+    """
+    programme = db.session.execute(
+        sa.select(Programme.baseline_pain, Programme.start_date)
+        .where(Programme.patient_id == patient_id)
+        .order_by(Programme.start_date.desc(), Programme.created_at.desc())
+        .limit(1)
+    ).first()
+    if programme is not None and programme.baseline_pain is not None:
+        return Baseline(float(programme.baseline_pain), "programme", 0)
+    since = programme.start_date if programme is not None else date.min
+    values = sa.union_all(
+        *(
+            sa.select(model.local_date.label("day"), column.label("pain")).where(
+                model.patient_id == patient_id, model.local_date >= since, column.is_not(None)
+            )
+            for model, column in (
+                (PainRating, PainRating.score),
+                (HeadacheEntry, HeadacheEntry.intensity),
+                (SessionLog, SessionLog.pain_during),
+                (SessionLog, SessionLog.pain_after),
+            )
+        )
+    ).subquery()
+    first_days = db.session.execute(
+        sa.select(values.c.day, sa.func.max(values.c.pain))
+        .group_by(values.c.day)
+        .order_by(values.c.day)
+        .limit(rules.BASELINE_DAYS)
+    ).all()
+    value = rules.derived_baseline([row[1] for row in first_days])
+    if value is None:
+        return Baseline(None, "none", 0)
+    return Baseline(value, "first_7_days", len(first_days))
+
+
+def pain_report(
+    *,
+    patient: Patient,
+    start: date | None,
+    end: date | None,
+    actor: Actor | None,
+    now: datetime | None = None,
+) -> PainReport:
+    """Per-day pain (max, mean, morning, headaches) and the baseline (audited read)."""
+    now = now or utcnow()
+    start, end = resolve_range(start, end, patient, now)
+    days = daily_pain_series(patient.id, start, end)
+    record_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="pain.read",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        now=now,
+    )
+    return PainReport(patient.id, start, end, days, pain_baseline(patient.id))

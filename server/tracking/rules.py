@@ -1,0 +1,151 @@
+"""Pure rules of patient records: body digests, accepted time window, idempotency outcomes and
+the symptom-check guidance. No database, no Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+KINDS = ("session_log", "pain_rating", "headache_entry", "posture_break", "symptom_check")
+SYMPTOM_KEYS = (
+    "thunderclap",
+    "neuro_deficit",
+    "fever_neck_stiffness",
+    "head_neck_trauma",
+    "new_over_50",
+    "cancer_or_immunosuppression",
+    "progressive_unresponsive",
+    "exertion_triggered",
+)
+MAX_FUTURE = timedelta(minutes=5)
+MAX_AGE = timedelta(days=60)
+CREATED, DUPLICATE, INVALID, CONFLICT = "created", "duplicate", "invalid", "conflict"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date | uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def body_digest(kind: str, body: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a validated body (instants in UTC, nulls dropped)."""
+    canonical = json.dumps(
+        {"kind": kind, "body": _canonical(body)},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def time_window_errors(
+    body: Mapping[str, Any], now: datetime, *, local_today: date | None = None
+) -> dict[str, list[str]]:
+    """Field errors for instants outside [now − 60 days, now + 5 minutes]."""
+    errors: dict[str, list[str]] = {}
+    for field in ("recorded_at", "started_at"):
+        instant = body.get(field)
+        if instant is None:
+            continue
+        if instant > now + MAX_FUTURE:
+            errors[field] = ["Must not be more than 5 minutes in the future."]
+        elif instant < now - MAX_AGE:
+            errors[field] = ["Must not be more than 60 days in the past."]
+    day = body.get("date")
+    if day is not None and local_today is not None:
+        if day > local_today:
+            errors["date"] = ["Must not be in the future."]
+        elif day < local_today - MAX_AGE:
+            errors["date"] = ["Must not be more than 60 days in the past."]
+    return errors
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database already holds under a client id."""
+
+    kind: str
+    patient_id: uuid.UUID
+    digest: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid record about to be stored."""
+
+    id: uuid.UUID
+    kind: str
+    digest: str
+
+
+def classify(
+    candidates: Sequence[Candidate], stored: Mapping[uuid.UUID, Stored], patient_id: uuid.UUID
+) -> list[str]:
+    """``created``/``duplicate``/``conflict`` for each candidate, in order.
+
+    A stored row with the same kind, patient and digest makes a duplicate; any other stored row
+    (another body, another kind, another patient) a conflict. Within the batch the first
+    occurrence of an id wins and later ones are judged against it the same way.
+    """
+    claimed: dict[uuid.UUID, Stored] = dict(stored)
+    outcomes = []
+    for candidate in candidates:
+        previous = claimed.get(candidate.id)
+        if previous is None:
+            claimed[candidate.id] = Stored(candidate.kind, patient_id, candidate.digest)
+            outcomes.append(CREATED)
+        elif previous == Stored(candidate.kind, patient_id, candidate.digest):
+            outcomes.append(DUPLICATE)
+        else:
+            outcomes.append(CONFLICT)
+    return outcomes
+
+
+def is_urgent(answers: Mapping[str, bool]) -> bool:
+    """Any positive red-flag answer makes the check urgent; a missing key means no."""
+    return any(bool(answers.get(key)) for key in SYMPTOM_KEYS)
+
+
+GUIDANCE = {
+    "en": {
+        True: (
+            "Your answers may point to a serious problem. Call {number} now or go to the "
+            "nearest emergency department. Do not do your exercises until a doctor has "
+            "checked you. Your physiotherapist has been alerted."
+        ),
+        False: (
+            "Thank you. None of your answers points to an emergency. Carry on with your "
+            "programme as planned, and answer these questions again if anything changes."
+        ),
+    },
+    "tr": {
+        True: (
+            "Yanıtlarınız ciddi bir soruna işaret ediyor olabilir. Hemen {number} numarayı "
+            "arayın veya en yakın acil servise gidin. Bir doktor sizi muayene edene kadar "
+            "egzersizlerinizi yapmayın. Fizyoterapistiniz bilgilendirildi."
+        ),
+        False: (
+            "Teşekkürler. Yanıtlarınızın hiçbiri acil bir duruma işaret etmiyor. Programınıza "
+            "planlandığı gibi devam edin; bir şey değişirse bu soruları yeniden yanıtlayın."
+        ),
+    },
+}
+
+
+def symptom_guidance(urgent: bool, language: str, emergency_number: str | None) -> str:
+    """What to tell the patient after a symptom check, in their language (tr or en)."""
+    texts = GUIDANCE.get(language, GUIDANCE["en"])
+    return texts[urgent].format(number=emergency_number or "112")

@@ -1,0 +1,235 @@
+"""Storing patient records: single posts and offline sync batches, idempotent and race-safe.
+
+Every record is stored under the client's UUID. The path is the same for one record or 500:
+validate → one lookup of the ids across all record tables → classify (created, duplicate,
+conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for any id a
+concurrent request stored first → audit, last activity and the flag engine, once per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+
+from server.access import Actor, get_scoped
+from server.accounts.models import Patient
+from server.adherence.rules import revision_in_force
+from server.adherence.services import load_revisions
+from server.clock import utcnow
+from server.errors import Conflict, Unprocessable
+from server.extensions import db
+from server.programmes.rules import local_date_of
+from server.tracking import rules, schemas, store
+from server.tracking.models import SymptomCheck
+from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate
+
+INPUTS: dict[str, ma.Schema] = {
+    "session_log": schemas.SessionLogIn(),
+    "pain_rating": schemas.PainRatingIn(),
+    "headache_entry": schemas.HeadacheEntryIn(),
+    "posture_break": schemas.PostureBreakIn(),
+    "symptom_check": schemas.SymptomCheckIn(),
+}
+SYNC_ITEM = schemas.SyncItemIn()
+# Patient.last_activity_at is refreshed at most this often, to spare a write per record.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one submitted item; ``row`` holds the stored column values if valid."""
+
+    id: str | None
+    status: str
+    errors: dict[str, Any] | None = None
+    kind: str | None = None
+    row: dict[str, Any] | None = None
+
+
+def _row(
+    kind: str, body: Mapping[str, Any], patient: Patient, tz: ZoneInfo, now: datetime, revisions
+) -> dict[str, Any]:
+    """Column values of a validated body: server times, local date, digest, kind fields."""
+    recorded_at = body["recorded_at"].astimezone(UTC)
+    row: dict[str, Any] = {
+        "id": body["id"],
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.id,
+        "recorded_at": recorded_at,
+        "received_at": now,
+        "local_date": local_date_of(recorded_at, tz),
+        "body_digest": rules.body_digest(kind, body),
+    }
+    fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
+    if kind == "session_log":
+        day = fields.pop("date")
+        revision = revision_in_force(revisions, day, tz)
+        fields["items"] = [{**item, "item_id": str(item["item_id"])} for item in fields["items"]]
+        fields["programme_id"] = revision.programme_id if revision else None
+        fields["revision_number"] = revision.number if revision else None
+        row["local_date"] = day
+    elif kind == "headache_entry":
+        fields["started_at"] = fields["started_at"].astimezone(UTC)
+        row["local_date"] = local_date_of(fields["started_at"], tz)
+    elif kind == "symptom_check":
+        fields["urgent"] = rules.is_urgent(fields["answers"])
+    row.update(fields)
+    return row
+
+
+@dataclass(frozen=True)
+class Item:
+    """One submitted item after validation: a body, or field errors."""
+
+    kind: str | None
+    body: Mapping[str, Any] | None
+    errors: dict[str, Any] | None = None
+    raw_id: str | None = None
+
+
+def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
+    """Validate one raw ``(kind, data)``: schema, then the accepted time window."""
+    raw_id = data.get("id") if isinstance(data, Mapping) else None
+    raw_id = raw_id if isinstance(raw_id, str) else None
+    if kind not in INPUTS:
+        return Item(None, None, {"kind": [f"Must be one of: {', '.join(rules.KINDS)}."]}, raw_id)
+    try:
+        body = INPUTS[kind].load(data)
+    except ma.ValidationError as error:
+        return Item(kind, None, error.normalized_messages(), raw_id)
+    errors = rules.time_window_errors(body, now, local_today=today)
+    return Item(kind, None, errors, raw_id) if errors else Item(kind, body)
+
+
+def store_items(
+    *, patient: Patient, items: Sequence[Item], actor: Actor | None, now: datetime
+) -> list[Outcome]:
+    """Store validated items; one outcome per item, in order, in a fixed number of queries.
+
+    Invalid items are reported and skipped; they never spoil the others.
+    """
+    tz = ZoneInfo(patient.timezone)
+    revisions = []
+    if any(item.body is not None and item.kind == "session_log" for item in items):
+        revisions = load_revisions([patient.id])[patient.id]
+    outcomes: list[Outcome] = []
+    candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        if item.body is None:
+            outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
+            continue
+        row = _row(item.kind, item.body, patient, tz, now, revisions)
+        candidates.append((index, Candidate(row["id"], item.kind, row["body_digest"]), row))
+        outcomes.append(Outcome(str(row["id"]), CREATED, kind=item.kind, row=row))
+    if candidates:
+        stored = store.lookup([c.id for _, c, _ in candidates])
+        statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
+        fresh = [
+            (c, row)
+            for (_, c, row), status in zip(candidates, statuses, strict=True)
+            if status == CREATED
+        ]
+        lost = store.insert_new(fresh)
+        if lost:
+            statuses = _reclassify(candidates, statuses, lost, patient.id)
+        for (index, candidate, row), status in zip(candidates, statuses, strict=True):
+            outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
+    _after_store(patient, [o for o in outcomes if o.status == CREATED], actor, now)
+    return outcomes
+
+
+def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
+    """Judge ids a concurrent request stored first against what it stored."""
+    stored = store.lookup(list(lost))
+    updated = list(statuses)
+    for position, (_, candidate, _) in enumerate(candidates):
+        if candidate.id in lost and statuses[position] == CREATED:
+            mine = rules.Stored(candidate.kind, patient_id, candidate.digest)
+            updated[position] = DUPLICATE if stored.get(candidate.id) == mine else CONFLICT
+    return updated
+
+
+def _after_store(
+    patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime
+) -> None:
+    if not created:
+        return
+    store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
+    last = patient.last_activity_at
+    if last is None or now - last >= ACTIVITY_RESOLUTION:
+        patient.last_activity_at = now
+    urgent = [o.row["id"] for o in created if o.kind == "symptom_check" and o.row["urgent"]]
+    for check_id in urgent:
+        store.raise_red_flag(db.session.get(SymptomCheck, check_id), now)
+    days = {o.row["local_date"] for o in created if o.kind != "symptom_check"}
+    if days:
+        store.evaluate_on_ingest(patient, days, now)
+
+
+def guidance_for(patient: Patient, urgent: bool) -> str:
+    """The symptom-check guidance for this patient (language, clinic emergency number)."""
+    return rules.symptom_guidance(urgent, patient.language, patient.user.clinic.emergency_number)
+
+
+def record_one(
+    *,
+    patient: Patient,
+    kind: str,
+    body: Mapping[str, Any],
+    actor: Actor | None,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Store one schema-validated record: (stored body, True) when created, (…, False) on a
+    replay. 422 outside the accepted time window; 409 when the id holds another record.
+    """
+    now = (now or utcnow()).astimezone(UTC)
+    today = local_date_of(now, ZoneInfo(patient.timezone))
+    errors = rules.time_window_errors(body, now, local_today=today)
+    if errors:
+        raise Unprocessable("The record is outside the accepted time window.", errors=errors)
+    (outcome,) = store_items(patient=patient, items=[Item(kind, body)], actor=actor, now=now)
+    if outcome.status == CONFLICT:
+        raise Conflict("This id already holds a different record.", id=outcome.id)
+    row = outcome.row if outcome.status == CREATED else store.load_row(kind, body["id"])
+    if kind == "symptom_check":
+        row = {**row, "guidance": guidance_for(patient, row["urgent"])}
+    return row, outcome.status == CREATED
+
+
+def sync(
+    *, patient: Patient, items: Sequence[Any], actor: Actor | None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Store a sync batch; one result per item, in order, never failing the whole batch."""
+    now = (now or utcnow()).astimezone(UTC)
+    today = local_date_of(now, ZoneInfo(patient.timezone))
+    validated = []
+    for raw in items:
+        try:
+            envelope = SYNC_ITEM.load(raw)
+        except ma.ValidationError as error:
+            validated.append(Item(None, None, error.normalized_messages()))
+            continue
+        validated.append(validate_item(envelope["kind"], envelope["data"], now, today))
+    outcomes = store_items(patient=patient, items=validated, actor=actor, now=now)
+    return [_sync_result(patient, outcome) for outcome in outcomes]
+
+
+def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"id": outcome.id, "status": outcome.status}
+    if outcome.errors:
+        result["errors"] = outcome.errors
+    if outcome.kind == "symptom_check" and outcome.status in (CREATED, DUPLICATE):
+        urgent = outcome.row["urgent"]
+        result.update(urgent=urgent, guidance=guidance_for(patient, urgent))
+    return result
+
+
+def patient_of(actor: Actor) -> Patient:
+    """The acting patient's profile (404 if the account has none)."""
+    return get_scoped(Patient, actor.user_id, actor)

@@ -1,0 +1,143 @@
+"""Set-based persistence of patient records: id lookup across tables, conflict-safe bulk
+inserts, bulk audit rows, and the hooks into the flag engine.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from server.access import Actor
+from server.accounts.models import Patient
+from server.audit.models import AuditEvent
+from server.audit.services import SYSTEM_ROLE
+from server.extensions import db
+from server.tracking.models import (
+    HeadacheEntry,
+    PainRating,
+    PostureBreak,
+    SessionLog,
+    SymptomCheck,
+)
+from server.tracking.rules import Candidate, Stored
+
+MODELS: dict[str, Any] = {
+    "session_log": SessionLog,
+    "pain_rating": PainRating,
+    "headache_entry": HeadacheEntry,
+    "posture_break": PostureBreak,
+    "symptom_check": SymptomCheck,
+}
+
+
+def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+    """What every record table holds under these ids: one UNION ALL of primary-key lookups."""
+    if not ids:
+        return {}
+    wanted = list(set(ids))
+    stmt = sa.union_all(
+        *(
+            sa.select(
+                model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
+            ).where(model.id.in_(wanted))
+            for kind, model in MODELS.items()
+        )
+    )
+    # The UNION's first column loses its Uuid type on SQLite; coerce explicitly.
+    return {
+        _as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3])
+        for row in db.session.execute(stmt)
+    }
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    text = value if isinstance(value, str) else bytes(value).hex()
+    return uuid.UUID(text)
+
+
+def _dialect_insert(table: sa.Table) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
+def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UUID]:
+    """Insert rows kind by kind (ids sorted, so concurrent batches lock in one order).
+
+    Returns the ids a concurrent transaction had already stored (not inserted here).
+    """
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for candidate, row in fresh:
+        by_kind[candidate.kind].append(row)
+    lost: set[uuid.UUID] = set()
+    for kind, model in MODELS.items():
+        rows = sorted(by_kind.get(kind, []), key=lambda r: r["id"])
+        if not rows:
+            continue
+        inserted = set(db.session.execute(_dialect_insert(model.__table__), rows).scalars())
+        lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
+    return lost
+
+
+def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
+    """The stored column values of one record."""
+    table = MODELS[kind].__table__
+    row = db.session.execute(sa.select(table).where(table.c.id == record_id)).mappings().one()
+    return dict(row)
+
+
+def audit_created(
+    patient: Patient,
+    created: Iterable[tuple[str, uuid.UUID]],
+    actor: Actor | None,
+    now: datetime,
+) -> None:
+    """One audit event per stored record, written in a single statement."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "at": now,
+            "clinic_id": patient.clinic_id,
+            "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.role if actor else SYSTEM_ROLE,
+            "action": f"{kind}.create",
+            "patient_id": patient.id,
+            "object_type": kind,
+            "object_id": str(record_id),
+        }
+        for kind, record_id in created
+    ]
+    if rows:
+        db.session.execute(sa.insert(AuditEvent.__table__), rows)
+
+
+def _flag_hook(name: str) -> Any:
+    # Until the flag engine's services land, ingest works without it.
+    try:
+        from server.flags import services as flag_services
+    except ImportError:
+        return None
+    return getattr(flag_services, name, None)
+
+
+def raise_red_flag(check: SymptomCheck, now: datetime) -> None:
+    """Hand an urgent symptom check to the flag engine (same transaction)."""
+    hook = _flag_hook("raise_red_flag")
+    if hook is not None:
+        hook(check=check, now=now)
+
+
+def evaluate_on_ingest(patient: Patient, days: set[date], now: datetime) -> None:
+    """Let the flag engine re-evaluate the patient's affected local dates."""
+    hook = _flag_hook("evaluate_on_ingest")
+    if hook is not None:
+        hook(patient_id=patient.id, clinic_id=patient.clinic_id, days=days, now=now)
