@@ -1,1 +1,114 @@
-"""Flag tables (filled in by the flag engine work)."""
+"""Flags for therapist review, and the per-patient evaluation state the sweep claims."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.clock import utcnow
+from server.db import Base, uuid_pk
+
+FLAG_TYPES = (
+    "red_flag",
+    "flare_up",
+    "worsening",
+    "high_pain",
+    "non_adherence",
+    "progression_ready",
+)
+SEVERITIES = ("urgent", "high", "normal", "low", "info")
+# Queue order: most severe first. Stored as a number so keyset pagination can sort on it.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+SEVERITY_OF = {
+    "red_flag": "urgent",
+    "flare_up": "normal",
+    "worsening": "high",
+    "high_pain": "high",
+    "non_adherence": "low",
+    "progression_ready": "info",
+}
+STATUSES = ("open", "acknowledged", "resolved", "auto_resolved")
+ACTIVE_STATUSES = ("open", "acknowledged")
+RESOLUTION_ACTIONS = ("none", "contacted", "regressed", "referred")
+_ACTIVE_SQL = "status IN ('open', 'acknowledged')"
+
+
+class Flag(Base):
+    """Something for a therapist to review. At most one active (open/acknowledged) per type.
+
+    ``evidence`` is a list of entries appended over time, each ``{"key", "rule", "day",
+    "values", "thresholds", "baseline"}``; an entry that later data no longer supports is kept
+    and marked ``"withdrawn": true``. ``episode_start``/``episode_end`` are patient-local dates
+    on the data's own timeline; ``opened_at`` is when the server raised the flag.
+    """
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        sa.CheckConstraint(f"type IN {FLAG_TYPES!r}", name="type"),
+        sa.CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity"),
+        sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint(
+            f"resolution_action IS NULL OR resolution_action IN {RESOLUTION_ACTIONS!r}",
+            name="resolution_action",
+        ),
+        sa.Index(
+            "uq_flags_one_active_per_patient_type",
+            "patient_id",
+            "type",
+            unique=True,
+            sqlite_where=sa.text(_ACTIVE_SQL),
+            postgresql_where=sa.text(_ACTIVE_SQL),
+        ),
+        # The review queue: a clinic's flags by status, most severe first, then oldest first.
+        sa.Index("ix_flags_queue", "clinic_id", "status", "severity_rank", "opened_at", "id"),
+        # A patient's history, and the evaluator's bounded look-up of recent flags.
+        sa.Index("ix_flags_patient_opened", "patient_id", "opened_at"),
+        sa.Index("ix_flags_patient_last_evidence", "patient_id", "last_evidence_on"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"))
+    type: Mapped[str] = mapped_column(sa.String(20))
+    severity: Mapped[str] = mapped_column(sa.String(10))
+    severity_rank: Mapped[int] = mapped_column(sa.SmallInteger)
+    status: Mapped[str] = mapped_column(sa.String(15), default="open")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    episode_start: Mapped[date]
+    episode_end: Mapped[date | None]
+    last_evidence_on: Mapped[date]
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    # A code (see server.flags.messages); rendered in the reading therapist's language.
+    suggested_action: Mapped[str] = mapped_column(sa.String(40))
+    expected: Mapped[bool] = mapped_column(default=False)
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(sa.Text)
+    resolution_action: Mapped[str | None] = mapped_column(sa.String(15))
+    auto_resolution_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class FlagEvaluationState(Base):
+    """Per patient: when the flag rules last ran, and when the sweep should run them next.
+
+    The row is also the per-patient lock: evaluation takes it ``FOR UPDATE`` (PostgreSQL), so an
+    ingest and a sweep never evaluate the same patient at once; the sweep skips locked rows.
+    """
+
+    __tablename__ = "flag_evaluation_states"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    evaluated_at: Mapped[datetime | None]
+    next_sweep_at: Mapped[datetime | None] = mapped_column(index=True)
