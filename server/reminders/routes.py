@@ -1,5 +1,61 @@
-"""HTTP routes of the reminders domain."""
+"""HTTP routes of the reminders domain: the patient's inbox, snooze and push devices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("reminders", __name__, url_prefix="/api/v1")
+from server.access import PATIENT, allow, current_actor
+from server.reminders import schemas, services
+
+blp = Blueprint(
+    "reminders", __name__, url_prefix="/api/v1", description="Reminder inbox and push devices"
+)
+
+
+@blp.route("/me/notifications")
+@allow(PATIENT)
+@blp.arguments(schemas.NotificationsArgs, location="query")
+@blp.response(200, schemas.NotificationPageOut)
+def my_notifications(args: dict[str, Any]):
+    """My in-app inbox of reminders, newest first (``since`` limits it to later occurrences)."""
+    items, next_cursor = services.list_notifications(current_actor(), **args)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/me/notifications/<uuid:notification_id>/snooze", methods=["POST"])
+@allow(PATIENT)
+@blp.arguments(schemas.SnoozeIn)
+@blp.response(200, schemas.NotificationOut)
+def snooze_notification(body: dict[str, Any], notification_id: uuid.UUID):
+    """Snooze one reminder for 10, 20 or 30 minutes; the same occurrence fires again."""
+    return services.snooze_notification(current_actor(), notification_id, minutes=body["minutes"])
+
+
+@blp.route("/me/notifications/<uuid:notification_id>/read", methods=["POST"])
+@allow(PATIENT)
+@blp.response(200, schemas.NotificationOut)
+def read_notification(notification_id: uuid.UUID):
+    """Mark one inbox entry as read."""
+    return services.mark_notification_read(current_actor(), notification_id)
+
+
+@blp.route("/me/devices", methods=["POST"])
+@allow(PATIENT)
+@blp.arguments(schemas.DeviceIn)
+@blp.response(201, schemas.DeviceOut)
+@blp.alt_response(200, schema=schemas.DeviceOut, description="The token was already mine.")
+def register_device(body: dict[str, Any]):
+    """Register a push token (idempotent by token): 201 when new to me, 200 when known."""
+    device, created = services.register_device(current_actor(), **body)
+    return device, 201 if created else 200
+
+
+@blp.route("/me/devices/<uuid:device_id>", methods=["DELETE"])
+@allow(PATIENT)
+@blp.response(204)
+def remove_device(device_id: uuid.UUID):
+    """Remove one of my push devices."""
+    services.remove_device(current_actor(), device_id)

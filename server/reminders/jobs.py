@@ -1,0 +1,186 @@
+"""Thin job wrappers: each calls services inside the caller's app context and commits per batch."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from server.accounts.models import Patient
+from server.clock import utcnow
+from server.extensions import db
+from server.programmes.models import Programme
+from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
+from server.reminders.models import ReminderStream
+from server.reminders.outbox import (
+    claim_deliveries,
+    enqueue_flag_digests,
+    purge_old_deliveries,
+    record_delivery_results,
+)
+from server.reminders.providers import DeliveryResult, PushProvider, provider_from_config
+from server.reminders.services import refresh_reminder_streams
+
+log = logging.getLogger(__name__)
+DELIVERY_BATCH = 100
+RECONCILE_BATCH = 500
+
+
+@dataclass
+class TickReport:
+    """Totals of one dispatch tick."""
+
+    streams: int = 0
+    snoozes: int = 0
+    duplicates: int = 0
+    recorded: Counter[str] = field(default_factory=Counter)
+    deliveries: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        recorded = ", ".join(f"{k}={v}" for k, v in sorted(self.recorded.items())) or "none"
+        sent = ", ".join(f"{k}={v}" for k, v in sorted(self.deliveries.items())) or "none"
+        return (
+            f"streams claimed={self.streams} snoozes={self.snoozes} "
+            f"duplicates={self.duplicates}; occurrences: {recorded}; deliveries: {sent}"
+        )
+
+
+def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -> int:
+    """Run ``claim`` batch after batch, committing each, until a batch comes back short."""
+    total = 0
+    while True:
+        try:
+            result: ClaimResult = claim(now, batch_size)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        total += result.claimed
+        report.recorded.update(result.recorded)
+        report.duplicates += result.duplicates
+        if result.claimed < batch_size:
+            return total
+
+
+def deliver_pending(
+    now: datetime | None = None,
+    *,
+    provider: PushProvider | None = None,
+    batch_size: int = DELIVERY_BATCH,
+) -> Counter[str]:
+    """Send every outbox row due at ``now`` through the provider; commit claim and outcome."""
+    now = now or utcnow()
+    owned = provider is None
+    provider = provider or provider_from_config(current_app.config)
+    statuses: Counter[str] = Counter()
+    try:
+        while True:
+            messages = claim_deliveries(now, batch_size)
+            db.session.commit()
+            if not messages:
+                return statuses
+            outcomes = []
+            for message in messages:
+                try:
+                    result = provider.send(message)
+                except Exception as error:  # a provider bug must not lose the batch's outcomes
+                    log.warning(
+                        "provider error",
+                        extra={
+                            "delivery_id": str(message.delivery_id),
+                            "error": type(error).__name__,
+                        },
+                    )
+                    result = DeliveryResult(ok=False, retryable=True, error=type(error).__name__)
+                outcomes.append((message.delivery_id, result))
+            statuses.update(record_delivery_results(outcomes, now))
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if owned:
+            provider.close()
+
+
+def dispatch_tick(
+    now: datetime | None = None,
+    *,
+    batch_size: int | None = None,
+    provider: PushProvider | None = None,
+) -> TickReport:
+    """One dispatch tick as of ``now``: claim due streams and snoozes, then deliver the outbox."""
+    now = now or utcnow()
+    batch_size = batch_size or current_app.config["SCHEDULER_BATCH_SIZE"]
+    report = TickReport()
+    report.streams = _commit_batches(claim_due_streams, now, batch_size, report)
+    report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
+    report.deliveries = deliver_pending(now, provider=provider)
+    log.info("dispatch tick", extra={"streams": report.streams, "snoozes": report.snoozes})
+    return report
+
+
+def digest_job(now: datetime | None = None, *, provider: PushProvider | None = None) -> int:
+    """Enqueue the daily flag digests that are due and deliver them; returns how many."""
+    now = now or utcnow()
+    try:
+        enqueued = enqueue_flag_digests(now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    deliver_pending(now, provider=provider)
+    return enqueued
+
+
+def flag_sweep_job(now: datetime | None = None) -> None:
+    """The flag engine's periodic sweep, as of ``now``."""
+    try:
+        from server.flags.services import sweep_flags as sweep
+    except ImportError:
+        log.warning("flag sweep not available")
+        return
+    try:
+        sweep(now=now or utcnow())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def cleanup_job(now: datetime | None = None) -> int:
+    """Delete old final outbox rows; returns how many."""
+    try:
+        deleted = purge_old_deliveries(now or utcnow())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return deleted
+
+
+def reconcile_streams_job(now: datetime | None = None, batch_size: int = RECONCILE_BATCH) -> int:
+    """Safety net: create streams for patients with a programme but none yet."""
+    now = now or utcnow()
+    missing = list(
+        db.session.scalars(
+            sa.select(Patient.id)
+            .where(
+                sa.exists().where(Programme.patient_id == Patient.id),
+                ~sa.exists().where(ReminderStream.patient_id == Patient.id),
+            )
+            .limit(batch_size)
+        )
+    )
+    try:
+        for patient_id in missing:
+            refresh_reminder_streams(patient_id, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return len(missing)

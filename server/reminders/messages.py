@@ -1,0 +1,69 @@
+"""Patient and therapist message texts in Turkish and English; no names, no clinical details."""
+
+from __future__ import annotations
+
+SLOT_NAMES = {
+    "tr": {
+        "morning": "sabah",
+        "midday": "öğle",
+        "noon": "öğle",
+        "afternoon": "öğleden sonra",
+        "evening": "akşam",
+        "night": "gece",
+    },
+    "en": {},
+}
+
+TEXTS = {
+    "en": {
+        "session_title": "Exercise time",
+        "session_body": "Time for your {slot} exercises.",
+        "session_body_plain": "Time for your exercises.",
+        "posture_title": "Posture break",
+        "posture_body": "Stand up, roll your shoulders back and tuck your chin for a few breaths.",
+        "urgent_title": "Urgent flag",
+        "urgent_body": "A patient reported a danger sign. Please review now.",
+        "digest_title": "Open flags",
+        "digest_body": "You have {total} open flags to review ({urgent} urgent, {high} high).",
+    },
+    "tr": {
+        "session_title": "Egzersiz zamanı",
+        "session_body": "{slot} egzersizlerinizin zamanı geldi.",
+        "session_body_plain": "Egzersizlerinizin zamanı geldi.",
+        "posture_title": "Duruş molası",
+        "posture_body": "Ayağa kalkın, omuzlarınızı geriye çevirin ve çenenizi birkaç nefes "
+        "boyunca geriye çekin.",
+        "urgent_title": "Acil uyarı",
+        "urgent_body": "Bir hasta tehlike belirtisi bildirdi. Lütfen hemen inceleyin.",
+        "digest_title": "Açık uyarılar",
+        "digest_body": "İncelemeniz gereken {total} açık uyarı var ({urgent} acil, {high} yüksek).",
+    },
+}
+
+
+def _texts(language: str) -> dict[str, str]:
+    return TEXTS.get(language, TEXTS["en"])
+
+
+def reminder_text(kind: str, language: str, slot: str | None = None) -> tuple[str, str]:
+    """(title, body) of a patient reminder in ``language`` (``tr`` or ``en``)."""
+    texts = _texts(language)
+    if kind == "posture_break":
+        return texts["posture_title"], texts["posture_body"]
+    if not slot:
+        return texts["session_title"], texts["session_body_plain"]
+    local_slot = SLOT_NAMES.get(language, {}).get(slot, slot)
+    body = texts["session_body"].format(slot=local_slot)
+    return texts["session_title"], body[0].upper() + body[1:]
+
+
+def urgent_flag_text(language: str) -> tuple[str, str]:
+    """(title, body) of the immediate therapist alert for an urgent flag."""
+    texts = _texts(language)
+    return texts["urgent_title"], texts["urgent_body"]
+
+
+def digest_text(language: str, *, total: int, urgent: int, high: int) -> tuple[str, str]:
+    """(title, body) of a therapist's daily digest of open flags."""
+    texts = _texts(language)
+    return texts["digest_title"], texts["digest_body"].format(total=total, urgent=urgent, high=high)

@@ -1,0 +1,219 @@
+"""Pure reminder rules: occurrence expansion (DST-safe), quiet hours, catch-up, snooze, backoff.
+
+No database, no Flask. Every instant is an aware UTC ``datetime``; local wall times are
+interpreted in the patient's zone through ``server.programmes.rules.local_to_utc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.programmes.rules import day_bounds_utc, local_date_of, local_to_utc, scheduled_slots
+
+SESSION = "session"
+POSTURE_BREAK = "posture_break"
+KINDS = (SESSION, POSTURE_BREAK)
+# An occurrence older than this when the tick reaches it is recorded ``missed``, never sent.
+GRACE = {SESSION: timedelta(minutes=30), POSTURE_BREAK: timedelta(minutes=5)}
+# After an outage only this much of the past is walked (and recorded missed); older is skipped.
+CATCH_UP_WINDOW = timedelta(hours=24)
+# How far ahead the next occurrence is looked for before a stream goes idle (next_due_at null).
+HORIZON_DAYS = 31
+SNOOZE_MINUTES = (10, 20, 30)
+DIGEST_LOCAL_TIME = time(8, 0)
+RETRY_BASE = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class RevisionWindow:
+    """What a programme revision prescribes, from the instant it takes effect."""
+
+    effective_at: datetime
+    schedule: Mapping[str, Any]
+    posture_breaks: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ReminderContext:
+    """Everything the rules need about one patient, as plain values."""
+
+    tz: ZoneInfo
+    programme_start: date | None
+    revisions: Sequence[RevisionWindow] = ()
+    reminders_enabled: bool = True
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(7, 0)
+    work_start: time = time(9, 0)
+    work_end: time = time(18, 0)
+    work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    logged_sessions: frozenset[tuple[date, str]] = field(default_factory=frozenset)
+    last_posture_break_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One instant a reminder of ``kind`` falls due; ``slot`` is set for sessions."""
+
+    kind: str
+    at: datetime
+    local_date: date
+    slot: str | None = None
+
+
+def revision_in_force(
+    revisions: Sequence[RevisionWindow], day: date, tz: ZoneInfo
+) -> RevisionWindow | None:
+    """The newest revision effective before the end of local ``day`` (as adherence judges it)."""
+    _, day_end = day_bounds_utc(day, tz)
+    in_force = [r for r in revisions if r.effective_at < day_end]
+    return max(in_force, key=lambda r: r.effective_at) if in_force else None
+
+
+def session_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
+    """Session reminders of local ``day``: one per scheduled slot not yet logged, in time order.
+
+    Two slots landing on one instant (e.g. a nonexistent time moved onto the next) fire once.
+    """
+    if ctx.programme_start is None or day < ctx.programme_start:
+        return []
+    revision = revision_in_force(ctx.revisions, day, ctx.tz)
+    if revision is None:
+        return []
+    by_instant: dict[datetime, Occurrence] = {}
+    for slot in scheduled_slots(dict(revision.schedule), day):
+        if (day, slot.slot) in ctx.logged_sessions:
+            continue
+        at = local_to_utc(day, slot.time, ctx.tz)
+        by_instant.setdefault(at, Occurrence(SESSION, at, day, slot.slot))
+    return [by_instant[at] for at in sorted(by_instant)]
+
+
+def working_window_utc(ctx: ReminderContext, day: date) -> tuple[datetime, datetime] | None:
+    """``[start, end]`` of local ``day``'s working window in UTC, or None on a day off."""
+    if day.isoweekday() not in ctx.work_days or ctx.work_end <= ctx.work_start:
+        return None
+    return local_to_utc(day, ctx.work_start, ctx.tz), local_to_utc(day, ctx.work_end, ctx.tz)
+
+
+def posture_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
+    """Posture breaks of local ``day``: every interval inside the working window.
+
+    The countdown starts at the window's start, or at the last logged break inside the window.
+    """
+    if ctx.programme_start is None or day < ctx.programme_start:
+        return []
+    revision = revision_in_force(ctx.revisions, day, ctx.tz)
+    rule = revision.posture_breaks if revision else {}
+    interval = int(rule.get("interval_minutes") or 0)
+    window = working_window_utc(ctx, day)
+    if not rule.get("enabled") or interval <= 0 or window is None:
+        return []
+    start, end = window
+    anchor = start
+    last = ctx.last_posture_break_at
+    if last is not None and start <= last < end:
+        anchor = last
+    step = timedelta(minutes=interval)
+    occurrences = []
+    at = anchor + step
+    while at <= end:
+        occurrences.append(Occurrence(POSTURE_BREAK, at, day))
+        at += step
+    return occurrences
+
+
+def occurrences_on(kind: str, ctx: ReminderContext, day: date) -> list[Occurrence]:
+    """The occurrences of ``kind`` on local ``day``."""
+    if kind == SESSION:
+        return session_occurrences_on(ctx, day)
+    if kind == POSTURE_BREAK:
+        return posture_occurrences_on(ctx, day)
+    raise ValueError(f"unknown reminder kind {kind!r}")
+
+
+def next_occurrence(kind: str, ctx: ReminderContext, after: datetime) -> Occurrence | None:
+    """The first occurrence of ``kind`` strictly after ``after``, or None (disabled, none ahead)."""
+    if not ctx.reminders_enabled or ctx.programme_start is None:
+        return None
+    # The previous local day too: its occurrences cannot be later, but this keeps us honest
+    # about zones whose transitions happen at midnight.
+    first_day = max(local_date_of(after, ctx.tz) - timedelta(days=1), ctx.programme_start)
+    for offset in range(HORIZON_DAYS + 2):
+        for occurrence in occurrences_on(kind, ctx, first_day + timedelta(days=offset)):
+            if occurrence.at > after:
+                return occurrence
+    return None
+
+
+def occurrences_between(
+    kind: str, ctx: ReminderContext, after: datetime, until: datetime
+) -> Iterator[Occurrence]:
+    """Occurrences of ``kind`` in ``(after, until]``, in order."""
+    occurrence = next_occurrence(kind, ctx, after)
+    while occurrence is not None and occurrence.at <= until:
+        yield occurrence
+        occurrence = next_occurrence(kind, ctx, occurrence.at)
+
+
+def in_quiet_hours(wall: time, start: time, end: time) -> bool:
+    """Whether local ``wall`` time is inside ``[start, end)``; the window may wrap midnight."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= wall < end
+    return wall >= start or wall < end
+
+
+def is_quiet(occurrence: Occurrence, ctx: ReminderContext) -> bool:
+    """Whether the occurrence falls in the patient's quiet hours (local time)."""
+    wall = occurrence.at.astimezone(ctx.tz).time()
+    return in_quiet_hours(wall, ctx.quiet_start, ctx.quiet_end)
+
+
+def is_stale(kind: str, at: datetime, now: datetime) -> bool:
+    """Whether an occurrence at ``at`` is past its grace at ``now`` (catch-up: record missed)."""
+    return now - at > GRACE[kind]
+
+
+def occurrence_status(occurrence: Occurrence, ctx: ReminderContext, now: datetime) -> str:
+    """``suppressed`` in quiet hours, ``missed`` past its grace, otherwise ``due`` (send it)."""
+    if is_quiet(occurrence, ctx):
+        return "suppressed"
+    if is_stale(occurrence.kind, occurrence.at, now):
+        return "missed"
+    return "due"
+
+
+def catch_up_start(next_due_at: datetime, now: datetime) -> datetime:
+    """The instant after which a claimed stream's occurrences are walked (bounded look-back)."""
+    return max(next_due_at - timedelta(microseconds=1), now - CATCH_UP_WINDOW)
+
+
+def refresh_after(last_occurrence_at: datetime | None, kind: str, now: datetime) -> datetime:
+    """Where a recomputed stream resumes: after its last occurrence, keeping one in grace."""
+    floor = now - GRACE[kind]
+    return floor if last_occurrence_at is None else max(last_occurrence_at, floor)
+
+
+def snooze_until(now: datetime, minutes: int) -> datetime:
+    """When a snoozed occurrence fires again; ``minutes`` is 10, 20 or 30."""
+    if minutes not in SNOOZE_MINUTES:
+        raise ValueError(f"snooze minutes must be one of {SNOOZE_MINUTES}")
+    return now + timedelta(minutes=minutes)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … ≤ 1 h."""
+    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+
+
+def digest_local_date(now: datetime, tz: ZoneInfo) -> date | None:
+    """The local date whose digest is due at ``now`` (local 08:00 has passed), else None."""
+    local = now.astimezone(tz)
+    return local.date() if local.time() >= DIGEST_LOCAL_TIME else None

@@ -1,0 +1,53 @@
+"""Reminder inputs (inbox query, snooze, device) and outputs (inbox entries, devices)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from server.pagination import PageArgs, page_of
+from server.reminders.models import PLATFORMS
+from server.reminders.rules import SNOOZE_MINUTES
+
+
+class NotificationsArgs(PageArgs):
+    """``?since=`` (an instant with an offset) plus ``limit`` and ``cursor``."""
+
+    since = fields.AwareDateTime(load_default=None)
+
+
+class SnoozeIn(ma.Schema):
+    minutes = fields.Integer(strict=True, required=True, validate=validate.OneOf(SNOOZE_MINUTES))
+
+
+class DeviceIn(ma.Schema):
+    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class NotificationOut(ma.Schema):
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    occurrence_at = fields.AwareDateTime(required=True)
+    local_date = fields.Date(required=True)
+    slot = fields.String(allow_none=True)
+    language = fields.String(required=True)
+    title = fields.String(required=True)
+    message = fields.String(required=True)
+    read = fields.Function(lambda n: n.read_at is not None, dump_only=True)
+    read_at = fields.AwareDateTime(allow_none=True)
+    snoozed_until = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+NotificationPageOut = page_of(NotificationOut, "NotificationPage")
+
+
+class DeviceOut(ma.Schema):
+    """A registered device; the token is never echoed back."""
+
+    id = fields.UUID(required=True)
+    platform = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    last_seen_at = fields.AwareDateTime(required=True)

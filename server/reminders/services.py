@@ -1,0 +1,191 @@
+"""Reminder use cases: stream refresh (called by other domains), inbox, snooze and devices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.access import Actor, get_scoped, scoped
+from server.audit.services import record_audit
+from server.clock import utcnow
+from server.errors import Unprocessable
+from server.extensions import db
+from server.pagination import paginate
+from server.reminders.contexts import load_reminder_infos
+from server.reminders.dispatch import (
+    claim_due_snoozes,
+    claim_due_streams,
+    insert_ignoring_duplicates,
+    lookback_date,
+    preview_due,
+)
+from server.reminders.models import Device, Notification, ReminderStream
+from server.reminders.outbox import enqueue_flag_digests, enqueue_urgent_flag_alert
+from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
+
+__all__ = [
+    "claim_due_snoozes",
+    "claim_due_streams",
+    "enqueue_flag_digests",
+    "enqueue_urgent_flag_alert",
+    "list_notifications",
+    "mark_notification_read",
+    "preview_due",
+    "refresh_reminder_streams",
+    "register_device",
+    "remove_device",
+    "snooze_notification",
+]
+# The inbox shows what reached the patient in-app; a missed occurrence never did.
+INBOX_STATUSES = ("due", "sent", "snoozed", "failed", "suppressed")
+
+
+def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Recompute a patient's reminder streams (after a programme revision, a preference change,
+    or a logged session or posture break). Creates the streams on first use. Flushes only.
+    """
+    now = now or utcnow()
+    infos = load_reminder_infos([patient_id], since=lookback_date(now))
+    info = infos.get(patient_id)
+    if info is None:
+        return
+    insert_ignoring_duplicates(
+        ReminderStream,
+        [
+            {
+                "id": uuid.uuid4(),
+                "clinic_id": info.clinic_id,
+                "patient_id": patient_id,
+                "kind": kind,
+                "updated_at": now,
+            }
+            for kind in KINDS
+        ],
+        ("patient_id", "kind"),
+    )
+    streams = db.session.scalars(
+        sa.select(ReminderStream)
+        .where(ReminderStream.patient_id == patient_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for stream in streams:
+        after = refresh_after(stream.last_occurrence_at, stream.kind, now)
+        upcoming = next_occurrence(stream.kind, info.ctx, after)
+        stream.next_due_at = upcoming.at if upcoming else None
+        stream.updated_at = now
+    db.session.flush()
+
+
+def list_notifications(
+    actor: Actor, *, since: datetime | None, limit: int, cursor: str | None
+) -> tuple[list[Notification], str | None]:
+    """The patient's in-app inbox, newest first, optionally only occurrences from ``since``."""
+    stmt = scoped(Notification, actor).where(Notification.status.in_(INBOX_STATUSES))
+    if since is not None:
+        stmt = stmt.where(Notification.occurrence_at >= since)
+    return paginate(
+        stmt,
+        keys=[(Notification.occurrence_at, True), (Notification.id, True)],
+        key_of=lambda n: (n.occurrence_at, n.id),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def snooze_notification(
+    actor: Actor, notification_id: uuid.UUID, *, minutes: int, now: datetime | None = None
+) -> Notification:
+    """Re-schedule one occurrence ``minutes`` (10, 20 or 30) from now; the same record fires."""
+    now = now or utcnow()
+    notification = get_scoped(Notification, notification_id, actor)
+    try:
+        until = snooze_until(now, minutes)
+    except ValueError as error:
+        raise Unprocessable(str(error), errors={"minutes": [str(error)]}) from error
+    notification.status = "snoozed"
+    notification.snoozed_until = until
+    notification.snooze_count += 1
+    notification.read_at = notification.read_at or now
+    record_audit(
+        actor=actor,
+        clinic_id=notification.clinic_id,
+        action="notification.snooze",
+        patient_id=notification.patient_id,
+        object_type="notification",
+        object_id=notification.id,
+        now=now,
+    )
+    db.session.flush()
+    return notification
+
+
+def mark_notification_read(
+    actor: Actor, notification_id: uuid.UUID, *, now: datetime | None = None
+) -> Notification:
+    """Mark one inbox entry as read (idempotent)."""
+    notification = get_scoped(Notification, notification_id, actor)
+    notification.read_at = notification.read_at or now or utcnow()
+    db.session.flush()
+    return notification
+
+
+def register_device(
+    actor: Actor, *, platform: str, token: str, now: datetime | None = None
+) -> tuple[Device, bool]:
+    """Register a push token for the patient; idempotent by token. Returns (device, created).
+
+    A token already registered to someone else moves to this patient: it names an app install,
+    and whoever logs in on it now owns it.
+    """
+    now = now or utcnow()
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "clinic_id": actor.clinic_id,
+        "patient_id": actor.user_id,
+        "platform": platform,
+        "token": token,
+        "created_at": now,
+        "last_seen_at": now,
+    }
+    created = bool(insert_ignoring_duplicates(Device, [values], ("token",)))
+    device = db.session.scalars(
+        sa.select(Device)
+        .where(Device.token == token)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if device.patient_id != actor.user_id:
+        device.clinic_id, device.patient_id, device.created_at = actor.clinic_id, actor.user_id, now
+        created = True
+    device.platform = platform
+    device.last_seen_at = now
+    record_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="device.register",
+        patient_id=actor.user_id,
+        object_type="device",
+        object_id=device.id,
+        now=now,
+    )
+    db.session.flush()
+    return device, created
+
+
+def remove_device(actor: Actor, device_id: uuid.UUID) -> None:
+    """Delete one of the patient's push devices (404 when it is not theirs)."""
+    device = get_scoped(Device, device_id, actor)
+    record_audit(
+        actor=actor,
+        clinic_id=device.clinic_id,
+        action="device.remove",
+        patient_id=device.patient_id,
+        object_type="device",
+        object_id=device.id,
+    )
+    db.session.delete(device)
+    db.session.flush()
