@@ -112,8 +112,15 @@ def _run_scenarios(
     *,
     label: str | None,
 ) -> list[Row]:
-    rows = []
-    with Gunicorn(env, log_path=log) as server:
+    rows: list[Row] = []
+    server = Gunicorn(env, log_path=log)
+    try:
+        server.start()
+    except RuntimeError as error:
+        print(f"== {backend}: gunicorn {label or 'defaults'} FAILED: {error}", flush=True)
+        notes.append(f"{backend} {label or 'defaults'}: gunicorn failed to start ({error})")
+        return rows
+    with server:
         documented = server.openapi_operations()
         workers = len(server.workers())
         print(f"== {backend}: gunicorn {label or 'defaults'} ({workers} workers)", flush=True)
