@@ -2,22 +2,27 @@
 
 Every view is wrapped by :func:`allow`, which authenticates, checks the role and owns the request's
 single commit. Every patient-scoped object is loaded through :func:`scoped` / :func:`get_scoped`,
-which filter by clinic (staff) or by the patient themself (patients). A view without ``allow`` is
-refused at start-up by :func:`assert_every_view_declares_access`.
+which filter by clinic (staff) or by the patient themself (patients). ``allow`` also loads every
+patient-scoped object a path parameter names (``/patients/<uuid:patient_id>``) through the same
+filter before the view runs, so a route cannot forget it. A view without ``allow`` is refused at
+start-up by :func:`assert_every_view_declares_access`.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
+from server.db import Base
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
 
@@ -25,6 +30,7 @@ PUBLIC = "public"
 PATIENT = "patient"
 STAFF = ("therapist", "clinic_admin")
 ADMIN = "clinic_admin"
+AUTHENTICATED = (PATIENT, *STAFF)
 M = TypeVar("M")
 
 
@@ -58,8 +64,11 @@ def current_actor() -> Actor:
 def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view; authenticate, authorize, then commit once or roll back.
 
-    ``allow(PUBLIC)`` needs no token; ``allow(PATIENT)``, ``allow(*STAFF)`` and ``allow(ADMIN)``
-    need an access token with one of the given roles.
+    ``allow(PUBLIC)`` needs no token; ``allow(PATIENT)``, ``allow(STAFF)`` and ``allow(ADMIN)``
+    need an access token with one of the given roles. Order of checks, all before the body is
+    parsed: token (401), role (403), then every patient-scoped object named by a path parameter
+    (404 when not visible, see :func:`path_model`). The roles are published in the OpenAPI
+    operation as ``x-roles`` (and ``security``), which the authorization matrix test reads.
     """
     flat = tuple(r for role in roles for r in ((role,) if isinstance(role, str) else role))
 
@@ -68,8 +77,10 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if PUBLIC not in flat:
                 verify_jwt_in_request()
-                if current_actor().role not in flat:
+                actor = current_actor()
+                if actor.role not in flat:
                     raise Forbidden("Your role may not use this endpoint.")
+                _load_path_objects(actor, kwargs)
             try:
                 result = view(*args, **kwargs)
                 db.session.commit()
@@ -85,6 +96,7 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             return result
 
         wrapper.allowed_roles = flat  # type: ignore[attr-defined]
+        wrapper._apidoc = _documented(view, flat)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -114,6 +126,73 @@ def get_scoped(model: type[M], object_id: uuid.UUID, actor: Actor | None = None)
     if found is None:
         raise NotFound(f"No {model.__name__.lower()} with this id.")
     return found
+
+
+_PATH_MODELS: dict[str, Any] = {}
+_RULE_PARAM = re.compile(r"([^/<>]*)/<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def register_path_model(param: str, model: Any) -> None:
+    """Declare that the path parameter ``param`` names a row of the patient-scoped ``model``.
+
+    Only needed when the name does not follow the convention of :func:`path_model`.
+    """
+    _PATH_MODELS[param] = model
+
+
+def _is_patient_scoped(model: Any) -> bool:
+    columns = model.__table__.c
+    return "clinic_id" in columns and ("patient_id" in columns or model.__tablename__ == "patients")
+
+
+@functools.cache
+def _models_by_table() -> dict[str, Any]:
+    return {
+        mapper.class_.__tablename__: mapper.class_
+        for mapper in Base.registry.mappers
+        if _is_patient_scoped(mapper.class_)
+    }
+
+
+def path_model(param: str, segment: str = "") -> Any | None:
+    """The patient-scoped model a path parameter names, or ``None``.
+
+    Registered names first; then ``<thing>_id`` → table ``<thing>s``; then the path segment
+    before the parameter (``/flags/<id>`` → ``flags``). Only tables with ``clinic_id`` and
+    ``patient_id`` (or ``patients`` itself) qualify.
+    """
+    if param in _PATH_MODELS:
+        return _PATH_MODELS[param]
+    tables = _models_by_table()
+    stem = param.removesuffix("_id")
+    candidates = [f"{stem}s", f"{stem}es", f"{stem[:-1]}ies", segment.replace("-", "_")]
+    return next((tables[name] for name in candidates if name in tables), None)
+
+
+@functools.cache
+def _rule_models(rule: str) -> tuple[tuple[str, Any], ...]:
+    pairs = ((param, path_model(param, segment)) for segment, param in _RULE_PARAM.findall(rule))
+    return tuple((param, model) for param, model in pairs if model is not None)
+
+
+def _load_path_objects(actor: Actor, kwargs: dict[str, Any]) -> None:
+    """404 before the body is even parsed when a path names an object the actor cannot see."""
+    rule = request.url_rule.rule if request.url_rule else ""
+    for param, model in _rule_models(rule):
+        value = kwargs.get(param)
+        try:
+            object_id = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        except ValueError:
+            raise NotFound(f"No {model.__name__.lower()} with this id.") from None
+        get_scoped(model, object_id, actor)
+
+
+def _documented(view: Callable[..., Any], roles: tuple[str, ...]) -> dict[str, Any]:
+    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    manual = doc.setdefault("manual_doc", {})
+    manual["x-roles"] = list(roles)
+    manual.setdefault("security", [] if PUBLIC in roles else [{"bearerAuth": []}])
+    return doc
 
 
 def assert_every_view_declares_access(app: Flask) -> None:

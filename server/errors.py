@@ -159,6 +159,11 @@ def _handle_http_exception(error: HTTPException) -> Response:
         )
     if status == 429:
         retry = getattr(error, "retry_after", None)
+        # Flask-Limiter's RateLimitExceeded carries the limit: its window is a safe upper bound
+        # (the limiter's own after_request hook refines it when rate-limit headers are on).
+        window = getattr(getattr(error, "limit", None), "limit", None)
+        if retry is None and window is not None:
+            retry = window.get_expiry()
         if retry is not None:
             headers["Retry-After"] = str(int(retry))
     title = error.name or "Error"

@@ -89,9 +89,13 @@ class Patient(Base):
     def language(self) -> str:
         return self.user.language
 
+    @property
+    def activated(self) -> bool:
+        return self.user.password_hash is not None
+
 
 class Invitation(Base):
-    """A one-time activation code; only its SHA-256 digest is stored."""
+    """A one-time activation code; only its keyed digest (HMAC-SHA-256) is stored."""
 
     __tablename__ = "invitations"
 
@@ -103,6 +107,8 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Set when a newer invitation for the same patient replaces this unused one.
+    revoked_at: Mapped[datetime | None]
 
 
 class TokenFamily(Base):

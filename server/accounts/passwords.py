@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.errors import Unprocessable
+
 MIN_LENGTH = 10
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so both paths cost the same.
@@ -21,6 +23,12 @@ def password_problems(password: str) -> list[str]:
     if len(set(password)) < 4:
         problems.append("Use at least 4 different characters.")
     return problems
+
+
+def require_strong_password(password: str) -> None:
+    """Raise 422 with ``errors={"password": [...]}`` when the password is too weak."""
+    if problems := password_problems(password):
+        raise Unprocessable("The password is too weak.", errors={"password": problems})
 
 
 def hash_password(password: str) -> str:

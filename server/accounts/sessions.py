@@ -10,10 +10,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
+from server.access import Actor
 from server.accounts.models import RefreshToken, TokenFamily, User
+from server.accounts.passwords import verify_password
+from server.accounts.rules import normalise_email
+from server.audit.services import record_audit
 from server.clock import utcnow
 from server.errors import Unauthorized
 from server.extensions import db
+
+BAD_CREDENTIALS = "The email or password is wrong."
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     user: User
+    family_id: uuid.UUID
 
 
 def _claims(user: User, family_id: uuid.UUID) -> dict[str, str]:
@@ -42,7 +49,7 @@ def _issue(user: User, family: TokenFamily, now: datetime) -> TokenPair:
         )
     )
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
-    return TokenPair(access, refresh, int(lifetime.total_seconds()), user)
+    return TokenPair(access, refresh, int(lifetime.total_seconds()), user, family.id)
 
 
 def start_session(user: User, *, now: datetime | None = None) -> TokenPair:
@@ -70,6 +77,7 @@ def rotate_refresh_token(jti: str, *, now: datetime | None = None) -> TokenPair:
     )
     if claimed.rowcount != 1:
         revoke_family(family.id, reason="refresh_reuse", now=now)
+        _audit_session(family.user_id, "auth.refresh_reuse", family.id, now)
         raise Unauthorized(
             "Refresh token re-used; the session has been revoked.", keep_changes=True
         )
@@ -84,5 +92,54 @@ def revoke_family(family_id: uuid.UUID, *, reason: str, now: datetime | None = N
     db.session.execute(
         sa.update(TokenFamily)
         .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_reason=reason)
+    )
+
+
+def actor_of(user: User) -> Actor:
+    """The ``Actor`` a user acts as (for audit records written outside ``allow``)."""
+    return Actor(user_id=user.id, role=user.role, clinic_id=user.clinic_id)
+
+
+def _audit_session(user_id: uuid.UUID, action: str, family_id: uuid.UUID, now: datetime) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+    record_audit(
+        actor=actor_of(user),
+        clinic_id=user.clinic_id,
+        action=action,
+        patient_id=user.id if user.role == "patient" else None,
+        object_type="session",
+        object_id=family_id,
+        now=now,
+    )
+
+
+def login(email: str, password: str, *, now: datetime | None = None) -> TokenPair:
+    """Check the credentials and open a session; unknown email and wrong password look alike."""
+    now = now or utcnow()
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    # verify_password spends the same argon2 work when there is no user or no password yet.
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        raise Unauthorized(BAD_CREDENTIALS)
+    pair = start_session(user, now=now)
+    _audit_session(user.id, "auth.login", pair.family_id, now)
+    return pair
+
+
+def logout(family_id: uuid.UUID, *, user_id: uuid.UUID, now: datetime | None = None) -> None:
+    """End one session: its refresh tokens and its access tokens stop working at once."""
+    now = now or utcnow()
+    revoke_family(family_id, reason="logout", now=now)
+    _audit_session(user_id, "auth.logout", family_id, now)
+
+
+def revoke_all_sessions(user_id: uuid.UUID, *, reason: str, now: datetime | None = None) -> None:
+    """Revoke every open session of a user (e.g. after a password is set again)."""
+    db.session.execute(
+        sa.update(TokenFamily)
+        .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
         .values(revoked_at=now or utcnow(), revoked_reason=reason)
     )

@@ -1,5 +1,27 @@
-"""HTTP routes of the audit domain."""
+"""HTTP routes of the audit domain: the clinic's audit trail, for clinic admins."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.access import ADMIN, allow, current_actor
+from server.audit.schemas import AuditArgs, AuditEventOut
+from server.audit.services import list_audit_events
+from server.pagination import page_of
+
 blp = Blueprint("audit", __name__, url_prefix="/api/v1")
+AuditPage = page_of(AuditEventOut, "AuditPage")
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @allow(ADMIN)
+    @blp.arguments(AuditArgs, location="query")
+    @blp.response(200, AuditPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Who did what to which patient's data, newest first (clinic admins only)."""
+        items, next_cursor = list_audit_events(actor=current_actor(), **args)
+        return {"items": items, "next_cursor": next_cursor}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from server.access import Actor
+from server.access import Actor, scoped
 from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
+from server.pagination import paginate
 
 SYSTEM_ROLE = "system"
 
@@ -35,4 +36,27 @@ def record_audit(
             object_type=object_type,
             object_id=str(object_id) if object_id is not None else None,
         )
+    )
+
+
+def list_audit_events(
+    *,
+    actor: Actor,
+    limit: int,
+    cursor: str | None,
+    patient_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> tuple[list[AuditEvent], str | None]:
+    """The actor's clinic's audit events, newest first, optionally for one patient or user."""
+    stmt = scoped(AuditEvent, actor)
+    if patient_id is not None:
+        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    return paginate(
+        stmt,
+        keys=[(AuditEvent.at, True), (AuditEvent.id, True)],
+        key_of=lambda event: (event.at, event.id),
+        limit=limit,
+        cursor=cursor,
     )

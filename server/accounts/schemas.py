@@ -1,0 +1,263 @@
+"""Request (…In/…Args) and response (…Out) schemas of the accounts domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from server.accounts.models import LANGUAGES, STAFF_ROLES
+from server.accounts.rules import (
+    is_iana_timezone,
+    parse_clock,
+    quiet_hours_problems,
+    working_hours_problems,
+)
+from server.clock import utcnow
+from server.pagination import PageArgs
+from server.programmes.rules import format_hhmm
+
+SEVERITIES = ("urgent", "high", "normal", "low", "info")
+
+
+class ClockTime(fields.Field):
+    """A local wall-clock time as ``"HH:MM"``."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format_hhmm(value)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise ma.ValidationError("Not a valid time: use HH:MM.")
+        try:
+            return parse_clock(value)
+        except ValueError as error:
+            raise ma.ValidationError(str(error)) from None
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true``/``false`` only (no ``"yes"``, ``1`` or ``"true"``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ma.ValidationError("Not a valid boolean: use true or false.")
+        return value
+
+
+def _timezone(value: str) -> None:
+    if not is_iana_timezone(value):
+        raise ma.ValidationError("Not a known IANA time zone, e.g. Europe/Istanbul.")
+
+
+def _birth_year(value: int) -> None:
+    if not 1900 <= value <= utcnow().year:
+        raise ma.ValidationError(f"Must be between 1900 and {utcnow().year}.")
+
+
+def _name(**options: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=200), **options)
+
+
+def _language(**options: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(LANGUAGES), **options)
+
+
+def _tz(**options: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=64), _timezone], **options)
+
+
+def _birth_year_field() -> fields.Integer:
+    return fields.Integer(strict=True, allow_none=True, validate=_birth_year)
+
+
+# --- auth ---------------------------------------------------------------------------------
+
+
+class LoginIn(ma.Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class ActivateIn(ma.Schema):
+    invite_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class TokenUserOut(ma.Schema):
+    id = fields.UUID(required=True)
+    role = fields.String(required=True)
+    clinic_id = fields.UUID(required=True)
+
+
+class TokenPairOut(ma.Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.Constant("Bearer", required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
+    user = fields.Nested(TokenUserOut, required=True)
+
+
+# --- preferences --------------------------------------------------------------------------
+
+
+class QuietHoursIn(ma.Schema):
+    start = ClockTime(required=True)
+    end = ClockTime(required=True)
+
+    @ma.validates_schema
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if problems := quiet_hours_problems(data["start"], data["end"]):
+            raise ma.ValidationError(problems, "end")
+
+
+class WorkingHoursIn(ma.Schema):
+    start = ClockTime(required=True)
+    end = ClockTime(required=True)
+    days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+        validate=validate.Length(max=7),
+    )
+
+    @ma.validates_schema
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if problems := working_hours_problems(data["start"], data["end"], data.get("days", [])):
+            raise ma.ValidationError(problems, "end")
+
+
+class PreferencesIn(ma.Schema):
+    timezone = _tz()
+    language = _language()
+    reminders_enabled = StrictBoolean()
+    quiet_hours = fields.Nested(QuietHoursIn)
+    working_hours = fields.Nested(WorkingHoursIn)
+
+
+class QuietHoursOut(ma.Schema):
+    start = ClockTime(attribute="quiet_start")
+    end = ClockTime(attribute="quiet_end")
+
+
+class WorkingHoursOut(ma.Schema):
+    start = ClockTime(attribute="work_start")
+    end = ClockTime(attribute="work_end")
+    days = fields.List(fields.Integer(), attribute="work_days")
+
+
+class PreferencesOut(ma.Schema):
+    """Dumped from a ``Patient``."""
+
+    timezone = fields.String()
+    language = fields.String()
+    reminders_enabled = fields.Boolean()
+    quiet_hours = fields.Function(lambda patient: QuietHoursOut().dump(patient))
+    working_hours = fields.Function(lambda patient: WorkingHoursOut().dump(patient))
+
+
+class ClinicBriefOut(ma.Schema):
+    id = fields.UUID()
+    name = fields.String()
+    timezone = fields.String()
+    emergency_number = fields.String()
+
+
+class MeOut(ma.Schema):
+    """The patient's own profile, dumped from a ``Patient``."""
+
+    id = fields.UUID()
+    name = fields.String()
+    email = fields.String()
+    birth_year = fields.Integer(allow_none=True)
+    therapist_id = fields.UUID(allow_none=True)
+    clinic = fields.Function(lambda patient: ClinicBriefOut().dump(patient.user.clinic))
+    preferences = fields.Function(lambda patient: PreferencesOut().dump(patient))
+
+
+# --- patients (staff side) ----------------------------------------------------------------
+
+
+class PatientIn(ma.Schema):
+    name = _name(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    timezone = _tz(required=True)
+    language = _language(required=True)
+    birth_year = _birth_year_field()
+    therapist_id = fields.UUID(allow_none=True)
+
+
+class PatientPatchIn(ma.Schema):
+    name = _name()
+    timezone = _tz()
+    language = _language()
+    birth_year = _birth_year_field()
+    therapist_id = fields.UUID()
+
+
+class PatientListArgs(PageArgs):
+    therapist_id = fields.UUID(metadata={"description": "Only this therapist's patients."})
+
+
+class OpenFlagsOut(ma.Schema):
+    urgent = fields.Integer(required=True)
+    high = fields.Integer(required=True)
+    normal = fields.Integer(required=True)
+    low = fields.Integer(required=True)
+    info = fields.Integer(required=True)
+
+
+class PatientOut(ma.Schema):
+    """A patient with the 7-day summary; dumped from ``summary.PatientView``."""
+
+    id = fields.UUID(required=True, attribute="patient.id")
+    name = fields.String(required=True, attribute="patient.name")
+    email = fields.String(required=True, attribute="patient.email")
+    timezone = fields.String(required=True, attribute="patient.timezone")
+    language = fields.String(required=True, attribute="patient.language")
+    birth_year = fields.Integer(allow_none=True, attribute="patient.birth_year")
+    therapist_id = fields.UUID(allow_none=True, attribute="patient.therapist_id")
+    activated = fields.Boolean(
+        attribute="patient.activated", metadata={"description": "The patient has set a password."}
+    )
+    created_at = fields.DateTime(required=True, attribute="patient.created_at")
+    adherence_7d = fields.Float(
+        allow_none=True,
+        attribute="summary.adherence_7d",
+        metadata={"description": "Share of prescribed sessions done over the last 7 days (0–1)."},
+    )
+    pain_7d_mean = fields.Float(
+        allow_none=True,
+        attribute="summary.pain_7d_mean",
+        metadata={"description": "Mean of the daily maximum pain over the last 7 local days."},
+    )
+    open_flags = fields.Nested(OpenFlagsOut, required=True, attribute="summary.open_flags")
+    last_activity_at = fields.DateTime(allow_none=True, attribute="summary.last_activity_at")
+
+
+class PatientDetailOut(PatientOut):
+    preferences = fields.Function(lambda view: PreferencesOut().dump(view.patient))
+
+
+class InvitationOut(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "Shown once; 10 characters."})
+    expires_at = fields.DateTime(required=True)
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+class TherapistIn(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    role = fields.String(load_default="therapist", validate=validate.OneOf(STAFF_ROLES))
+    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
+
+
+class TherapistOut(ma.Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True)
+    language = fields.String(required=True)
+    is_active = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)

@@ -1,0 +1,294 @@
+"""Use cases of the accounts domain: clinics, staff, patients and their preferences.
+
+Services flush, never commit: ``allow`` (or the CLI command) commits once at the edge.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from server.access import ADMIN, Actor, get_scoped, scoped
+from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
+from server.accounts.passwords import hash_password, require_strong_password
+from server.accounts.rules import normalise_email
+from server.accounts.summary import PatientView, patient_views
+from server.audit.services import record_audit
+from server.clock import utcnow
+from server.errors import Conflict, Forbidden, Unprocessable
+from server.extensions import db
+from server.pagination import paginate
+
+EMAIL_TAKEN = "An account with this email address already exists."
+
+
+def on_preferences_changed(patient: Patient, now: datetime) -> None:
+    """Hook run after a patient's time zone, reminder switch, quiet or working hours change.
+
+    PLUG-IN POINT for the reminders domain: call
+    ``server.reminders.services.refresh_reminder_streams(patient, now=now)`` here so that the
+    indexed ``next_due_at`` follows the new settings.
+    """
+
+
+def _insert(*rows: Any) -> None:
+    """Add and flush rows; a unique-email race surfaces as 409, not 500."""
+    db.session.add_all(rows)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise Conflict(EMAIL_TAKEN) from error
+
+
+def _require_free_email(email: str) -> None:
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise Conflict(EMAIL_TAKEN)
+
+
+# --- clinics and staff --------------------------------------------------------------------
+
+
+def create_clinic(
+    *, name: str, timezone: str, language: str = "tr", emergency_number: str = "112"
+) -> Clinic:
+    """Create a clinic (a tenant)."""
+    clinic = Clinic(
+        name=name, timezone=timezone, language=language, emergency_number=emergency_number
+    )
+    _insert(clinic)
+    return clinic
+
+
+def create_staff(
+    *,
+    clinic_id: uuid.UUID,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "therapist",
+    language: str | None = None,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create a therapist or clinic admin in ``clinic_id``; ``actor=None`` is an operator (CLI)."""
+    now = now or utcnow()
+    if role not in STAFF_ROLES:
+        raise Unprocessable("Unknown staff role.", errors={"role": [f"One of {STAFF_ROLES}."]})
+    require_strong_password(password)
+    clinic = db.session.get(Clinic, clinic_id)
+    if clinic is None:
+        raise Unprocessable("No such clinic.", errors={"clinic_id": ["No such clinic."]})
+    email = normalise_email(email)
+    _require_free_email(email)
+    user = User(
+        clinic_id=clinic_id,
+        email=email,
+        name=name,
+        role=role,
+        language=language or clinic.language,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+    _insert(user)
+    record_audit(
+        actor=actor,
+        clinic_id=clinic_id,
+        action="staff.create",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+    return user
+
+
+def list_staff(*, actor: Actor, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+    """The therapists and admins of the actor's clinic, by name."""
+    stmt = sa.select(User).where(User.clinic_id == actor.clinic_id, User.role.in_(STAFF_ROLES))
+    return paginate(
+        stmt,
+        keys=[(User.name, False), (User.id, False)],
+        key_of=lambda user: (user.name, user.id),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def _clinic_therapist(actor: Actor, therapist_id: uuid.UUID) -> User:
+    therapist = db.session.scalar(
+        sa.select(User).where(
+            User.id == therapist_id,
+            User.clinic_id == actor.clinic_id,
+            User.role.in_(STAFF_ROLES),
+            User.is_active.is_(True),
+        )
+    )
+    if therapist is None:
+        raise Unprocessable(
+            "No such therapist in your clinic.",
+            errors={"therapist_id": ["No active therapist with this id in your clinic."]},
+        )
+    return therapist
+
+
+# --- patients -----------------------------------------------------------------------------
+
+
+def create_patient(
+    *,
+    actor: Actor,
+    name: str,
+    email: str,
+    timezone: str,
+    language: str,
+    birth_year: int | None = None,
+    therapist_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> PatientView:
+    """Create a patient in the actor's clinic, assigned to ``therapist_id`` or to the actor."""
+    now = now or utcnow()
+    therapist = _clinic_therapist(actor, therapist_id or actor.user_id)
+    email = normalise_email(email)
+    _require_free_email(email)
+    user = User(
+        clinic_id=actor.clinic_id,
+        email=email,
+        name=name,
+        role="patient",
+        language=language,
+        password_hash=None,
+        created_at=now,
+    )
+    _insert(user)
+    patient = Patient(
+        id=user.id,
+        clinic_id=actor.clinic_id,
+        therapist_id=therapist.id,
+        timezone=timezone,
+        birth_year=birth_year,
+        created_at=now,
+    )
+    _insert(patient)
+    _audit_patient(actor, patient, "patient.create", now)
+    return patient_views([patient], now=now)[0]
+
+
+def get_patient(patient_id: uuid.UUID, *, actor: Actor, now: datetime | None = None) -> PatientView:
+    """One patient of the actor's clinic with their summary (an audited read)."""
+    now = now or utcnow()
+    patient = get_scoped(Patient, patient_id, actor)
+    _audit_patient(actor, patient, "patient.read", now)
+    return patient_views([patient], now=now)[0]
+
+
+def list_patients(
+    *,
+    actor: Actor,
+    limit: int,
+    cursor: str | None,
+    therapist_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[list[PatientView], str | None]:
+    """The clinic's patients by name, each with a summary; audited per listed patient."""
+    now = now or utcnow()
+    stmt = scoped(Patient, actor).join(Patient.user).options(contains_eager(Patient.user))
+    if therapist_id is not None:
+        stmt = stmt.where(Patient.therapist_id == therapist_id)
+    patients, next_cursor = paginate(
+        stmt,
+        keys=[(User.name, False), (Patient.id, False)],
+        key_of=lambda patient: (patient.name, patient.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    record_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="patient.list",
+        object_type="patient_list",
+        now=now,
+    )
+    for patient in patients:
+        _audit_patient(actor, patient, "patient.list", now, object_type="patient_summary")
+    return patient_views(patients, now=now), next_cursor
+
+
+def update_patient(
+    patient_id: uuid.UUID,
+    *,
+    actor: Actor,
+    changes: dict[str, Any],
+    now: datetime | None = None,
+) -> PatientView:
+    """Change a patient's profile. Moving them to another therapist is for clinic admins only."""
+    now = now or utcnow()
+    patient = get_scoped(Patient, patient_id, actor)
+    new_therapist = changes.get("therapist_id", patient.therapist_id)
+    if new_therapist != patient.therapist_id:
+        if actor.role != ADMIN:
+            raise Forbidden("Only a clinic admin may assign a patient to another therapist.")
+        patient.therapist_id = _clinic_therapist(actor, new_therapist).id
+    if "name" in changes:
+        patient.user.name = changes["name"]
+    if "language" in changes:
+        patient.user.language = changes["language"]
+    if "birth_year" in changes:
+        patient.birth_year = changes["birth_year"]
+    timezone_changed = changes.get("timezone", patient.timezone) != patient.timezone
+    if timezone_changed:
+        patient.timezone = changes["timezone"]
+    db.session.flush()
+    _audit_patient(actor, patient, "patient.update", now)
+    if timezone_changed:
+        on_preferences_changed(patient, now)
+    return patient_views([patient], now=now)[0]
+
+
+def _audit_patient(
+    actor: Actor, patient: Patient, action: str, now: datetime, *, object_type: str = "patient"
+) -> None:
+    record_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action=action,
+        patient_id=patient.id,
+        object_type=object_type,
+        object_id=patient.id,
+        now=now,
+    )
+
+
+# --- the patient themself -----------------------------------------------------------------
+
+
+def get_me(*, actor: Actor) -> Patient:
+    """The calling patient's own profile and preferences."""
+    return get_scoped(Patient, actor.user_id, actor)
+
+
+def update_preferences(
+    *, actor: Actor, changes: dict[str, Any], now: datetime | None = None
+) -> Patient:
+    """Apply the patient's preference changes, then let reminders follow them."""
+    now = now or utcnow()
+    patient = get_scoped(Patient, actor.user_id, actor)
+    if "timezone" in changes:
+        patient.timezone = changes["timezone"]
+    if "language" in changes:
+        patient.user.language = changes["language"]
+    if "reminders_enabled" in changes:
+        patient.reminders_enabled = changes["reminders_enabled"]
+    if quiet := changes.get("quiet_hours"):
+        patient.quiet_start, patient.quiet_end = quiet["start"], quiet["end"]
+    if working := changes.get("working_hours"):
+        patient.work_start, patient.work_end = working["start"], working["end"]
+        if "days" in working:
+            patient.work_days = sorted(set(working["days"]))
+    db.session.flush()
+    _audit_patient(actor, patient, "preferences.update", now, object_type="preferences")
+    on_preferences_changed(patient, now)
+    return patient

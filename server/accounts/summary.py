@@ -1,0 +1,139 @@
+"""The patient-list summary (PRODUCT.md §2), computed for a whole page at once.
+
+Each piece is one set-based query (or a fixed few) over all patients of the page, never one per
+patient, so a page of 200 costs the same number of statements as a page of 5.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.accounts.models import Patient
+from server.accounts.rules import mean_daily_pain, pain_window
+from server.adherence.series import daily_pain_series_for_patients
+from server.extensions import db
+from server.programmes.rules import local_date_of
+from server.tracking.models import (
+    HeadacheEntry,
+    PainRating,
+    PostureBreak,
+    SessionLog,
+    SymptomCheck,
+)
+
+SEVERITIES = ("urgent", "high", "normal", "low", "info")
+ACTIVITY_MODELS = (SessionLog, PainRating, HeadacheEntry, PostureBreak, SymptomCheck)
+
+
+def no_open_flags() -> dict[str, int]:
+    return dict.fromkeys(SEVERITIES, 0)
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    adherence_7d: float | None = None
+    pain_7d_mean: float | None = None
+    open_flags: dict[str, int] = field(default_factory=no_open_flags)
+    last_activity_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What the patient endpoints return: the profile and its summary."""
+
+    patient: Patient
+    summary: PatientSummary
+
+
+def local_today(patient: Patient, now: datetime) -> date:
+    """The patient's local calendar date at ``now``."""
+    return local_date_of(now, ZoneInfo(patient.timezone))
+
+
+def pain_7d_means(patients: Sequence[Patient], now: datetime) -> dict[uuid.UUID, float | None]:
+    """Each patient's mean daily maximum pain over their last 7 local days (3 queries)."""
+    if not patients:
+        return {}
+    todays = {p.id: local_today(p, now) for p in patients}
+    start = min(pain_window(today)[0] for today in todays.values())
+    series = daily_pain_series_for_patients(todays, start, max(todays.values()))
+    return {
+        patient_id: mean_daily_pain({d.day: d.max_pain for d in series[patient_id]}, today)
+        for patient_id, today in todays.items()
+    }
+
+
+def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | None]:
+    """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
+    ids = [p.id for p in patients]
+    if not ids:
+        return {}
+    union = sa.union_all(
+        *(
+            sa.select(model.patient_id.label("patient_id"), model.recorded_at.label("at")).where(
+                model.patient_id.in_(ids)
+            )
+            for model in ACTIVITY_MODELS
+        )
+    ).subquery()
+    latest = union.c.at
+    stmt = sa.select(union.c.patient_id, sa.func.max(latest)).group_by(union.c.patient_id)
+    logged: dict[uuid.UUID, Any] = dict(db.session.execute(stmt).tuples().all())
+    result = {}
+    for patient in patients:
+        candidates = [logged.get(patient.id), patient.last_activity_at]
+        present = [c for c in candidates if c is not None]
+        result[patient.id] = max(present) if present else None
+    return result
+
+
+def adherence_7d_by_patient(
+    patients: Sequence[Patient], now: datetime
+) -> dict[uuid.UUID, float | None]:
+    """Adherence over the last 7 days per patient. PLUG-IN POINT for the adherence domain.
+
+    Returns nothing yet (the list shows ``null``); the lead replaces the body with the
+    adherence domain's batch function, e.g. ``adherence_7d_for_patients(patients, now=now)``.
+    """
+    return {}
+
+
+def open_flags_by_patient(patients: Sequence[Patient]) -> dict[uuid.UUID, dict[str, int]]:
+    """Open flag counts by severity per patient. PLUG-IN POINT for the flags domain.
+
+    Returns nothing yet (the list shows zero counts); the lead replaces the body with the flags
+    domain's batch function, e.g. ``open_flag_counts_for_patients([p.id for p in patients])``.
+    """
+    return {}
+
+
+def summarise_patients(
+    patients: Sequence[Patient], *, now: datetime
+) -> dict[uuid.UUID, PatientSummary]:
+    """The summary of every patient on a page, with a fixed number of queries."""
+    pain = pain_7d_means(patients, now)
+    activity = last_activity(patients)
+    adherence = adherence_7d_by_patient(patients, now)
+    flags = open_flags_by_patient(patients)
+    return {
+        p.id: PatientSummary(
+            adherence_7d=adherence.get(p.id),
+            pain_7d_mean=pain.get(p.id),
+            open_flags={**no_open_flags(), **flags.get(p.id, {})},
+            last_activity_at=activity.get(p.id),
+        )
+        for p in patients
+    }
+
+
+def patient_views(patients: Sequence[Patient], *, now: datetime) -> list[PatientView]:
+    """Pair each patient with their summary, in the same order."""
+    summaries = summarise_patients(patients, now=now)
+    return [PatientView(p, summaries[p.id]) for p in patients]

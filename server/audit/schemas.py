@@ -1,0 +1,24 @@
+"""Request and response schemas of the audit domain."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from server.pagination import PageArgs
+
+
+class AuditArgs(PageArgs):
+    patient_id = fields.UUID(metadata={"description": "Only events about this patient."})
+    actor_id = fields.UUID(metadata={"description": "Only events by this user."})
+
+
+class AuditEventOut(ma.Schema):
+    id = fields.UUID(required=True)
+    at = fields.DateTime(required=True)
+    actor_id = fields.UUID(allow_none=True, metadata={"description": "null for system jobs."})
+    actor_role = fields.String(required=True)
+    action = fields.String(required=True, metadata={"example": "patient.read"})
+    patient_id = fields.UUID(allow_none=True)
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
