@@ -68,15 +68,30 @@ class ProgrammeTemplate(Base):
 
 
 class Programme(Base):
-    """A patient's plan. Its content lives in revisions; ``current_revision`` is the newest."""
+    """A patient's plan. Its content lives in revisions; ``current_revision`` is the newest.
+
+    A patient has at most one programme with ``end_date`` null (the active one). Creating a new
+    programme ends the active one on the day before the new one starts.
+    """
 
     __tablename__ = "programmes"
+    __table_args__ = (
+        sa.Index(
+            "uq_programmes_active_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL"),
+            postgresql_where=sa.text("end_date IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
     patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     template_slug: Mapped[str | None] = mapped_column(sa.String(80))
     start_date: Mapped[date]
+    # The last local date it applies; set when a newer programme replaces it.
+    end_date: Mapped[date | None]
     baseline_pain: Mapped[float | None]
     # Per-programme overrides of flag thresholds (take precedence over the clinic's).
     flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)

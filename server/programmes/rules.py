@@ -1,14 +1,20 @@
-"""Pure schedule rules: which sessions fall on a local date, and local wall time → UTC (DST-safe).
+"""Pure programme rules: schedule expansion (DST-safe), ladder moves, dosage, revision in force.
 
-Shared by the plan, adherence and reminders. No database, no Flask.
+Shared by the plan, adherence and reminders. No database, no Flask: plain values in, plain
+values out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
+
+DIRECTIONS = {"progress": 1, "regress": -1}
+DOSAGE_KEYS = ("sets", "reps", "hold_seconds", "rest_seconds", "target")
+LOGGED_STATUSES = ("completed", "partial", "skipped")
 
 
 @dataclass(frozen=True)
@@ -19,19 +25,53 @@ class Slot:
     time: time
 
 
+@dataclass(frozen=True)
+class ScheduledSession:
+    """A session prescribed on a local date: slot, wall time, and the UTC instant it falls on."""
+
+    slot: str
+    wall_time: time
+    starts_at: datetime
+
+
+class LadderEndError(ValueError):
+    """A move past the top (``progress``) or bottom (``regress``) of an exercise's ladder."""
+
+    def __init__(self, level: int, ladder_len: int, direction: str):
+        end = "top" if direction == "progress" else "bottom"
+        super().__init__(f"Already at level {level} of {ladder_len}, the {end} of its ladder.")
+        self.level, self.ladder_len, self.direction = level, ladder_len, direction
+
+
+class RevisionLike(Protocol):
+    number: int
+    effective_at: datetime
+
+
+R = TypeVar("R", bound=RevisionLike)
+
+
+# --- schedules ---------------------------------------------------------------------------
+
+
 def parse_hhmm(value: str) -> time:
     """``"08:00"`` → ``time(8, 0)``."""
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
 
-def schedule_slots(schedule: dict[str, Any]) -> list[Slot]:
+def format_hhmm(value: time) -> str:
+    """``time(8, 0)`` → ``"08:00"``."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def schedule_slots(schedule: Mapping[str, Any]) -> list[Slot]:
     """The schedule's slots in time order."""
     slots = [Slot(s["slot"], parse_hhmm(s["time"])) for s in schedule.get("slots", [])]
     return sorted(slots, key=lambda s: (s.time, s.slot))
 
 
-def scheduled_slots(schedule: dict[str, Any], day: date) -> list[Slot]:
+def scheduled_slots(schedule: Mapping[str, Any], day: date) -> list[Slot]:
     """The slots scheduled on local ``day`` (empty when its ISO weekday is not scheduled)."""
     if day.isoweekday() not in schedule.get("days", []):
         return []
@@ -41,17 +81,14 @@ def scheduled_slots(schedule: dict[str, Any], day: date) -> list[Slot]:
 def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of local ``wall`` time on ``day``.
 
-    A wall time that does not exist (spring-forward gap) moves forward by the gap; an ambiguous
-    one (fall-back overlap) resolves to its first occurrence, so it fires once.
+    A wall time that does not exist (spring-forward gap) moves forward by the gap (01:30 in
+    London on the last Sunday of March is 02:30 BST); an ambiguous one (fall-back overlap)
+    resolves to its first occurrence, so it fires once.
     """
-    naive = datetime.combine(day, wall)
-    first = naive.replace(tzinfo=tz, fold=0)
-    round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
-        # Nonexistent: fold=1 interprets the time with the pre-transition offset, which lands
-        # after the gap by exactly the same distance as the wall time is into it.
-        return naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    return first.astimezone(UTC)
+    # PEP 495: fold=0 reads a wall time with the offset in force *before* the transition. In an
+    # overlap that is the first occurrence; in a gap it lands after the gap by exactly as far
+    # as the wall time is into it. Both are what we want.
+    return datetime.combine(day, wall).replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
@@ -66,6 +103,16 @@ def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def sessions_for_date(
+    schedule: Mapping[str, Any], day: date, tz: ZoneInfo
+) -> list[ScheduledSession]:
+    """The sessions a schedule prescribes on local ``day``, each with its UTC instant."""
+    return [
+        ScheduledSession(s.slot, s.time, local_to_utc(day, s.time, tz))
+        for s in scheduled_slots(schedule, day)
+    ]
+
+
 def posture_breaks_prescribed(
     work_start: time, work_end: time, interval_minutes: int, enabled: bool = True
 ) -> int:
@@ -74,3 +121,85 @@ def posture_breaks_prescribed(
         return 0
     minutes = (work_end.hour * 60 + work_end.minute) - (work_start.hour * 60 + work_start.minute)
     return max(minutes, 0) // interval_minutes
+
+
+def working_window(
+    work_start: time, work_end: time, work_days: Iterable[int], day: date
+) -> tuple[time, time] | None:
+    """The posture-break window on local ``day``, or None when it is not a working day."""
+    return (work_start, work_end) if day.isoweekday() in set(work_days) else None
+
+
+# --- ladders and dosage ------------------------------------------------------------------
+
+
+def move_level(ladder_len: int, level: int, direction: str) -> int:
+    """One step up (``progress``) or down (``regress``) a ladder of ``ladder_len`` levels.
+
+    Levels are numbered from 1. Raises :class:`LadderEndError` at an end, ``ValueError`` for a
+    level outside the ladder or an unknown direction.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {sorted(DIRECTIONS)}")
+    if ladder_len < 1 or not 1 <= level <= ladder_len:
+        raise ValueError(f"level {level} is outside a ladder of {ladder_len} levels")
+    moved = level + DIRECTIONS[direction]
+    if not 1 <= moved <= ladder_len:
+        raise LadderEndError(level, ladder_len, direction)
+    return moved
+
+
+def resolve_dosage(
+    ladder: Sequence[Mapping[str, Any]], level: int, override: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The dosage of ``level`` on ``ladder`` with any per-item override applied on top."""
+    if not 1 <= level <= len(ladder):
+        raise ValueError(f"level {level} is outside a ladder of {len(ladder)} levels")
+    step = ladder[level - 1]
+    dosage = {key: step.get(key) for key in DOSAGE_KEYS}
+    dosage.update({k: v for k, v in (override or {}).items() if k in DOSAGE_KEYS})
+    return dosage
+
+
+def items_for_slot(items: Iterable[Mapping[str, Any]], slot: str) -> list[Mapping[str, Any]]:
+    """The programme items done in ``slot``: those without ``slots`` go in every session."""
+    return [item for item in items if not item.get("slots") or slot in item["slots"]]
+
+
+# --- revisions ---------------------------------------------------------------------------
+
+
+def in_force_on(revisions: Iterable[R], day: date, tz: ZoneInfo) -> R | None:
+    """The newest revision (by number) effective before the end of local ``day``, else None.
+
+    A revision created later never changes what an earlier date's plan was.
+    """
+    _, day_end = day_bounds_utc(day, tz)
+    candidates = [r for r in revisions if r.effective_at < day_end]
+    return max(candidates, key=lambda r: r.number, default=None)
+
+
+def first_effective_at(start_date: date, tz: ZoneInfo, now: datetime, replaces: bool) -> datetime:
+    """When revision 1 takes effect: local midnight of the start date.
+
+    A programme that replaces another never reaches into the past, so it takes effect no
+    earlier than ``now``.
+    """
+    midnight = local_to_utc(start_date, time(0, 0), tz)
+    return max(midnight, now) if replaces else midnight
+
+
+def next_effective_at(start_date: date, tz: ZoneInfo, now: datetime) -> datetime:
+    """When a later revision takes effect: ``now``, but never before the programme starts.
+
+    This keeps ``effective_at`` non-decreasing with the revision number.
+    """
+    return max(now, local_to_utc(start_date, time(0, 0), tz))
+
+
+def session_status(logged: str | None, day: date, today: date) -> str:
+    """A session's status: its logged status, else ``missed`` once its date is past, else
+    ``pending``."""
+    if logged in LOGGED_STATUSES:
+        return logged
+    return "missed" if day < today else "pending"

@@ -1,0 +1,109 @@
+"""The exercise library (shared entries plus each clinic's own) and the programme templates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.access import Actor
+from server.audit.services import record_audit
+from server.clock import utcnow
+from server.errors import Conflict
+from server.extensions import db
+from server.pagination import paginate
+from server.programmes.models import Exercise, ProgrammeTemplate
+
+
+def visible_to(clinic_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """Exercises a clinic may use: the shared library and its own."""
+    return sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)
+
+
+def list_exercises(
+    *, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[Exercise], str | None]:
+    """One page of the library plus the actor's clinic's own exercises, by slug."""
+    return paginate(
+        sa.select(Exercise).where(visible_to(actor.clinic_id)),
+        keys=[(Exercise.slug, False), (Exercise.id, False)],
+        key_of=lambda e: (e.slug, e.id),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def create_exercise(*, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> Exercise:
+    """Add a clinic's own exercise; its slug may clash neither with the library nor the clinic."""
+    now = now or utcnow()
+    taken = db.session.scalar(
+        sa.select(Exercise.id).where(visible_to(actor.clinic_id), Exercise.slug == data["slug"])
+    )
+    if taken is not None:
+        raise Conflict("An exercise with this slug already exists.", slug=data["slug"])
+    exercise = Exercise(clinic_id=actor.clinic_id, created_at=now, **data)
+    db.session.add(exercise)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise Conflict("An exercise with this slug already exists.", slug=data["slug"]) from error
+    record_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="exercise.create",
+        object_type="exercise",
+        object_id=exercise.id,
+        now=now,
+    )
+    return exercise
+
+
+def list_templates(*, limit: int, cursor: str | None) -> tuple[list[ProgrammeTemplate], str | None]:
+    """One page of programme templates, by slug."""
+    return paginate(
+        sa.select(ProgrammeTemplate),
+        keys=[(ProgrammeTemplate.slug, False), (ProgrammeTemplate.id, False)],
+        key_of=lambda t: (t.slug, t.id),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def template_by_slug(slug: str) -> ProgrammeTemplate | None:
+    """The template with this slug, if any."""
+    return db.session.scalar(sa.select(ProgrammeTemplate).where(ProgrammeTemplate.slug == slug))
+
+
+class ExerciseLookup:
+    """The exercises a clinic may use, loaded once for a set of slugs and ids.
+
+    A clinic's own exercise wins over a library entry with the same slug.
+    """
+
+    def __init__(
+        self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[uuid.UUID] = ()
+    ):
+        slugs, ids = set(slugs), set(ids)
+        found = db.session.scalars(
+            sa.select(Exercise).where(
+                visible_to(clinic_id), sa.or_(Exercise.slug.in_(slugs), Exercise.id.in_(ids))
+            )
+        ).all()
+        self.by_id = {e.id: e for e in found}
+        self.by_slug: dict[str, Exercise] = {}
+        for exercise in sorted(found, key=lambda e: e.clinic_id is not None):
+            self.by_slug[exercise.slug] = exercise
+
+    def find(self, *, slug: str | None = None, exercise_id: Any = None) -> Exercise | None:
+        """The exercise named by slug or id, or None when the clinic may not use it."""
+        if exercise_id is not None:
+            return self.by_id.get(uuid.UUID(str(exercise_id)))
+        return self.by_slug.get(slug or "")
+
+
+def localized(text: dict[str, str], language: str) -> str:
+    """``text`` in ``language``, falling back to English, then to any language."""
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")

@@ -1,0 +1,362 @@
+"""Marshmallow schemas of the programmes domain: input (…In/…Args) apart from output (…Out).
+
+The same input schemas validate the seed files in ``seed/`` and the API bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from server.pagination import page_of
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
+NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lowercase letters, digits, '_'.")
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (24-hour).")
+LANGUAGES = ("en", "tr")
+INTERVAL_RANGE = validate.Range(min=30, max=45)
+DEFAULT_INTERVAL = 40
+MAX_LADDER_LEVELS = 10
+
+
+def _unique(values: list[Any], field: str) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError(["Values must be unique."], field)
+
+
+class LocalizedTextIn(ma.Schema):
+    """Patient-facing text in every supported language."""
+
+    en = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    tr = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class TargetIn(ma.Schema):
+    """A measurable target of a ladder level, e.g. ``{kind: pressure, value: 22, unit: mmHg}``."""
+
+    kind = fields.String(required=True, validate=NAME)
+    value = fields.Float(required=True, validate=validate.Range(min=0, max=10000))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+
+
+class DosageIn(ma.Schema):
+    sets = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    reps = fields.Integer(required=True, validate=validate.Range(min=1, max=200))
+    hold_seconds = fields.Integer(load_default=0, validate=validate.Range(min=0, max=600))
+    rest_seconds = fields.Integer(load_default=0, validate=validate.Range(min=0, max=600))
+    target = fields.Nested(TargetIn, load_default=None, allow_none=True)
+
+
+class LadderLevelIn(DosageIn):
+    level = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
+
+
+class DosageOverrideIn(ma.Schema):
+    """Per-item changes on top of the ladder level; only the given keys apply."""
+
+    sets = fields.Integer(validate=validate.Range(min=1, max=20))
+    reps = fields.Integer(validate=validate.Range(min=1, max=200))
+    hold_seconds = fields.Integer(validate=validate.Range(min=0, max=600))
+    rest_seconds = fields.Integer(validate=validate.Range(min=0, max=600))
+    target = fields.Nested(TargetIn, allow_none=True)
+
+    @ma.validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ma.ValidationError("Give at least one dosage field, or null.", "_schema")
+
+
+class ExerciseIn(ma.Schema):
+    """A clinic's own exercise (API) or a library entry (seed)."""
+
+    slug = fields.String(required=True, validate=[validate.Length(min=2, max=80), SLUG])
+    category = fields.String(required=True, validate=NAME)
+    name = fields.Nested(LocalizedTextIn, required=True)
+    instructions = fields.Nested(LocalizedTextIn, required=True)
+    media_urls = fields.List(
+        fields.Url(schemes={"https", "http"}), load_default=list, validate=validate.Length(max=10)
+    )
+    ladder = fields.List(
+        fields.Nested(LadderLevelIn),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_LADDER_LEVELS),
+    )
+
+    @ma.validates_schema
+    def _levels_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        levels = [step["level"] for step in data.get("ladder", [])]
+        if levels != list(range(1, len(levels) + 1)):
+            raise ma.ValidationError(["Levels must be numbered 1, 2, 3, … in order."], "ladder")
+
+
+class SeedExerciseIn(ExerciseIn):
+    """A library exercise in ``seed/exercises``: ladders of 3–6 levels."""
+
+    ladder = fields.List(
+        fields.Nested(LadderLevelIn), required=True, validate=validate.Length(3, 6)
+    )
+
+
+class SlotIn(ma.Schema):
+    slot = fields.String(required=True, validate=NAME)
+    time = fields.String(required=True, validate=HHMM)
+
+
+class ScheduleIn(ma.Schema):
+    """ISO weekdays (Monday = 1) and session slots with a local time each."""
+
+    days = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=7)),
+        required=True,
+        validate=validate.Length(min=1, max=7),
+    )
+    slots = fields.List(fields.Nested(SlotIn), required=True, validate=validate.Length(1, 6))
+
+    @ma.validates_schema
+    def _distinct(self, data: dict[str, Any], **_: Any) -> None:
+        _unique(data.get("days", []), "days")
+        _unique([s["slot"] for s in data.get("slots", [])], "slots")
+        _unique([s["time"] for s in data.get("slots", [])], "slots")
+
+    @ma.post_load
+    def _ordered(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {
+            "days": sorted(data["days"]),
+            "slots": sorted(data["slots"], key=lambda s: s["time"]),
+        }
+
+
+class PostureBreaksIn(ma.Schema):
+    """Posture-break rule: on/off, interval 30–45 minutes, and an optional routine exercise."""
+
+    enabled = fields.Boolean(required=True)
+    interval_minutes = fields.Integer(load_default=DEFAULT_INTERVAL, validate=INTERVAL_RANGE)
+    routine = fields.String(load_default=None, allow_none=True, validate=SLUG)
+
+
+class ItemIn(ma.Schema):
+    """A programme item: an exercise (by slug or id) at a ladder level.
+
+    ``item_id`` keeps an existing item's identity across revisions; omit it for a new item.
+    ``slots`` limits the item to some sessions (default: every session).
+    """
+
+    item_id = fields.UUID(load_default=None)
+    exercise = fields.String(validate=SLUG)
+    exercise_id = fields.UUID()
+    level = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
+    dosage_override = fields.Nested(DosageOverrideIn, load_default=None, allow_none=True)
+    slots = fields.List(fields.String(validate=NAME), load_default=None, allow_none=True)
+
+    @ma.validates_schema
+    def _one_exercise(self, data: dict[str, Any], **_: Any) -> None:
+        if ("exercise" in data) == ("exercise_id" in data):
+            raise ma.ValidationError(
+                ["Give exactly one of exercise (slug) or exercise_id."], "exercise"
+            )
+
+
+class TemplateItemIn(ma.Schema):
+    exercise = fields.String(required=True, validate=SLUG)
+    level = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
+    slots = fields.List(fields.String(validate=NAME), load_default=None, allow_none=True)
+
+
+class TemplateIn(ma.Schema):
+    """A programme template in ``seed/templates``."""
+
+    slug = fields.String(required=True, validate=[validate.Length(min=2, max=80), SLUG])
+    condition = fields.String(required=True, validate=NAME)
+    name = fields.Nested(LocalizedTextIn, required=True)
+    description = fields.Nested(LocalizedTextIn, required=True)
+    items = fields.List(
+        fields.Nested(TemplateItemIn), required=True, validate=validate.Length(1, 30)
+    )
+    schedule = fields.Nested(ScheduleIn, required=True)
+    posture_breaks = fields.Nested(PostureBreaksIn, required=True)
+    flag_thresholds = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ProgrammeIn(ma.Schema):
+    """Create a programme from a ``template`` slug, explicit ``items``, or both (items win)."""
+
+    template = fields.String(load_default=None, validate=SLUG)
+    items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
+    schedule = fields.Nested(ScheduleIn, load_default=None)
+    posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
+    start_date = fields.Date(required=True)
+    baseline_pain = fields.Float(load_default=None, validate=validate.Range(min=0, max=10))
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=500))
+
+    @ma.validates_schema
+    def _template_or_items(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("template") is None and data.get("items") is None:
+            raise ma.ValidationError(["Give a template or items."], "template")
+        if data.get("template") is None and data.get("schedule") is None:
+            raise ma.ValidationError(["Required when no template is given."], "schedule")
+
+
+class RevisionIn(ma.Schema):
+    """A new revision; omitted parts are carried over from ``base_revision``."""
+
+    base_revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
+    schedule = fields.Nested(ScheduleIn, load_default=None)
+    posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class IntensityIn(ma.Schema):
+    """Move the chosen items (default: all) one level along their ladders."""
+
+    base_revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    direction = fields.String(required=True, validate=validate.OneOf(["progress", "regress"]))
+    item_ids = fields.List(fields.UUID(), load_default=None, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PlanArgs(ma.Schema):
+    date = fields.Date(load_default=None, metadata={"description": "Local date; default today."})
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+class TargetOut(ma.Schema):
+    kind = fields.String()
+    value = fields.Float()
+    unit = fields.String(allow_none=True)
+
+
+class DosageOut(ma.Schema):
+    sets = fields.Integer()
+    reps = fields.Integer()
+    hold_seconds = fields.Integer()
+    rest_seconds = fields.Integer()
+    target = fields.Nested(TargetOut, allow_none=True)
+
+
+class LadderLevelOut(DosageOut):
+    level = fields.Integer()
+
+
+class ExerciseOut(ma.Schema):
+    id = fields.UUID()
+    clinic_id = fields.UUID(allow_none=True)
+    slug = fields.String()
+    category = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    instructions = fields.Dict(keys=fields.String(), values=fields.String())
+    media_urls = fields.List(fields.String())
+    ladder = fields.List(fields.Nested(LadderLevelOut))
+
+
+class TemplateOut(ma.Schema):
+    id = fields.UUID()
+    slug = fields.String()
+    condition = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.Dict(keys=fields.String(), values=fields.String())
+    items = fields.List(fields.Dict())
+    schedule = fields.Dict()
+    posture_breaks = fields.Dict()
+
+
+class ItemOut(ma.Schema):
+    item_id = fields.String()
+    exercise_id = fields.String()
+    exercise_slug = fields.String()
+    level = fields.Integer()
+    dosage_override = fields.Dict(allow_none=True)
+    dosage = fields.Nested(DosageOut)
+    slots = fields.List(fields.String(), allow_none=True)
+
+
+class RevisionOut(ma.Schema):
+    number = fields.Integer()
+    kind = fields.String()
+    items = fields.List(fields.Nested(ItemOut))
+    schedule = fields.Dict()
+    posture_breaks = fields.Dict()
+    author_id = fields.UUID()
+    reason = fields.String()
+    effective_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class ProgrammeOut(ma.Schema):
+    id = fields.UUID()
+    clinic_id = fields.UUID()
+    patient_id = fields.UUID()
+    template_slug = fields.String(allow_none=True)
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    baseline_pain = fields.Float(allow_none=True)
+    current_revision = fields.Integer()
+    created_by = fields.UUID()
+    created_at = fields.DateTime()
+    revision = fields.Nested(RevisionOut, metadata={"description": "The current revision."})
+
+
+class PlanItemOut(ma.Schema):
+    item_id = fields.String()
+    exercise_id = fields.String()
+    slug = fields.String()
+    category = fields.String()
+    name = fields.String()
+    instructions = fields.String()
+    media_urls = fields.List(fields.String())
+    level = fields.Integer()
+    levels = fields.Integer(metadata={"description": "How many levels the ladder has."})
+    dosage = fields.Nested(DosageOut)
+
+
+class PlanSessionOut(ma.Schema):
+    slot = fields.String()
+    time = fields.String(metadata={"description": "Prescribed local wall time, HH:MM."})
+    starts_at = fields.DateTime(metadata={"description": "The UTC instant (DST-resolved)."})
+    local_starts_at = fields.DateTime(metadata={"description": "The same instant, local offset."})
+    status = fields.String(metadata={"description": "completed|partial|skipped|pending|missed"})
+    items = fields.List(fields.Nested(PlanItemOut))
+
+
+class RoutineOut(ma.Schema):
+    slug = fields.String()
+    name = fields.String()
+    instructions = fields.String()
+    media_urls = fields.List(fields.String())
+
+
+class WindowOut(ma.Schema):
+    start = fields.String()
+    end = fields.String()
+
+
+class PlanPostureBreaksOut(ma.Schema):
+    enabled = fields.Boolean()
+    interval_minutes = fields.Integer()
+    working_day = fields.Boolean()
+    window = fields.Nested(WindowOut, allow_none=True)
+    work_days = fields.List(fields.Integer())
+    prescribed = fields.Integer()
+    logged = fields.Integer()
+    routine = fields.Nested(RoutineOut, allow_none=True)
+
+
+class PlanOut(ma.Schema):
+    date = fields.Date()
+    today = fields.Date()
+    timezone = fields.String()
+    language = fields.String()
+    programme_id = fields.UUID(allow_none=True)
+    revision = fields.Integer(allow_none=True)
+    sessions = fields.List(fields.Nested(PlanSessionOut))
+    posture_breaks = fields.Nested(PlanPostureBreaksOut, allow_none=True)
+
+
+ExercisePage = page_of(ExerciseOut, "ExercisePage")
+TemplatePage = page_of(TemplateOut, "TemplatePage")
+ProgrammePage = page_of(ProgrammeOut, "ProgrammePage")
+RevisionPage = page_of(RevisionOut, "RevisionPage")

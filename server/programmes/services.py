@@ -1,0 +1,414 @@
+"""Programmes as immutable revisions: create, revise, change intensity, read the history.
+
+Services flush, never commit (``allow`` commits once per request). Every read and write of a
+patient's programme is audited here. The helpers at the end are for other domains (adherence,
+flags, reminders); they do not check access or audit, because their callers do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.access import Actor, get_scoped, scoped
+from server.accounts.models import Patient
+from server.audit.services import record_audit
+from server.clock import utcnow
+from server.errors import Conflict, NotFound, Unprocessable
+from server.extensions import db
+from server.pagination import paginate
+from server.programmes import rules
+from server.programmes.library import ExerciseLookup, template_by_slug
+from server.programmes.models import Programme, ProgrammeRevision
+from server.programmes.schemas import DEFAULT_INTERVAL
+
+NO_POSTURE_BREAKS = {"enabled": False, "interval_minutes": DEFAULT_INTERVAL, "routine": None}
+
+
+@dataclass(frozen=True)
+class ProgrammeView:
+    """A programme together with its current revision (what the API returns)."""
+
+    programme: Programme
+    revision: ProgrammeRevision
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.programme, name)
+
+
+def create_programme(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    start_date: date,
+    template: str | None = None,
+    items: list[dict[str, Any]] | None = None,
+    schedule: dict[str, Any] | None = None,
+    posture_breaks: dict[str, Any] | None = None,
+    baseline_pain: float | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> ProgrammeView:
+    """Create a patient's programme and its revision 1 (from a template and/or explicit parts).
+
+    A patient has one active programme: a new one ends the active one on the day before it
+    starts, and may then not start in the past (history stays as it was).
+    """
+    now = now or utcnow()
+    patient = get_scoped(Patient, patient_id, actor)
+    found = template_by_slug(template) if template else None
+    if template and found is None:
+        raise Unprocessable("Unknown template.", errors={"template": ["Unknown template."]})
+    schedule = schedule or (found.schedule if found else None)
+    if schedule is None:
+        raise Unprocessable("A schedule is required.", errors={"schedule": ["Required."]})
+    raw_items = items if items is not None else (found.items if found else [])
+    posture = posture_breaks or (found.posture_breaks if found else NO_POSTURE_BREAKS)
+    built, posture = prescription(raw_items, posture, schedule, clinic_id=patient.clinic_id)
+    tz = ZoneInfo(patient.timezone)
+    previous = db.session.scalar(
+        sa.select(Programme)
+        .where(Programme.patient_id == patient.id, Programme.end_date.is_(None))
+        .with_for_update()
+    )
+    if previous is not None:
+        if start_date < rules.local_date_of(now, tz):
+            message = "A programme that replaces the active one cannot start in the past."
+            raise Unprocessable(message, errors={"start_date": [message]})
+        previous.end_date = start_date - timedelta(days=1)
+        db.session.flush()
+    programme = Programme(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        template_slug=found.slug if found else None,
+        start_date=start_date,
+        baseline_pain=baseline_pain,
+        flag_thresholds=dict(found.flag_thresholds) if found else {},
+        current_revision=1,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    revision = ProgrammeRevision(
+        programme=programme,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        number=1,
+        kind="initial",
+        items=built,
+        schedule=schedule,
+        posture_breaks=posture,
+        author_id=actor.user_id,
+        reason=reason or "Initial programme",
+        effective_at=rules.first_effective_at(start_date, tz, now, replaces=previous is not None),
+        created_at=now,
+    )
+    db.session.add_all([programme, revision])
+    _flush_or_conflict("The patient's programme changed at the same time; reload and retry.")
+    _audit(actor, programme, "programme.create", now)
+    after_revision_created(patient.id, now)
+    return ProgrammeView(programme, revision)
+
+
+def revise_programme(
+    *,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    base_revision: int,
+    reason: str,
+    items: list[dict[str, Any]] | None = None,
+    schedule: dict[str, Any] | None = None,
+    posture_breaks: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ProgrammeView:
+    """A new revision on top of ``base_revision`` (409 when stale); omitted parts carry over."""
+    now = now or utcnow()
+    programme, current = _lock_current(actor, programme_id, base_revision)
+    schedule = schedule or current.schedule
+    built, posture = prescription(
+        items if items is not None else current.items,
+        posture_breaks or current.posture_breaks,
+        schedule,
+        clinic_id=programme.clinic_id,
+        previous=current.items,
+    )
+    revision = _append_revision(programme, actor, "revision", built, schedule, posture, reason, now)
+    return ProgrammeView(programme, revision)
+
+
+def change_intensity(
+    *,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    base_revision: int,
+    direction: str,
+    reason: str,
+    item_ids: list[uuid.UUID] | None = None,
+    now: datetime | None = None,
+) -> ProgrammeView:
+    """Move the chosen items (default: all) one level up or down their ladders.
+
+    All or nothing: 422 with one error per item already at the end of its ladder. A moved
+    item's ``dosage_override`` is cleared, since it was tuned for the old level.
+    """
+    now = now or utcnow()
+    programme, current = _lock_current(actor, programme_id, base_revision)
+    chosen = {str(i) for i in item_ids} if item_ids else {i["item_id"] for i in current.items}
+    unknown = chosen - {i["item_id"] for i in current.items}
+    if unknown:
+        message = f"Not items of revision {current.number}: {', '.join(sorted(unknown))}."
+        raise Unprocessable(message, errors={"item_ids": [message]})
+    lookup = ExerciseLookup(programme.clinic_id, ids=[i["exercise_id"] for i in current.items])
+    errors: dict[str, list[str]] = {}
+    items = []
+    for item in current.items:
+        item = dict(item)
+        exercise = lookup.find(exercise_id=item["exercise_id"])
+        if item["item_id"] in chosen and exercise is not None:
+            try:
+                item["level"] = rules.move_level(len(exercise.ladder), item["level"], direction)
+            except ValueError as error:  # LadderEndError included
+                errors[f"items.{item['item_id']}"] = [f"{exercise.slug}: {error}"]
+                continue
+            item["dosage_override"] = None
+            item["dosage"] = rules.resolve_dosage(exercise.ladder, item["level"])
+        items.append(item)
+    if errors:
+        raise Unprocessable("Some items cannot move along their ladder.", errors=errors)
+    revision = _append_revision(
+        programme, actor, direction, items, current.schedule, current.posture_breaks, reason, now
+    )
+    return ProgrammeView(programme, revision)
+
+
+def get_programme(
+    *, actor: Actor, programme_id: uuid.UUID, now: datetime | None = None
+) -> ProgrammeView:
+    """A programme with its current revision (audited read)."""
+    programme = get_scoped(Programme, programme_id, actor)
+    _audit(actor, programme, "programme.read", now or utcnow())
+    return ProgrammeView(programme, _revision(programme.id, programme.current_revision))
+
+
+def list_programmes(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> tuple[list[ProgrammeView], str | None]:
+    """A patient's programmes, newest first, each with its current revision (audited read)."""
+    patient = get_scoped(Patient, patient_id, actor)
+    programmes, next_cursor = paginate(
+        scoped(Programme, actor).where(Programme.patient_id == patient.id),
+        keys=[(Programme.created_at, True), (Programme.id, True)],
+        key_of=lambda p: (p.created_at, p.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    current = {
+        r.programme_id: r
+        for r in db.session.scalars(
+            sa.select(ProgrammeRevision)
+            .join(Programme, Programme.id == ProgrammeRevision.programme_id)
+            .where(
+                Programme.id.in_([p.id for p in programmes]),
+                ProgrammeRevision.number == Programme.current_revision,
+            )
+        )
+    }
+    record_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="programme.list",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        now=now or utcnow(),
+    )
+    return [ProgrammeView(p, current[p.id]) for p in programmes], next_cursor
+
+
+def list_revisions(
+    *,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> tuple[list[ProgrammeRevision], str | None]:
+    """The full history of a programme, oldest revision first (audited read)."""
+    programme = get_scoped(Programme, programme_id, actor)
+    _audit(actor, programme, "programme.revisions.read", now or utcnow())
+    return paginate(
+        sa.select(ProgrammeRevision).where(ProgrammeRevision.programme_id == programme.id),
+        keys=[(ProgrammeRevision.number, False)],
+        key_of=lambda r: (r.number,),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def prescription(
+    raw_items: list[dict[str, Any]],
+    posture_breaks: dict[str, Any],
+    schedule: dict[str, Any],
+    *,
+    clinic_id: uuid.UUID,
+    previous: list[dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Validate and resolve items and the posture-break rule against the clinic's exercises.
+
+    Items get a stable ``item_id`` (kept when given and present in ``previous``) and a snapshot
+    of their resolved ``dosage``. 422 with ``items.<index>.<field>`` errors.
+    """
+    routine = posture_breaks.get("routine")
+    lookup = ExerciseLookup(
+        clinic_id,
+        slugs=[r["exercise"] for r in raw_items if r.get("exercise")] + [routine or ""],
+        ids=[uuid.UUID(str(r["exercise_id"])) for r in raw_items if r.get("exercise_id")],
+    )
+    known_ids = {i["item_id"] for i in previous or []}
+    slot_names = {s["slot"] for s in schedule["slots"]}
+    errors: dict[str, list[str]] = {}
+    items: list[dict[str, Any]] = []
+    for index, raw in enumerate(raw_items):
+        at = f"items.{index}"
+        exercise = lookup.find(slug=raw.get("exercise"), exercise_id=raw.get("exercise_id"))
+        item_id = str(raw["item_id"]) if raw.get("item_id") else str(uuid.uuid4())
+        level, slots = raw.get("level", 1), raw.get("slots") or None
+        if exercise is None:
+            errors[f"{at}.exercise"] = ["Unknown exercise."]
+        elif level > len(exercise.ladder):
+            errors[f"{at}.level"] = [f"The ladder of {exercise.slug} has {len(exercise.ladder)}."]
+        if raw.get("item_id") and item_id not in known_ids:
+            errors[f"{at}.item_id"] = ["Not an item of the base revision."]
+        if item_id in {i["item_id"] for i in items}:
+            errors[f"{at}.item_id"] = ["Each item may appear once."]
+        if set(slots or []) - slot_names:
+            errors[f"{at}.slots"] = [f"Slots must be among: {', '.join(sorted(slot_names))}."]
+        if f"{at}.exercise" in errors or f"{at}.level" in errors:
+            continue
+        override = raw.get("dosage_override") or None
+        items.append(
+            {
+                "item_id": item_id,
+                "exercise_id": str(exercise.id),
+                "exercise_slug": exercise.slug,
+                "level": level,
+                "dosage_override": override,
+                "dosage": rules.resolve_dosage(exercise.ladder, level, override),
+                "slots": slots,
+            }
+        )
+    if routine and lookup.find(slug=routine) is None:
+        errors["posture_breaks.routine"] = ["Unknown exercise."]
+    if errors:
+        raise Unprocessable("The programme is invalid.", errors=errors)
+    posture = {
+        "enabled": bool(posture_breaks.get("enabled")),
+        "interval_minutes": posture_breaks.get("interval_minutes") or DEFAULT_INTERVAL,
+        "routine": routine,
+    }
+    return items, posture
+
+
+def _lock_current(
+    actor: Actor, programme_id: uuid.UUID, base_revision: int
+) -> tuple[Programme, ProgrammeRevision]:
+    """Lock the programme row (FOR UPDATE) and check ``base_revision`` is still current."""
+    programme = db.session.scalar(
+        scoped(Programme, actor)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if programme is None:
+        raise NotFound("No programme with this id.")
+    if base_revision != programme.current_revision:
+        raise Conflict(
+            f"base_revision {base_revision} is stale; the current revision is "
+            f"{programme.current_revision}.",
+            current_revision=programme.current_revision,
+        )
+    if programme.end_date is not None:
+        raise Conflict(
+            "This programme has been replaced by a newer one and can no longer change.",
+            current_revision=programme.current_revision,
+        )
+    return programme, _revision(programme.id, programme.current_revision)
+
+
+def _append_revision(
+    programme: Programme,
+    actor: Actor,
+    kind: str,
+    items: list[dict[str, Any]],
+    schedule: dict[str, Any],
+    posture_breaks: dict[str, Any],
+    reason: str,
+    now: datetime,
+) -> ProgrammeRevision:
+    tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
+    number = programme.current_revision + 1
+    revision = ProgrammeRevision(
+        programme_id=programme.id,
+        clinic_id=programme.clinic_id,
+        patient_id=programme.patient_id,
+        number=number,
+        kind=kind,
+        items=items,
+        schedule=schedule,
+        posture_breaks=posture_breaks,
+        author_id=actor.user_id,
+        reason=reason,
+        effective_at=rules.next_effective_at(programme.start_date, tz, now),
+        created_at=now,
+    )
+    programme.current_revision = number
+    db.session.add(revision)
+    # The unique (programme_id, number) is the backstop should two writers pass the lock.
+    _flush_or_conflict("Another revision was made at the same time.", current_revision=number)
+    _audit(actor, programme, f"programme.{kind}", now)
+    after_revision_created(programme.patient_id, now)
+    return revision
+
+
+def _flush_or_conflict(message: str, **extra: Any) -> None:
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise Conflict(message, **extra) from error
+
+
+def _revision(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
+    return db.session.scalars(
+        sa.select(ProgrammeRevision).where(
+            ProgrammeRevision.programme_id == programme_id, ProgrammeRevision.number == number
+        )
+    ).one()
+
+
+def _audit(actor: Actor | None, programme: Programme, action: str, now: datetime) -> None:
+    record_audit(
+        actor=actor,
+        clinic_id=programme.clinic_id,
+        action=action,
+        patient_id=programme.patient_id,
+        object_type="programme",
+        object_id=programme.id,
+        now=now,
+    )
+
+
+def after_revision_created(patient_id: uuid.UUID, now: datetime) -> None:
+    """Hook run after every new revision (revision 1 included), inside the same transaction.
+
+    The reminders domain will call ``refresh_reminder_streams(patient_id, now)`` here.
+    """
+    return
