@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from server.accounts.models import Patient, User
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
-from server.reminders.rules import ReminderContext, RevisionWindow
+from server.reminders.rules import ProgrammeWindow, ReminderContext, RevisionWindow
 from server.tracking.models import PostureBreak, SessionLog
 
 log = logging.getLogger(__name__)
@@ -41,33 +41,43 @@ def zone(name: str, *, patient_id: uuid.UUID | None = None) -> ZoneInfo:
         return UTC_ZONE
 
 
-def _programmes(patient_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, date]]:
-    """Each patient's newest programme: ``{patient_id: (programme_id, start_date)}``."""
-    rows = db.session.execute(
-        sa.select(Programme.patient_id, Programme.id, Programme.start_date)
-        .where(Programme.patient_id.in_(patient_ids))
-        .order_by(Programme.created_at, Programme.id)
-    )
-    return {patient_id: (programme_id, start) for patient_id, programme_id, start in rows}
-
-
-def _revisions(programme_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[RevisionWindow]]:
-    by_programme: dict[uuid.UUID, list[RevisionWindow]] = defaultdict(list)
-    if not programme_ids:
-        return by_programme
-    rows = db.session.execute(
+def _programmes(
+    patient_ids: Collection[uuid.UUID], since: date
+) -> dict[uuid.UUID, list[ProgrammeWindow]]:
+    """Each patient's programmes that still apply from local date ``since``, with revisions."""
+    programmes = db.session.execute(
         sa.select(
-            ProgrammeRevision.programme_id,
-            ProgrammeRevision.effective_at,
-            ProgrammeRevision.schedule,
-            ProgrammeRevision.posture_breaks,
+            Programme.id,
+            Programme.patient_id,
+            Programme.start_date,
+            Programme.end_date,
+            Programme.created_at,
+        ).where(
+            Programme.patient_id.in_(patient_ids),
+            sa.or_(Programme.end_date.is_(None), Programme.end_date >= since),
         )
-        .where(ProgrammeRevision.programme_id.in_(programme_ids))
-        .order_by(ProgrammeRevision.number)
-    )
-    for programme_id, effective_at, schedule, posture in rows:
-        by_programme[programme_id].append(RevisionWindow(effective_at, schedule, posture or {}))
-    return by_programme
+    ).all()
+    revisions: dict[uuid.UUID, list[RevisionWindow]] = defaultdict(list)
+    if programmes:
+        rows = db.session.execute(
+            sa.select(
+                ProgrammeRevision.programme_id,
+                ProgrammeRevision.number,
+                ProgrammeRevision.effective_at,
+                ProgrammeRevision.schedule,
+                ProgrammeRevision.posture_breaks,
+            ).where(ProgrammeRevision.programme_id.in_([p.id for p in programmes]))
+        )
+        for programme_id, number, effective_at, schedule, posture in rows:
+            revisions[programme_id].append(
+                RevisionWindow(number, effective_at, schedule or {}, posture or {})
+            )
+    by_patient: dict[uuid.UUID, list[ProgrammeWindow]] = defaultdict(list)
+    for p in programmes:
+        by_patient[p.patient_id].append(
+            ProgrammeWindow(p.start_date, p.end_date, tuple(revisions[p.id]), p.created_at)
+        )
+    return by_patient
 
 
 def _logged_sessions(
@@ -102,8 +112,7 @@ def load_reminder_infos(
     ids = list(set(patient_ids))
     if not ids:
         return {}
-    programmes = _programmes(ids)
-    revisions = _revisions([programme_id for programme_id, _ in programmes.values()])
+    programmes = _programmes(ids, since)
     logged = _logged_sessions(ids, since)
     last_breaks = _last_posture_breaks(ids, since)
     rows = db.session.execute(
@@ -124,11 +133,9 @@ def load_reminder_infos(
     )
     infos = {}
     for row in rows:
-        programme = programmes.get(row.id)
         ctx = ReminderContext(
             tz=zone(row.timezone, patient_id=row.id),
-            programme_start=programme[1] if programme else None,
-            revisions=tuple(revisions.get(programme[0], ())) if programme else (),
+            programmes=tuple(programmes.get(row.id, ())),
             reminders_enabled=row.reminders_enabled,
             quiet_start=row.quiet_start,
             quiet_end=row.quiet_end,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.programmes.rules import day_bounds_utc, local_date_of, local_to_utc, scheduled_slots
+from server.programmes.rules import in_force_on, local_date_of, local_to_utc, scheduled_slots
 
 SESSION = "session"
 POSTURE_BREAK = "posture_break"
@@ -24,6 +24,7 @@ CATCH_UP_WINDOW = timedelta(hours=24)
 # How far ahead the next occurrence is looked for before a stream goes idle (next_due_at null).
 HORIZON_DAYS = 31
 SNOOZE_MINUTES = (10, 20, 30)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_LOCAL_TIME = time(8, 0)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
@@ -34,9 +35,23 @@ MAX_ATTEMPTS = 6
 class RevisionWindow:
     """What a programme revision prescribes, from the instant it takes effect."""
 
+    number: int
     effective_at: datetime
     schedule: Mapping[str, Any]
     posture_breaks: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ProgrammeWindow:
+    """A programme's local dates (``end_date`` null while active) and its revisions."""
+
+    start_date: date
+    end_date: date | None
+    revisions: Sequence[RevisionWindow]
+    created_at: datetime | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
 @dataclass(frozen=True)
@@ -44,8 +59,7 @@ class ReminderContext:
     """Everything the rules need about one patient, as plain values."""
 
     tz: ZoneInfo
-    programme_start: date | None
-    revisions: Sequence[RevisionWindow] = ()
+    programmes: Sequence[ProgrammeWindow] = ()
     reminders_enabled: bool = True
     quiet_start: time = time(22, 0)
     quiet_end: time = time(7, 0)
@@ -66,13 +80,20 @@ class Occurrence:
     slot: str | None = None
 
 
-def revision_in_force(
-    revisions: Sequence[RevisionWindow], day: date, tz: ZoneInfo
-) -> RevisionWindow | None:
-    """The newest revision effective before the end of local ``day`` (as adherence judges it)."""
-    _, day_end = day_bounds_utc(day, tz)
-    in_force = [r for r in revisions if r.effective_at < day_end]
-    return max(in_force, key=lambda r: r.effective_at) if in_force else None
+def revision_in_force(ctx: ReminderContext, day: date) -> RevisionWindow | None:
+    """The revision prescribing local ``day``: of the newest programme applying that day, the
+    newest revision effective before the day ends (as the plan and adherence judge it).
+    """
+    applying = [p for p in ctx.programmes if p.applies_on(day)]
+    if not applying:
+        return None
+    programme = max(applying, key=lambda p: (p.start_date, p.created_at or EPOCH))
+    return in_force_on(programme.revisions, day, ctx.tz)
+
+
+def first_programme_day(ctx: ReminderContext) -> date | None:
+    """The first local date any programme applies, or None without a programme."""
+    return min((p.start_date for p in ctx.programmes), default=None)
 
 
 def session_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
@@ -80,9 +101,7 @@ def session_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
 
     Two slots landing on one instant (e.g. a nonexistent time moved onto the next) fire once.
     """
-    if ctx.programme_start is None or day < ctx.programme_start:
-        return []
-    revision = revision_in_force(ctx.revisions, day, ctx.tz)
+    revision = revision_in_force(ctx, day)
     if revision is None:
         return []
     by_instant: dict[datetime, Occurrence] = {}
@@ -106,9 +125,7 @@ def posture_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
 
     The countdown starts at the window's start, or at the last logged break inside the window.
     """
-    if ctx.programme_start is None or day < ctx.programme_start:
-        return []
-    revision = revision_in_force(ctx.revisions, day, ctx.tz)
+    revision = revision_in_force(ctx, day)
     rule = revision.posture_breaks if revision else {}
     interval = int(rule.get("interval_minutes") or 0)
     window = working_window_utc(ctx, day)
@@ -139,11 +156,12 @@ def occurrences_on(kind: str, ctx: ReminderContext, day: date) -> list[Occurrenc
 
 def next_occurrence(kind: str, ctx: ReminderContext, after: datetime) -> Occurrence | None:
     """The first occurrence of ``kind`` strictly after ``after``, or None (disabled, none ahead)."""
-    if not ctx.reminders_enabled or ctx.programme_start is None:
+    first_programme = first_programme_day(ctx)
+    if not ctx.reminders_enabled or first_programme is None:
         return None
     # The previous local day too: its occurrences cannot be later, but this keeps us honest
     # about zones whose transitions happen at midnight.
-    first_day = max(local_date_of(after, ctx.tz) - timedelta(days=1), ctx.programme_start)
+    first_day = max(local_date_of(after, ctx.tz) - timedelta(days=1), first_programme)
     for offset in range(HORIZON_DAYS + 2):
         for occurrence in occurrences_on(kind, ctx, first_day + timedelta(days=offset)):
             if occurrence.at > after:

@@ -1,0 +1,145 @@
+"""Reminder test helpers: patients with a programme and streams, a recording provider, ticks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from server.extensions import db
+from server.reminders.models import Delivery, Notification, ReminderStream
+from server.reminders.providers import DeliveryResult, OutboundMessage
+from server.reminders.services import refresh_reminder_streams
+from tests.factories import ProgrammeHandle, UserHandle
+
+# Monday 1 June 2026, a quiet week with no DST transition anywhere we test.
+MONDAY = date(2026, 6, 1)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+class RecordingProvider:
+    """A provider that remembers every message and answers from a script (default: success)."""
+
+    name = "recording"
+
+    def __init__(self, answers: list[DeliveryResult] | None = None):
+        self.sent: list[OutboundMessage] = []
+        self.answers = list(answers or [])
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        self.sent.append(message)
+        return self.answers.pop(0) if self.answers else DeliveryResult(ok=True)
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def provider() -> RecordingProvider:
+    return RecordingProvider()
+
+
+@pytest.fixture
+def reminder_patient(
+    app: Flask,
+    make_patient: Callable[..., UserHandle],
+    make_programme: Callable[..., ProgrammeHandle],
+) -> Callable[..., UserHandle]:
+    """A patient with a programme from MONDAY and fresh reminder streams as of ``now``."""
+
+    def make(
+        *,
+        now: datetime,
+        timezone: str = "UTC",
+        language: str = "en",
+        slots: list[tuple[str, str]] = (("morning", "08:00"), ("evening", "19:00")),
+        posture_interval: int | None = None,
+        start_date: date = MONDAY,
+        **patient_fields: Any,
+    ) -> UserHandle:
+        patient = make_patient(timezone=timezone, language=language, **patient_fields)
+        make_programme(
+            patient,
+            start_date=start_date,
+            schedule={
+                "days": [1, 2, 3, 4, 5, 6, 7],
+                "slots": [{"slot": s, "time": t} for s, t in slots],
+            },
+            posture_breaks={
+                "enabled": posture_interval is not None,
+                "interval_minutes": posture_interval or 40,
+            },
+            effective_at=utc(2026, 1, 1),
+        )
+        with app.app_context():
+            refresh_reminder_streams(patient.id, now)
+            db.session.commit()
+        return patient
+
+    return make
+
+
+def stream_due(app: Flask, patient_id: uuid.UUID, kind: str) -> datetime | None:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(ReminderStream.next_due_at).where(
+                ReminderStream.patient_id == patient_id, ReminderStream.kind == kind
+            )
+        )
+
+
+def notifications_of(app: Flask, patient_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The patient's occurrence records as plain dicts, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.patient_id == patient_id)
+            .order_by(Notification.occurrence_at, Notification.kind)
+        )
+        return [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "at": n.occurrence_at,
+                "status": n.status,
+                "slot": n.slot,
+                "message": n.message,
+                "snooze_count": n.snooze_count,
+            }
+            for n in rows
+        ]
+
+
+def deliveries(app: Flask) -> list[dict[str, Any]]:
+    with app.app_context():
+        return [
+            {
+                "id": d.id,
+                "channel": d.channel,
+                "kind": d.kind,
+                "status": d.status,
+                "attempts": d.attempts,
+                "next_attempt_at": d.next_attempt_at,
+                "last_error": d.last_error,
+                "notification_id": d.notification_id,
+                "recipient_id": d.recipient_id,
+                "payload": d.payload,
+            }
+            for d in db.session.scalars(sa.select(Delivery).order_by(Delivery.created_at))
+        ]
+
+
+def at_local(day: date, wall: str, tz: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    hours, minutes = wall.split(":")
+    naive = datetime.combine(day, time(int(hours), int(minutes)))
+    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)

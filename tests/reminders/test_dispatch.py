@@ -1,0 +1,275 @@
+"""The dispatch tick on both databases: streams, exactly one record per occurrence, catch-up,
+quiet hours, snooze, logged sessions and posture breaks, therapist alerts and digests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+
+from server.extensions import db
+from server.reminders.jobs import cleanup_job, digest_job, dispatch_tick
+from server.reminders.models import Delivery, Notification
+from server.reminders.services import enqueue_urgent_flag_alert, refresh_reminder_streams
+from server.tracking.models import PostureBreak, SessionLog
+from tests.reminders.conftest import (
+    MONDAY,
+    RecordingProvider,
+    at_local,
+    deliveries,
+    notifications_of,
+    stream_due,
+    utc,
+)
+
+BEFORE = utc(2026, 6, 1, 6)  # Monday 06:00 UTC
+
+
+def tick(app: Flask, now, provider: RecordingProvider, batch_size: int = 50):
+    with app.app_context():
+        report = dispatch_tick(now, batch_size=batch_size, provider=provider)
+        db.session.remove()
+        return report
+
+
+def test_streams_point_at_the_next_occurrence(app, reminder_patient) -> None:
+    patient = reminder_patient(now=BEFORE, timezone="Europe/London", posture_interval=40)
+    # 08:00 BST is 07:00 UTC; posture breaks from 09:00 BST + 40 min.
+    assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 7)
+    assert stream_due(app, patient.id, "posture_break") == utc(2026, 6, 1, 8, 40)
+
+
+def test_a_due_reminder_is_recorded_once_and_sent_once(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE, language="tr")
+    report = tick(app, utc(2026, 6, 1, 8, 0, 20), provider)
+    assert report.recorded == {"due": 1}
+    [record] = notifications_of(app, patient.id)
+    assert record["status"] == "sent"
+    assert record["slot"] == "morning"
+    assert record["message"] == "Sabah egzersizlerinizin zamanı geldi."
+    assert [m.recipient_id for m in provider.sent] == [patient.id]
+    assert provider.sent[0].payload["notification_id"] == str(record["id"])
+    # The same instant again, and a little later: nothing new, nothing resent.
+    tick(app, utc(2026, 6, 1, 8, 0, 20), provider)
+    tick(app, utc(2026, 6, 1, 8, 5), provider)
+    assert len(notifications_of(app, patient.id)) == 1
+    assert len(provider.sent) == 1
+    assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 19)
+
+
+def test_restart_after_an_outage_records_missed_and_sends_nothing(
+    app, reminder_patient, provider
+) -> None:
+    patient = reminder_patient(now=BEFORE, posture_interval=30)
+    # The scheduler was down from 06:00 until 11:10: past every grace period.
+    report = tick(app, utc(2026, 6, 1, 11, 10), provider)
+    records = notifications_of(app, patient.id)
+    assert {r["status"] for r in records} == {"missed"}
+    assert [r["at"] for r in records if r["kind"] == "session"] == [utc(2026, 6, 1, 8)]
+    assert len([r for r in records if r["kind"] == "posture_break"]) == 4  # 09:30 … 11:00
+    assert provider.sent == []
+    assert report.recorded == {"missed": 5}
+    # The streams jumped to the next future occurrences.
+    assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 19)
+    assert stream_due(app, patient.id, "posture_break") == utc(2026, 6, 1, 11, 30)
+
+
+def test_within_grace_is_still_sent(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE)
+    tick(app, utc(2026, 6, 1, 8, 29), provider)
+    assert [r["status"] for r in notifications_of(app, patient.id)] == ["sent"]
+
+
+def test_quiet_hours_record_suppressed_without_push(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE, slots=[("late", "23:00")])
+    tick(app, utc(2026, 6, 1, 23, 0, 10), provider)
+    assert [r["status"] for r in notifications_of(app, patient.id)] == ["suppressed"]
+    assert provider.sent == []
+    assert deliveries(app) == []
+
+
+def test_reminders_disabled_means_no_stream_due(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE, reminders_enabled=False, posture_interval=40)
+    assert stream_due(app, patient.id, "session") is None
+    assert stream_due(app, patient.id, "posture_break") is None
+    tick(app, utc(2026, 6, 1, 12), provider)
+    assert notifications_of(app, patient.id) == []
+
+
+def test_no_reminder_for_a_session_already_logged(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE)
+    with app.app_context():
+        db.session.add(
+            SessionLog(
+                id=uuid.uuid4(),
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                recorded_at=utc(2026, 6, 1, 7, 30),
+                received_at=utc(2026, 6, 1, 7, 30),
+                local_date=MONDAY,
+                body_digest="0" * 64,
+                slot="morning",
+                status="completed",
+            )
+        )
+        # Even if the domain forgot to refresh, the claim re-checks the logs.
+        db.session.commit()
+    tick(app, utc(2026, 6, 1, 8, 0, 5), provider)
+    assert notifications_of(app, patient.id) == []
+    assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 19)
+
+
+def test_a_logged_posture_break_restarts_the_countdown(app, reminder_patient, provider):
+    patient = reminder_patient(now=BEFORE, posture_interval=40)
+    assert stream_due(app, patient.id, "posture_break") == utc(2026, 6, 1, 9, 40)
+    logged_at = utc(2026, 6, 1, 9, 25)
+    with app.app_context():
+        db.session.add(
+            PostureBreak(
+                id=uuid.uuid4(),
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                recorded_at=logged_at,
+                received_at=logged_at,
+                local_date=MONDAY,
+                body_digest="0" * 64,
+            )
+        )
+        refresh_reminder_streams(patient.id, logged_at)
+        db.session.commit()
+    assert stream_due(app, patient.id, "posture_break") == utc(2026, 6, 1, 10, 5)
+
+
+def test_snooze_fires_the_same_record_again(app, client, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE)
+    tick(app, utc(2026, 6, 1, 8, 0, 10), provider)
+    [record] = notifications_of(app, patient.id)
+    with app.app_context():
+        from server.access import Actor
+        from server.reminders.services import snooze_notification
+
+        actor = Actor(patient.id, "patient", patient.clinic_id)
+        snooze_notification(actor, record["id"], minutes=10, now=utc(2026, 6, 1, 8, 1))
+        db.session.commit()
+    assert notifications_of(app, patient.id)[0]["status"] == "snoozed"
+    tick(app, utc(2026, 6, 1, 8, 10), provider)
+    assert len(provider.sent) == 1  # not yet: snoozed until 08:11
+    tick(app, utc(2026, 6, 1, 8, 11, 30), provider)
+    [again] = notifications_of(app, patient.id)
+    assert again["status"] == "sent"
+    assert again["snooze_count"] == 1
+    assert [m.payload["notification_id"] for m in provider.sent] == [str(record["id"])] * 2
+    tick(app, utc(2026, 6, 1, 8, 30), provider)
+    assert len(provider.sent) == 2
+
+
+def test_snooze_into_quiet_hours_is_suppressed(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE, slots=[("evening", "21:55")])
+    tick(app, utc(2026, 6, 1, 21, 55, 10), provider)
+    [record] = notifications_of(app, patient.id)
+    with app.app_context():
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == record["id"])
+            .values(status="snoozed", snoozed_until=utc(2026, 6, 1, 22, 5), snooze_count=1)
+        )
+        db.session.commit()
+    tick(app, utc(2026, 6, 1, 22, 5, 10), provider)
+    assert notifications_of(app, patient.id)[0]["status"] == "suppressed"
+    assert len(provider.sent) == 1
+
+
+def test_dst_week_in_new_york_keeps_eight_oclock(app, reminder_patient, provider) -> None:
+    tz = "America/New_York"
+    march = MONDAY.replace(month=3)
+    patient = reminder_patient(
+        now=utc(2026, 3, 6), timezone=tz, slots=[("morning", "08:00")], start_date=march
+    )
+    for day in (6, 7, 8, 9):
+        instant = at_local(MONDAY.replace(month=3, day=day), "08:00", tz)
+        tick(app, instant + timedelta(seconds=30), provider)
+    records = notifications_of(app, patient.id)
+    assert [r["at"] for r in records] == [
+        utc(2026, 3, 6, 13),
+        utc(2026, 3, 7, 13),
+        utc(2026, 3, 8, 12),
+        utc(2026, 3, 9, 12),
+    ]
+    assert {r["status"] for r in records} == {"sent"}
+
+
+def test_urgent_flag_alerts_the_therapist_through_the_outbox(app, reminder_patient, provider):
+    patient = reminder_patient(now=BEFORE)
+    flag_id = uuid.uuid4()
+
+    class FlagStub:
+        id = flag_id
+        patient_id = patient.id
+
+    with app.app_context():
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), now=BEFORE) == 1
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), now=BEFORE) == 0  # idempotent
+        db.session.commit()
+    tick(app, BEFORE + timedelta(seconds=30), provider)
+    [alert] = provider.sent
+    assert (alert.channel, alert.kind, alert.recipient_id) == (
+        "staff",
+        "urgent_flag",
+        patient.therapist_id,
+    )
+    assert alert.payload["flag_id"] == str(flag_id)
+    assert [d["status"] for d in deliveries(app)] == ["sent"]
+
+
+def test_daily_digest_once_after_local_eight(app, make_clinic, make_staff, make_patient, provider):
+    from server.flags.models import Flag
+
+    clinic = make_clinic(timezone="Europe/Istanbul")
+    therapist = make_staff(clinic)
+    patient = make_patient(therapist)
+    with app.app_context():
+        for flag_type, severity, status in [
+            ("red_flag", "urgent", "open"),
+            ("high_pain", "high", "acknowledged"),
+            ("non_adherence", "low", "resolved"),
+        ]:
+            db.session.add(
+                Flag(
+                    clinic_id=clinic.id,
+                    patient_id=patient.id,
+                    type=flag_type,
+                    severity=severity,
+                    severity_rank=0,
+                    status=status,
+                    episode_start=MONDAY,
+                    last_evidence_on=MONDAY,
+                    suggested_action="review",
+                )
+            )
+        db.session.commit()
+        # 07:59 in Istanbul (UTC+3): not yet. 08:01: once. Again later that day: not again.
+        assert digest_job(utc(2026, 6, 1, 4, 59), provider=provider) == 0
+        assert digest_job(utc(2026, 6, 1, 5, 1), provider=provider) == 1
+        assert digest_job(utc(2026, 6, 1, 9), provider=provider) == 0
+        assert digest_job(utc(2026, 6, 2, 5, 1), provider=provider) == 1
+        db.session.remove()
+    assert [(m.kind, m.recipient_id) for m in provider.sent] == [
+        ("flag_digest", therapist.id),
+        ("flag_digest", therapist.id),
+    ]
+    assert provider.sent[0].payload["open_flags"] == 2
+    assert "2 open flags" in provider.sent[0].body
+
+
+def test_cleanup_deletes_old_final_deliveries(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE)
+    tick(app, utc(2026, 6, 1, 8, 0, 10), provider)
+    with app.app_context():
+        assert cleanup_job(utc(2026, 6, 20)) == 0
+        assert cleanup_job(utc(2026, 7, 2)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0
+        db.session.remove()
+    assert notifications_of(app, patient.id)[0]["status"] == "sent"
