@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.programmes.rules import day_bounds_utc, posture_breaks_prescribed, scheduled_slots
+from server.programmes.rules import in_force_on, posture_breaks_prescribed, scheduled_slots
 
 # Several logs for one slot on one day: the best status counts.
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
@@ -25,10 +25,12 @@ BASELINE_DAYS = 7
 
 @dataclass(frozen=True)
 class Revision:
-    """A programme revision reduced to what adherence needs."""
+    """A programme revision reduced to what adherence needs, with its programme's span."""
 
     programme_id: uuid.UUID
     start_date: date
+    end_date: date | None
+    programme_created_at: datetime
     number: int
     effective_at: datetime
     schedule: dict[str, Any]
@@ -82,12 +84,16 @@ class AdherenceTotals:
 
 
 def revision_in_force(revisions: Sequence[Revision], day: date, tz: ZoneInfo) -> Revision | None:
-    """The newest revision effective before the end of local ``day``, from its start date on."""
-    day_end = day_bounds_utc(day, tz)[1]
-    in_force = [r for r in revisions if r.start_date <= day and r.effective_at < day_end]
-    if not in_force:
+    """The revision that prescribed local ``day``: of the programme applying that day (started,
+    not ended; the newest if several), the newest revision effective before the day's end.
+    """
+    applying = [
+        r for r in revisions if r.start_date <= day and (r.end_date is None or day <= r.end_date)
+    ]
+    if not applying:
         return None
-    return max(in_force, key=lambda r: (r.effective_at, r.number))
+    newest = max(applying, key=lambda r: (r.start_date, r.programme_created_at))
+    return in_force_on([r for r in applying if r.programme_id == newest.programme_id], day, tz)
 
 
 def session_ratio(completed: int, partial: int, due: int) -> float | None:

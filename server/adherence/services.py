@@ -82,6 +82,8 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
             ProgrammeRevision.patient_id,
             ProgrammeRevision.programme_id,
             Programme.start_date,
+            Programme.end_date,
+            Programme.created_at,
             ProgrammeRevision.number,
             ProgrammeRevision.effective_at,
             ProgrammeRevision.schedule,

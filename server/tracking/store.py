@@ -19,6 +19,7 @@ from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
 from server.extensions import db
+from server.flags import services as flag_services
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,
@@ -120,24 +121,13 @@ def audit_created(
         db.session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
-def _flag_hook(name: str) -> Any:
-    # Until the flag engine's services land, ingest works without it.
-    try:
-        from server.flags import services as flag_services
-    except ImportError:
-        return None
-    return getattr(flag_services, name, None)
-
-
 def raise_red_flag(check: SymptomCheck, now: datetime) -> None:
     """Hand an urgent symptom check to the flag engine (same transaction)."""
-    hook = _flag_hook("raise_red_flag")
-    if hook is not None:
-        hook(check=check, now=now)
+    flag_services.raise_red_flag(check=check, now=now)
 
 
 def evaluate_on_ingest(patient: Patient, days: set[date], now: datetime) -> None:
-    """Let the flag engine re-evaluate the patient's affected local dates."""
-    hook = _flag_hook("evaluate_on_ingest")
-    if hook is not None:
-        hook(patient_id=patient.id, clinic_id=patient.clinic_id, days=days, now=now)
+    """Let the flag engine re-evaluate the patient's affected local dates (same transaction)."""
+    flag_services.evaluate_on_ingest(
+        patient_id=patient.id, clinic_id=patient.clinic_id, days=days, now=now
+    )

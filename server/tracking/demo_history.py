@@ -1,0 +1,169 @@
+"""Deterministic generated history for the demo patients (pure: no database, no Flask).
+
+Two stories over 28 local days, day 0 being the programme start and day 27 today:
+
+- ``flare``: steady pain 2–3; the programme is progressed on day 14, pain rises to 6 that day
+  (an expected flare) and settles to ≤ 4 on days 15 and 16, then back to 2–3.
+- ``worsening``: steady pain 2–3 until day 17; from day 18 pain climbs to 5–7 and stays there,
+  with more headache days and more partial or skipped sessions.
+
+Every record gets a deterministic UUID (uuid5), so planning twice yields the same records.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.programmes.rules import local_to_utc, scheduled_slots
+
+HISTORY_DAYS = 28
+PROGRESSION_DAY = 14
+WORSENING_FROM = 18
+WORSENING_PAIN = [5, 5, 6, 6, 6, 7, 6, 7, 7, 7]
+NAMESPACE = uuid.UUID("5d6f3f0e-6a35-4c1e-9a55-0c2b0f7d2a10")
+TRIGGERS = ["neck_movement", "posture", "screen", "stress"]
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A programme item as the patient does it: its stable id and the prescribed sets/reps."""
+
+    item_id: str
+    sets: int
+    reps: int
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Records the phone sends together at instant ``at`` (the server's ``now`` for them)."""
+
+    at: datetime
+    items: list[tuple[str, dict[str, Any]]]
+
+
+def pain_level(story: str, day: int, rng: random.Random) -> int:
+    """The day's pain (daily max) for a story: the backbone every record is derived from."""
+    steady = rng.choice([2, 2, 3])
+    if story == "flare":
+        return {PROGRESSION_DAY: 6, PROGRESSION_DAY + 1: 4, PROGRESSION_DAY + 2: 3}.get(day, steady)
+    if day >= WORSENING_FROM:
+        return WORSENING_PAIN[min(day - WORSENING_FROM, len(WORSENING_PAIN) - 1)]
+    return steady
+
+
+def session_status(story: str, day: int, rng: random.Random) -> str:
+    """Mostly completed; in the worsening phase often partial or skipped."""
+    if story == "worsening" and day >= WORSENING_FROM:
+        return rng.choices(["completed", "partial", "skipped"], weights=[5, 3, 2])[0]
+    return rng.choices(["completed", "partial"], weights=[9, 1])[0]
+
+
+def is_headache_day(story: str, day: int) -> bool:
+    """Two headache days a week, plus the flare day, or every other day when worsening."""
+    if story == "flare" and day == PROGRESSION_DAY:
+        return True
+    if story == "worsening" and day >= WORSENING_FROM:
+        return day % 2 == 0
+    return day % 7 in (2, 5)
+
+
+def plan_history(
+    *,
+    key: str,
+    story: str,
+    start: date,
+    tz: ZoneInfo,
+    schedule_on: Callable[[int], dict[str, Any]],
+    doses_on: Callable[[int, str], Sequence[Dose]],
+    work_days: Sequence[int],
+    seed: int,
+) -> list[Planned]:
+    """Every upload of the 28 days, in time order; ``key`` makes the record ids unique."""
+    rng = random.Random(seed)
+    counter = iter(range(1_000_000))
+
+    def new_id() -> str:
+        return str(uuid.uuid5(NAMESPACE, f"{key}:{next(counter)}"))
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return local_to_utc(day, time(hour, minute), tz)
+
+    plan: list[Planned] = []
+    for n in range(HISTORY_DAYS):
+        day = start + timedelta(days=n)
+        level = pain_level(story, n, rng)
+        if n == 0:
+            sent = at(day, 7, 0)
+            check = {"id": new_id(), "recorded_at": sent.isoformat(), "answers": {}}
+            plan.append(Planned(sent, [("symptom_check", check)]))
+        morning = at(day, 7, 30)
+        score = max(level - rng.choice([0, 1]), 0)
+        rating = {"id": new_id(), "recorded_at": morning.isoformat(), "score": score}
+        plan.append(Planned(morning, [("pain_rating", {**rating, "context": "morning"})]))
+        for slot in scheduled_slots(schedule_on(n), day):
+            sent = local_to_utc(day, slot.time, tz) + timedelta(minutes=40)
+            status = session_status(story, n, rng)
+            doses = doses_on(n, slot.slot)
+            log = _session_log(new_id(), sent, day, slot.slot, status, level, doses, rng)
+            plan.append(Planned(sent, [("session_log", log)]))
+        if is_headache_day(story, n):
+            started = at(day, 15, rng.choice([0, 15, 30]))
+            sent = started + timedelta(hours=3)
+            entry = {
+                "id": new_id(),
+                "recorded_at": sent.isoformat(),
+                "started_at": started.isoformat(),
+                "duration_minutes": rng.choice([60, 90, 120, 150]),
+                "intensity": level,
+                "side": "right",
+                "triggers": rng.sample(TRIGGERS, 2),
+                "medication_taken": level >= 5,
+            }
+            plan.append(Planned(sent, [("headache_entry", entry)]))
+        if day.isoweekday() in work_days:
+            breaks = sorted(rng.sample(range(13), rng.randint(6, 11)))
+            times = [at(day, 9, 40) + timedelta(minutes=40 * i) for i in breaks]
+            items = [
+                ("posture_break", {"id": new_id(), "recorded_at": t.isoformat()}) for t in times
+            ]
+            plan.append(Planned(at(day, 18, 5), items))
+        evening = at(day, 21, 0)
+        rating = {"id": new_id(), "recorded_at": evening.isoformat(), "score": level}
+        plan.append(Planned(evening, [("pain_rating", {**rating, "context": "evening"})]))
+    return sorted(plan, key=lambda p: p.at)
+
+
+def _session_log(
+    record_id: str,
+    sent: datetime,
+    day: date,
+    slot: str,
+    status: str,
+    level: int,
+    doses: Sequence[Dose],
+    rng: random.Random,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": record_id,
+        "recorded_at": sent.isoformat(),
+        "date": day.isoformat(),
+        "slot": slot,
+        "status": status,
+    }
+    if status == "skipped":
+        return body
+    share = 1.0 if status == "completed" else 0.5
+    body["items"] = [
+        {"item_id": d.item_id, "sets_done": max(1, round(d.sets * share)), "reps_done": d.reps}
+        for d in doses
+    ]
+    body["exertion"] = min(3 + rng.choice([0, 1]) + (level >= 5), 10)
+    body["pain_during"] = max(level - 1, 0)
+    body["pain_after"] = level
+    return body

@@ -1,0 +1,132 @@
+"""Pure rules of patient records: digests, time window, idempotency outcomes, guidance."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.tracking.rules import (
+    CONFLICT,
+    CREATED,
+    DUPLICATE,
+    SYMPTOM_KEYS,
+    Candidate,
+    Stored,
+    body_digest,
+    classify,
+    is_urgent,
+    symptom_guidance,
+    time_window_errors,
+)
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+ME, OTHER = uuid.uuid4(), uuid.uuid4()
+
+
+def test_digest_ignores_offset_spelling_key_order_and_nulls() -> None:
+    rid = uuid.uuid4()
+    istanbul = timezone(timedelta(hours=3))
+    a = {"id": rid, "recorded_at": NOW, "score": 3, "context": "now", "notes": None}
+    b = {"context": "now", "score": 3, "recorded_at": NOW.astimezone(istanbul), "id": rid}
+    assert body_digest("pain_rating", a) == body_digest("pain_rating", b)
+
+
+def test_digest_changes_with_any_value_or_kind() -> None:
+    body = {"id": uuid.uuid4(), "recorded_at": NOW, "score": 3, "context": "now"}
+    assert body_digest("pain_rating", body) != body_digest("pain_rating", {**body, "score": 4})
+    assert body_digest("pain_rating", body) != body_digest("posture_break", body)
+
+
+@pytest.mark.parametrize(
+    ("recorded_at", "error"),
+    [
+        (NOW + timedelta(minutes=5), None),
+        (NOW + timedelta(minutes=5, seconds=1), "future"),
+        (NOW - timedelta(days=60), None),
+        (NOW - timedelta(days=60, seconds=1), "60 days"),
+    ],
+)
+def test_time_window_edges(recorded_at: datetime, error: str | None) -> None:
+    errors = time_window_errors({"recorded_at": recorded_at}, NOW)
+    if error is None:
+        assert errors == {}
+    else:
+        assert error in errors["recorded_at"][0]
+
+
+def test_session_date_may_not_be_in_the_future_or_too_old() -> None:
+    today = date(2026, 5, 1)
+    body = {"recorded_at": NOW}
+    assert time_window_errors({**body, "date": today}, NOW, local_today=today) == {}
+    assert "date" in time_window_errors({**body, "date": date(2026, 5, 2)}, NOW, local_today=today)
+    old = date(2026, 3, 1)
+    assert "date" in time_window_errors({**body, "date": old}, NOW, local_today=today)
+
+
+def test_classify_table() -> None:
+    a, b, c, d = (uuid.uuid4() for _ in range(4))
+    stored = {
+        a: Stored("pain_rating", ME, "digest-a"),
+        b: Stored("pain_rating", ME, "digest-b"),
+        c: Stored("pain_rating", OTHER, "digest-c"),
+    }
+    candidates = [
+        Candidate(a, "pain_rating", "digest-a"),  # identical replay
+        Candidate(b, "pain_rating", "changed"),  # same id, other body
+        Candidate(c, "pain_rating", "digest-c"),  # another patient's id
+        Candidate(a, "posture_break", "digest-a"),  # same id, other kind
+        Candidate(d, "pain_rating", "digest-d"),  # new
+        Candidate(d, "pain_rating", "digest-d"),  # new, repeated in the batch
+        Candidate(d, "pain_rating", "other"),  # new id, conflicting repeat
+    ]
+    assert classify(candidates, stored, ME) == [
+        DUPLICATE,
+        CONFLICT,
+        CONFLICT,
+        CONFLICT,
+        CREATED,
+        DUPLICATE,
+        CONFLICT,
+    ]
+
+
+ids = st.sampled_from([uuid.UUID(int=n) for n in range(1, 5)])
+digests = st.sampled_from(["x", "y"])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(ids, digests), max_size=20))
+def test_classify_creates_each_id_at_most_once_and_first_wins(items) -> None:
+    candidates = [Candidate(i, "pain_rating", d) for i, d in items]
+    outcomes = classify(candidates, {}, ME)
+    first: dict[uuid.UUID, str] = {}
+    for (record_id, digest), outcome in zip(items, outcomes, strict=True):
+        if record_id not in first:
+            first[record_id] = digest
+            assert outcome == CREATED
+        else:
+            assert outcome == (DUPLICATE if digest == first[record_id] else CONFLICT)
+
+
+def test_urgent_when_any_answer_is_positive() -> None:
+    assert not is_urgent({})
+    assert not is_urgent(dict.fromkeys(SYMPTOM_KEYS, False))
+    for key in SYMPTOM_KEYS:
+        assert is_urgent({key: True})
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ["emergency department", "Do not do your exercises"]), ("tr", ["acil servis"])],
+)
+def test_urgent_guidance_names_the_number_and_says_not_to_exercise(language, words) -> None:
+    text = symptom_guidance(True, language, "911")
+    assert "911" in text
+    for word in words:
+        assert word in text
+    assert "112" in symptom_guidance(True, language, None)
+    assert "911" not in symptom_guidance(False, language, "911")
