@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import time
@@ -219,8 +220,10 @@ class FcmProvider:
         if message.channel == "staff":
             topic = f"staff-{message.recipient_id}"
             return [messaging.Message(topic=topic, notification=notification, data=message.data)]
+        # firebase-admin 7.7 renamed a message's registration ``token`` to ``fid``.
+        target = "fid" if "fid" in inspect.signature(messaging.Message).parameters else "token"
         return [
-            messaging.Message(token=token, notification=notification, data=message.data)
+            messaging.Message(notification=notification, data=message.data, **{target: token})
             for _, _, token in message.devices
         ]
 
