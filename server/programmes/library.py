@@ -43,13 +43,13 @@ def create_exercise(*, actor: Actor, data: dict[str, Any], now: datetime | None 
         sa.select(Exercise.id).where(visible_to(actor.clinic_id), Exercise.slug == data["slug"])
     )
     if taken is not None:
-        raise Conflict("An exercise with this slug already exists.", slug=data["slug"])
+        raise Conflict(f"An exercise with the slug {data['slug']!r} already exists.")
     exercise = Exercise(clinic_id=actor.clinic_id, created_at=now, **data)
     db.session.add(exercise)
     try:
         db.session.flush()
     except sa.exc.IntegrityError as error:
-        raise Conflict("An exercise with this slug already exists.", slug=data["slug"]) from error
+        raise Conflict(f"An exercise with the slug {data['slug']!r} already exists.") from error
     record_audit(
         actor=actor,
         clinic_id=actor.clinic_id,
@@ -83,10 +83,8 @@ class ExerciseLookup:
     A clinic's own exercise wins over a library entry with the same slug.
     """
 
-    def __init__(
-        self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[uuid.UUID] = ()
-    ):
-        slugs, ids = set(slugs), set(ids)
+    def __init__(self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[Any] = ()):
+        slugs, ids = set(slugs), {uuid.UUID(str(i)) for i in ids}
         found = db.session.scalars(
             sa.select(Exercise).where(
                 visible_to(clinic_id), sa.or_(Exercise.slug.in_(slugs), Exercise.id.in_(ids))
