@@ -1,5 +1,59 @@
-"""HTTP routes of the flags domain."""
+"""HTTP routes of the flags domain: the therapist's review queue and a patient's flag history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("flags", __name__, url_prefix="/api/v1")
+from server.access import STAFF, allow, current_actor
+from server.flags import review, schemas
+from server.pagination import PageArgs
+
+blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags for therapist review")
+
+
+@blp.route("/flags")
+@allow(STAFF)
+@blp.arguments(schemas.FlagQueueArgs, location="query")
+@blp.response(200, schemas.FlagPageOut)
+def list_flags(args: dict[str, Any]):
+    """The clinic's flags, most severe first (urgent, high, normal, low, info), then oldest."""
+    items, next_cursor = review.list_flags(actor=current_actor(), **args)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/flags/<uuid:flag_id>")
+@allow(STAFF)
+@blp.response(200, schemas.FlagDetailOut)
+def get_flag(flag_id: uuid.UUID):
+    """One flag with its evidence: the rules that fired, on which data, with which thresholds."""
+    return review.get_flag(actor=current_actor(), flag_id=flag_id)
+
+
+@blp.route("/flags/<uuid:flag_id>/acknowledge", methods=["POST"])
+@allow(STAFF)
+@blp.response(200, schemas.FlagDetailOut)
+def acknowledge_flag(flag_id: uuid.UUID):
+    """Acknowledge an open flag (409 unless it is open)."""
+    return review.acknowledge_flag(actor=current_actor(), flag_id=flag_id)
+
+
+@blp.route("/flags/<uuid:flag_id>/resolve", methods=["POST"])
+@allow(STAFF)
+@blp.arguments(schemas.ResolveIn)
+@blp.response(200, schemas.FlagDetailOut)
+def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
+    """Resolve an open or acknowledged flag with a note and the action taken (409 once closed)."""
+    return review.resolve_flag(actor=current_actor(), flag_id=flag_id, **body)
+
+
+@blp.route("/patients/<uuid:patient_id>/flags")
+@allow(STAFF)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, schemas.FlagPageOut)
+def patient_flags(args: dict[str, Any], patient_id: uuid.UUID):
+    """A patient's flag history, every status, newest first."""
+    items, next_cursor = review.patient_flags(actor=current_actor(), patient_id=patient_id, **args)
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,31 +1,69 @@
-"""Flag engine use cases: raise red flags, evaluate on ingest. Flush, never commit."""
+"""Flag engine use cases: red flags, evaluation on ingest, the periodic sweep, open counts.
+
+Every evaluation derives the patient's flag episodes from the daily series of a bounded window
+(the affected days and the days after them up to now) and reconciles them with the stored
+flags. Services flush, never commit.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from server.audit.services import record_audit
+from server.accounts.models import Patient
 from server.clock import utcnow
+from server.db import UTCDateTime
 from server.extensions import db
-from server.flags.models import ACTIVE_STATUSES, SEVERITY_OF, SEVERITY_RANK, Flag
+from server.flags import inputs
+from server.flags.episodes import evaluate
+from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
+from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
+from server.flags.rules import Context
+from server.flags.thresholds import Thresholds
+from server.programmes.models import Programme
+from server.programmes.rules import local_date_of, local_to_utc
+from server.reminders.services import enqueue_urgent_flag_alert
 from server.tracking.models import SymptomCheck
+
+# Late records are accepted up to 60 days back; re-deriving never looks further than this.
+MAX_WINDOW_DAYS = 70
+# The longest rule looks back over 21 days (morning pain, three weeks).
+RULE_LOOKBACK_DAYS = 20
+
+
+def _insert(model: type) -> sa.Insert:
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationState:
+    """The patient's evaluation state row, created if missing and locked until commit.
+
+    Every flag write for a patient goes through this lock (PostgreSQL row lock; SQLite has a
+    single writer), so an ingest, a sweep and a therapist never change one patient's flags at
+    the same time.
+    """
+    stmt = _insert(FlagEvaluationState).values(patient_id=patient_id, clinic_id=clinic_id)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["patient_id"], set_={"clinic_id": stmt.excluded.clinic_id}
+    ).returning(FlagEvaluationState)
+    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
-    """Open (or add to) the patient's urgent red flag for a symptom check with positive answers."""
+    """Open (or add to) the patient's urgent red flag for a check with positive answers, and
+    alert the therapist at once through the reminders outbox.
+    """
     now = now or utcnow()
     positive = sorted(key for key, value in (check.answers or {}).items() if value is True)
-    entry = {
-        "key": f"red_flag.symptom_check:{check.id}",
-        "rule": "red_flag.symptom_check",
-        "day": check.local_date.isoformat(),
-        "values": {"check_id": str(check.id), "positive_answers": positive},
-        "thresholds": {},
-        "baseline": None,
-    }
+    if not positive:
+        raise ValueError("a red flag needs at least one positive answer")
+    lock_patient(check.patient_id, check.clinic_id)
     flag = db.session.scalar(
         sa.select(Flag).where(
             Flag.patient_id == check.patient_id,
@@ -34,42 +72,196 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
         )
     )
     if flag is None:
-        flag = Flag(
-            clinic_id=check.clinic_id,
+        flag = new_flag(
             patient_id=check.patient_id,
-            type="red_flag",
-            severity=SEVERITY_OF["red_flag"],
-            severity_rank=SEVERITY_RANK["urgent"],
-            status="open",
-            opened_at=now,
-            updated_at=now,
-            episode_start=check.local_date,
-            last_evidence_on=check.local_date,
-            evidence=[entry],
-            suggested_action="refer_emergency",
-        )
-        db.session.add(flag)
-        db.session.flush()
-        record_audit(
-            actor=None,
-            clinic_id=flag.clinic_id,
-            action="flag.opened",
-            patient_id=flag.patient_id,
-            object_type="flag",
-            object_id=flag.id,
+            clinic_id=check.clinic_id,
+            flag_type="red_flag",
+            start=check.local_date,
             now=now,
         )
-    elif all(e["key"] != entry["key"] for e in flag.evidence):
-        flag.evidence = [*flag.evidence, entry]
-        flag.episode_start = min(flag.episode_start, check.local_date)
-        flag.last_evidence_on = max(flag.last_evidence_on, check.local_date)
-        flag.updated_at = now
-        db.session.flush()
+    key = f"red_flag.symptom_check:{check.id}"
+    if any(entry["key"] == key for entry in flag.evidence):
+        return flag
+    entry = {
+        "key": key,
+        "rule": "red_flag.symptom_check",
+        "day": check.local_date.isoformat(),
+        "values": {"check_id": str(check.id), "positive_answers": positive},
+        "thresholds": {},
+        "baseline": None,
+    }
+    flag.evidence = sorted([*flag.evidence, entry], key=lambda e: (e["day"], e["key"]))
+    flag.episode_start = min(flag.episode_start, check.local_date)
+    flag.last_evidence_on = max(flag.last_evidence_on, check.local_date)
+    flag.suggested_action = "refer_emergency"
+    flag.updated_at = now
+    if len(flag.evidence) > 1:
+        audit_flag(flag, "flag.updated", now)
+    db.session.flush()
+    enqueue_urgent_flag_alert(flag=flag, now=now)
     return flag
 
 
 def evaluate_on_ingest(
     *, patient_id: uuid.UUID, clinic_id: uuid.UUID, days: set[date], now: datetime | None = None
 ) -> None:
-    """Re-derive the patient's flags for the affected local dates up to now (flush only)."""
-    # Filled in by the flag engine (rules + reconciliation); a no-op until then.
+    """Re-derive the patient's flags from the earliest affected local date up to now."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != clinic_id:
+        raise ValueError("unknown patient for this clinic")
+    evaluate_patient(patient=patient, days=days, now=now or utcnow())
+
+
+def _recent_flags(patient_id: uuid.UUID, today: date) -> list[Flag]:
+    """Active flags and those with evidence in the last ``MAX_WINDOW_DAYS`` (red flags aside)."""
+    horizon = today - timedelta(days=MAX_WINDOW_DAYS + 7)
+    return list(
+        db.session.scalars(
+            sa.select(Flag).where(
+                Flag.patient_id == patient_id,
+                Flag.type != "red_flag",
+                sa.or_(Flag.status.in_(ACTIVE_STATUSES), Flag.last_evidence_on >= horizon),
+            )
+        )
+    )
+
+
+def window_start(
+    days: Iterable[date],
+    flags: Iterable[Flag],
+    today: date,
+    programme_start: date | None,
+    thresholds: Thresholds,
+) -> date:
+    """The first day to re-derive: a flare's reach before the earliest affected day, extended
+    back to the start of any self-ending flag still running then, within ``MAX_WINDOW_DAYS``.
+    """
+    first = min(days, default=today) - timedelta(days=thresholds.settle_window_days + 1)
+    running = [f for f in flags if f.type in SELF_ENDING and f.auto_resolution_reason != SUPERSEDED]
+    moved = True
+    while moved:
+        moved = False
+        for flag in running:
+            still_on = flag.is_active or (flag.episode_end or flag.episode_start) >= first
+            if flag.episode_start < first and still_on:
+                first, moved = flag.episode_start, True
+    first = max(first, today - timedelta(days=MAX_WINDOW_DAYS))
+    if programme_start is not None:
+        first = max(first, programme_start)
+    return min(first, today)
+
+
+def evaluate_patient(
+    *,
+    patient: Patient,
+    days: Iterable[date] = (),
+    now: datetime,
+    state: FlagEvaluationState | None = None,
+) -> None:
+    """Evaluate every rule for ``patient`` over the window the ``days`` affect, as of ``now``."""
+    tz = ZoneInfo(patient.timezone)
+    today = local_date_of(now, tz)
+    state = state or lock_patient(patient.id, patient.clinic_id)
+    programme, upcoming = inputs.programme_in_force(patient, today)
+    facts = inputs.programme_facts(programme, tz) if programme else None
+    thresholds = inputs.thresholds_for(patient, programme)
+    flags = _recent_flags(patient.id, today)
+    start = facts.start_date if facts else None
+    first = window_start(days, flags, today, start, thresholds)
+    ctx = Context(
+        today=today,
+        thresholds=thresholds,
+        baseline=inputs.baseline_for(patient.id, facts, thresholds),
+        programme_start=start,
+        intensity_increases=facts.intensity_increases if facts else (),
+        intensity_changes=facts.intensity_changes if facts else (),
+    )
+    series = inputs.load_series(patient, first - timedelta(days=RULE_LOOKBACK_DAYS), today, now)
+    findings = evaluate(series, ctx, first)
+    reconcile(
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        flags=flags,
+        findings=findings,
+        ctx=ctx,
+        first=first,
+        now=now,
+    )
+    state.evaluated_at = now
+    state.next_sweep_at = _next_sweep_at(today, tz, programme, upcoming)
+    db.session.flush()
+
+
+def _next_sweep_at(
+    today: date, tz: ZoneInfo, programme: Programme | None, upcoming: Programme | None
+) -> datetime | None:
+    """The next local midnight (day-complete rules) while a programme runs; else its start."""
+    if programme is not None:
+        return local_to_utc(today + timedelta(days=1), time(0, 0), tz)
+    if upcoming is not None:
+        return local_to_utc(upcoming.start_date, time(0, 0), tz)
+    return None
+
+
+def _ensure_sweep_states(now: datetime) -> None:
+    """Give every patient with a started programme an evaluation state row (set-based)."""
+    latest_start = (now + timedelta(hours=14)).date()  # the earliest "today" is UTC-12..+14
+    missing = (
+        sa.select(
+            Programme.patient_id,
+            Programme.clinic_id,
+            sa.bindparam("due", now, type_=UTCDateTime()),
+        )
+        .where(
+            Programme.start_date <= latest_start,
+            ~sa.exists().where(FlagEvaluationState.patient_id == Programme.patient_id),
+        )
+        .distinct()
+    )
+    stmt = _insert(FlagEvaluationState).from_select(
+        ["patient_id", "clinic_id", "next_sweep_at"], missing
+    )
+    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["patient_id"]))
+
+
+def sweep_flags(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Evaluate one batch of patients whose time-driven rules are due; returns how many.
+
+    Due means ``next_sweep_at <= now`` (indexed): each evaluation sets it to the patient's next
+    local midnight, when another day becomes complete. Call until it returns 0, committing
+    between batches (``server.flags.jobs.run_sweep``). Rows other processes hold are skipped.
+    """
+    now = now or utcnow()
+    _ensure_sweep_states(now)
+    states = db.session.scalars(
+        sa.select(FlagEvaluationState)
+        .where(FlagEvaluationState.next_sweep_at <= now)
+        .order_by(FlagEvaluationState.next_sweep_at, FlagEvaluationState.patient_id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    patients = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Patient).where(Patient.id.in_([s.patient_id for s in states]))
+        )
+    }
+    for state in states:
+        evaluate_patient(patient=patients[state.patient_id], now=now, state=state)
+    return len(states)
+
+
+def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Open and acknowledged flags per patient by severity (every severity present, 0 if none)."""
+    ids = list(dict.fromkeys(patient_ids))
+    counts = {patient_id: dict.fromkeys(SEVERITIES, 0) for patient_id in ids}
+    if not ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Flag.patient_id, Flag.severity, sa.func.count())
+        .where(Flag.patient_id.in_(ids), Flag.status.in_(ACTIVE_STATUSES))
+        .group_by(Flag.patient_id, Flag.severity)
+    )
+    for patient_id, severity, n in rows:
+        counts[patient_id][severity] = int(n)
+    return counts

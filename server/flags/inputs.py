@@ -1,0 +1,168 @@
+"""Loading what the flag rules need for one patient, with bounded window queries only.
+
+Every query is limited to a date range around the evaluated days (or to the first 7 days with
+data, for a derived baseline), so the cost does not grow with the length of the history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.accounts.models import Clinic, Patient
+from server.adherence.series import daily_pain_series
+from server.adherence.services import adherence_by_patient
+from server.extensions import db
+from server.flags.rules import Baseline, DayFacts, derive_baseline
+from server.flags.thresholds import Thresholds, merge_thresholds
+from server.programmes.models import Programme, ProgrammeRevision
+from server.programmes.rules import local_date_of
+from server.tracking.models import HeadacheEntry, PainRating, SessionLog, SymptomCheck
+
+
+@dataclass(frozen=True)
+class ProgrammeFacts:
+    """The patient's programme in force, reduced to what the rules need."""
+
+    id: uuid.UUID
+    start_date: date
+    baseline_pain: float | None
+    intensity_increases: tuple[date, ...]
+    intensity_changes: tuple[date, ...]
+
+
+def programme_in_force(patient: Patient, today: date) -> tuple[Programme | None, Programme | None]:
+    """(the newest programme started by ``today``, the next one not started yet)."""
+    rows = db.session.scalars(
+        sa.select(Programme)
+        .where(Programme.patient_id == patient.id)
+        .order_by(Programme.start_date.desc(), Programme.created_at.desc())
+        .limit(5)
+    ).all()
+    started = next((p for p in rows if p.start_date <= today), None)
+    upcoming = [p for p in rows if p.start_date > today]
+    return started, (upcoming[-1] if upcoming else None)
+
+
+def programme_facts(programme: Programme, tz: ZoneInfo) -> ProgrammeFacts:
+    """The programme's start, baseline and the local dates of its intensity changes."""
+    rows = db.session.execute(
+        sa.select(ProgrammeRevision.kind, ProgrammeRevision.effective_at).where(
+            ProgrammeRevision.programme_id == programme.id,
+            ProgrammeRevision.kind.in_(("progress", "regress")),
+        )
+    ).all()
+    changes = sorted({local_date_of(at, tz) for _, at in rows})
+    increases = sorted({local_date_of(at, tz) for kind, at in rows if kind == "progress"})
+    return ProgrammeFacts(
+        id=programme.id,
+        start_date=programme.start_date,
+        baseline_pain=programme.baseline_pain,
+        intensity_increases=tuple(increases),
+        intensity_changes=tuple(changes),
+    )
+
+
+def thresholds_for(patient: Patient, programme: Programme | None) -> Thresholds:
+    """Defaults, overridden by the clinic's thresholds, then by the programme's."""
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    return merge_thresholds(
+        clinic.flag_thresholds if clinic else None,
+        programme.flag_thresholds if programme else None,
+    )
+
+
+_PAIN_SOURCES = (
+    (PainRating, PainRating.score),
+    (HeadacheEntry, HeadacheEntry.intensity),
+    (SessionLog, SessionLog.pain_during),
+    (SessionLog, SessionLog.pain_after),
+)
+
+
+def first_pain_days(patient_id: uuid.UUID, since: date, count: int) -> list[tuple[date, int]]:
+    """(day, daily pain) of the first ``count`` days with pain data on or after ``since``.
+
+    Each source contributes its first ``count`` distinct dates through the (patient, date)
+    index, then one aggregate runs over that short date range only.
+    """
+    dates: set[date] = set()
+    for model, column in _PAIN_SOURCES:
+        dates.update(
+            db.session.scalars(
+                sa.select(model.local_date)
+                .where(
+                    model.patient_id == patient_id, model.local_date >= since, column.is_not(None)
+                )
+                .distinct()
+                .order_by(model.local_date)
+                .limit(count)
+            )
+        )
+    chosen = sorted(dates)[:count]
+    if not chosen:
+        return []
+    values = sa.union_all(
+        *(
+            sa.select(model.local_date.label("day"), column.label("pain")).where(
+                model.patient_id == patient_id,
+                model.local_date >= chosen[0],
+                model.local_date <= chosen[-1],
+                column.is_not(None),
+            )
+            for model, column in _PAIN_SOURCES
+        )
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(values.c.day, sa.func.max(values.c.pain)).group_by(values.c.day)
+    ).all()
+    return sorted((day, int(pain)) for day, pain in rows)
+
+
+def baseline_for(
+    patient_id: uuid.UUID, programme: ProgrammeFacts | None, thresholds: Thresholds
+) -> Baseline | None:
+    """The therapist's baseline, else the median of the first 7 days with data (once there are)."""
+    if programme is not None and programme.baseline_pain is not None:
+        return Baseline(float(programme.baseline_pain), "therapist")
+    since = programme.start_date if programme is not None else date.min
+    days = first_pain_days(patient_id, since, thresholds.baseline_days)
+    return derive_baseline(days, thresholds)
+
+
+def load_series(patient: Patient, start: date, end: date, now: datetime) -> dict[date, DayFacts]:
+    """The patient's ``DayFacts`` for ``[start, end]``: pain, sessions and any activity."""
+    pain = daily_pain_series(patient.id, start, end)
+    adherence = adherence_by_patient([patient], {patient.id: (start, end)}, now)[patient.id]
+    checks = set(
+        db.session.scalars(
+            sa.select(SymptomCheck.local_date)
+            .where(
+                SymptomCheck.patient_id == patient.id,
+                SymptomCheck.local_date >= start,
+                SymptomCheck.local_date <= end,
+            )
+            .distinct()
+        )
+    )
+    series = {}
+    for day_pain, day_adherence in zip(pain, adherence, strict=True):
+        day = day_pain.day
+        done = day_adherence.completed + day_adherence.partial
+        series[day] = DayFacts(
+            day=day,
+            daily_pain=day_pain.max_pain,
+            morning_pain=day_pain.morning_pain,
+            session_pain=day_pain.session_pain_max,
+            headaches=day_pain.headache_count,
+            exertion_max=day_pain.exertion_max,
+            sessions_due=day_adherence.sessions_prescribed - day_adherence.pending,
+            sessions_credit=day_adherence.completed + 0.5 * day_adherence.partial,
+            exercised=done > 0,
+            logged=day_pain.has_data or day_adherence.posture_breaks_logged > 0 or day in checks,
+        )
+    return series

@@ -1,0 +1,74 @@
+"""Flag inputs (queue query, resolution) and outputs (queue entries, a flag with evidence)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
+
+from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
+from server.pagination import PageArgs, page_of
+
+
+class FlagQueueArgs(PageArgs):
+    """``status`` and ``severity`` take one value or a comma-separated list."""
+
+    status = DelimitedList(
+        fields.String(validate=validate.OneOf(STATUSES)),
+        metadata={"description": "Default: open,acknowledged."},
+    )
+    severity = DelimitedList(fields.String(validate=validate.OneOf(SEVERITIES)))
+    patient_id = fields.UUID(load_default=None)
+
+
+class ResolveIn(ma.Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    action = fields.String(required=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
+
+
+class SuggestedActionOut(ma.Schema):
+    code = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class EvidenceOut(ma.Schema):
+    """One data point a rule fired on; ``withdrawn`` when later data no longer supports it."""
+
+    key = fields.String(required=True)
+    rule = fields.String(required=True)
+    day = fields.Date(required=True)
+    values = fields.Dict(required=True)
+    thresholds = fields.Dict(required=True)
+    baseline = fields.Dict(allow_none=True)
+    withdrawn = fields.Boolean(dump_default=False)
+
+
+class FlagOut(ma.Schema):
+    id = fields.UUID(required=True)
+    patient_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(FLAG_TYPES))
+    severity = fields.String(required=True)
+    status = fields.String(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    episode_start = fields.Date(required=True)
+    episode_end = fields.Date(allow_none=True)
+    last_evidence_on = fields.Date(required=True)
+    expected = fields.Boolean(required=True)
+    rules = fields.List(fields.String(), required=True)
+    evidence_count = fields.Integer(required=True)
+    suggested_action = fields.Nested(SuggestedActionOut, required=True)
+    acknowledged_by = fields.UUID(allow_none=True)
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    resolved_by = fields.UUID(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    resolution_action = fields.String(allow_none=True)
+    auto_resolution_reason = fields.String(allow_none=True)
+
+
+class FlagDetailOut(FlagOut):
+    evidence = fields.List(fields.Nested(EvidenceOut), required=True)
+
+
+FlagPageOut = page_of(FlagOut, "FlagPage")
