@@ -6,6 +6,7 @@ are prompted for without echo on a terminal, or read as one line from standard i
 
 from __future__ import annotations
 
+import sys
 import uuid
 
 import click
@@ -19,10 +20,9 @@ from server.extensions import db
 
 
 def _read_password() -> str:
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    password = stdin.readline().rstrip("\r\n")
+    password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise click.ClickException("Give the password as one line on standard input.")
     return password

@@ -39,7 +39,7 @@ def _issue(user: User, family: TokenFamily, now: datetime) -> TokenPair:
     claims = _claims(user, family.id)
     access = create_access_token(identity=str(user.id), additional_claims=claims)
     refresh = create_refresh_token(identity=str(user.id), additional_claims=claims)
-    payload = decode_token(refresh)
+    payload = decode_token(refresh, allow_expired=True)
     db.session.add(
         RefreshToken(
             jti=payload["jti"],

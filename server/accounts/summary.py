@@ -85,7 +85,7 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
     ).subquery()
     latest = union.c.at
     stmt = sa.select(union.c.patient_id, sa.func.max(latest)).group_by(union.c.patient_id)
-    logged: dict[uuid.UUID, Any] = dict(db.session.execute(stmt).tuples().all())
+    logged: dict[uuid.UUID, Any] = {row[0]: row[1] for row in db.session.execute(stmt)}
     result = {}
     for patient in patients:
         candidates = [logged.get(patient.id), patient.last_activity_at]

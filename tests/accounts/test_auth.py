@@ -1,0 +1,160 @@
+"""PRODUCT.md §2 Auth: login, refresh rotation, re-use detection, logout and expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.accounts.models import TokenFamily
+from server.accounts.sessions import start_session
+from server.extensions import db
+from tests.accounts.helpers import bearer, login
+from tests.conftest import make_test_app
+from tests.factories import UserHandle
+
+PROBLEM = "application/problem+json"
+
+
+def test_login_returns_a_token_pair_and_the_user(
+    client: FlaskClient, make_staff: Callable[..., UserHandle]
+) -> None:
+    therapist = make_staff()
+    response = login(client, therapist.email.upper(), therapist.password)
+    assert response.status_code == 200
+    body = response.json
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 15 * 60
+    assert body["user"] == {
+        "id": str(therapist.id),
+        "role": "therapist",
+        "clinic_id": str(therapist.clinic_id),
+    }
+    me = client.get("/api/v1/therapists", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+
+
+def test_unknown_email_and_wrong_password_get_the_same_401(
+    client: FlaskClient, make_staff: Callable[..., UserHandle]
+) -> None:
+    therapist = make_staff()
+    wrong_password = login(client, therapist.email, "not-the-password")
+    unknown_email = login(client, "nobody@clinic.example", therapist.password)
+    for response in (wrong_password, unknown_email):
+        assert response.status_code == 401
+        assert response.content_type == PROBLEM
+    assert wrong_password.json == unknown_email.json
+
+
+def test_a_patient_without_a_password_cannot_log_in(
+    app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    from server.accounts.models import User
+
+    patient = make_patient()
+    with app.app_context():
+        db.session.get(User, patient.id).password_hash = None
+        db.session.commit()
+    assert login(client, patient.email, "").status_code == 422
+    assert login(client, patient.email, patient.password).status_code == 401
+
+
+def _refresh(client: FlaskClient, refresh_token: str):
+    return client.post("/api/v1/auth/refresh", headers=bearer(refresh_token))
+
+
+def test_refresh_rotates_the_refresh_token(
+    client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    first = _refresh(client, patient.refresh_token)
+    assert first.status_code == 200
+    assert first.json["refresh_token"] != patient.refresh_token
+    second = _refresh(client, first.json["refresh_token"])
+    assert second.status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(second.json["access_token"])).status_code == 200
+
+
+def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(
+    app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    rotated = _refresh(client, patient.refresh_token).json
+    replay = _refresh(client, patient.refresh_token)
+    assert replay.status_code == 401
+    assert replay.content_type == PROBLEM
+    # Every token of the family is dead now: the new refresh token and both access tokens.
+    assert _refresh(client, rotated["refresh_token"]).status_code == 401
+    for access in (patient.access_token, rotated["access_token"]):
+        assert client.get("/api/v1/me", headers=bearer(access)).status_code == 401
+    with app.app_context():
+        family = db.session.scalar(sa.select(TokenFamily).where(TokenFamily.user_id == patient.id))
+        assert family.revoked_reason == "refresh_reuse"
+
+
+def test_reuse_revokes_only_that_session(
+    client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    other_session = login(client, patient.email, patient.password).json
+    _refresh(client, patient.refresh_token)
+    _refresh(client, patient.refresh_token)
+    assert client.get("/api/v1/me", headers=bearer(other_session["access_token"])).status_code == 200
+
+
+def test_logout_revokes_the_session_and_its_access_token(
+    client: FlaskClient, make_staff: Callable[..., UserHandle]
+) -> None:
+    therapist = make_staff()
+    response = client.post("/api/v1/auth/logout", headers=therapist.headers)
+    assert response.status_code == 204
+    assert response.data == b""
+    assert client.get("/api/v1/therapists", headers=therapist.headers).status_code == 401
+    assert _refresh(client, therapist.refresh_token).status_code == 401
+
+
+def test_tokens_of_the_wrong_type_are_refused(
+    client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    assert _refresh(client, patient.access_token).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(patient.refresh_token)).status_code == 401
+    assert client.post("/api/v1/auth/refresh").status_code == 401
+    assert client.get("/api/v1/me", headers=bearer("not-a-jwt")).status_code == 401
+
+
+@pytest.fixture
+def expired_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """A second app on the same database whose new tokens are already expired."""
+    expired = make_test_app(
+        database_url,
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-5),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=-5),
+    )
+    yield expired
+    with expired.app_context():
+        db.engine.dispose()
+
+
+def test_expired_access_and_refresh_tokens_get_401(
+    expired_app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    from server.accounts.models import User
+
+    with expired_app.app_context():
+        pair = start_session(db.session.get(User, patient.id))
+        db.session.commit()
+    response = client.get("/api/v1/me", headers=bearer(pair.access_token))
+    assert response.status_code == 401
+    assert response.json["detail"] == "The token has expired."
+    assert _refresh(client, pair.refresh_token).status_code == 401
+
+
+def test_access_tokens_live_15_minutes_and_refresh_tokens_30_days(app: Flask) -> None:
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
+    assert app.config["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(days=30)

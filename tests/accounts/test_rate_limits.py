@@ -1,0 +1,121 @@
+"""Login and activation are rate-limited per client address and per account (PRODUCT.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.extensions import db
+from tests.accounts.helpers import STRONG_PASSWORD, login
+from tests.conftest import make_test_app
+from tests.factories import UserHandle
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def limited_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """The app with small limits: 4 per address, 2 failures per account, per minute."""
+    limited = make_test_app(
+        database_url,
+        LOGIN_RATE_LIMIT="4 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="2 per minute",
+        ACTIVATE_RATE_LIMIT="4 per minute",
+        ACTIVATE_ACCOUNT_RATE_LIMIT="2 per minute",
+    )
+    yield limited
+    with limited.app_context():
+        db.engine.dispose()
+
+
+def _from(address: str) -> dict[str, dict[str, str]]:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def _assert_429(response) -> None:
+    assert response.status_code == 429
+    assert response.content_type == PROBLEM
+    assert response.json["status"] == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+def test_failed_logins_on_one_account_are_limited_from_any_address(
+    limited_app: Flask, make_staff: Callable[..., UserHandle]
+) -> None:
+    client = limited_app.test_client()
+    therapist = make_staff()
+    assert login(client, therapist.email, "wrong-one", **_from("10.0.0.1")).status_code == 401
+    assert login(client, therapist.email, "wrong-two", **_from("10.0.0.2")).status_code == 401
+    blocked = login(client, therapist.email, therapist.password, **_from("10.0.0.3"))
+    _assert_429(blocked)
+    # Another account is not affected.
+    other = make_staff()
+    assert login(client, other.email, other.password, **_from("10.0.0.3")).status_code == 200
+
+
+def test_successful_logins_do_not_use_up_the_account_limit(
+    limited_app: Flask, make_staff: Callable[..., UserHandle]
+) -> None:
+    client = limited_app.test_client()
+    therapist = make_staff()
+    for n in range(3):
+        response = login(client, therapist.email, therapist.password, **_from(f"10.0.1.{n}"))
+        assert response.status_code == 200
+
+
+def test_one_address_is_limited_across_accounts(
+    limited_app: Flask, make_staff: Callable[..., UserHandle]
+) -> None:
+    client = limited_app.test_client()
+    for n in range(4):
+        response = login(client, f"user{n}@clinic.example", "whatever-it-is", **_from("10.0.2.1"))
+        assert response.status_code == 401
+    _assert_429(login(client, "user9@clinic.example", "whatever-it-is", **_from("10.0.2.1")))
+    assert login(client, "user9@clinic.example", "x", **_from("10.0.2.2")).status_code == 401
+
+
+def test_invalid_bodies_count_against_the_address(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for n in range(4):
+        body = {"email": f"user{n}@clinic.example", "password": 12345}
+        response = client.post("/api/v1/auth/login", json=body, **_from("10.0.3.1"))
+        assert response.status_code == 422
+    _assert_429(client.post("/api/v1/auth/login", json={}, **_from("10.0.3.1")))
+
+
+def test_bodies_without_an_email_share_one_bucket_per_address(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for _ in range(2):
+        assert client.post("/api/v1/auth/login", json={}, **_from("10.0.3.2")).status_code == 422
+    _assert_429(client.post("/api/v1/auth/login", json={}, **_from("10.0.3.2")))
+    assert client.post("/api/v1/auth/login", json={}, **_from("10.0.3.3")).status_code == 422
+
+
+def test_activation_is_limited_per_code_and_per_address(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    body = {"invite_code": "ACDEFGHJKM", "password": STRONG_PASSWORD}
+    for n in range(2):
+        response = client.post("/api/v1/auth/activate", json=body, **_from(f"10.0.4.{n}"))
+        assert response.status_code == 404
+    _assert_429(client.post("/api/v1/auth/activate", json=body, **_from("10.0.4.9")))
+    # The code's bucket ignores case and separators the patient may type.
+    spaced = {**body, "invite_code": "acdef-ghjkm"}
+    _assert_429(client.post("/api/v1/auth/activate", json=spaced, **_from("10.0.4.8")))
+    for n in range(4):
+        other = {**body, "invite_code": f"CODE{n}"}
+        response = client.post("/api/v1/auth/activate", json=other, **_from("10.0.5.1"))
+        assert response.status_code == 404
+    _assert_429(
+        client.post("/api/v1/auth/activate", json={**body, "invite_code": "X"}, **_from("10.0.5.1"))
+    )
+
+
+def test_default_limits_apply_without_overrides(
+    client: FlaskClient, make_staff: Callable[..., UserHandle]
+) -> None:
+    therapist = make_staff()
+    statuses = [login(client, therapist.email, "wrong-pass").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
