@@ -81,7 +81,8 @@ def test_activation_sets_the_password_and_returns_tokens(
     assert response.status_code == 201
     assert response.json["user"]["id"] == str(patient.id)
     assert response.json["user"]["role"] == "patient"
-    assert client.get("/api/v1/me", headers=bearer(response.json["access_token"])).status_code == 200
+    me = client.get("/api/v1/me", headers=bearer(response.json["access_token"]))
+    assert me.status_code == 200
     assert login(client, patient.email, STRONG_PASSWORD).status_code == 200
 
 

@@ -98,7 +98,8 @@ def test_create_validates_fields(
 
 def test_duplicate_email_is_409(client: FlaskClient, make_staff: Callable[..., UserHandle]) -> None:
     therapist = make_staff()
-    assert client.post("/api/v1/patients", json=NEW_PATIENT, headers=therapist.headers).status_code == 201
+    first = client.post("/api/v1/patients", json=NEW_PATIENT, headers=therapist.headers)
+    assert first.status_code == 201
     again = {**NEW_PATIENT, "email": NEW_PATIENT["email"].upper()}
     response = client.post("/api/v1/patients", json=again, headers=therapist.headers)
     assert response.status_code == 409
@@ -234,7 +235,9 @@ def test_other_clinics_and_unknown_ids_are_both_404(
     )
     assert mine.status_code == unknown.status_code == 404
     assert mine.json == unknown.json
-    patch = client.patch(f"/api/v1/patients/{patient.id}", json={"name": "x"}, headers=outsider.headers)
+    patch = client.patch(
+        f"/api/v1/patients/{patient.id}", json={"name": "x"}, headers=outsider.headers
+    )
     assert patch.status_code == 404
 
 
@@ -245,7 +248,8 @@ def test_clinic_admin_creates_staff_and_therapists_cannot(
     admin = make_staff(clinic, role="clinic_admin")
     therapist = make_staff(clinic)
     body = {"name": "New T", "email": "new.t@clinic.example", "password": "a-strong-passphrase"}
-    assert client.post("/api/v1/therapists", json=body, headers=therapist.headers).status_code == 403
+    refused = client.post("/api/v1/therapists", json=body, headers=therapist.headers)
+    assert refused.status_code == 403
     created = client.post("/api/v1/therapists", json=body, headers=admin.headers)
     assert created.status_code == 201
     assert created.json["role"] == "therapist"
