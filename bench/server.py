@@ -77,7 +77,8 @@ class Gunicorn:
         self._sampler: threading.Thread | None = None
 
     def __enter__(self) -> Gunicorn:
-        self.start()
+        if self.process is None:
+            self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
