@@ -1,0 +1,155 @@
+"""Pure adherence arithmetic: revision in force, a day's counts and ratio, totals, baseline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.adherence.rules import (
+    Revision,
+    WorkWindow,
+    day_adherence,
+    derived_baseline,
+    revision_in_force,
+    session_ratio,
+    totals_of,
+)
+
+UTC_ZONE = ZoneInfo("UTC")
+DAILY = {
+    "days": [1, 2, 3, 4, 5, 6, 7],
+    "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
+}
+BREAKS = {"enabled": True, "interval_minutes": 40}
+OFFICE = WorkWindow(time(9, 0), time(18, 0), frozenset({1, 2, 3, 4, 5}))
+MONDAY = date(2026, 3, 2)
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def revision(number: int, effective: datetime, programme=None, start=MONDAY, end=None, **kw):
+    return Revision(
+        programme_id=programme or PROGRAMME,
+        start_date=start,
+        end_date=end,
+        programme_created_at=kw.pop("created", CREATED),
+        number=number,
+        effective_at=effective,
+        schedule=kw.pop("schedule", DAILY),
+        posture_breaks=kw.pop("posture_breaks", BREAKS),
+    )
+
+
+PROGRAMME = uuid.uuid4()
+
+
+def at(day: date, hour: int = 0) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def test_revision_in_force_is_the_newest_effective_before_the_day_ends() -> None:
+    revisions = [revision(1, at(MONDAY)), revision(2, at(MONDAY + timedelta(days=2), 15))]
+    assert revision_in_force(revisions, MONDAY - timedelta(days=1), UTC_ZONE) is None
+    assert revision_in_force(revisions, MONDAY + timedelta(days=1), UTC_ZONE).number == 1
+    assert revision_in_force(revisions, MONDAY + timedelta(days=2), UTC_ZONE).number == 2
+
+
+def test_a_replacing_programme_takes_over_from_its_start_date() -> None:
+    newer = uuid.uuid4()
+    switch = MONDAY + timedelta(days=5)
+    revisions = [
+        revision(1, at(MONDAY), end=switch - timedelta(days=1)),
+        revision(2, at(MONDAY, 12), end=switch - timedelta(days=1)),
+        revision(1, at(switch), programme=newer, start=switch, created=at(MONDAY, 13)),
+    ]
+    assert revision_in_force(revisions, switch - timedelta(days=1), UTC_ZONE).number == 2
+    chosen = revision_in_force(revisions, switch, UTC_ZONE)
+    assert (chosen.programme_id, chosen.number) == (newer, 1)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "today_offset", "expected"),
+    [
+        # statuses of morning/evening; day is MONDAY; today = MONDAY + offset
+        ({"morning": "completed", "evening": "completed"}, 1, (2, 0, 0, 0, 0, 1.0)),
+        ({"morning": "completed", "evening": "partial"}, 1, (1, 1, 0, 0, 0, 0.75)),
+        ({"morning": "partial"}, 1, (0, 1, 0, 1, 0, 0.25)),
+        ({"morning": "skipped", "evening": "skipped"}, 1, (0, 0, 2, 0, 0, 0.0)),
+        ({}, 1, (0, 0, 0, 2, 0, 0.0)),
+        ({}, 0, (0, 0, 0, 0, 2, None)),
+        ({"morning": "completed"}, 0, (1, 0, 0, 0, 1, 1.0)),
+        ({"lunch": "completed"}, 1, (0, 0, 0, 2, 0, 0.0)),  # unscheduled slot ignored
+    ],
+)
+def test_day_table(statuses, today_offset, expected) -> None:
+    day = day_adherence(
+        day=MONDAY,
+        revision=revision(1, at(MONDAY)),
+        slot_statuses=statuses,
+        posture_breaks_logged=4,
+        work=OFFICE,
+        today=MONDAY + timedelta(days=today_offset),
+    )
+    assert (
+        day.completed,
+        day.partial,
+        day.skipped,
+        day.missing,
+        day.pending,
+        day.ratio,
+    ) == expected
+    assert day.sessions_prescribed == 2
+    assert (day.posture_breaks_prescribed, day.posture_breaks_logged) == (13, 4)
+
+
+def test_no_programme_and_weekends_prescribe_no_breaks() -> None:
+    saturday = MONDAY + timedelta(days=5)
+    kwargs = {"slot_statuses": {}, "posture_breaks_logged": 0, "work": OFFICE, "today": saturday}
+    weekend = day_adherence(day=saturday, revision=revision(1, at(MONDAY)), **kwargs)
+    nothing = day_adherence(day=saturday, revision=None, **kwargs)
+    assert weekend.posture_breaks_prescribed == 0
+    assert weekend.sessions_prescribed == 2
+    assert (nothing.sessions_prescribed, nothing.ratio, nothing.revision_number) == (0, None, None)
+
+
+statuses = st.dictionaries(
+    st.sampled_from(["morning", "evening"]), st.sampled_from(["completed", "partial", "skipped"])
+)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(statuses, st.integers(0, 2)), min_size=1, max_size=14))
+def test_totals_ratio_is_credit_over_due_sessions(days) -> None:
+    rows = [
+        day_adherence(
+            day=MONDAY + timedelta(days=n),
+            revision=revision(1, at(MONDAY)),
+            slot_statuses=slots,
+            posture_breaks_logged=breaks,
+            work=OFFICE,
+            today=MONDAY + timedelta(days=len(days)),
+        )
+        for n, (slots, breaks) in enumerate(days)
+    ]
+    totals = totals_of(rows)
+    for row in rows:
+        parts = row.completed + row.partial + row.skipped + row.missing + row.pending
+        assert parts == row.sessions_prescribed
+    credit = sum(
+        1 if s == "completed" else 0.5 if s == "partial" else 0 for d, _ in days for s in d.values()
+    )
+    assert totals.ratio == pytest.approx(credit / (2 * len(days)))
+    assert 0 <= totals.ratio <= 1
+
+
+def test_ratio_and_baseline_edges() -> None:
+    assert session_ratio(0, 0, 0) is None
+    assert session_ratio(1, 1, 2) == 0.75
+    assert derived_baseline([]) is None
+    assert derived_baseline([5]) == 5.0
+    assert derived_baseline([4, 2, 6, 3, 3, 5, 1, 9, 9]) == 3.0
+    assert derived_baseline([2, 3]) == 2.5
