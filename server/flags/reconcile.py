@@ -123,6 +123,7 @@ class Reconciler:
                 free.remove(adopt)
                 pairs[i] = (episode, adopt)
         for flag in free:
+            self.merge(flag, {}, {})
             if flag.is_active:
                 self.auto_resolve(flag, SUPERSEDED, None)
             elif flag.status == "auto_resolved" and flag.episode_start >= self.first:

@@ -1,0 +1,282 @@
+"""The flag engine against the database: ingest, sweep, lifecycle of flags on the data's timeline.
+
+Baseline 3 (the therapist's) unless a test says otherwise; programme from day 0.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts.models import Clinic
+from server.audit.models import AuditEvent
+from server.extensions import db
+from server.flags import services
+from server.flags.models import Flag
+from server.programmes.models import Programme
+from server.reminders.models import Delivery
+from tests.flags.conftest import check, day, headache, normalized, pain, posture, session
+
+
+def good_day(n: int, score: int, **session_fields) -> list:
+    """A pain rating and both prescribed sessions done."""
+    return [
+        pain(n, score),
+        session(n, "morning", **session_fields),
+        session(n, "evening", **session_fields),
+    ]
+
+
+def good_days(first: int, last: int, score: int = 3) -> list:
+    return [r for n in range(first, last + 1) for r in good_day(n, score)]
+
+
+def test_expected_flare_after_the_start_settles_by_itself(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 2), patient.at(2, 20))
+    patient.ingest(good_day(3, 7), patient.at(3, 20))
+    flare = patient.one("flare_up")
+    assert flare["status"] == "open"
+    assert flare["expected"] is True
+    assert flare["suggested_action"] == "hold_progression"
+    assert flare["episode_start"] == day(3)
+    assert flare["evidence"][0]["rule"] == "flare_up.daily_pain"
+    assert flare["evidence"][0]["thresholds"] == {"flare_rise": 2.0}
+    assert flare["evidence"][0]["baseline"]["value"] == 3.0
+
+    patient.ingest(good_day(4, 4) + good_day(5, 4), patient.at(5, 20))
+    assert patient.one("flare_up")["status"] == "open"  # day 5 is not over yet
+    patient.sweep(patient.at(6, 0, 5))
+    flare = patient.one("flare_up")
+    assert flare["status"] == "auto_resolved"
+    assert flare["auto_resolution_reason"] == "settled"
+    assert flare["episode_end"] == day(5)
+    assert patient.flags("worsening") == []
+
+
+def test_flare_not_settled_after_72_hours_escalates_to_worsening(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 19), patient.at(19, 20))
+    patient.ingest(good_day(20, 7, pain_during=7), patient.at(20, 20))
+    flare = patient.one("flare_up")
+    assert flare["expected"] is False  # 20 days after the start, no progression
+    assert flare["suggested_action"] == "regress_one_level"  # session pain > 5 (Silbernagel)
+    patient.ingest(good_day(21, 6) + good_day(22, 6), patient.at(22, 20))
+    patient.sweep(patient.at(24, 0, 30))
+    flare = patient.one("flare_up")
+    assert (flare["status"], flare["auto_resolution_reason"]) == ("auto_resolved", "escalated")
+    worsening = patient.one("worsening")
+    assert worsening["status"] == "open"
+    assert worsening["severity"] == "high"
+    assert worsening["suggested_action"] == "regress_one_level"
+    rules = {e["rule"] for e in worsening["evidence"]}
+    assert "worsening.unsettled_flare" in rules
+
+
+def test_missing_data_never_escalates_a_flare(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 19), patient.at(19, 20))
+    patient.ingest(good_day(20, 7), patient.at(20, 20))
+    patient.sweep(patient.at(27, 1))
+    assert patient.one("flare_up")["status"] == "open"
+    assert patient.flags("worsening") == []
+    non_adherence = patient.one("non_adherence")  # the silence is flagged instead
+    assert non_adherence["episode_start"] == day(23)
+
+
+def test_baseline_missing_then_derived_from_the_first_seven_days(engine):
+    patient = engine(baseline_pain=None)
+    patient.ingest(good_days(0, 4, score=2), patient.at(4, 20))
+    patient.ingest(good_day(5, 6), patient.at(5, 20))
+    assert patient.flags("flare_up") == []  # six days with data: no baseline yet
+    patient.ingest(good_day(6, 2) + good_day(7, 5), patient.at(7, 20))
+    flare = patient.one("flare_up")  # median of days 0-6 is 2; 5 ≥ 2 + 2
+    assert flare["episode_start"] == day(7)
+    baseline = flare["evidence"][0]["baseline"]
+    assert baseline == {"value": 2.0, "source": "derived", "established_on": day(6).isoformat()}
+
+
+def test_a_single_rating_of_eight_is_high_pain_until_a_therapist_resolves_it(engine):
+    patient = engine()
+    patient.ingest([pain(2, 8, "evening"), headache(3, 9)], patient.at(3, 20))
+    high = patient.one("high_pain")
+    assert (high["severity"], high["status"]) == ("high", "open")
+    assert [e["values"]["max_pain"] for e in high["evidence"]] == [8, 9]
+    patient.sweep(patient.at(10, 1))
+    assert patient.one("high_pain")["status"] == "open"
+
+
+def test_late_synced_data_gives_the_same_flags_as_live_data(engine):
+    scenario = {n: good_day(n, p) for n, p in enumerate([3, 3, 3, 7, 4, 4, 3, 3, 8, 7, 7, 6, 3])}
+    live, late = engine(), engine()
+    for n, records in scenario.items():
+        live.ingest(records, live.at(n, 21))
+        live.sweep(live.at(n + 1, 0, 10))
+    late.ingest([r for records in scenario.values() for r in records], late.at(13, 0, 10))
+    assert normalized(live.flags()) == normalized(late.flags())
+    kinds = {(f["type"], f["status"]) for f in late.flags()}
+    assert ("flare_up", "auto_resolved") in kinds
+    assert ("worsening", "open") in kinds
+
+
+def test_late_data_resolves_a_flag_it_no_longer_supports_and_keeps_it(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 9), patient.at(9, 20))
+    patient.sweep(patient.at(13, 0, 5))
+    flag = patient.one("non_adherence")
+    assert flag["status"] == "open"
+    assert [e["rule"] for e in flag["evidence"]] == ["non_adherence.nothing_logged"]
+    patient.ingest(good_days(10, 12), patient.at(13, 9))  # the phone syncs the quiet days
+    flag = patient.one("non_adherence")
+    assert (flag["status"], flag["auto_resolution_reason"]) == ("auto_resolved", "superseded")
+    assert all(e.get("withdrawn") for e in flag["evidence"])
+
+
+def test_non_adherence_auto_resolves_when_the_patient_is_back(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 9), patient.at(9, 20))
+    patient.sweep(patient.at(13, 0, 5))
+    patient.ingest(good_day(13, 3), patient.at(13, 20))
+    patient.sweep(patient.at(14, 0, 5))
+    flag = patient.one("non_adherence")
+    assert (flag["status"], flag["auto_resolution_reason"]) == (
+        "auto_resolved",
+        "back_above_threshold",
+    )
+    assert flag["episode_end"] == day(13)
+
+
+def test_progression_ready_is_superseded_by_the_next_intensity_change(engine, app):
+    patient = engine()
+    patient.ingest(good_days(0, 13, score=2), patient.at(13, 20))
+    patient.sweep(patient.at(14, 0, 5))
+    ready = patient.one("progression_ready")
+    assert (ready["severity"], ready["suggested_action"]) == ("info", "consider_progression")
+    with app.app_context():
+        from server.programmes.models import ProgrammeRevision
+
+        programme = db.session.scalar(
+            sa.select(Programme).where(Programme.patient_id == patient.patient_id)
+        )
+        first = programme.revisions[0]
+        db.session.add(
+            ProgrammeRevision(
+                programme_id=programme.id,
+                clinic_id=programme.clinic_id,
+                patient_id=programme.patient_id,
+                number=2,
+                kind="progress",
+                items=first.items,
+                schedule=first.schedule,
+                posture_breaks=first.posture_breaks,
+                author_id=first.author_id,
+                reason="progress",
+                effective_at=patient.at(15, 9),
+            )
+        )
+        db.session.commit()
+    patient.sweep(patient.at(16, 0, 5))
+    ready = patient.one("progression_ready")
+    assert (ready["status"], ready["auto_resolution_reason"]) == (
+        "auto_resolved",
+        "intensity_changed",
+    )
+    patient.ingest(good_day(16, 7), patient.at(16, 20))
+    assert patient.one("flare_up")["expected"] is True  # a day after a progression
+
+
+def test_red_flag_is_urgent_alerts_the_therapist_and_collects_checks(engine, app):
+    patient = engine()
+    patient.ingest([check(3, thunderclap=True)], patient.at(3, 9))
+    red = patient.one("red_flag")
+    assert (red["severity"], red["status"], red["suggested_action"]) == (
+        "urgent",
+        "open",
+        "refer_emergency",
+    )
+    assert red["evidence"][0]["values"]["positive_answers"] == ["thunderclap"]
+    with app.app_context():
+        alerts = db.session.scalars(sa.select(Delivery).where(Delivery.kind == "urgent_flag"))
+        assert [a.payload["flag_id"] for a in alerts] == [str(red["id"])]
+    patient.ingest([check(4, fever_neck_stiffness=True, neuro_deficit=True)], patient.at(4, 9))
+    red = patient.one("red_flag")
+    assert [e["values"]["positive_answers"] for e in red["evidence"]] == [
+        ["thunderclap"],
+        ["fever_neck_stiffness", "neuro_deficit"],
+    ]
+
+
+def test_thresholds_come_from_programme_then_clinic_then_defaults(engine, app):
+    patient = engine()
+    with app.app_context():
+        db.session.get(Clinic, patient.clinic_id).flag_thresholds = {"high_pain": 9}
+        db.session.commit()
+    patient.ingest([pain(2, 8)], patient.at(2, 20))
+    assert patient.flags("high_pain") == []
+    with app.app_context():
+        programme = db.session.scalar(
+            sa.select(Programme).where(Programme.patient_id == patient.patient_id)
+        )
+        programme.flag_thresholds = {"high_pain": 7}
+        db.session.commit()
+    patient.ingest([pain(3, 7)], patient.at(3, 20))
+    high = patient.one("high_pain")
+    assert {e["thresholds"]["high_pain"] for e in high["evidence"]} == {7.0}
+
+
+def test_at_most_one_active_flag_per_patient_and_type(engine, app):
+    patient = engine()
+    patient.ingest([pain(2, 9)], patient.at(2, 20))
+    with app.app_context():
+        existing = db.session.scalar(sa.select(Flag).where(Flag.type == "high_pain"))
+        duplicate = Flag(
+            **{
+                c.key: getattr(existing, c.key)
+                for c in Flag.__table__.columns
+                if c.key not in ("id",)
+            }
+        )
+        db.session.add(duplicate)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_sweep_picks_only_due_patients_with_a_programme(engine):
+    with_programme, without = engine(), engine(start=None)
+    without.ingest([pain(1, 9)], without.at(1, 12))
+    assert with_programme.sweep(with_programme.at(5, 1)) == 1  # first sweep: never evaluated
+    assert with_programme.sweep(with_programme.at(5, 2)) == 0  # not due before midnight
+    assert with_programme.sweep(with_programme.at(6, 0, 1)) == 1
+    assert without.one("high_pain")["status"] == "open"
+
+
+def test_open_flag_counts_by_severity(engine, app):
+    patient, quiet = engine(), engine()
+    patient.ingest([pain(2, 9), check(2, thunderclap=True)], patient.at(2, 20))
+    with app.app_context():
+        counts = services.open_flag_counts([patient.patient_id, quiet.patient_id])
+    assert counts[patient.patient_id] == {"urgent": 1, "high": 1, "normal": 1, "low": 0, "info": 0}
+    assert counts[quiet.patient_id] == dict.fromkeys(counts[quiet.patient_id], 0)
+
+
+def test_system_transitions_are_audited(engine, app):
+    patient = engine()
+    patient.ingest(good_day(2, 7), patient.at(2, 20))
+    patient.ingest(good_day(3, 3) + good_day(4, 3), patient.at(5, 1))
+    with app.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.patient_id == patient.patient_id, AuditEvent.object_type == "flag"
+            )
+        ).all()
+    assert {"flag.opened", "flag.auto_resolved"} <= set(actions)
+
+
+def test_posture_breaks_count_as_activity(engine):
+    patient = engine()
+    patient.ingest(good_days(0, 9), patient.at(9, 20))
+    patient.ingest([posture(10), posture(11), posture(12)], patient.at(12, 20))
+    patient.sweep(patient.at(13, 0, 5))
+    assert patient.flags("non_adherence") == []
