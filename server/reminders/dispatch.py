@@ -59,16 +59,17 @@ def insert_ignoring_duplicates(
     """``INSERT … ON CONFLICT DO NOTHING`` in chunks; returns the ids actually inserted."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    # executemany with RETURNING ("insertmanyvalues"): one cached statement, batched rows.
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(table.c.id)
+    )
     inserted: set[uuid.UUID] = set()
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
-        stmt = (
-            insert(model)
-            .values(list(chunk))
-            .on_conflict_do_nothing(index_elements=list(conflict_columns))
-            .returning(model.id)
-        )
-        inserted.update(db.session.scalars(stmt))
+        inserted.update(db.session.scalars(stmt, list(chunk)))
     return inserted
 
 

@@ -1,0 +1,342 @@
+"""Reminder dispatch ticks at scale: ``python -m bench.reminder_ticks`` (or ``python bench/…``).
+
+On SQLite and on PostgreSQL (a dedicated ``hep_bench_reminders`` database, created and dropped
+here): 10k then 100k patients with two reminder streams each (bulk insert), an idle tick (nothing
+due) at both sizes, the claim query's plan, and a tick with 10k due reminders (recorded, then
+delivered through the ``log`` provider). The idle tick must not grow with the number of patients:
+it is one index range scan on ``reminder_streams.next_due_at`` that finds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script by the bench harness
+    sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+POSTGRES_DB = "hep_bench_reminders"
+SECRET = "bench-only-secret-key-0123456789abcdef-0123456789"
+# Monday 1 June 2026, 08:00 UTC: the morning slot of every bench patient.
+SLOT_AT = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+LATER = SLOT_AT + timedelta(hours=11)  # the evening slot: what idle streams wait for
+CHUNK = 5000
+
+
+def insert_patients(
+    n: int,
+    *,
+    clinic_id: uuid.UUID,
+    therapist_id: uuid.UUID,
+    session_due: datetime | None,
+    posture_due: datetime | None,
+    morning: str = "08:00",
+    posture_interval: int | None = None,
+    work_start: wall = wall(9, 0),
+) -> list[uuid.UUID]:
+    """Bulk-insert ``n`` patients (UTC, English) with a programme and both reminder streams.
+
+    Streams are set directly (``session_due``/``posture_due``), as a refresh would have left them.
+    Runs in the current app context's session; the caller commits.
+    """
+    from server.accounts.models import Patient, User
+    from server.extensions import db
+    from server.programmes.models import Programme, ProgrammeRevision
+    from server.reminders.models import ReminderStream
+
+    schedule = {
+        "days": [1, 2, 3, 4, 5, 6, 7],
+        "slots": [{"slot": "morning", "time": morning}, {"slot": "evening", "time": "19:00"}],
+    }
+    posture = {"enabled": posture_interval is not None, "interval_minutes": posture_interval or 40}
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = [uuid.uuid4() for _ in range(n)]
+    for start in range(0, n, CHUNK):
+        users, patients, programmes, revisions, streams = [], [], [], [], []
+        for pid in ids[start : start + CHUNK]:
+            programme_id = uuid.uuid4()
+            users.append(
+                {
+                    "id": pid,
+                    "clinic_id": clinic_id,
+                    "email": f"p-{pid.hex}@bench.example",
+                    "name": "Bench patient",
+                    "role": "patient",
+                    "language": "en",
+                    "is_active": True,
+                    "created_at": created,
+                }
+            )
+            patients.append(
+                {
+                    "id": pid,
+                    "clinic_id": clinic_id,
+                    "therapist_id": therapist_id,
+                    "timezone": "UTC",
+                    "reminders_enabled": True,
+                    "quiet_start": wall(22, 0),
+                    "quiet_end": wall(7, 0),
+                    "work_start": work_start,
+                    "work_end": wall(18, 0),
+                    "work_days": [1, 2, 3, 4, 5, 6, 7],
+                    "created_at": created,
+                }
+            )
+            programmes.append(
+                {
+                    "id": programme_id,
+                    "clinic_id": clinic_id,
+                    "patient_id": pid,
+                    "start_date": date(2026, 1, 1),
+                    "flag_thresholds": {},
+                    "current_revision": 1,
+                    "created_by": therapist_id,
+                    "created_at": created,
+                }
+            )
+            revisions.append(
+                {
+                    "id": uuid.uuid4(),
+                    "programme_id": programme_id,
+                    "clinic_id": clinic_id,
+                    "patient_id": pid,
+                    "number": 1,
+                    "kind": "initial",
+                    "items": [],
+                    "schedule": schedule,
+                    "posture_breaks": posture,
+                    "author_id": therapist_id,
+                    "reason": "bench",
+                    "effective_at": created,
+                    "created_at": created,
+                }
+            )
+            streams += [
+                {
+                    "id": uuid.uuid4(),
+                    "clinic_id": clinic_id,
+                    "patient_id": pid,
+                    "kind": kind,
+                    "next_due_at": due,
+                    "updated_at": created,
+                }
+                for kind, due in (("session", session_due), ("posture_break", posture_due))
+            ]
+        for model, rows in (
+            (User, users),
+            (Patient, patients),
+            (Programme, programmes),
+            (ProgrammeRevision, revisions),
+            (ReminderStream, streams),
+        ):
+            db.session.execute(sa.insert(model), rows)
+    return ids
+
+
+def _clinic_and_therapist() -> tuple[uuid.UUID, uuid.UUID]:
+    from server.accounts.models import Clinic, User
+    from server.extensions import db
+
+    clinic = Clinic(name="Bench clinic", timezone="UTC")
+    db.session.add(clinic)
+    db.session.flush()
+    therapist = User(
+        clinic_id=clinic.id,
+        email="therapist@bench.example",
+        name="Bench therapist",
+        role="therapist",
+        language="en",
+    )
+    db.session.add(therapist)
+    db.session.commit()
+    return clinic.id, therapist.id
+
+
+def _timed(function: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Median wall time in milliseconds over ``repeat`` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result
+
+
+def _claim_plan() -> str:
+    """The database's plan for the claim query (the one the tick runs)."""
+    from server.db import UTCDateTime
+    from server.extensions import db
+
+    postgres = db.engine.dialect.name == "postgresql"
+    query = (
+        "SELECT * FROM reminder_streams WHERE next_due_at <= :now "
+        "ORDER BY next_due_at LIMIT 500" + (" FOR UPDATE SKIP LOCKED" if postgres else "")
+    )
+    now = sa.bindparam("now", SLOT_AT, type_=UTCDateTime())
+    if postgres:
+        plan = db.session.execute(sa.text(f"EXPLAIN {query}").bindparams(now)).scalars().all()
+        return " / ".join(line.strip() for line in plan if "Scan" in line) or plan[0]
+    plan = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {query}").bindparams(now)).all()
+    return "; ".join(str(row[-1]) for row in plan)
+
+
+def _count(model: Any, *where: Any) -> int:
+    from server.extensions import db
+
+    stmt = sa.select(sa.func.count()).select_from(model)
+    return db.session.scalar(stmt.where(*where) if where else stmt) or 0
+
+
+def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> list[str]:
+    """Every measurement on one database; returns the report lines."""
+    from server import create_app
+    from server.extensions import db
+    from server.reminders.dispatch import claim_due_streams
+    from server.reminders.jobs import TickReport, _commit_batches, deliver_pending
+    from server.reminders.models import Delivery, Notification, ReminderStream
+    from server.reminders.providers import LogProvider
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"})
+    lines = []
+    with app.app_context():
+        db.create_all()
+        clinic_id, therapist_id = _clinic_and_therapist()
+        batch = app.config["SCHEDULER_BATCH_SIZE"]
+        provider = LogProvider()
+        loaded = 0
+        for size in sizes:
+            started = time.perf_counter()
+            insert_patients(
+                size - loaded,
+                clinic_id=clinic_id,
+                therapist_id=therapist_id,
+                session_due=LATER,
+                posture_due=LATER,
+            )
+            db.session.commit()
+            if backend == "postgresql":
+                db.session.execute(sa.text("ANALYZE"))
+                db.session.commit()
+            insert_s = time.perf_counter() - started
+            loaded = size
+            idle_ms, report = _timed(
+                lambda: _tick(claim_due_streams, deliver_pending, provider, batch), repeat=7
+            )
+            assert report.streams == 0
+            lines.append(
+                f"{backend:<10} {size:>7} patients ({2 * size} streams, bulk insert "
+                f"{insert_s:5.1f} s): idle tick {idle_ms:7.2f} ms (median of 7)"
+            )
+        lines.append(f"{backend:<10} claim query plan: {_claim_plan()}")
+        due_ids = db.session.scalars(
+            sa.select(ReminderStream.id)
+            .where(ReminderStream.kind == "session")
+            .order_by(ReminderStream.id)
+            .limit(due)
+        ).all()
+        for start in range(0, len(due_ids), CHUNK):
+            db.session.execute(
+                sa.update(ReminderStream)
+                .where(ReminderStream.id.in_(due_ids[start : start + CHUNK]))
+                .values(next_due_at=SLOT_AT)
+            )
+        db.session.commit()
+        now = SLOT_AT + timedelta(seconds=20)
+        report = TickReport()
+        claim_ms, claimed = _timed(lambda: _commit_batches(claim_due_streams, now, batch, report))
+        deliver_ms, statuses = _timed(lambda: deliver_pending(now, provider=provider))
+        assert claimed == due, claimed
+        assert report.recorded["due"] == due, report.recorded
+        assert statuses["sent"] == due, statuses
+        assert _count(Notification, Notification.status == "sent") == due
+        assert _count(Delivery, Delivery.status == "sent") == due
+        total = claim_ms + deliver_ms
+        lines.append(
+            f"{backend:<10} tick with {due} due of {sizes[-1]} patients: {total / 1000:5.2f} s "
+            f"(claim+record {claim_ms / 1000:5.2f} s in batches of {batch}, "
+            f"deliver {deliver_ms / 1000:5.2f} s) = {due / (total / 1000):,.0f} reminders/s"
+        )
+        after_ms, _ = _timed(
+            lambda: _tick(claim_due_streams, deliver_pending, provider, batch), repeat=7
+        )
+        lines.append(f"{backend:<10} idle tick right after: {after_ms:7.2f} ms")
+        db.session.remove()
+        db.engine.dispose()
+    return lines
+
+
+def _tick(claim, deliver, provider, batch) -> Any:
+    from server.reminders.jobs import TickReport, _commit_batches
+
+    report = TickReport()
+    now = SLOT_AT + timedelta(seconds=20)
+    report.streams = _commit_batches(claim, now, batch, report)
+    report.deliveries = deliver(now, provider=provider)
+    return report
+
+
+def _recreate_postgres() -> str:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{POSTGRES_DB}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{POSTGRES_DB}"
+
+
+def _drop_postgres() -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    logging.disable(logging.INFO)  # the log provider would print 10k lines
+    started = time.perf_counter()
+    lines = []
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory(prefix="hep-reminder-bench-") as tmp:
+                url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+                lines += run_backend(backend, url, (args.small, args.large), args.due)
+        else:
+            try:
+                url = _recreate_postgres()
+            except psycopg.OperationalError as error:
+                lines.append(f"postgresql skipped: not reachable ({type(error).__name__})")
+                continue
+            try:
+                lines += run_backend(backend, url, (args.small, args.large), args.due)
+            finally:
+                _drop_postgres()
+        print("\n".join(lines[-5:]), flush=True)
+    elapsed = time.perf_counter() - started
+    print("\nreminder ticks (python -m bench.reminder_ticks)\n" + "\n".join(lines))
+    print(f"total {elapsed:.0f} s on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
