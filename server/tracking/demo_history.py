@@ -2,8 +2,9 @@
 
 Two stories over 28 local days, day 0 being the programme start and day 27 today:
 
-- ``flare``: steady pain 2–3; the programme is progressed on day 14, pain rises to 6 that day
-  (an expected flare) and settles to ≤ 4 on days 15 and 16, then back to 2–3.
+- ``flare``: pain 3 in the first week, 2–3 in the second; the programme is progressed on day 14,
+  pain rises to 6 after that day's session (an expected flare) and settles to ≤ 4 on days 15
+  and 16, then stays at 2–3.
 - ``worsening``: steady pain 2–3 until day 17; from day 18 pain climbs to 5–7 and stays there,
   with more headache days and more partial or skipped sessions.
 
@@ -49,12 +50,29 @@ class Planned:
 
 def pain_level(story: str, day: int, rng: random.Random) -> int:
     """The day's pain (daily max) for a story: the backbone every record is derived from."""
-    steady = rng.choice([2, 2, 3])
     if story == "flare":
-        return {PROGRESSION_DAY: 6, PROGRESSION_DAY + 1: 4, PROGRESSION_DAY + 2: 3}.get(day, steady)
+        if day < 7:
+            return 3
+        flare = {PROGRESSION_DAY: 6, PROGRESSION_DAY + 1: 4, PROGRESSION_DAY + 2: 3}
+        return flare.get(day, rng.choice([2, 2, 3]))
     if day >= WORSENING_FROM:
         return WORSENING_PAIN[min(day - WORSENING_FROM, len(WORSENING_PAIN) - 1)]
-    return steady
+    return rng.choice([2, 2, 3])
+
+
+def morning_pain(story: str, day: int, level: int, rng: random.Random) -> int:
+    """The morning rating. The flare story improves week on week before the progression (the
+    flare starts after that day's morning rating), so morning pain never rises two weeks running.
+    """
+    if story == "flare":
+        if day < 7:
+            return 3
+        if day <= PROGRESSION_DAY:
+            return 2
+        if day == PROGRESSION_DAY + 1:
+            return 4
+        return rng.choice([1, 2])
+    return max(level - rng.choice([0, 1]), 0)
 
 
 def session_status(story: str, day: int, rng: random.Random) -> str:
@@ -103,7 +121,7 @@ def plan_history(
             check = {"id": new_id(), "recorded_at": sent.isoformat(), "answers": {}}
             plan.append(Planned(sent, [("symptom_check", check)]))
         morning = at(day, 7, 30)
-        score = max(level - rng.choice([0, 1]), 0)
+        score = morning_pain(story, n, level, rng)
         rating = {"id": new_id(), "recorded_at": morning.isoformat(), "score": score}
         plan.append(Planned(morning, [("pain_rating", {**rating, "context": "morning"})]))
         for slot in scheduled_slots(schedule_on(n), day):

@@ -1,0 +1,71 @@
+"""The demo seed: two patients with four weeks of history telling their stories, idempotently."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from statistics import mean
+
+import sqlalchemy as sa
+
+from server.accounts.models import Patient, User
+from server.adherence.services import adherence_report, pain_report
+from server.extensions import db
+from server.programmes.models import ProgrammeRevision
+from server.seeding import seed_all
+from server.tracking.demo_history import PROGRESSION_DAY, WORSENING_FROM
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _patient(email: str) -> Patient:
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    return db.session.get(Patient, user.id)
+
+
+def test_demo_seed_tells_both_stories_and_runs_twice_without_change(app_ctx, seed_dir) -> None:
+    assert seed_all(seed_dir)["demo_patients"] == 2
+    db.session.commit()
+    before = _row_counts()
+
+    assert seed_all(seed_dir)["demo_patients"] == 0
+    db.session.commit()
+    assert _row_counts() == before
+
+    flare, worsening = _patient("ayse@demo.example"), _patient("john@demo.example")
+    for patient in (flare, worsening):
+        report = adherence_report(patient=patient, start=None, end=None, actor=None)
+        assert len(report.days) == 28
+        assert report.totals.ratio > 0.7
+        assert patient.last_activity_at is not None
+
+    series = pain_report(patient=flare, start=None, end=None, actor=None).days
+    baseline = 3
+    assert series[PROGRESSION_DAY].max_pain >= baseline + 2
+    # Today may hold no data yet, depending on the hour the test runs.
+    assert all((d.max_pain or 0) <= baseline + 1 for d in series[PROGRESSION_DAY + 1 :])
+    assert all(d.max_pain <= baseline for d in series[:PROGRESSION_DAY])
+    kinds = db.session.scalars(
+        sa.select(ProgrammeRevision.kind)
+        .where(ProgrammeRevision.patient_id == flare.id)
+        .order_by(ProgrammeRevision.number)
+    ).all()
+    assert kinds == ["initial", "progress"]
+    progression = series[PROGRESSION_DAY].day
+    assert (
+        adherence_report(
+            patient=flare, start=progression, end=progression + timedelta(days=1), actor=None
+        )
+        .days[0]
+        .revision_number
+        == 2
+    )
+
+    series = pain_report(patient=worsening, start=None, end=None, actor=None).days
+    worse = [d.max_pain for d in series[WORSENING_FROM:] if d.max_pain is not None]
+    assert mean(worse) >= baseline + 2
+    assert all(d.max_pain <= baseline for d in series[:WORSENING_FROM])
