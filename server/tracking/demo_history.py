@@ -29,6 +29,8 @@ WORSENING_FROM = 18
 WORSENING_PAIN = [5, 5, 6, 6, 6, 7, 6, 7, 7, 7]
 NAMESPACE = uuid.UUID("5d6f3f0e-6a35-4c1e-9a55-0c2b0f7d2a10")
 TRIGGERS = ["neck_movement", "posture", "screen", "stress"]
+# Local times the phone syncs what it recorded since the previous sync.
+SYNC_TIMES = [(9, 0), (18, 5), (21, 5)]
 
 
 @dataclass(frozen=True)
@@ -116,26 +118,22 @@ def plan_history(
     for n in range(HISTORY_DAYS):
         day = start + timedelta(days=n)
         level = pain_level(story, n, rng)
+        records: list[tuple[datetime, str, dict[str, Any]]] = []
         if n == 0:
-            sent = at(day, 7, 0)
-            check = {"id": new_id(), "recorded_at": sent.isoformat(), "answers": {}}
-            plan.append(Planned(sent, [("symptom_check", check)]))
-        morning = at(day, 7, 30)
+            records.append((at(day, 7, 0), "symptom_check", {"answers": {}}))
         score = morning_pain(story, n, level, rng)
-        rating = {"id": new_id(), "recorded_at": morning.isoformat(), "score": score}
-        plan.append(Planned(morning, [("pain_rating", {**rating, "context": "morning"})]))
+        records.append((at(day, 7, 30), "pain_rating", {"score": score, "context": "morning"}))
         for slot in scheduled_slots(schedule_on(n), day):
             sent = local_to_utc(day, slot.time, tz) + timedelta(minutes=40)
             status = session_status(story, n, rng)
-            doses = doses_on(n, slot.slot)
-            log = _session_log(new_id(), sent, day, slot.slot, status, level, doses, rng)
-            plan.append(Planned(sent, [("session_log", log)]))
+            log = _session_log(day, slot.slot, status, level, doses_on(n, slot.slot), rng)
+            records.append((sent, "session_log", log))
+        if day.isoweekday() in work_days:
+            for i in sorted(rng.sample(range(13), rng.randint(6, 11))):
+                records.append((at(day, 9, 40) + timedelta(minutes=40 * i), "posture_break", {}))
         if is_headache_day(story, n):
             started = at(day, 15, rng.choice([0, 15, 30]))
-            sent = started + timedelta(hours=3)
-            entry = {
-                "id": new_id(),
-                "recorded_at": sent.isoformat(),
+            headache = {
                 "started_at": started.isoformat(),
                 "duration_minutes": rng.choice([60, 90, 120, 150]),
                 "intensity": level,
@@ -143,23 +141,33 @@ def plan_history(
                 "triggers": rng.sample(TRIGGERS, 2),
                 "medication_taken": level >= 5,
             }
-            plan.append(Planned(sent, [("headache_entry", entry)]))
-        if day.isoweekday() in work_days:
-            breaks = sorted(rng.sample(range(13), rng.randint(6, 11)))
-            times = [at(day, 9, 40) + timedelta(minutes=40 * i) for i in breaks]
-            items = [
-                ("posture_break", {"id": new_id(), "recorded_at": t.isoformat()}) for t in times
-            ]
-            plan.append(Planned(at(day, 18, 5), items))
-        evening = at(day, 21, 0)
-        rating = {"id": new_id(), "recorded_at": evening.isoformat(), "score": level}
-        plan.append(Planned(evening, [("pain_rating", {**rating, "context": "evening"})]))
-    return sorted(plan, key=lambda p: p.at)
+            records.append((started + timedelta(hours=2, minutes=45), "headache_entry", headache))
+        records.append((at(day, 21, 0), "pain_rating", {"score": level, "context": "evening"}))
+        stamped = [
+            (when, kind, {"id": new_id(), "recorded_at": when.isoformat(), **data})
+            for when, kind, data in records
+        ]
+        plan += _uploads(stamped, [at(day, h, m) for h, m in SYNC_TIMES])
+    return plan
+
+
+def _uploads(
+    records: list[tuple[datetime, str, dict[str, Any]]], sync_times: list[datetime]
+) -> list[Planned]:
+    """The phone syncs at a few fixed times a day, each time sending what it recorded since."""
+    uploads = []
+    pending = sorted(records, key=lambda r: r[0])
+    for sync_at in sync_times:
+        due = [(kind, data) for when, kind, data in pending if when <= sync_at]
+        pending = [r for r in pending if r[0] > sync_at]
+        if due:
+            uploads.append(Planned(sync_at, due))
+    if pending:
+        uploads.append(Planned(pending[-1][0], [(kind, data) for _, kind, data in pending]))
+    return uploads
 
 
 def _session_log(
-    record_id: str,
-    sent: datetime,
     day: date,
     slot: str,
     status: str,
@@ -168,8 +176,6 @@ def _session_log(
     rng: random.Random,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": record_id,
-        "recorded_at": sent.isoformat(),
         "date": day.isoformat(),
         "slot": slot,
         "status": status,
