@@ -1,6 +1,7 @@
 """``make bench``: every benchmark against a real gunicorn on 127.0.0.1, on SQLite and PostgreSQL.
 
-Usage: ``python -m bench [--backends sqlite,postgresql] [--duration 4] [--no-compare]``.
+Usage: ``python -m bench [--backends sqlite,postgresql] [--duration 4] [--only NAME,...]
+[--no-compare] [--no-scripts]``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 if backend == "postgresql":
                     drop_postgres(POSTGRES_DB)
-    script_output = _run_scripts()
+    script_output = _run_scripts() if args.scripts else []
     add_ratios(rows)
     add_ratios(comparison)
     print("\n" + text_table(rows))
@@ -86,6 +87,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=4.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--no-compare", dest="compare", action="store_false")
+    parser.add_argument("--no-scripts", dest="scripts", action="store_false")
     parser.add_argument("--only", default="", help="comma-separated scenario name fragments")
     args = parser.parse_args(argv)
     args.backends = [b for b in args.backends.split(",") if b]
@@ -170,14 +172,14 @@ def _run_scripts() -> list[tuple[str, str]]:
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
-                timeout=240,
+                timeout=300,
                 check=False,
             )
             output = (done.stdout + (done.stderr if done.returncode else "")).strip()
             if done.returncode:
                 output += f"\n(exit status {done.returncode})"
         except subprocess.TimeoutExpired:
-            output = "(stopped after 240 s)"
+            output = "(stopped after 300 s)"
         outputs.append((name, output))
     return outputs
 

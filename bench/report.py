@@ -111,7 +111,11 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     python = platform.python_version()
-    return f"{os.cpu_count()} cores ({cpu}){memory}, Python {python}, {platform.system()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}, Python {python}, {platform.system()}; "
+        f"load average at the end {load}"
+    )
 
 
 def write_markdown(sections: list[tuple[str, str]]) -> Path:

@@ -113,26 +113,22 @@ SCENARIOS = [
 # The worker-model comparison drives only what the targets are about.
 COMPARISON = [TRIVIAL, BARE_INSERT, PAIN_POST, PLAN]
 
+
 # gunicorn configurations compared on 2 cores: (label, environment).
+def _config(kind: str, workers: int, threads: int = 1, preload: bool = True) -> dict[str, str]:
+    return {
+        "GUNICORN_WORKER_CLASS": kind,
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_PRELOAD": "1" if preload else "0",
+    }
+
+
 WORKER_CONFIGS = [
-    (
-        "sync w=3",
-        {"GUNICORN_WORKER_CLASS": "sync", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "1"},
-    ),
-    (
-        "sync w=5",
-        {"GUNICORN_WORKER_CLASS": "sync", "WEB_CONCURRENCY": "5", "GUNICORN_THREADS": "1"},
-    ),
-    (
-        "gthread w=2 t=4",
-        {"GUNICORN_WORKER_CLASS": "gthread", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"},
-    ),
-    (
-        "gthread w=3 t=4",
-        {"GUNICORN_WORKER_CLASS": "gthread", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "4"},
-    ),
-    (
-        "gthread w=4 t=4",
-        {"GUNICORN_WORKER_CLASS": "gthread", "WEB_CONCURRENCY": "4", "GUNICORN_THREADS": "4"},
-    ),
+    ("sync w=3", _config("sync", 3)),
+    ("sync w=5", _config("sync", 5)),
+    ("gthread w=2 t=4", _config("gthread", 2, 4)),
+    ("gthread w=3 t=4", _config("gthread", 3, 4)),
+    ("gthread w=4 t=4", _config("gthread", 4, 4)),
+    ("gthread w=4 t=4, no preload", _config("gthread", 4, 4, preload=False)),
 ]

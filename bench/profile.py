@@ -1,0 +1,110 @@
+"""Where a request's time goes: ``python -m bench.profile [SCENARIO ...] [--backend sqlite]``.
+
+Seeds the bench clinic, then sends ``--requests`` requests of each scenario through the Flask
+test client (in-process, one thread: no gunicorn, no network) under cProfile, and prints the
+mean wall time, the mean number of SQL statements, and the top functions by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.load import build_body
+from bench.scenarios import SCENARIOS, Scenario
+from bench.seed import _app_overrides, drop_postgres, migrate, recreate_postgres, seed
+
+POSTGRES_DB = "hep_bench_profile"
+
+
+def profile(scenario: Scenario, app, seeded, requests: int, top: int) -> str:
+    """Profile ``requests`` requests of ``scenario``; return the report."""
+    from server.extensions import db
+
+    spec = scenario.spec(seeded, warmup=0, duration=0)
+    headers = spec["header_sets"][0]
+    client = app.test_client()
+    statements = 0
+
+    def count(*_: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    def send() -> int:
+        body = build_body(spec["body_kind"], spec)
+        response = client.open(
+            spec["path"],
+            method=spec["method"],
+            data=body or None,
+            headers={**headers, "Content-Type": "application/json"} if body else headers,
+        )
+        status = response.status_code
+        response.close()
+        return status
+
+    first = send()  # warm caches (and show what the endpoint answers)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    statuses = [send() for _ in range(requests)]
+    profiler.disable()
+    elapsed = (time.perf_counter() - started) / requests * 1000
+    with app.app_context():
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    head = (
+        f"## {scenario.name}: {elapsed:.1f} ms/request, {statements / requests:.1f} SQL "
+        f"statements/request, first status {first}, statuses {sorted(set(statuses))}\n"
+    )
+    return head + "\n".join(out.getvalue().splitlines()[4:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("scenarios", nargs="*", help="name fragments (default: all)")
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    from server import create_app
+
+    with tempfile.TemporaryDirectory(prefix="hep-profile-") as tmp:
+        if args.backend == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'profile.db'}"
+        else:
+            url = recreate_postgres(POSTGRES_DB)
+        try:
+            migrate(url)
+            seeded, warnings = seed(url)
+            for warning in warnings:
+                print(f"note: {warning}")
+            app = create_app({**_app_overrides(url), "BENCH_REFERENCES": True})
+            chosen = [
+                s
+                for s in SCENARIOS
+                if not args.scenarios or any(f in s.name for f in args.scenarios)
+            ]
+            for scenario in chosen:
+                print(profile(scenario, app, seeded, args.requests, args.top), flush=True)
+            with app.app_context():
+                from server.extensions import db
+
+                db.engine.dispose()
+        finally:
+            if args.backend == "postgresql":
+                drop_postgres(POSTGRES_DB)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
