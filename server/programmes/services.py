@@ -23,6 +23,7 @@ from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
 from server.pagination import paginate
 from server.programmes import rules
+from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.schemas import DEFAULT_INTERVAL
@@ -72,7 +73,7 @@ def create_programme(
     built, posture = prescription(raw_items, posture, schedule, clinic_id=patient.clinic_id)
     tz = ZoneInfo(patient.timezone)
     previous = db.session.scalar(
-        sa.select(Programme)
+        scoped(Programme, actor)
         .where(Programme.patient_id == patient.id, Programme.end_date.is_(None))
         .with_for_update()
     )
@@ -168,7 +169,9 @@ def change_intensity(
     for item in current.items:
         item = dict(item)
         exercise = lookup.find(exercise_id=item["exercise_id"])
-        if item["item_id"] in chosen and exercise is not None:
+        if item["item_id"] in chosen and exercise is None:
+            errors[f"items.{item['item_id']}"] = ["Its exercise is no longer available."]
+        elif item["item_id"] in chosen:
             try:
                 item["level"] = rules.move_level(len(exercise.ladder), item["level"], direction)
             except ValueError as error:  # LadderEndError included
@@ -252,70 +255,6 @@ def list_revisions(
         limit=limit,
         cursor=cursor,
     )
-
-
-def prescription(
-    raw_items: list[dict[str, Any]],
-    posture_breaks: dict[str, Any],
-    schedule: dict[str, Any],
-    *,
-    clinic_id: uuid.UUID,
-    previous: list[dict[str, Any]] | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Validate and resolve items and the posture-break rule against the clinic's exercises.
-
-    Items get a stable ``item_id`` (kept when given and present in ``previous``) and a snapshot
-    of their resolved ``dosage``. 422 with ``items.<index>.<field>`` errors.
-    """
-    routine = posture_breaks.get("routine")
-    lookup = ExerciseLookup(
-        clinic_id,
-        slugs=[r["exercise"] for r in raw_items if r.get("exercise")] + [routine or ""],
-        ids=[uuid.UUID(str(r["exercise_id"])) for r in raw_items if r.get("exercise_id")],
-    )
-    known_ids = {i["item_id"] for i in previous or []}
-    slot_names = {s["slot"] for s in schedule["slots"]}
-    errors: dict[str, list[str]] = {}
-    items: list[dict[str, Any]] = []
-    for index, raw in enumerate(raw_items):
-        at = f"items.{index}"
-        exercise = lookup.find(slug=raw.get("exercise"), exercise_id=raw.get("exercise_id"))
-        item_id = str(raw["item_id"]) if raw.get("item_id") else str(uuid.uuid4())
-        level, slots = raw.get("level", 1), raw.get("slots") or None
-        if exercise is None:
-            errors[f"{at}.exercise"] = ["Unknown exercise."]
-        elif level > len(exercise.ladder):
-            errors[f"{at}.level"] = [f"The ladder of {exercise.slug} has {len(exercise.ladder)}."]
-        if raw.get("item_id") and item_id not in known_ids:
-            errors[f"{at}.item_id"] = ["Not an item of the base revision."]
-        if item_id in {i["item_id"] for i in items}:
-            errors[f"{at}.item_id"] = ["Each item may appear once."]
-        if set(slots or []) - slot_names:
-            errors[f"{at}.slots"] = [f"Slots must be among: {', '.join(sorted(slot_names))}."]
-        if f"{at}.exercise" in errors or f"{at}.level" in errors:
-            continue
-        override = raw.get("dosage_override") or None
-        items.append(
-            {
-                "item_id": item_id,
-                "exercise_id": str(exercise.id),
-                "exercise_slug": exercise.slug,
-                "level": level,
-                "dosage_override": override,
-                "dosage": rules.resolve_dosage(exercise.ladder, level, override),
-                "slots": slots,
-            }
-        )
-    if routine and lookup.find(slug=routine) is None:
-        errors["posture_breaks.routine"] = ["Unknown exercise."]
-    if errors:
-        raise Unprocessable("The programme is invalid.", errors=errors)
-    posture = {
-        "enabled": bool(posture_breaks.get("enabled")),
-        "interval_minutes": posture_breaks.get("interval_minutes") or DEFAULT_INTERVAL,
-        "routine": routine,
-    }
-    return items, posture
 
 
 def _lock_current(
