@@ -58,7 +58,6 @@ def insert_patients(
     Runs in the current app context's session; the caller commits.
     """
     from server.accounts.models import Patient, User
-    from server.extensions import db
     from server.programmes.models import Programme, ProgrammeRevision
     from server.reminders.models import ReminderStream
 
@@ -147,8 +146,38 @@ def insert_patients(
             (ProgrammeRevision, revisions),
             (ReminderStream, streams),
         ):
-            db.session.execute(sa.insert(model), rows)
+            _bulk_insert(model, rows)
     return ids
+
+
+def _bulk_insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
+    from psycopg.types.json import Jsonb
+
+    from server.extensions import db
+
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(sa.insert(model), rows)
+        return
+    columns = list(rows[0])
+    driver = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([Jsonb(v) if isinstance(v, dict | list) else v for v in row.values()])
+
+
+def _sqlite_bulk_pragmas(engine: Any) -> None:
+    """Bench-only: a large page cache so 100k random-UUID inserts stay in memory."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
+        cursor.close()
 
 
 def _clinic_and_therapist() -> tuple[uuid.UUID, uuid.UUID]:
@@ -217,6 +246,8 @@ def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> lis
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"})
     lines = []
     with app.app_context():
+        if backend == "sqlite":
+            _sqlite_bulk_pragmas(db.engine)
         db.create_all()
         clinic_id, therapist_id = _clinic_and_therapist()
         batch = app.config["SCHEDULER_BATCH_SIZE"]

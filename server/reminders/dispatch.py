@@ -150,12 +150,31 @@ def record_occurrences(rows: Iterable[dict[str, Any]], now: datetime) -> tuple[C
     return Counter(row["status"] for row in new_rows), len(rows) - len(new_rows)
 
 
-def due_streams_query(now: datetime, batch_size: int) -> sa.Select[tuple[ReminderStream]]:
+STREAMS = ReminderStream.__table__
+# One UPDATE statement, executed for many rows (executemany): no ORM objects per stream.
+MOVE_STREAM = (
+    sa.update(STREAMS)
+    .where(STREAMS.c.id == sa.bindparam("stream_id"))
+    .values(
+        next_due_at=sa.bindparam("next_due"),
+        last_occurrence_at=sa.bindparam("last_occurrence"),
+        updated_at=sa.bindparam("updated"),
+    )
+)
+
+
+def due_streams_query(now: datetime, batch_size: int) -> sa.Select[Any]:
     """Due streams, oldest first, locked and skipping rows another process holds."""
     return (
-        sa.select(ReminderStream)
-        .where(ReminderStream.next_due_at <= now)
-        .order_by(ReminderStream.next_due_at)
+        sa.select(
+            STREAMS.c.id,
+            STREAMS.c.patient_id,
+            STREAMS.c.kind,
+            STREAMS.c.next_due_at,
+            STREAMS.c.last_occurrence_at,
+        )
+        .where(STREAMS.c.next_due_at <= now)
+        .order_by(STREAMS.c.next_due_at)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     )
@@ -166,23 +185,29 @@ def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
 
     Flushes only: the caller commits the batch, then delivers through the outbox.
     """
-    streams = list(db.session.scalars(due_streams_query(now, batch_size)))
+    streams = db.session.execute(due_streams_query(now, batch_size)).all()
     result = ClaimResult(claimed=len(streams))
     if not streams:
         return result
     infos = load_reminder_infos({s.patient_id for s in streams}, since=lookback_date(now))
-    rows = []
+    rows, moves = [], []
     for stream in streams:
         info = infos.get(stream.patient_id)
         planned, upcoming = (
             plan_stream(stream.kind, stream.next_due_at, info, now) if info else ([], None)
         )
         rows += [notification_row(p, info, now) for p in planned if info]
-        stream.next_due_at = upcoming.at if upcoming else None
-        if planned:
-            stream.last_occurrence_at = planned[-1].occurrence.at
-        stream.updated_at = now
-    db.session.flush()
+        moves.append(
+            {
+                "stream_id": stream.id,
+                "next_due": upcoming.at if upcoming else None,
+                "last_occurrence": planned[-1].occurrence.at
+                if planned
+                else stream.last_occurrence_at,
+                "updated": now,
+            }
+        )
+    db.session.execute(MOVE_STREAM, moves)
     result.recorded, result.duplicates = record_occurrences(rows, now)
     return result
 

@@ -162,43 +162,83 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
     return _enqueue(rows)
 
 
+DELIVERIES = Delivery.__table__
+
+
 def claim_deliveries(now: datetime, batch_size: int) -> list[OutboundMessage]:
     """Lease a batch of deliveries due at ``now`` and return what to send. Flushes only."""
-    deliveries = list(
-        db.session.scalars(
-            sa.select(Delivery)
-            .where(Delivery.next_attempt_at <= now)
-            .order_by(Delivery.next_attempt_at)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        sa.select(
+            DELIVERIES.c.id,
+            DELIVERIES.c.channel,
+            DELIVERIES.c.kind,
+            DELIVERIES.c.recipient_id,
+            DELIVERIES.c.payload,
+            DELIVERIES.c.attempts,
         )
+        .where(DELIVERIES.c.next_attempt_at <= now)
+        .order_by(DELIVERIES.c.next_attempt_at)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not claimed:
+        return []
+    db.session.execute(
+        sa.update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
+        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=now + LEASE)
     )
-    push_recipients = {d.recipient_id for d in deliveries if d.channel == "push"}
+    push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
     if push_recipients:
-        for device in db.session.scalars(
-            sa.select(Device).where(Device.patient_id.in_(push_recipients))
-        ):
-            devices.setdefault(device.patient_id, []).append(
-                (device.id, device.platform, device.token)
-            )
-    messages = []
-    for delivery in deliveries:
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + LEASE
-        messages.append(
-            OutboundMessage(
-                delivery_id=delivery.id,
-                channel=delivery.channel,
-                kind=delivery.kind,
-                recipient_id=delivery.recipient_id,
-                payload=dict(delivery.payload),
-                devices=tuple(devices.get(delivery.recipient_id, ())),
-                attempt=delivery.attempts,
+        rows = db.session.execute(
+            sa.select(Device.patient_id, Device.id, Device.platform, Device.token).where(
+                Device.patient_id.in_(push_recipients)
             )
         )
-    db.session.flush()
-    return messages
+        for patient_id, device_id, platform, token in rows:
+            devices.setdefault(patient_id, []).append((device_id, platform, token))
+    return [
+        OutboundMessage(
+            delivery_id=d.id,
+            channel=d.channel,
+            kind=d.kind,
+            recipient_id=d.recipient_id,
+            payload=dict(d.payload),
+            devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
+            attempt=d.attempts + 1,
+        )
+        for d in claimed
+    ]
+
+
+def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> None:
+    """Mark deliveries final (sent or dead) and move their notifications on, in bulk."""
+    if not ids:
+        return
+    values: dict[str, Any] = {"status": status, "next_attempt_at": None}
+    if status == "sent":
+        values |= {"sent_at": now, "last_error": None}
+        db.session.execute(sa.update(DELIVERIES).where(DELIVERIES.c.id.in_(ids)).values(values))
+    else:
+        for delivery_id in ids:
+            db.session.execute(
+                sa.update(DELIVERIES)
+                .where(DELIVERIES.c.id == delivery_id)
+                .values(values | {"last_error": errors[delivery_id]})
+            )
+    notification_ids = sa.select(DELIVERIES.c.notification_id).where(
+        DELIVERIES.c.id.in_(ids), DELIVERIES.c.notification_id.is_not(None)
+    )
+    # Only a record still waiting for its push moves on; a snooze meanwhile wins.
+    db.session.execute(
+        sa.update(Notification.__table__)
+        .where(Notification.id.in_(notification_ids), Notification.status == "due")
+        .values(
+            status="sent" if status == "sent" else "failed",
+            sent_at=now if status == "sent" else None,
+        )
+    )
 
 
 def record_delivery_results(
@@ -208,38 +248,37 @@ def record_delivery_results(
 ) -> Counter[str]:
     """Store each send's outcome: sent, failed (retried with backoff) or dead. Flushes only."""
     results = dict(outcomes)
-    deliveries = db.session.scalars(
-        sa.select(Delivery).where(Delivery.id.in_(results)).with_for_update()
-    )
     unregistered = [d for result in results.values() for d in result.unregistered_device_ids]
     if unregistered:
         db.session.execute(sa.delete(Device).where(Device.id.in_(unregistered)))
-    finished: dict[str, list[uuid.UUID]] = {"sent": [], "dead": []}
-    statuses: Counter[str] = Counter()
-    for delivery in deliveries:
-        result = results[delivery.id]
-        if result.ok:
-            delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
-            delivery.next_attempt_at = None
-        elif result.retryable and delivery.attempts < max_attempts:
-            delivery.status, delivery.last_error = "failed", (result.error or "error")[:200]
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        else:
-            delivery.status, delivery.last_error = "dead", (result.error or "error")[:200]
-            delivery.next_attempt_at = None
-        statuses[delivery.status] += 1
-        if delivery.notification_id is not None and delivery.status in finished:
-            finished[delivery.status].append(delivery.notification_id)
-    for status, notification_status in (("sent", "sent"), ("dead", "failed")):
-        if finished[status]:
-            # Only a record still waiting for its push moves on; a snooze meanwhile wins.
+    sent = [delivery_id for delivery_id, result in results.items() if result.ok]
+    failed = [delivery_id for delivery_id, result in results.items() if not result.ok]
+    attempts = dict(
+        db.session.execute(
+            sa.select(DELIVERIES.c.id, DELIVERIES.c.attempts).where(DELIVERIES.c.id.in_(failed))
+        ).all()
+        if failed
+        else []
+    )
+    errors = {d: (results[d].error or "error")[:200] for d in failed}
+    dead, retried = [], []
+    for delivery_id in failed:
+        if results[delivery_id].retryable and attempts.get(delivery_id, 0) < max_attempts:
+            retried.append(delivery_id)
             db.session.execute(
-                sa.update(Notification)
-                .where(Notification.id.in_(finished[status]), Notification.status == "due")
-                .values(status=notification_status, sent_at=now if status == "sent" else None)
+                sa.update(DELIVERIES)
+                .where(DELIVERIES.c.id == delivery_id)
+                .values(
+                    status="failed",
+                    last_error=errors[delivery_id],
+                    next_attempt_at=now + retry_delay(attempts[delivery_id]),
+                )
             )
-    db.session.flush()
-    return statuses
+        else:
+            dead.append(delivery_id)
+    _finish(sent, "sent", now, errors)
+    _finish(dead, "dead", now, errors)
+    return Counter({"sent": len(sent), "failed": len(retried), "dead": len(dead)}) + Counter()
 
 
 def purge_old_deliveries(now: datetime | None = None, retention: timedelta = RETENTION) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
+import threading
+import time as clock
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,7 +19,14 @@ from flask import Flask
 from server.accounts.passwords import hash_password
 from server.extensions import db
 from server.reminders.models import Delivery, Notification, ReminderStream
-from server.reminders.providers import DeliveryResult, OutboundMessage
+from server.reminders.providers import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryResult,
+    OutboundMessage,
+    verify_signature,
+)
 from server.reminders.services import refresh_reminder_streams
 from tests import factories
 from tests.factories import ProgrammeHandle, UserHandle
@@ -157,3 +168,58 @@ def at_local(day: date, wall: str, tz: str) -> datetime:
     hours, minutes = wall.split(":")
     naive = datetime.combine(day, time(int(hours), int(minutes)))
     return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+SECRET = "webhook-secret-for-tests-0123456789"
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that checks signatures and answers scripted statuses."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        self.default_status = 200
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(
+                    {
+                        "valid": verify_signature(
+                            SECRET,
+                            self.headers[TIMESTAMP_HEADER],
+                            body,
+                            self.headers[SIGNATURE_HEADER],
+                        ),
+                        "delivery_id": self.headers[DELIVERY_HEADER],
+                        "json": json.loads(body),
+                    }
+                )
+                clock.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.close()

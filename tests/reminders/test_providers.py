@@ -5,21 +5,14 @@ retry with backoff, dead letter) and FCM through firebase-admin's own types with
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from server.extensions import db
 from server.reminders.jobs import dispatch_tick
 from server.reminders.providers import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     FcmProvider,
     LogProvider,
     OutboundMessage,
@@ -27,62 +20,8 @@ from server.reminders.providers import (
     provider_from_config,
     verify_signature,
 )
-from tests.reminders.conftest import deliveries, notifications_of, utc
+from tests.reminders.conftest import SECRET, Receiver, deliveries, notifications_of, utc
 from tests.reminders.test_dispatch import BEFORE
-
-SECRET = "webhook-secret-for-tests-0123456789"
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that checks signatures and answers scripted statuses."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.statuses: list[int] = []
-        self.default_status = 200
-        self.delay = 0.0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(
-                    {
-                        "valid": verify_signature(
-                            SECRET,
-                            self.headers[TIMESTAMP_HEADER],
-                            body,
-                            self.headers[SIGNATURE_HEADER],
-                        ),
-                        "delivery_id": self.headers[DELIVERY_HEADER],
-                        "json": json.loads(body),
-                    }
-                )
-                time.sleep(receiver.delay)
-                status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.close()
 
 
 def message(**fields) -> OutboundMessage:
