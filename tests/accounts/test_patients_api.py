@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -74,26 +73,27 @@ def test_create_for_a_colleague_must_stay_in_the_clinic(
     assert "therapist_id" in refused.json["errors"]
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"timezone": "Mars/Olympus"}, "timezone"),
-        ({"timezone": "../etc/passwd"}, "timezone"),
-        ({"language": "de"}, "language"),
-        ({"birth_year": 1800}, "birth_year"),
-        ({"email": "not-an-email"}, "email"),
-        ({"name": ""}, "name"),
-    ],
-)
+INVALID_FIELDS = [
+    ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"timezone": "../etc/passwd"}, "timezone"),
+    ({"language": "de"}, "language"),
+    ({"birth_year": 1800}, "birth_year"),
+    ({"birth_year": 3000}, "birth_year"),
+    ({"email": "not-an-email"}, "email"),
+    ({"name": ""}, "name"),
+]
+
+
 def test_create_validates_fields(
-    client: FlaskClient, make_staff: Callable[..., UserHandle], change: dict, field: str
+    client: FlaskClient, make_staff: Callable[..., UserHandle]
 ) -> None:
     therapist = make_staff()
-    response = client.post(
-        "/api/v1/patients", json={**NEW_PATIENT, **change}, headers=therapist.headers
-    )
-    assert response.status_code == 422
-    assert list(response.json["errors"]) == [field]
+    for change, field in INVALID_FIELDS:
+        response = client.post(
+            "/api/v1/patients", json={**NEW_PATIENT, **change}, headers=therapist.headers
+        )
+        assert response.status_code == 422, change
+        assert list(response.json["errors"]) == [field], change
 
 
 def test_duplicate_email_is_409(client: FlaskClient, make_staff: Callable[..., UserHandle]) -> None:

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.extensions import db
+from server.extensions import db, limiter
 from tests.accounts.helpers import STRONG_PASSWORD, login
 from tests.conftest import make_test_app
 from tests.factories import UserHandle
@@ -119,3 +119,21 @@ def test_default_limits_apply_without_overrides(
     therapist = make_staff()
     statuses = [login(client, therapist.email, "wrong-pass").status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
+
+
+def test_retry_after_is_sent_even_without_rate_limit_headers(
+    app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """errors.py derives Retry-After from the breached limit when the limiter adds no headers."""
+    quiet = make_test_app(database_url, LOGIN_ACCOUNT_RATE_LIMIT="1 per minute")
+    monkeypatch.setattr(limiter, "_headers_enabled", False)
+    try:
+        client = quiet.test_client()
+        assert login(client, "a@clinic.example", "wrong-password").status_code == 401
+        blocked = login(client, "a@clinic.example", "wrong-password")
+        _assert_429(blocked)
+        assert blocked.headers["Retry-After"] == "60"
+        assert "X-RateLimit-Limit" not in blocked.headers
+    finally:
+        with quiet.app_context():
+            db.engine.dispose()

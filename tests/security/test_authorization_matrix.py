@@ -28,6 +28,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from server.access import path_model
+from server.extensions import db
+from tests.conftest import make_test_app
 from tests.factories import UserHandle
 from tests.security.victims import World, build_world
 
@@ -84,9 +86,13 @@ def world(request: pytest.FixtureRequest, app: Flask) -> World:
     return build_world(request, app)
 
 
-@pytest.fixture
-def operations(client: FlaskClient) -> list[Operation]:
-    return spec_operations(client)
+@pytest.fixture(scope="module")
+def operations() -> Iterator[list[Operation]]:
+    """The spec of a database-less app: the routes do not depend on the backend."""
+    app = make_test_app("sqlite://")
+    yield spec_operations(app.test_client())
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _query_value(world: World, parameter: dict[str, Any]) -> str | None:
