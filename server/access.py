@@ -75,13 +75,15 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = None
             if PUBLIC not in flat:
                 verify_jwt_in_request()
                 actor = current_actor()
                 if actor.role not in flat:
                     raise Forbidden("Your role may not use this endpoint.")
-                _load_path_objects(actor, kwargs)
             try:
+                if actor is not None:
+                    _load_path_objects(actor, kwargs)
                 result = view(*args, **kwargs)
                 db.session.commit()
             except AppError as error:
