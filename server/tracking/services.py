@@ -127,25 +127,39 @@ def store_items(
         row = _row(item.kind, item.body, patient, tz, now, revisions)
         candidates.append((index, Candidate(row["id"], item.kind, row["body_digest"]), row))
         outcomes.append(Outcome(str(row["id"]), CREATED, kind=item.kind, row=row))
-    if candidates:
-        stored = store.lookup([c.id for _, c, _ in candidates])
-        statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
-        fresh = [
-            (c, row)
-            for (_, c, row), status in zip(candidates, statuses, strict=True)
-            if status == CREATED
-        ]
-        lost = store.insert_new(fresh)
-        if lost:
-            statuses = _reclassify(candidates, statuses, lost, patient.id)
-        for (index, candidate, row), status in zip(candidates, statuses, strict=True):
-            outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
+    statuses = _store_candidates(candidates, patient.id)
+    for (index, candidate, row), status in zip(candidates, statuses, strict=True):
+        outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
     _after_store(patient, [o for o in outcomes if o.status == CREATED], actor, now)
     return outcomes
 
 
+def _store_candidates(candidates, patient_id: uuid.UUID) -> list[str]:
+    """Insert what is new; ``created``/``duplicate``/``conflict`` per candidate.
+
+    One record: a single guarded insert, and a lookup only when it was not inserted. Several:
+    one lookup, one insert per kind, one re-lookup for ids a concurrent request took first.
+    """
+    if not candidates:
+        return []
+    if len(candidates) == 1:
+        (_, candidate, row) = candidates[0]
+        if store.insert_one(candidate.kind, row):
+            return [CREATED]
+        return _reclassify(candidates, [CREATED], {candidate.id}, patient_id)
+    stored = store.lookup([c.id for _, c, _ in candidates])
+    statuses = rules.classify([c for _, c, _ in candidates], stored, patient_id)
+    fresh = [
+        (c, row)
+        for (_, c, row), status in zip(candidates, statuses, strict=True)
+        if status == CREATED
+    ]
+    lost = store.insert_new(fresh)
+    return _reclassify(candidates, statuses, lost, patient_id) if lost else statuses
+
+
 def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
-    """Judge ids a concurrent request stored first against what it stored."""
+    """Judge ids that were not inserted against what is stored under them (nothing: conflict)."""
     stored = store.lookup(list(lost))
     updated = list(statuses)
     for position, (_, candidate, _) in enumerate(candidates):

@@ -4,6 +4,7 @@ inserts, bulk audit rows, and the hooks into the flag engine.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,24 +39,26 @@ MODELS: dict[str, Any] = {
 }
 
 
+@functools.cache
+def _lookup_statement() -> sa.CompoundSelect:
+    ids = sa.bindparam("ids", expanding=True)
+    return sa.union_all(
+        *(
+            sa.select(
+                model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
+            ).where(model.id.in_(ids))
+            for kind, model in MODELS.items()
+        )
+    )
+
+
 def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     """What every record table holds under these ids: one UNION ALL of primary-key lookups."""
     if not ids:
         return {}
-    wanted = list(set(ids))
-    stmt = sa.union_all(
-        *(
-            sa.select(
-                model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
-            ).where(model.id.in_(wanted))
-            for kind, model in MODELS.items()
-        )
-    )
+    rows = db.session.execute(_lookup_statement(), {"ids": list(set(ids))})
     # The UNION's first column loses its Uuid type on SQLite; coerce explicitly.
-    return {
-        _as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3])
-        for row in db.session.execute(stmt)
-    }
+    return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
@@ -65,10 +68,39 @@ def _as_uuid(value: Any) -> uuid.UUID:
     return uuid.UUID(text)
 
 
-def _dialect_insert(table: sa.Table) -> Any:
+def _dialect_insert(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+@functools.cache
+def _bulk_insert_statement(kind: str, dialect: str) -> Any:
+    table = MODELS[kind].__table__
+    insert = _dialect_insert(dialect)(table)
+    return insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
+@functools.cache
+def _guarded_insert_statement(kind: str, dialect: str, columns: tuple[str, ...]) -> Any:
+    """``INSERT … SELECT :values WHERE the id is in no other record table ON CONFLICT DO
+    NOTHING RETURNING id``: a new record in one statement, never shadowing another kind's id.
+    """
+    table = MODELS[kind].__table__
+    values = {name: sa.bindparam(name, type_=table.c[name].type) for name in columns}
+    unused = [
+        ~sa.exists().where(model.id == values["id"])
+        for other, model in MODELS.items()
+        if other != kind
+    ]
+    source = sa.select(*values.values()).where(*unused)
+    insert = _dialect_insert(dialect)(table).from_select(list(columns), source)
+    return insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
+def insert_one(kind: str, row: dict[str, Any]) -> bool:
+    """Store one new record if its id is free in every record table; True when inserted."""
     dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    statement = _guarded_insert_statement(kind, dialect, tuple(row))
+    return db.session.execute(statement, row).first() is not None
 
 
 def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UUID]:
@@ -76,15 +108,16 @@ def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UU
 
     Returns the ids a concurrent transaction had already stored (not inserted here).
     """
+    dialect = db.session.get_bind().dialect.name
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
         by_kind[candidate.kind].append(row)
     lost: set[uuid.UUID] = set()
-    for kind, model in MODELS.items():
+    for kind in MODELS:
         rows = sorted(by_kind.get(kind, []), key=lambda r: r["id"])
         if not rows:
             continue
-        inserted = set(db.session.execute(_dialect_insert(model.__table__), rows).scalars())
+        inserted = db.session.execute(_bulk_insert_statement(kind, dialect), rows).scalars()
         lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
     return lost
 

@@ -90,3 +90,18 @@ def test_replay_returns_the_stored_row_and_conflict_raises(app_ctx, patient) -> 
             patient=row, kind="pain_rating", body={**body, "score": 4}, actor=None, now=later
         )
     assert count(PainRating) == 1
+
+
+def test_a_single_record_costs_one_insert_and_one_audit_row(app_ctx, patient, monkeypatch) -> None:
+    monkeypatch.setattr(services.store, "evaluate_on_ingest", lambda *args: None)
+    row = db.session.get(Patient, patient.id)
+    services.record_one(
+        patient=row, kind="pain_rating", body=_pain(NOW - timedelta(hours=2)), actor=None, now=NOW
+    )
+    db.session.flush()  # the first record refreshed last_activity_at; the next one does not
+    with statements() as seen:
+        services.record_one(patient=row, kind="pain_rating", body=_pain(NOW), actor=None, now=NOW)
+    assert [s.split()[0:3] for s in seen] == [
+        ["INSERT", "INTO", "pain_ratings"],
+        ["INSERT", "INTO", "audit_events"],
+    ]
