@@ -398,3 +398,39 @@ def test_programmes_never_cross_clinics_or_reach_patients(
     assert listing.status_code == 404
     assert client.get(f"/api/v1/programmes/{pid}", headers=patient.headers).status_code == 403
     assert _post(client, f"/programmes/{pid}/intensity", patient, body).status_code == 403
+
+
+def test_concurrent_creates_leave_exactly_one_active_programme(
+    app: Flask, library, make_staff, make_patient
+) -> None:
+    therapist = make_staff()
+    patient = make_patient(therapist)
+    barrier = threading.Barrier(3)
+    statuses: list[int] = []
+    body = {
+        "template": "cervicogenic-headache-basic",
+        "start_date": today_in("Europe/Istanbul").isoformat(),
+    }
+
+    def create() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/patients/{patient.id}/programmes", json=body, headers=therapist.headers
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Serialized writers replace one another (201); racing inserts lose on the unique index (409).
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
+    listing = app.test_client().get(
+        f"/api/v1/patients/{patient.id}/programmes", headers=therapist.headers
+    )
+    active = [p for p in listing.json["items"] if p["end_date"] is None]
+    assert len(active) == 1
+    assert len(listing.json["items"]) == statuses.count(201)
