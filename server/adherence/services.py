@@ -200,25 +200,27 @@ def adherence_report(
 
 
 def adherence_7d_for_patients(
-    patient_ids: Iterable[uuid.UUID], now: datetime | None = None
+    patients: Iterable[uuid.UUID | Patient], now: datetime | None = None
 ) -> dict[uuid.UUID, float | None]:
     """Session adherence over each patient's last 7 local days (today included): set-based.
 
-    Sessions of today that are not logged yet are pending and do not count against the ratio.
-    None when nothing was due (no programme in force).
+    Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
+    today that are not logged yet are pending and do not count against the ratio. None when
+    nothing was due (no programme in force).
     """
     now = now or utcnow()
-    ids = list(dict.fromkeys(patient_ids))
-    if not ids:
-        return {}
-    patients = list(db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids))))
+    given = list(patients)
+    loaded = [p for p in given if isinstance(p, Patient)]
+    ids = [p for p in given if not isinstance(p, Patient)]
+    if ids:
+        loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
+    rows = list({p.id: p for p in loaded}.values())
     ranges = {}
-    for patient in patients:
+    for patient in rows:
         today = local_date_of(now, ZoneInfo(patient.timezone))
         ranges[patient.id] = (today - timedelta(days=6), today)
-    by_patient = adherence_by_patient(patients, ranges, now)
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    for patient_id, days in by_patient.items():
+    for patient_id, days in adherence_by_patient(rows, ranges, now).items():
         ratios[patient_id] = rules.totals_of(days).ratio
     return ratios
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.adherence.services import adherence_7d_for_patients, adherence_report, pain_baseline
@@ -205,6 +206,10 @@ def test_adherence_7d_for_many_patients_in_a_fixed_number_of_queries(
     # Patient 1: 7 mornings done of 13 sessions due; today's evening is still pending.
     assert ratios == {patients[0].id: 1.0, patients[1].id: 7 / 13, patients[2].id: None}
     assert len(seen) <= 4
+    with app.app_context(), statements() as seen:
+        rows = db.session.scalars(sa.select(Patient).where(Patient.id.in_(ratios))).all()
+        assert adherence_7d_for_patients(rows, now) == ratios
+    assert len(seen) <= 4  # the patients' query and three grouped ones
 
 
 def test_baseline_from_programme_else_first_seven_days_else_none(
