@@ -7,10 +7,25 @@ from marshmallow import fields, validate
 
 from server.tracking.rules import SYMPTOM_KEYS
 
-SCORE = validate.Range(min=0, max=10)
-NOTES = validate.Length(max=2000)
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
-SLOT_NAME = validate.Length(min=1, max=40)
+SCORE = validate.Range(min=0, max=10)
+
+
+def storable(value: str) -> None:
+    """Refuse text no database can store (422, not 500): NUL characters (PostgreSQL text and
+    JSONB reject them) and lone UTF-16 surrogates (not encodable as UTF-8).
+    """
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ma.ValidationError("Must be valid Unicode text.") from error
+
+
+NOTES = [validate.Length(max=2000), storable]
+SLOT_NAME = [validate.Length(min=1, max=40), storable]
+TRIGGER = [validate.Length(min=1, max=100), storable]
 
 
 def _score(**kwargs: object) -> fields.Integer:
@@ -61,7 +76,7 @@ class HeadacheEntryIn(RecordIn):
     intensity = _score(required=True)
     side = fields.String(required=True, validate=validate.OneOf(["left", "right", "both"]))
     triggers = fields.List(
-        fields.String(validate=validate.Length(min=1, max=100)),
+        fields.String(validate=TRIGGER),
         load_default=list,
         validate=validate.Length(max=20),
     )
