@@ -43,7 +43,7 @@ def declared_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
         ),
         JobSpec(
             "flags.sweep",
-            "server.reminders.jobs:flag_sweep_job",
+            "server.flags.jobs:sweep_job",
             int(config.get("FLAG_SWEEP_SECONDS", 900)),
         ),
         JobSpec(

@@ -137,21 +137,6 @@ def digest_job(now: datetime | None = None, *, provider: PushProvider | None = N
     return enqueued
 
 
-def flag_sweep_job(now: datetime | None = None) -> None:
-    """The flag engine's periodic sweep, as of ``now``."""
-    try:
-        from server.flags.services import sweep_flags as sweep
-    except ImportError:
-        log.warning("flag sweep not available")
-        return
-    try:
-        sweep(now=now or utcnow())
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def cleanup_job(now: datetime | None = None) -> int:
     """Delete old final outbox rows; returns how many."""
     try:

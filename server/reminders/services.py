@@ -48,6 +48,7 @@ def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None)
     or a logged session or posture break). Creates the streams on first use. Flushes only.
     """
     now = now or utcnow()
+    patient_id = getattr(patient_id, "id", patient_id)  # a Patient is accepted too
     infos = load_reminder_infos([patient_id], since=lookback_date(now))
     info = infos.get(patient_id)
     if info is None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.extensions import db
-from server.reminders.jobs import cleanup_job, digest_job, dispatch_tick
+from server.reminders.jobs import cleanup_job, digest_job, dispatch_tick, reconcile_streams_job
 from server.reminders.models import Delivery, Notification
 from server.reminders.services import enqueue_urgent_flag_alert, refresh_reminder_streams
 from server.tracking.models import PostureBreak, SessionLog
@@ -273,3 +273,14 @@ def test_cleanup_deletes_old_final_deliveries(app, reminder_patient, provider) -
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0
         db.session.remove()
     assert notifications_of(app, patient.id)[0]["status"] == "sent"
+
+
+def test_reconcile_creates_missing_streams(app, make_patient, make_programme) -> None:
+    patient = make_patient(timezone="UTC")
+    make_programme(patient, start_date=MONDAY, effective_at=utc(2026, 1, 1))
+    assert stream_due(app, patient.id, "session") is None
+    with app.app_context():
+        assert reconcile_streams_job(BEFORE) == 1
+        assert reconcile_streams_job(BEFORE) == 0
+        db.session.remove()
+    assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 8)

@@ -8,7 +8,7 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 
-from server.scheduler import add_declared_jobs, declared_jobs, run_job
+from server.scheduler import add_declared_jobs, declared_jobs, resolve, run_job
 from tests.reminders.conftest import deliveries, notifications_of, utc
 from tests.reminders.test_dispatch import BEFORE
 
@@ -34,7 +34,7 @@ def test_jobs_are_declared_as_data_with_explicit_ids() -> None:
     jobs = declared_jobs({"SCHEDULER_TICK_SECONDS": 7})
     assert {job.id for job in jobs} == JOB_IDS
     assert next(j for j in jobs if j.id == "reminders.dispatch_tick").seconds == 7
-    assert all(":" in job.target for job in jobs)
+    assert all(callable(resolve(job.target)) for job in jobs)
 
 
 def test_declared_jobs_replace_existing_ones(app) -> None:
