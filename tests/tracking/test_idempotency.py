@@ -127,3 +127,28 @@ def test_the_same_batch_from_many_threads_is_stored_once(app, make_patient) -> N
             assert stored == sum(1 for item in items if item["kind"] == kind)
         red_flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
         assert len(red_flags) == 1
+
+
+def test_the_same_record_posted_from_many_threads_is_created_once(app, make_patient) -> None:
+    patient = make_patient(timezone="UTC")
+    body = BODIES["session_log"]()
+    threads = 6
+    barrier = threading.Barrier(threads)
+
+    def send(_: int) -> tuple[int, dict]:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(PATHS["session_log"], json=body, headers=patient.headers)
+        return response.status_code, response.json
+
+    with ThreadPoolExecutor(threads) as pool:
+        outcomes = list(pool.map(send, range(threads)))
+
+    assert sorted(code for code, _ in outcomes) == [200] * (threads - 1) + [201]
+    assert all(json == outcomes[0][1] for _, json in outcomes)
+    with app.app_context():
+        model = MODELS["session_log"]
+        stored = db.session.scalar(
+            sa.select(sa.func.count()).select_from(model).where(model.patient_id == patient.id)
+        )
+        assert stored == 1
