@@ -47,16 +47,22 @@ def audit_flag(flag: Flag, action: str, now: datetime, actor: Any = None) -> Non
 
 
 def new_flag(
-    *, patient_id: uuid.UUID, clinic_id: uuid.UUID, flag_type: str, start: date, now: datetime
+    *,
+    patient_id: uuid.UUID,
+    clinic_id: uuid.UUID,
+    flag_type: str,
+    start: date,
+    now: datetime,
+    status: str = "open",
 ) -> Flag:
-    """An open flag of ``flag_type``, added and flushed (so it has an id), audited."""
+    """A new flag of ``flag_type``, added and flushed (so it has an id), audited."""
     flag = Flag(
         clinic_id=clinic_id,
         patient_id=patient_id,
         type=flag_type,
         severity=SEVERITY_OF[flag_type],
         severity_rank=SEVERITY_RANK[SEVERITY_OF[flag_type]],
-        status="open",
+        status=status,
         opened_at=now,
         updated_at=now,
         episode_start=start,
@@ -137,7 +143,9 @@ class Reconciler:
 
     def sync_episode(self, flag_type: str, episode: Episode, flag: Flag | None) -> None:
         if flag is None:
-            flag = self.open(flag_type, episode.start)
+            # An episode that already ended (late data) is stored resolved straight away, so it
+            # never collides with the type's one active flag.
+            flag = self.open(flag_type, episode.start, ended=episode.end is not None)
             if episode.end is not None:
                 self.auto_resolve(flag, episode.end_reason or "", episode.end)
         elif episode.end is None and flag.status == "auto_resolved":
@@ -168,9 +176,8 @@ class Reconciler:
             if evidence.key in owner:
                 continue
             target = next((f for f in stored if f.is_active), None)
-            before = owner.get(f"{evidence.rule}:{(evidence.day - timedelta(days=1)).isoformat()}")
-            if target is None and evidence.rule in CONTINUING_RULES and before is not None:
-                target = before
+            if target is None and evidence.rule in CONTINUING_RULES:
+                target = self.reviewed_run(owner, evidence)
             if target is None:
                 target = self.open(flag_type, evidence.day)
                 stored.append(target)
@@ -180,6 +187,16 @@ class Reconciler:
             live = [entry_day(e) for e in flag.evidence if not e.get("withdrawn")]
             if live and flag.is_active:
                 flag.episode_start = min(live)
+
+    @staticmethod
+    def reviewed_run(owner: dict[str, Flag], evidence: Evidence) -> Flag | None:
+        """The therapist-resolved flag whose run of this rule the evidence continues, if any."""
+        before = f"{evidence.rule}:{(evidence.day - timedelta(days=1)).isoformat()}"
+        flag = owner.get(before)
+        if flag is None or flag.status != "resolved":
+            return None
+        live = any(e["key"] == before and not e.get("withdrawn") for e in flag.evidence)
+        return flag if live else None
 
     @staticmethod
     def holds(flag: Flag, key: str) -> bool:
@@ -208,13 +225,14 @@ class Reconciler:
         live_rules = {e["rule"] for e in entries if not e.get("withdrawn")}
         flag.suggested_action = suggested_action(flag.type, live_rules, flag.expected)
 
-    def open(self, flag_type: str, start: date) -> Flag:
+    def open(self, flag_type: str, start: date, *, ended: bool = False) -> Flag:
         flag = new_flag(
             patient_id=self.patient_id,
             clinic_id=self.clinic_id,
             flag_type=flag_type,
             start=start,
             now=self.now,
+            status="auto_resolved" if ended else "open",
         )
         self.flags.append(flag)
         self.opened.add(flag.id)

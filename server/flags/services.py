@@ -167,7 +167,10 @@ def evaluate_patient(
     thresholds = inputs.thresholds_for(patient, programme)
     flags = _recent_flags(patient.id, today)
     start = facts.start_date if facts else None
-    first = window_start(days, flags, today, start, thresholds)
+    # Days since the last evaluation were never judged as complete days (a new patient, or
+    # downtime): re-derive them too.
+    last = local_date_of(state.evaluated_at, tz) if state.evaluated_at else (start or today)
+    first = window_start({*days, last}, flags, today, start, thresholds)
     ctx = Context(
         today=today,
         thresholds=thresholds,

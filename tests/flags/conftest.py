@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from server.accounts.models import Patient
 from server.extensions import db
 from server.flags import services
 from server.flags.models import Flag
@@ -142,6 +143,13 @@ class Engine:
                 db.session.commit()
             db.session.commit()
             return swept
+
+    def tick(self, now: datetime) -> None:
+        """What the sweep does for this patient when due, without sweeping everyone else."""
+        with self.app.app_context():
+            patient = db.session.get(Patient, self.patient_id)
+            services.evaluate_patient(patient=patient, now=now)
+            db.session.commit()
 
     def flags(self, flag_type: str | None = None) -> list[dict[str, Any]]:
         """The patient's flags as plain dicts, oldest first."""
