@@ -73,6 +73,24 @@ def time_window_errors(
     return errors
 
 
+def envelope_errors(item: Any) -> dict[str, list[str]]:
+    """Field errors of a sync item's envelope ``{kind, data}`` (checked by hand: it is hot)."""
+    if not isinstance(item, Mapping):
+        return {"_schema": ["Must be an object with kind and data."]}
+    errors = {key: ["Unknown field."] for key in item if key not in ("kind", "data")}
+    if not isinstance(item.get("kind"), str):
+        errors["kind"] = [
+            "Missing data for required field." if "kind" not in item else "Not a valid string."
+        ]
+    if not isinstance(item.get("data"), Mapping):
+        errors["data"] = [
+            "Missing data for required field."
+            if "data" not in item
+            else "Not a valid mapping type."
+        ]
+    return errors
+
+
 @dataclass(frozen=True)
 class Stored:
     """What the database already holds under a client id."""

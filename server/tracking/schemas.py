@@ -104,11 +104,6 @@ class SyncIn(ma.Schema):
     items = fields.List(fields.Raw(), required=True, validate=validate.Length(max=500))
 
 
-class SyncItemIn(ma.Schema):
-    kind = fields.String(required=True)
-    data = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
-
-
 # Outputs: the stored record, so a replay can return exactly the original body.
 
 

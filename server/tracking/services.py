@@ -36,7 +36,6 @@ INPUTS: dict[str, ma.Schema] = {
     "posture_break": schemas.PostureBreakIn(),
     "symptom_check": schemas.SymptomCheckIn(),
 }
-SYNC_ITEM = schemas.SyncItemIn()
 # Patient.last_activity_at is refreshed at most this often, to spare a write per record.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
@@ -224,12 +223,11 @@ def sync(
     today = local_date_of(now, ZoneInfo(patient.timezone))
     validated = []
     for raw in items:
-        try:
-            envelope = SYNC_ITEM.load(raw)
-        except ma.ValidationError as error:
-            validated.append(Item(None, None, error.normalized_messages()))
-            continue
-        validated.append(validate_item(envelope["kind"], envelope["data"], now, today))
+        errors = rules.envelope_errors(raw)
+        if errors:
+            validated.append(Item(None, None, errors))
+        else:
+            validated.append(validate_item(raw["kind"], raw["data"], now, today))
     outcomes = store_items(patient=patient, items=validated, actor=actor, now=now)
     return [_sync_result(patient, outcome) for outcome in outcomes]
 

@@ -18,6 +18,7 @@ from server.tracking.rules import (
     Stored,
     body_digest,
     classify,
+    envelope_errors,
     is_urgent,
     symptom_guidance,
     time_window_errors,
@@ -130,3 +131,18 @@ def test_urgent_guidance_names_the_number_and_says_not_to_exercise(language, wor
         assert word in text
     assert "112" in symptom_guidance(True, language, None)
     assert "911" not in symptom_guidance(False, language, "911")
+
+
+@pytest.mark.parametrize(
+    ("item", "fields"),
+    [
+        ({"kind": "pain_rating", "data": {}}, set()),
+        ("text", {"_schema"}),
+        ({"kind": "pain_rating"}, {"data"}),
+        ({"data": {}}, {"kind"}),
+        ({"kind": 3, "data": []}, {"kind", "data"}),
+        ({"kind": "pain_rating", "data": {}, "extra": 1}, {"extra"}),
+    ],
+)
+def test_sync_envelope(item, fields) -> None:
+    assert set(envelope_errors(item)) == fields
