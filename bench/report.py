@@ -46,7 +46,7 @@ class Row:
             self.scenario,
             self.backend,
             str(self.connections),
-            f"{self.throughput:.0f}",
+            f"{self.throughput:.1f}" if self.throughput < 10 else f"{self.throughput:.0f}",
             f"{self.p50_ms:.1f}",
             f"{self.p99_ms:.1f}",
             f"{self.peak_rss_mb:.0f}",
@@ -57,7 +57,9 @@ class Row:
 
 
 def _ratio(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:.0%}"
+    if math.isnan(value):
+        return ""
+    return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
 
 
 def add_ratios(rows: list[Row]) -> None:
