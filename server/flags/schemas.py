@@ -36,7 +36,7 @@ class EvidenceOut(ma.Schema):
 
     key = fields.String(required=True)
     rule = fields.String(required=True)
-    day = fields.Date(required=True)
+    day = fields.String(required=True, metadata={"format": "date"})
     values = fields.Dict(required=True)
     thresholds = fields.Dict(required=True)
     baseline = fields.Dict(allow_none=True)

@@ -213,3 +213,41 @@ def engine(app, make_patient, make_programme) -> Callable[..., Engine]:
         return Engine(app, patient.id, patient.clinic_id, timezone)
 
     return make
+
+
+@pytest.fixture
+def make_flag(app) -> Callable[..., uuid.UUID]:
+    """``make_flag(patient, "high_pain", status="open", opened_at=...)`` → the new flag's id."""
+    from server.flags.models import SEVERITY_OF, SEVERITY_RANK
+
+    def make(patient, flag_type: str, *, status: str = "open", opened_at: datetime) -> uuid.UUID:
+        with app.app_context():
+            severity = SEVERITY_OF[flag_type]
+            flag = Flag(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                type=flag_type,
+                severity=severity,
+                severity_rank=SEVERITY_RANK[severity],
+                status=status,
+                opened_at=opened_at,
+                updated_at=opened_at,
+                episode_start=opened_at.date(),
+                last_evidence_on=opened_at.date(),
+                evidence=[
+                    {
+                        "key": f"{flag_type}.test:{opened_at.date().isoformat()}",
+                        "rule": f"{flag_type}.test",
+                        "day": opened_at.date().isoformat(),
+                        "values": {"daily_pain": 8},
+                        "thresholds": {"high_pain": 8.0},
+                        "baseline": None,
+                    }
+                ],
+                suggested_action="contact_patient",
+            )
+            db.session.add(flag)
+            db.session.commit()
+            return flag.id
+
+    return make
