@@ -221,7 +221,7 @@ def _idle(function: Callable[[], Any], repeat: int = 25) -> tuple[float, float]:
 
 
 def _claim_plan() -> str:
-    """The database's plan for the claim query (the one the tick runs)."""
+    """The database's plan for the claim query (the one the tick runs), executed on PostgreSQL."""
     from server.db import UTCDateTime
     from server.extensions import db
 
@@ -232,10 +232,27 @@ def _claim_plan() -> str:
     )
     now = sa.bindparam("now", SLOT_AT, type_=UTCDateTime())
     if postgres:
-        plan = db.session.execute(sa.text(f"EXPLAIN {query}").bindparams(now)).scalars().all()
-        return " / ".join(line.strip() for line in plan if "Scan" in line) or plan[0]
+        explain = sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {query}").bindparams(now)
+        plan = [
+            line.strip().removeprefix("->").strip()
+            for line in db.session.execute(explain).scalars()
+        ]
+        db.session.rollback()
+        scan = next(line.split("  (")[0] for line in plan if "Scan" in line)
+        buffers = next(line for line in plan if line.startswith("Buffers"))
+        executed = next(line for line in plan if line.startswith("Execution Time"))
+        return f"{scan}; {buffers}; {executed}"
     plan = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {query}").bindparams(now)).all()
     return "; ".join(str(row[-1]) for row in plan)
+
+
+def _vacuum() -> None:
+    """VACUUM ANALYZE after a bulk load, so autovacuum does not run during the measurements."""
+    from server.extensions import db
+
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _count(model: Any, *where: Any) -> int:
@@ -275,8 +292,7 @@ def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> lis
             )
             db.session.commit()
             if backend == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+                _vacuum()
             insert_s, insert_cpu = time.perf_counter() - started, time.process_time() - cpu
             loaded = size
             best, median = _idle(lambda: _tick(claim_due_streams, deliver_pending, provider, batch))
@@ -285,7 +301,7 @@ def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> lis
                 f"{best:5.2f} ms min, {median:5.2f} ms median of 25 "
                 f"(bulk insert {insert_s:5.1f} s, {insert_cpu:4.1f} s CPU here)"
             )
-        lines.append(f"{backend:<10} claim query plan: {_claim_plan()}")
+            lines.append(f"{backend:<10} {size:>7} claim query plan: {_claim_plan()}")
         due_ids = db.session.scalars(
             sa.select(ReminderStream.id)
             .where(ReminderStream.kind == "session")
@@ -323,9 +339,7 @@ def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> lis
             f"{backend:<10} idle tick right after it: {best:5.2f} ms min, {median:5.2f} ms median"
         )
         if backend == "postgresql":
-            db.session.commit()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE reminder_streams")
+            _vacuum()
             best, median = _idle(idle)
             lines.append(
                 f"{backend:<10} idle tick after VACUUM: {best:5.2f} ms min, {median:5.2f} ms median"
