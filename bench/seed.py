@@ -113,6 +113,7 @@ def seed(database_url: str) -> tuple[Seeded, list[str]]:
         bench_metadata.create_all(db.engine)
         seeded = _seed_clinic()
         db.session.commit()
+        warnings += _sweep_flags()
         db.session.remove()
         db.engine.dispose()
     return seeded, warnings
@@ -130,6 +131,20 @@ def schema_drift(engine: sa.Engine, metadata: sa.MetaData) -> str:
         columns = {c["name"] for c in inspector.get_columns(table.name)}
         missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in columns]
     return ", ".join(missing)
+
+
+def _sweep_flags() -> list[str]:
+    """Let the flag engine's sweep raise what the seeded history warrants (the flag queue)."""
+    from server.extensions import db
+
+    try:
+        from server.flags.services import sweep_flags
+    except ImportError:
+        return ["flag sweep not available: the flag queue starts empty"]
+    while sweep_flags(batch_size=100):
+        db.session.commit()
+    db.session.commit()
+    return []
 
 
 def _app_overrides(database_url: str) -> dict[str, Any]:
@@ -249,7 +264,7 @@ def _seed_programmes_and_history(
         "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
     }
     programmes, revisions, pains, sessions = [], [], [], []
-    for pid in patient_ids:
+    for n, pid in enumerate(patient_ids):
         programme_id = uuid.uuid4()
         items = [
             {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
@@ -297,7 +312,10 @@ def _seed_programmes_and_history(
                         **common,
                         "id": uuid.uuid4(),
                         "body_digest": _digest(),
-                        "score": rng.randint(1, 6),
+                        # One patient in five has a bad evening late in the history (a flag).
+                        "score": 9
+                        if (n % 5 == 0 and day == HISTORY_DAYS - 3 and slot == "evening")
+                        else rng.randint(1, 6),
                         "context": context,
                     }
                 )
