@@ -71,6 +71,8 @@ def test_patient_reads_own_adherence_with_default_range(client, setting) -> None
         _range(date(2026, 3, 5), date(2026, 3, 4)),
         _range(date(2025, 1, 1), date(2026, 1, 2)),
         "from=yesterday",
+        _range(date(9999, 12, 25), date(9999, 12, 31)),
+        _range(date(1, 1, 1), date(1, 1, 2)),
     ],
 )
 def test_bad_ranges_are_422(client, setting, query) -> None:
