@@ -27,9 +27,8 @@ from server.reminders.rules import (
     CATCH_UP_WINDOW,
     Occurrence,
     catch_up_start,
-    next_occurrence,
     occurrence_status,
-    occurrences_between,
+    walk,
 )
 
 INSERT_CHUNK = 500
@@ -83,12 +82,11 @@ def plan_stream(
 ) -> tuple[list[PlannedOccurrence], Occurrence | None]:
     """The occurrences of a due stream up to ``now`` with their statuses, and the next one."""
     ctx = info.ctx
+    due, upcoming = walk(kind, ctx, catch_up_start(next_due_at, now), now)
     planned = [
-        PlannedOccurrence(info.patient_id, occ, occurrence_status(occ, ctx, now))
-        for occ in occurrences_between(kind, ctx, catch_up_start(next_due_at, now), now)
+        PlannedOccurrence(info.patient_id, occ, occurrence_status(occ, ctx, now)) for occ in due
     ]
-    after = planned[-1].occurrence.at if planned else now
-    return planned, next_occurrence(kind, ctx, after)
+    return planned, upcoming
 
 
 def notification_row(

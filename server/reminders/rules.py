@@ -173,10 +173,19 @@ def occurrences_between(
     kind: str, ctx: ReminderContext, after: datetime, until: datetime
 ) -> Iterator[Occurrence]:
     """Occurrences of ``kind`` in ``(after, until]``, in order."""
+    yield from walk(kind, ctx, after, until)[0]
+
+
+def walk(
+    kind: str, ctx: ReminderContext, after: datetime, until: datetime
+) -> tuple[list[Occurrence], Occurrence | None]:
+    """Occurrences in ``(after, until]`` and the first one after ``until`` (None if none)."""
+    found = []
     occurrence = next_occurrence(kind, ctx, after)
     while occurrence is not None and occurrence.at <= until:
-        yield occurrence
+        found.append(occurrence)
         occurrence = next_occurrence(kind, ctx, occurrence.at)
+    return found, occurrence
 
 
 def in_quiet_hours(wall: time, start: time, end: time) -> bool:
