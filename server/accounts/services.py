@@ -23,17 +23,14 @@ from server.clock import utcnow
 from server.errors import Conflict, Forbidden, Unprocessable
 from server.extensions import db
 from server.pagination import paginate
+from server.reminders.services import refresh_reminder_streams
 
 EMAIL_TAKEN = "An account with this email address already exists."
 
 
 def on_preferences_changed(patient: Patient, now: datetime) -> None:
-    """Hook run after a patient's time zone, reminder switch, quiet or working hours change.
-
-    PLUG-IN POINT for the reminders domain: call
-    ``server.reminders.services.refresh_reminder_streams(patient, now=now)`` here so that the
-    indexed ``next_due_at`` follows the new settings.
-    """
+    """After a time zone, reminder switch, quiet or working hours change: re-plan reminders."""
+    refresh_reminder_streams(patient.id, now=now)
 
 
 def _insert(*rows: Any) -> None:

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.accounts.rules import mean_daily_pain, pain_window
 from server.adherence.series import daily_pain_series_for_patients
+from server.adherence.services import adherence_7d_for_patients
 from server.extensions import db
+from server.flags.services import open_flag_counts
 from server.programmes.rules import local_date_of
 from server.tracking.models import (
     HeadacheEntry,
@@ -97,21 +99,13 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
 def adherence_7d_by_patient(
     patients: Sequence[Patient], now: datetime
 ) -> dict[uuid.UUID, float | None]:
-    """Adherence over the last 7 days per patient. PLUG-IN POINT for the adherence domain.
-
-    Returns nothing yet (the list shows ``null``); the lead replaces the body with the
-    adherence domain's batch function, e.g. ``adherence_7d_for_patients(patients, now=now)``.
-    """
-    return {}
+    """Session adherence over the last 7 local days per patient (the adherence domain's batch)."""
+    return adherence_7d_for_patients(patients, now=now)
 
 
 def open_flags_by_patient(patients: Sequence[Patient]) -> dict[uuid.UUID, dict[str, int]]:
-    """Open flag counts by severity per patient. PLUG-IN POINT for the flags domain.
-
-    Returns nothing yet (the list shows zero counts); the lead replaces the body with the flags
-    domain's batch function, e.g. ``open_flag_counts_for_patients([p.id for p in patients])``.
-    """
-    return {}
+    """Open and acknowledged flag counts by severity per patient (the flags domain's batch)."""
+    return open_flag_counts([patient.id for patient in patients])
 
 
 def summarise_patients(

@@ -27,6 +27,7 @@ from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.schemas import DEFAULT_INTERVAL
+from server.reminders.services import refresh_reminder_streams
 
 NO_POSTURE_BREAKS = {"enabled": False, "interval_minutes": DEFAULT_INTERVAL, "routine": None}
 
@@ -346,8 +347,5 @@ def _audit(actor: Actor | None, programme: Programme, action: str, now: datetime
 
 
 def after_revision_created(patient_id: uuid.UUID, now: datetime) -> None:
-    """Hook run after every new revision (revision 1 included), inside the same transaction.
-
-    The reminders domain will call ``refresh_reminder_streams(patient_id, now)`` here.
-    """
-    return
+    """After every new revision (revision 1 included), same transaction: re-plan reminders."""
+    refresh_reminder_streams(patient_id, now)
