@@ -108,9 +108,7 @@ class Reconciler:
             for f in self.flags
             if f.type == flag_type
             and f.auto_resolution_reason != SUPERSEDED
-            and (
-                f.is_active or max(f.episode_start, f.episode_end or f.episode_start) >= self.first
-            )
+            and (f.episode_end is None or f.episode_end >= self.first)
         ]
         free = list(stored)
         pairs: list[tuple[Episode, Flag | None]] = []

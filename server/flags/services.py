@@ -142,7 +142,8 @@ def window_start(
     while moved:
         moved = False
         for flag in running:
-            still_on = flag.is_active or (flag.episode_end or flag.episode_start) >= first
+            # Still running (also when a therapist resolved it mid-episode) or ending in range.
+            still_on = flag.episode_end is None or flag.episode_end >= first
             if flag.episode_start < first and still_on:
                 first, moved = flag.episode_start, True
     first = max(first, today - timedelta(days=MAX_WINDOW_DAYS))

@@ -22,6 +22,7 @@ from server.accounts.models import Patient
 from server.extensions import db
 from server.flags import services
 from server.flags.models import Flag
+from server.programmes.models import Programme
 from server.programmes.rules import local_to_utc
 from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog, SymptomCheck
 
@@ -113,6 +114,7 @@ class Engine:
     patient_id: uuid.UUID
     clinic_id: uuid.UUID
     timezone: str = "UTC"
+    therapist_id: uuid.UUID | None = None
 
     def at(self, n: int, hour: int = 12, minute: int = 0) -> datetime:
         return local_to_utc(day(n), time(hour, minute), ZoneInfo(self.timezone))
@@ -200,6 +202,7 @@ def engine(app, make_patient, make_programme) -> Callable[..., Engine]:
         timezone: str = "UTC",
         therapist=None,
         schedule: dict[str, Any] | None = None,
+        thresholds: dict[str, Any] | None = None,
     ) -> Engine:
         patient = make_patient(therapist, timezone=timezone)
         if start is not None:
@@ -210,7 +213,15 @@ def engine(app, make_patient, make_programme) -> Callable[..., Engine]:
                 schedule=schedule,
                 effective_at=datetime.combine(day(start), time(0), UTC) - timedelta(days=1),
             )
-        return Engine(app, patient.id, patient.clinic_id, timezone)
+            if thresholds:
+                with app.app_context():
+                    db.session.execute(
+                        sa.update(Programme)
+                        .where(Programme.patient_id == patient.id)
+                        .values(flag_thresholds=thresholds)
+                    )
+                    db.session.commit()
+        return Engine(app, patient.id, patient.clinic_id, timezone, patient.therapist_id)
 
     return make
 

@@ -280,3 +280,44 @@ def test_posture_breaks_count_as_activity(engine):
     patient.ingest([posture(10), posture(11), posture(12)], patient.at(12, 20))
     patient.sweep(patient.at(13, 0, 5))
     assert patient.flags("non_adherence") == []
+
+
+def test_a_reviewed_worsening_run_is_not_raised_again_until_it_recurs(engine, app):
+    from server.access import Actor
+    from server.flags.review import resolve_flag
+
+    patient = engine(thresholds={"flare_rise": 10})  # isolate the 7-day mean rule
+    pains = [3] * 10 + [6] * 8 + [3] * 7 + [7] * 7
+    patient.ingest([r for n, p in enumerate(pains[:15]) for r in good_day(n, p)], patient.at(15, 8))
+    (worsening,) = patient.flags("worsening")
+    assert [e["rule"] for e in worsening["evidence"]] == ["worsening.mean_7d"]
+    with app.app_context():
+        therapist = Actor(patient.therapist_id, "therapist", patient.clinic_id)
+        resolve_flag(actor=therapist, flag_id=worsening["id"], note="Reviewed.", action="contacted")
+        db.session.commit()
+    for n in range(15, 25):
+        patient.ingest(good_day(n, pains[n]), patient.at(n, 21))
+    (reviewed,) = patient.flags("worsening")  # the same run continued: no new flag
+    assert reviewed["status"] == "resolved"
+    assert len(reviewed["evidence"]) > 1
+    for n in range(25, len(pains)):
+        patient.ingest(good_day(n, pains[n]), patient.at(n, 21))
+    patient.sweep(patient.at(len(pains), 0, 5))
+    reviewed, recurred = patient.flags("worsening")
+    assert (reviewed["status"], recurred["status"]) == ("resolved", "open")
+    assert recurred["episode_start"] > reviewed["last_evidence_on"]
+
+
+def test_an_acknowledged_flare_still_auto_resolves_when_it_settles(engine, app):
+    from server.access import Actor
+    from server.flags.review import acknowledge_flag
+
+    patient = engine()
+    patient.ingest(good_day(2, 7), patient.at(2, 20))
+    with app.app_context():
+        therapist = Actor(patient.therapist_id, "therapist", patient.clinic_id)
+        acknowledge_flag(actor=therapist, flag_id=patient.one("flare_up")["id"])
+        db.session.commit()
+    patient.ingest(good_day(3, 3) + good_day(4, 3), patient.at(5, 1))
+    flare = patient.one("flare_up")
+    assert (flare["status"], flare["acknowledged_by"]) == ("auto_resolved", patient.therapist_id)
