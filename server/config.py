@@ -65,6 +65,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE", ""),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
+        "FLAG_SWEEP_SECONDS": int(env.get("FLAG_SWEEP_SECONDS", "10")),
+        "DIGEST_CHECK_SECONDS": int(env.get("DIGEST_CHECK_SECONDS", "300")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
         # Serve the /bench reference endpoints (make bench only; never in production).

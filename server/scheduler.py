@@ -44,7 +44,7 @@ def declared_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
         JobSpec(
             "flags.sweep",
             "server.flags.jobs:sweep_job",
-            int(config.get("FLAG_SWEEP_SECONDS", 900)),
+            int(config.get("FLAG_SWEEP_SECONDS", 10)),
         ),
         JobSpec(
             "reminders.flag_digest",
