@@ -100,10 +100,14 @@ class Flag(Base):
 
 
 class FlagEvaluationState(Base):
-    """Per patient: when the flag rules last ran, and when the sweep should run them next.
+    """Per patient: when the flag rules last ran, when they are due next, and from which local
+    day new data waits to be evaluated.
 
-    The row is also the per-patient lock: evaluation takes it ``FOR UPDATE`` (PostgreSQL), so an
-    ingest and a sweep never evaluate the same patient at once; the sweep skips locked rows.
+    Ingest marks the patient due (``next_sweep_at`` = now, ``pending_from`` = the earliest day
+    it touched); the scheduler's frequent tick evaluates due patients and clears
+    ``pending_from``. The row is also the per-patient lock: evaluation takes it ``FOR UPDATE``
+    (PostgreSQL), so two evaluations never run for one patient at once; the tick skips locked
+    rows.
     """
 
     __tablename__ = "flag_evaluation_states"
@@ -112,3 +116,4 @@ class FlagEvaluationState(Base):
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
     evaluated_at: Mapped[datetime | None]
     next_sweep_at: Mapped[datetime | None] = mapped_column(index=True)
+    pending_from: Mapped[date | None]

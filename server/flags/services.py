@@ -1,8 +1,9 @@
-"""Flag engine use cases: red flags, evaluation on ingest, the periodic sweep, open counts.
+"""Flag engine use cases: red flags, queueing on ingest, evaluating due patients, open counts.
 
-Every evaluation derives the patient's flag episodes from the daily series of a bounded window
-(the affected days and the days after them up to now) and reconciles them with the stored
-flags. Services flush, never commit.
+Ingest only marks the patient due (``server.flags.queue``); red flags are raised at once. Every
+evaluation derives the patient's flag episodes from the daily series of a bounded window (the
+affected days and the days after them up to now) and reconciles them with the stored flags.
+Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.accounts.models import Patient
 from server.clock import utcnow
-from server.db import UTCDateTime
 from server.extensions import db
-from server.flags import inputs
+from server.flags import inputs, queue
 from server.flags.episodes import evaluate
 from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
+from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
 from server.flags.rules import Context
 from server.flags.thresholds import Thresholds
@@ -34,25 +34,6 @@ from server.tracking.models import SymptomCheck
 MAX_WINDOW_DAYS = 70
 # The longest rule looks back over 21 days (morning pain, three weeks).
 RULE_LOOKBACK_DAYS = 20
-
-
-def _insert(model: type) -> sa.Insert:
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
-
-
-def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationState:
-    """The patient's evaluation state row, created if missing and locked until commit.
-
-    Every flag write for a patient goes through this lock (PostgreSQL row lock; SQLite has a
-    single writer), so an ingest, a sweep and a therapist never change one patient's flags at
-    the same time.
-    """
-    stmt = _insert(FlagEvaluationState).values(patient_id=patient_id, clinic_id=clinic_id)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["patient_id"], set_={"clinic_id": stmt.excluded.clinic_id}
-    ).returning(FlagEvaluationState)
-    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
@@ -105,11 +86,12 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
 def evaluate_on_ingest(
     *, patient_id: uuid.UUID, clinic_id: uuid.UUID, days: set[date], now: datetime | None = None
 ) -> None:
-    """Re-derive the patient's flags from the earliest affected local date up to now."""
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or patient.clinic_id != clinic_id:
-        raise ValueError("unknown patient for this clinic")
-    evaluate_patient(patient=patient, days=days, now=now or utcnow())
+    """Queue the patient's flags for re-derivation from the earliest affected local date: one
+    upsert in the ingest transaction; the scheduler's tick evaluates within seconds
+    (:func:`evaluate_due`).
+    """
+    if days:
+        queue.mark_due(patient_id=patient_id, clinic_id=clinic_id, days=days, now=now or utcnow())
 
 
 def _recent_flags(patient_id: uuid.UUID, today: date) -> list[Flag]:
@@ -159,10 +141,14 @@ def evaluate_patient(
     now: datetime,
     state: FlagEvaluationState | None = None,
 ) -> None:
-    """Evaluate every rule for ``patient`` over the window the ``days`` affect, as of ``now``."""
+    """Evaluate every rule for ``patient`` over the window the ``days`` (and any days queued by
+    ingest) affect, as of ``now``.
+    """
     tz = ZoneInfo(patient.timezone)
     today = local_date_of(now, tz)
     state = state or lock_patient(patient.id, patient.clinic_id)
+    if state.pending_from is not None:
+        days = {*days, state.pending_from}
     programme, upcoming = inputs.programme_in_force(patient, today)
     facts = inputs.programme_facts(programme, tz) if programme else None
     thresholds = inputs.thresholds_for(patient, programme)
@@ -192,6 +178,7 @@ def evaluate_patient(
         now=now,
     )
     state.evaluated_at = now
+    state.pending_from = None
     state.next_sweep_at = _next_sweep_at(today, tz, programme, upcoming)
     db.session.flush()
 
@@ -207,52 +194,45 @@ def _next_sweep_at(
     return None
 
 
-def _ensure_sweep_states(now: datetime) -> None:
-    """Give every patient with a started programme an evaluation state row (set-based)."""
-    latest_start = (now + timedelta(hours=14)).date()  # the earliest "today" is UTC-12..+14
-    missing = (
-        sa.select(
-            Programme.patient_id,
-            Programme.clinic_id,
-            sa.bindparam("due", now, type_=UTCDateTime()),
-        )
-        .where(
-            Programme.start_date <= latest_start,
-            ~sa.exists().where(FlagEvaluationState.patient_id == Programme.patient_id),
-        )
-        .distinct()
-    )
-    stmt = _insert(FlagEvaluationState).from_select(
-        ["patient_id", "clinic_id", "next_sweep_at"], missing
-    )
-    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["patient_id"]))
-
-
-def sweep_flags(*, now: datetime | None = None, batch_size: int = 200) -> int:
-    """Evaluate one batch of patients whose time-driven rules are due; returns how many.
-
-    Due means ``next_sweep_at <= now`` (indexed): each evaluation sets it to the patient's next
-    local midnight, when another day becomes complete. Call until it returns 0, committing
-    between batches (``server.flags.jobs.run_sweep``). Rows other processes hold are skipped.
+def evaluate_due(*, now: datetime | None = None, batch_size: int = 1) -> int:
+    """Evaluate one batch of due patients (queued by ingest, or a day became complete); returns
+    how many. Call until it returns 0, committing between batches: each batch holds its rows'
+    locks until the commit, so small batches keep ingest of those patients from waiting.
     """
     now = now or utcnow()
-    _ensure_sweep_states(now)
-    states = db.session.scalars(
-        sa.select(FlagEvaluationState)
-        .where(FlagEvaluationState.next_sweep_at <= now)
-        .order_by(FlagEvaluationState.next_sweep_at, FlagEvaluationState.patient_id)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    ).all()
-    patients = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Patient).where(Patient.id.in_([s.patient_id for s in states]))
-        )
-    }
+    states = queue.claim_due(now, batch_size)
+    if not states:
+        return 0
+    ids = [state.patient_id for state in states]
+    patients = {p.id: p for p in db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))}
     for state in states:
         evaluate_patient(patient=patients[state.patient_id], now=now, state=state)
     return len(states)
+
+
+def evaluate_pending(*, patient: Patient, now: datetime) -> bool:
+    """Evaluate one patient as of ``now`` if due (what the tick would do for them); True if so.
+
+    For replays "as of" past instants (the demo history), where a tick would also evaluate
+    other patients as of that past instant.
+    """
+    state = lock_patient(patient.id, patient.clinic_id)
+    if state.next_sweep_at is None or state.next_sweep_at > now:
+        return False
+    evaluate_patient(patient=patient, now=now, state=state)
+    return True
+
+
+def sweep_flags(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Give every started programme an evaluation state (first sweep), then evaluate one batch
+    of due patients; returns how many. Call until it returns 0, committing between batches.
+
+    Due means ``next_sweep_at <= now`` (indexed): each evaluation sets it to the patient's next
+    local midnight, when another day becomes complete; ingest sets it to its own instant.
+    """
+    now = now or utcnow()
+    queue.ensure_sweep_states(now)
+    return evaluate_due(now=now, batch_size=batch_size)
 
 
 def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:

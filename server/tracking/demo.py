@@ -1,6 +1,7 @@
 """The demo clinic's patients (PRODUCT.md §6): accounts, a programme from a template, and four
 weeks of generated history ingested through the normal services, each upload "as of" its own
-time so the flag engine sees it as live data. Idempotent: an existing demo patient is left alone.
+time and evaluated by the flag engine as of that time, so it sees it as live data.
+Idempotent: an existing demo patient is left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from server.accounts.models import Clinic, Patient, User
 from server.accounts.passwords import hash_password
 from server.clock import utcnow
 from server.extensions import db
+from server.flags import services as flag_services
 from server.programmes import services as programme_services
 from server.programmes.models import ProgrammeRevision
 from server.programmes.rules import items_for_slot, local_date_of, local_to_utc
@@ -146,3 +148,5 @@ def _ingest_history(
         if invalid:
             raise RuntimeError(f"generated demo record is invalid: {invalid[0]}")
         services.store_items(patient=patient, items=items, actor=None, now=upload.at)
+        # What the scheduler's pending-evaluation tick does seconds after a real sync.
+        flag_services.evaluate_pending(patient=patient, now=upload.at)

@@ -21,6 +21,7 @@ from flask import Flask
 from server.accounts.models import Patient
 from server.extensions import db
 from server.flags import services
+from server.flags.jobs import run_pending_evaluations
 from server.flags.models import Flag
 from server.programmes.models import Programme
 from server.programmes.rules import local_to_utc
@@ -120,7 +121,9 @@ class Engine:
         return local_to_utc(day(n), time(hour, minute), ZoneInfo(self.timezone))
 
     def ingest(self, records: Iterable[Rec], now: datetime) -> None:
-        """Store ``records`` and evaluate on ingest, as the tracking domain does."""
+        """Store ``records`` and queue them for evaluation, as the tracking domain does, then
+        run the scheduler's pending-evaluation tick as of the same ``now``.
+        """
         records = list(records)
         with self.app.app_context():
             tz = ZoneInfo(self.timezone)
@@ -136,6 +139,7 @@ class Engine:
                     patient_id=self.patient_id, clinic_id=self.clinic_id, days=days, now=now
                 )
             db.session.commit()
+            run_pending_evaluations(now)
 
     def sweep(self, now: datetime) -> int:
         with self.app.app_context():

@@ -5,6 +5,8 @@ Baseline 3 (the therapist's) unless a test says otherwise; programme from day 0.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -13,10 +15,21 @@ from server.accounts.models import Clinic
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.flags import services
-from server.flags.models import Flag
+from server.flags.jobs import run_pending_evaluations
+from server.flags.models import Flag, FlagEvaluationState
 from server.programmes.models import Programme
 from server.reminders.models import Delivery
-from tests.flags.conftest import check, day, headache, normalized, pain, posture, session
+from tests.adherence.conftest import statements
+from tests.flags.conftest import (
+    check,
+    day,
+    headache,
+    normalized,
+    pain,
+    posture,
+    row_of,
+    session,
+)
 
 
 def good_day(n: int, score: int, **session_fields) -> list:
@@ -321,3 +334,44 @@ def test_an_acknowledged_flare_still_auto_resolves_when_it_settles(engine, app):
     patient.ingest(good_day(3, 3) + good_day(4, 3), patient.at(5, 1))
     flare = patient.one("flare_up")
     assert (flare["status"], flare["acknowledged_by"]) == ("auto_resolved", patient.therapist_id)
+
+
+def test_ingest_only_queues_the_patient_and_the_tick_evaluates_the_earliest_day(engine, app):
+    patient = engine()
+    now = patient.at(5, 20)
+    with app.app_context():
+        db.session.add(row_of(pain(2, 9), patient.patient_id, patient.clinic_id, ZoneInfo("UTC")))
+        for n in (4, 2, 3):
+            services.evaluate_on_ingest(
+                patient_id=patient.patient_id, clinic_id=patient.clinic_id, days={day(n)}, now=now
+            )
+        db.session.commit()
+        state = db.session.get(FlagEvaluationState, patient.patient_id)
+        assert (state.pending_from, state.next_sweep_at, state.evaluated_at) == (day(2), now, None)
+    assert patient.flags() == []  # nothing is evaluated inside the ingest transaction
+    with app.app_context():
+        assert run_pending_evaluations(now) == 1
+        assert run_pending_evaluations(now) == 0  # evaluated: due again at the next midnight
+        state = db.session.get(FlagEvaluationState, patient.patient_id)
+        assert (state.pending_from, state.evaluated_at) == (None, now)
+        assert state.next_sweep_at == patient.at(6, 0)
+    assert patient.one("high_pain")["episode_start"] == day(2)
+
+
+def test_a_tick_with_nothing_due_is_one_indexed_read(engine, app, backend):
+    patient = engine()
+    patient.ingest([pain(1, 3)], patient.at(1, 20))
+    with app.app_context():
+        with statements() as seen:
+            assert run_pending_evaluations(patient.at(1, 21)) == 0
+        assert [s.split()[0] for s in seen] == ["SELECT"]
+        assert "next_sweep_at <=" in seen[0]
+        if backend == "sqlite":
+            plan = (
+                db.session.connection()
+                .exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {seen[0]}", ("2026-03-03 21:00:00.000000", 1, 0)
+                )
+                .all()
+            )
+            assert "ix_flag_evaluation_states_next_sweep_at" in str(plan)

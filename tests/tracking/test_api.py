@@ -185,6 +185,21 @@ def test_urgent_symptom_check_guides_and_raises_a_red_flag(
         assert db.session.get(SymptomCheck, uuid.UUID(body["id"])).urgent
 
 
+def test_other_records_queue_the_flag_engine_and_the_tick_raises_their_flags(
+    client, app, patient
+) -> None:
+    from server.flags.jobs import run_pending_evaluations
+
+    response = client.post(PATHS["pain_rating"], json=pain_body(score=9), headers=patient.headers)
+
+    assert response.status_code == 201
+    with app.app_context():
+        assert count(Flag) == 0  # evaluation is deferred to the scheduler's tick
+        assert run_pending_evaluations(now_utc() + timedelta(seconds=10)) == 1
+        flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
+        assert [(f.type, f.status) for f in flags] == [("high_pain", "open")]
+
+
 def test_calm_symptom_check_raises_nothing(client, app, patient) -> None:
     response = client.post(
         PATHS["symptom_check"], json=symptom_body(thunderclap=False), headers=patient.headers

@@ -69,3 +69,25 @@ def test_demo_seed_tells_both_stories_and_runs_twice_without_change(app_ctx, see
     worse = [d.max_pain for d in series[WORSENING_FROM:] if d.max_pain is not None]
     assert mean(worse) >= baseline + 2
     assert all(d.max_pain <= baseline for d in series[:WORSENING_FROM])
+
+
+def test_demo_patients_show_an_expected_flare_that_settled_and_an_open_worsening(
+    app_ctx, seed_dir
+) -> None:
+    """The flag engine's two stories (issue 6): the flare settles by itself, worsening stays."""
+    from server.flags.models import Flag
+
+    seed_all(seed_dir)
+    db.session.commit()
+    flare, worsening = _patient("ayse@demo.example"), _patient("john@demo.example")
+
+    def flags_of(patient: Patient) -> list[Flag]:
+        return db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
+
+    flares = [f for f in flags_of(flare) if f.type == "flare_up"]
+    assert [(f.status, f.expected) for f in flares] == [("auto_resolved", True)]
+    assert not [f for f in flags_of(flare) if f.type == "worsening"]
+    open_worsening = [
+        f for f in flags_of(worsening) if f.type == "worsening" and f.status == "open"
+    ]
+    assert len(open_worsening) == 1

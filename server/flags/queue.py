@@ -1,0 +1,115 @@
+"""The evaluation queue: one row per patient in ``flag_evaluation_states``. Flush, never commit.
+
+Ingest marks a patient due in its own transaction (one upsert); the scheduler's frequent tick
+claims due rows (``next_sweep_at <= now``, indexed) with ``FOR UPDATE SKIP LOCKED`` and
+evaluates them. The row is also the per-patient lock every flag write takes.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.db import UTCDateTime
+from server.extensions import db
+from server.flags.models import FlagEvaluationState
+from server.programmes.models import Programme
+
+STATES = FlagEvaluationState.__table__
+
+
+def _insert(dialect: str, target: object = STATES) -> sa.Insert:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(target)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _earlier(current: sa.ColumnElement, new: sa.ColumnElement) -> sa.ColumnElement:
+    """The earlier of the stored and the new value, NULL counting as 'none yet' (portable)."""
+    return sa.case((sa.or_(current.is_(None), new < current), new), else_=current)
+
+
+@functools.cache
+def _mark_due_statement(dialect: str) -> sa.Insert:
+    insert = _insert(dialect).values(
+        patient_id=sa.bindparam("patient_id", type_=STATES.c.patient_id.type),
+        clinic_id=sa.bindparam("clinic_id", type_=STATES.c.clinic_id.type),
+        next_sweep_at=sa.bindparam("now", type_=UTCDateTime()),
+        pending_from=sa.bindparam("day", type_=sa.Date()),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[STATES.c.patient_id],
+        set_={
+            "next_sweep_at": _earlier(STATES.c.next_sweep_at, insert.excluded.next_sweep_at),
+            "pending_from": _earlier(STATES.c.pending_from, insert.excluded.pending_from),
+        },
+    )
+
+
+def mark_due(
+    *, patient_id: uuid.UUID, clinic_id: uuid.UUID, days: Iterable[date], now: datetime
+) -> None:
+    """Queue the patient for evaluation from the earliest of ``days`` on, due at ``now``."""
+    earliest = min(days)
+    db.session.execute(
+        _mark_due_statement(_dialect()),
+        {"patient_id": patient_id, "clinic_id": clinic_id, "now": now, "day": earliest},
+    )
+
+
+def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationState:
+    """The patient's evaluation state row, created if missing and locked until commit.
+
+    Every flag write for a patient goes through this lock (PostgreSQL row lock; SQLite has a
+    single writer), so an evaluation, a red flag and a therapist never change one patient's
+    flags at the same time.
+    """
+    stmt = _insert(_dialect(), FlagEvaluationState).values(
+        patient_id=patient_id, clinic_id=clinic_id
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["patient_id"], set_={"clinic_id": stmt.excluded.clinic_id}
+    ).returning(FlagEvaluationState)
+    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def claim_due(now: datetime, limit: int) -> list[FlagEvaluationState]:
+    """Up to ``limit`` states due by ``now``, oldest due first, locked; rows others hold are
+    skipped (PostgreSQL). An index range scan on ``next_sweep_at``: cheap when nothing is due.
+    """
+    return list(
+        db.session.scalars(
+            sa.select(FlagEvaluationState)
+            .where(FlagEvaluationState.next_sweep_at <= now)
+            .order_by(FlagEvaluationState.next_sweep_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True),
+            execution_options={"populate_existing": True},
+        )
+    )
+
+
+def ensure_sweep_states(now: datetime) -> None:
+    """Give every patient with a started programme an evaluation state row (set-based)."""
+    latest_start = (now + timedelta(hours=14)).date()  # the earliest "today" is UTC-12..+14
+    missing = (
+        sa.select(
+            Programme.patient_id,
+            Programme.clinic_id,
+            sa.bindparam("due", now, type_=UTCDateTime()),
+        )
+        .where(
+            Programme.start_date <= latest_start,
+            ~sa.exists().where(FlagEvaluationState.patient_id == Programme.patient_id),
+        )
+        .distinct()
+    )
+    stmt = _insert(_dialect()).from_select(["patient_id", "clinic_id", "next_sweep_at"], missing)
+    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["patient_id"]))
