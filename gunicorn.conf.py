@@ -1,17 +1,20 @@
 """gunicorn settings for the API. Every knob can be overridden from the environment.
 
 The defaults were chosen with ``make bench`` on a 2-core machine (README "Production"):
-``WEB_CONCURRENCY`` workers of ``GUNICORN_WORKER_CLASS`` with ``GUNICORN_THREADS`` threads each.
+``WEB_CONCURRENCY`` workers of ``GUNICORN_WORKER_CLASS`` (``GUNICORN_THREADS`` for gthread).
 """
 
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-# Threaded workers: part of each request waits on the database, and threads keep the idle
-# keep-alive connections of mobile clients cheap. Compared with sync workers in bench/.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Sync workers, 3 on 2 cores: measured with make bench against gthread (2-4 workers x 2-4
+# threads) and sync x5, they gave the lowest p99 for the real endpoints at 16 connections with
+# the same or better throughput: the app is CPU-bound Python, so threads mostly queue on the GIL
+# and add tail latency. Sync workers need a buffering reverse proxy (nginx, a cloud load
+# balancer) in front of slow mobile clients; without one, use GUNICORN_WORKER_CLASS=gthread.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))  # used by gthread only
 # Import the app once in the master: workers fork with it loaded (shared pages, fast restarts).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

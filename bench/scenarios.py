@@ -128,7 +128,7 @@ WORKER_CONFIGS = [
     ("sync w=3", _config("sync", 3)),
     ("sync w=5", _config("sync", 5)),
     ("gthread w=2 t=4", _config("gthread", 2, 4)),
-    ("gthread w=3 t=4", _config("gthread", 3, 4)),
+    ("gthread w=3 t=2", _config("gthread", 3, 2)),
     ("gthread w=4 t=4", _config("gthread", 4, 4)),
-    ("gthread w=4 t=4, no preload", _config("gthread", 4, 4, preload=False)),
+    ("gthread w=3 t=2, no preload", _config("gthread", 3, 2, preload=False)),
 ]

@@ -111,7 +111,7 @@ class Gunicorn:
             self.stop()
             raise RuntimeError(f"gunicorn did not become healthy; see {self.log_path}")
         # Let the remaining workers finish importing the app before anything is measured.
-        expected = int(self.env.get("WEB_CONCURRENCY", "1"))
+        expected = int(self.env.get("WEB_CONCURRENCY", "3"))  # gunicorn.conf.py default
         while time.monotonic() < deadline and len(self.workers()) < expected:
             time.sleep(0.1)
         time.sleep(0.5)
