@@ -121,10 +121,28 @@ def scoped(model: type[M], actor: Actor | None = None) -> sa.Select[tuple[M]]:
     return sa.select(model).where(patient_filter(model, actor))
 
 
+@functools.cache
+def _get_scoped_statement(model: Any, as_patient: bool) -> sa.Select[Any]:
+    """:func:`scoped` plus ``id = :id`` with every value a bound parameter, built once per
+    model and kind of actor (hot: every patient request loads its own row through it).
+    """
+    patient_column = model.id if model.__tablename__ == "patients" else model.patient_id
+    where = [
+        model.clinic_id == sa.bindparam("clinic_id", type_=model.clinic_id.type),
+        model.id == sa.bindparam("object_id", type_=model.id.type),
+    ]
+    if as_patient:
+        where.append(patient_column == sa.bindparam("patient_id", type_=patient_column.type))
+    return sa.select(model).where(*where)
+
+
 def get_scoped(model: type[M], object_id: uuid.UUID, actor: Actor | None = None) -> M:
     """Load one patient-scoped object or raise 404; not-yours and unknown look the same."""
     actor = actor or current_actor()
-    found = db.session.scalar(scoped(model, actor).where(model.id == object_id))  # type: ignore[attr-defined]
+    params = {"clinic_id": actor.clinic_id, "object_id": object_id}
+    if actor.is_patient:
+        params["patient_id"] = actor.user_id
+    found = db.session.scalar(_get_scoped_statement(model, actor.is_patient), params)
     if found is None:
         raise NotFound(f"No {model.__name__.lower()} with this id.")
     return found

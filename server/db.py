@@ -70,7 +70,7 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Turn on WAL, foreign keys and write-ahead locking for SQLite; nothing for other backends."""
+    """Turn on WAL, foreign keys and write locking for SQLite; nothing for other backends."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -85,8 +85,30 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @sa.event.listens_for(engine, "begin")
-    def _sqlite_begin_immediate(connection: sa.Connection) -> None:
-        # One writer at a time, decided up front: a deferred transaction that later upgrades to
-        # a write can fail with SQLITE_BUSY without waiting, which would surface as an error.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _sqlite_begin_immediate_before_first_write(
+        connection: sa.Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
+        # SQLite has one writer. The write lock is taken with BEGIN IMMEDIATE (waiting up to
+        # busy_timeout) right before the transaction's first write or SELECT … FOR UPDATE, not
+        # at its first statement: plain reads before that run on their own committed snapshot
+        # (like PostgreSQL's READ COMMITTED), so a request holds the lock only from its first
+        # write to its commit. Never a deferred read transaction that later upgrades to a
+        # write: that fails with SQLITE_BUSY at once instead of waiting.
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.in_transaction or _is_plain_read(statement, context):
+            return
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def _is_plain_read(statement: str, context: Any) -> bool:
+    """A SELECT that takes no row lock (``FOR UPDATE`` is dropped from SQLite's SQL text)."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return False
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response
 from flask_jwt_extended import JWTManager
 
@@ -18,20 +20,37 @@ def _unauthorized(detail: str) -> Response:
     )
 
 
+@functools.cache
+def _family_state_statement() -> sa.Select:
+    """``SELECT revoked_at FROM token_families WHERE id = :id``, built once (Core, no ORM)."""
+    from server.accounts.models import TokenFamily
+
+    families = TokenFamily.__table__
+    return sa.select(families.c.revoked_at).where(
+        families.c.id == sa.bindparam("id", type_=families.c.id.type)
+    )
+
+
+def family_revoked(family_id: Any) -> bool:
+    """True unless ``family_id`` names a login session that is not revoked: one primary-key
+    read per request, so a logout in any process takes effect at once.
+    """
+    if not isinstance(family_id, str):
+        return True
+    try:
+        key = uuid.UUID(family_id)
+    except ValueError:
+        return True
+    row = db.session.execute(_family_state_statement(), {"id": key}).first()
+    return row is None or row[0] is not None
+
+
 def register_token_callbacks(jwt: JWTManager) -> None:
     """Check every token against its family's revocation and answer errors as problem+json."""
-    from server.accounts.models import TokenFamily
 
     @jwt.token_in_blocklist_loader
     def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        family_id = payload.get("fam")
-        if family_id is None:
-            return True
-        try:
-            family = db.session.get(TokenFamily, uuid.UUID(family_id))
-        except ValueError:
-            return True
-        return family is None or family.revoked_at is not None
+        return family_revoked(payload.get("fam"))
 
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Response:

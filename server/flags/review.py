@@ -67,6 +67,10 @@ def list_flags(
         limit=limit,
         cursor=cursor,
     )
+    if patient_id is not None and not flags:
+        # Audit only a patient the actor may see (an unknown id must not fail the audit's FK).
+        visible = scoped(Patient, actor).where(Patient.id == patient_id)
+        patient_id = db.session.scalar(visible.with_only_columns(Patient.id))
     record_audit(
         actor=actor,
         clinic_id=actor.clinic_id,

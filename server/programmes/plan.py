@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -9,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from server.access import Actor, get_scoped, scoped
+from server.access import Actor, get_scoped
 from server.accounts.models import Patient
 from server.audit.services import record_audit
 from server.clock import utcnow
 from server.extensions import db
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
-from server.programmes.queries import programme_on, revision_in_force
+from server.programmes.models import ProgrammeRevision
+from server.programmes.queries import programme_and_revision_on
 from server.tracking.models import PostureBreak, SessionLog
 
 # When a slot was logged more than once, the best status counts (as adherence counts it).
@@ -36,17 +38,7 @@ def plan_for(
     tz = ZoneInfo(patient.timezone)
     today = rules.local_date_of(now, tz)
     day = day or today
-    programme = programme_on(patient.id, day)
-    revision = revision_in_force(programme, day, tz) if programme else None
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="plan.read",
-        patient_id=patient.id,
-        object_type="programme" if revision else "patient",
-        object_id=programme.id if revision else patient.id,
-        now=now,
-    )
+    programme, revision = programme_and_revision_on(patient.id, day, tz)
     plan: dict[str, Any] = {
         "date": day,
         "today": today,
@@ -57,15 +49,38 @@ def plan_for(
         "sessions": [],
         "posture_breaks": None,
     }
-    if programme is None or revision is None:
-        return plan
+    if programme is not None and revision is not None:
+        _fill_plan(plan, patient, programme.clinic_id, revision, day, today, tz)
+    # Recorded last, so the audit row is written at commit: on SQLite the request holds the
+    # write lock only for that insert.
+    record_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="plan.read",
+        patient_id=patient.id,
+        object_type="programme" if revision else "patient",
+        object_id=programme.id if revision else patient.id,
+        now=now,
+    )
+    return plan
+
+
+def _fill_plan(
+    plan: dict[str, Any],
+    patient: Patient,
+    clinic_id: uuid.UUID,
+    revision: ProgrammeRevision,
+    day: date,
+    today: date,
+    tz: ZoneInfo,
+) -> None:
     routine = revision.posture_breaks.get("routine")
     lookup = ExerciseLookup(
-        programme.clinic_id,
+        clinic_id,
         ids=[uuid.UUID(i["exercise_id"]) for i in revision.items],
         slugs=[routine] if routine else [],
     )
-    statuses = _logged_statuses(actor, patient.id, day)
+    statuses, breaks_logged = _logged(patient.id, day)
     plan["sessions"] = [
         {
             "slot": session.slot,
@@ -80,8 +95,9 @@ def plan_for(
         }
         for session in rules.sessions_for_date(revision.schedule, day, tz)
     ]
-    plan["posture_breaks"] = _posture_breaks(actor, patient, revision.posture_breaks, day, lookup)
-    return plan
+    plan["posture_breaks"] = _posture_breaks(
+        patient, revision.posture_breaks, day, lookup, breaks_logged
+    )
 
 
 def _plan_item(item: dict[str, Any], lookup: ExerciseLookup, language: str) -> dict[str, Any]:
@@ -105,16 +121,11 @@ def _plan_item(item: dict[str, Any], lookup: ExerciseLookup, language: str) -> d
 
 
 def _posture_breaks(
-    actor: Actor, patient: Patient, rule: dict[str, Any], day: date, lookup: ExerciseLookup
+    patient: Patient, rule: dict[str, Any], day: date, lookup: ExerciseLookup, logged: int
 ) -> dict[str, Any]:
     window = rules.working_window(patient.work_start, patient.work_end, patient.work_days, day)
     enabled = bool(rule.get("enabled"))
     interval = int(rule.get("interval_minutes") or 0)
-    logged = db.session.scalar(
-        scoped(PostureBreak, actor)
-        .where(PostureBreak.patient_id == patient.id, PostureBreak.local_date == day)
-        .with_only_columns(sa.func.count())
-    )
     routine = lookup.find(slug=rule.get("routine")) if rule.get("routine") else None
     return {
         "enabled": enabled,
@@ -127,7 +138,7 @@ def _posture_breaks(
         ),
         "work_days": sorted(patient.work_days or []),
         "prescribed": rules.posture_breaks_prescribed(*window, interval, enabled) if window else 0,
-        "logged": logged or 0,
+        "logged": logged,
         "routine": (
             {
                 "slug": routine.slug,
@@ -141,14 +152,27 @@ def _posture_breaks(
     }
 
 
-def _logged_statuses(actor: Actor, patient_id: uuid.UUID, day: date) -> dict[str, str]:
-    rows = db.session.execute(
-        scoped(SessionLog, actor)
-        .where(SessionLog.patient_id == patient_id, SessionLog.local_date == day)
-        .with_only_columns(SessionLog.slot, SessionLog.status)
-    ).all()
+@functools.cache
+def _logged_statement() -> sa.CompoundSelect:
+    """The day's session statuses and its posture-break count, in one round trip."""
+    patient_id, day = sa.bindparam("patient_id"), sa.bindparam("day")
+    sessions = sa.select(
+        sa.literal("session").label("kind"), SessionLog.slot, SessionLog.status, sa.literal(1)
+    ).where(SessionLog.patient_id == patient_id, SessionLog.local_date == day)
+    breaks = sa.select(sa.literal("posture_break"), sa.null(), sa.null(), sa.func.count()).where(
+        PostureBreak.patient_id == patient_id, PostureBreak.local_date == day
+    )
+    return sa.union_all(sessions, breaks)
+
+
+def _logged(patient_id: uuid.UUID, day: date) -> tuple[dict[str, str], int]:
+    """(best status per slot, posture breaks logged) on local ``day`` for an authorized patient."""
     best: dict[str, str] = {}
-    for slot, status in rows:
-        if STATUS_RANK.get(status, 0) > STATUS_RANK.get(best.get(slot, ""), 0):
+    breaks = 0
+    rows = db.session.execute(_logged_statement(), {"patient_id": patient_id, "day": day})
+    for kind, slot, status, n in rows:
+        if kind == "posture_break":
+            breaks = int(n)
+        elif STATUS_RANK.get(status, 0) > STATUS_RANK.get(best.get(slot, ""), 0):
             best[slot] = status
-    return best
+    return best, breaks

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from server.accounts.models import Patient
 from server.extensions import db
@@ -54,6 +55,38 @@ def revision_in_force(programme: Programme, day: date, tz: ZoneInfo) -> Programm
         .order_by(ProgrammeRevision.number.desc())
         .limit(1)
     )
+
+
+def programme_and_revision_on(
+    patient_id: uuid.UUID, day: date, tz: ZoneInfo
+) -> tuple[Programme | None, ProgrammeRevision | None]:
+    """:func:`programme_on` and, for it, :func:`revision_in_force`, in one query."""
+    _, day_end = rules.day_bounds_utc(day, tz)
+    earlier = aliased(ProgrammeRevision)
+    newest = (
+        sa.select(sa.func.max(earlier.number))
+        .where(earlier.programme_id == Programme.id, earlier.effective_at < day_end)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.select(Programme, ProgrammeRevision)
+        .outerjoin(
+            ProgrammeRevision,
+            sa.and_(
+                ProgrammeRevision.programme_id == Programme.id,
+                ProgrammeRevision.number == newest,
+            ),
+        )
+        .where(
+            Programme.patient_id == patient_id,
+            Programme.start_date <= day,
+            sa.or_(Programme.end_date.is_(None), Programme.end_date >= day),
+        )
+        .order_by(Programme.start_date.desc(), Programme.created_at.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def revisions_between(

@@ -14,6 +14,7 @@ blp = Blueprint(
 )
 REPLAY = "An identical replay: the body of the original 201."
 CONFLICT = "The id already holds a different record."
+# Input schemas are passed as instances: given a class, webargs builds a new one per request.
 
 
 def _record(kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -25,7 +26,7 @@ def _record(kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/me/session-logs", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.SessionLogIn)
+@blp.arguments(schemas.SessionLogIn())
 @blp.response(201, schemas.SessionLogOut)
 @blp.alt_response(200, schema=schemas.SessionLogOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
@@ -36,7 +37,7 @@ def post_session_log(body: dict[str, Any]):
 
 @blp.route("/me/pain-ratings", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.PainRatingIn)
+@blp.arguments(schemas.PainRatingIn())
 @blp.response(201, schemas.PainRatingOut)
 @blp.alt_response(200, schema=schemas.PainRatingOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
@@ -47,7 +48,7 @@ def post_pain_rating(body: dict[str, Any]):
 
 @blp.route("/me/headache-entries", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.HeadacheEntryIn)
+@blp.arguments(schemas.HeadacheEntryIn())
 @blp.response(201, schemas.HeadacheEntryOut)
 @blp.alt_response(200, schema=schemas.HeadacheEntryOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
@@ -58,7 +59,7 @@ def post_headache_entry(body: dict[str, Any]):
 
 @blp.route("/me/posture-breaks", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.PostureBreakIn)
+@blp.arguments(schemas.PostureBreakIn())
 @blp.response(201, schemas.PostureBreakOut)
 @blp.alt_response(200, schema=schemas.PostureBreakOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
@@ -69,7 +70,7 @@ def post_posture_break(body: dict[str, Any]):
 
 @blp.route("/me/symptom-checks", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.SymptomCheckIn)
+@blp.arguments(schemas.SymptomCheckIn())
 @blp.response(201, schemas.SymptomCheckOut)
 @blp.alt_response(200, schema=schemas.SymptomCheckOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
@@ -80,7 +81,7 @@ def post_symptom_check(body: dict[str, Any]):
 
 @blp.route("/me/sync", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.SyncIn)
+@blp.arguments(schemas.SyncIn())
 @blp.response(200, schemas.SyncOut)
 def post_sync(body: dict[str, Any]):
     """Upload up to 500 offline records; each gets its own result, in order."""
