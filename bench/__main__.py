@@ -7,6 +7,7 @@ Usage: ``python -m bench [--backends sqlite,postgresql] [--duration 4] [--only N
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,8 @@ from bench.server import ROOT, Gunicorn
 
 BENCH_DIR = Path(__file__).resolve().parent
 SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py"]
-POSTGRES_DB = "hep_bench"
+# Per run, so two runs (or a run beside the test suite) never share a database.
+POSTGRES_DB = f"hep_bench_{os.getpid()}"
 
 
 def main(argv: list[str] | None = None) -> int:

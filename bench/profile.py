@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import tempfile
 import time
@@ -21,7 +22,7 @@ from bench.load import build_body
 from bench.scenarios import SCENARIOS, Scenario
 from bench.seed import _app_overrides, drop_postgres, migrate, recreate_postgres, seed
 
-POSTGRES_DB = "hep_bench_profile"
+POSTGRES_DB = f"hep_bench_profile_{os.getpid()}"
 
 
 def profile(scenario: Scenario, app, seeded, requests: int, top: int) -> str:
