@@ -14,7 +14,12 @@ def register_http_hardening(app: Flask) -> None:
     @app.before_request
     def _refuse_oversize_bodies() -> None:
         limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.content_length is not None and request.content_length > limit:
+        declared = request.content_length
+        # A chunked upload has no length: Werkzeug stops reading at the limit without saying
+        # so, which would surface as "invalid JSON". A body that fills the limit is refused.
+        chunked = declared is None and request.environ.get("wsgi.input_terminated")
+        too_large = declared > limit if declared is not None else False
+        if too_large or (chunked and len(request.get_data(cache=True)) >= limit):
             raise RequestEntityTooLarge()
 
     @app.after_request
