@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b601e6209e4b
+Revision ID: 9df12475685a
 Revises: 
-Create Date: 2026-11-23 18:52:23.258967
+Create Date: 2026-11-23 20:13:45.148431
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import server.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'b601e6209e4b'
+revision = '9df12475685a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -131,6 +131,75 @@ def upgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index('ix_audit_events_clinic_patient_at', ['clinic_id', 'patient_id', 'at'], unique=False)
 
+    op.create_table('devices',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('platform', sa.String(length=10), nullable=False),
+    sa.Column('token', sa.String(length=1024), nullable=False),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("platform IN ('android', 'ios', 'web')", name=op.f('ck_devices_platform')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_devices_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_devices_patient_id_patients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_devices')),
+    sa.UniqueConstraint('token', name=op.f('uq_devices_token'))
+    )
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_devices_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('flag_evaluation_states',
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('evaluated_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_sweep_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pending_from', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_flag_evaluation_states_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_flag_evaluation_states_patient_id_patients')),
+    sa.PrimaryKeyConstraint('patient_id', name=op.f('pk_flag_evaluation_states'))
+    )
+    with op.batch_alter_table('flag_evaluation_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flag_evaluation_states_next_sweep_at'), ['next_sweep_at'], unique=False)
+
+    op.create_table('flags',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('severity', sa.String(length=10), nullable=False),
+    sa.Column('severity_rank', sa.SmallInteger(), nullable=False),
+    sa.Column('status', sa.String(length=15), nullable=False),
+    sa.Column('opened_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('episode_start', sa.Date(), nullable=False),
+    sa.Column('episode_end', sa.Date(), nullable=True),
+    sa.Column('last_evidence_on', sa.Date(), nullable=False),
+    sa.Column('evidence', server.db.JSONType(), nullable=False),
+    sa.Column('suggested_action', sa.String(length=40), nullable=False),
+    sa.Column('expected', sa.Boolean(), nullable=False),
+    sa.Column('acknowledged_by', sa.Uuid(), nullable=True),
+    sa.Column('acknowledged_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by', sa.Uuid(), nullable=True),
+    sa.Column('resolved_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('resolution_action', sa.String(length=15), nullable=True),
+    sa.Column('auto_resolution_reason', sa.String(length=40), nullable=True),
+    sa.CheckConstraint("resolution_action IS NULL OR resolution_action IN ('none', 'contacted', 'regressed', 'referred')", name=op.f('ck_flags_resolution_action')),
+    sa.CheckConstraint("severity IN ('urgent', 'high', 'normal', 'low', 'info')", name=op.f('ck_flags_severity')),
+    sa.CheckConstraint("status IN ('open', 'acknowledged', 'resolved', 'auto_resolved')", name=op.f('ck_flags_status')),
+    sa.CheckConstraint("type IN ('red_flag', 'flare_up', 'worsening', 'high_pain', 'non_adherence', 'progression_ready')", name=op.f('ck_flags_type')),
+    sa.ForeignKeyConstraint(['acknowledged_by'], ['users.id'], name=op.f('fk_flags_acknowledged_by_users')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_flags_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_flags_patient_id_patients')),
+    sa.ForeignKeyConstraint(['resolved_by'], ['users.id'], name=op.f('fk_flags_resolved_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_flags'))
+    )
+    with op.batch_alter_table('flags', schema=None) as batch_op:
+        batch_op.create_index('ix_flags_patient_last_evidence', ['patient_id', 'last_evidence_on'], unique=False)
+        batch_op.create_index('ix_flags_patient_opened', ['patient_id', 'opened_at'], unique=False)
+        batch_op.create_index('ix_flags_queue', ['clinic_id', 'status', 'severity_rank', 'opened_at', 'id'], unique=False)
+        batch_op.create_index('uq_flags_one_active_per_patient_type', ['patient_id', 'type'], unique=True, sqlite_where=sa.text("status IN ('open', 'acknowledged')"), postgresql_where=sa.text("status IN ('open', 'acknowledged')"))
+
     op.create_table('headache_entries',
     sa.Column('started_at', server.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
@@ -162,6 +231,7 @@ def upgrade():
     sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', server.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('used_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', server.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_invitations_clinic_id_clinics')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_invitations_created_by_users')),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_invitations_patient_id_patients')),
@@ -171,6 +241,33 @@ def upgrade():
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_clinic_id'), ['clinic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('occurrence_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('slot', sa.String(length=40), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('read_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snoozed_until', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snooze_count', sa.Integer(), nullable=False),
+    sa.Column('sent_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('due', 'suppressed', 'sent', 'missed', 'failed', 'snoozed')", name=op.f('ck_notifications_status')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_notifications_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_notifications_patient_id_patients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('patient_id', 'kind', 'occurrence_at', name='uq_notifications_occurrence')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_patient_occurrence', ['patient_id', 'occurrence_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_snoozed_until'), ['snoozed_until'], unique=False)
 
     op.create_table('pain_ratings',
     sa.Column('score', sa.Integer(), nullable=False),
@@ -210,6 +307,7 @@ def upgrade():
     sa.Column('patient_id', sa.Uuid(), nullable=False),
     sa.Column('template_slug', sa.String(length=80), nullable=True),
     sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('baseline_pain', sa.Double(), nullable=True),
     sa.Column('flag_thresholds', server.db.JSONType(), nullable=False),
     sa.Column('current_revision', sa.Integer(), nullable=False),
@@ -223,6 +321,7 @@ def upgrade():
     with op.batch_alter_table('programmes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_programmes_clinic_id'), ['clinic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programmes_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index('uq_programmes_active_patient', ['patient_id'], unique=True, sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
 
     op.create_table('refresh_tokens',
     sa.Column('jti', sa.String(length=64), nullable=False),
@@ -235,6 +334,23 @@ def upgrade():
     )
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refresh_tokens_family_id'), ['family_id'], unique=False)
+
+    op.create_table('reminder_streams',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('next_due_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_occurrence_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('session', 'posture_break')", name=op.f('ck_reminder_streams_kind')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_reminder_streams_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_reminder_streams_patient_id_patients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_streams')),
+    sa.UniqueConstraint('patient_id', 'kind', name='uq_reminder_streams_patient_kind')
+    )
+    with op.batch_alter_table('reminder_streams', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_streams_next_due_at'), ['next_due_at'], unique=False)
 
     op.create_table('symptom_checks',
     sa.Column('answers', server.db.JSONType(), nullable=False),
@@ -252,6 +368,34 @@ def upgrade():
     )
     with op.batch_alter_table('symptom_checks', schema=None) as batch_op:
         batch_op.create_index('ix_symptom_checks_patient_date', ['patient_id', 'local_date'], unique=False)
+
+    op.create_table('deliveries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=False),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('recipient_id', sa.Uuid(), nullable=False),
+    sa.Column('notification_id', sa.Uuid(), nullable=True),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('payload', server.db.JSONType(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('sent_at', server.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', server.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("channel IN ('push', 'staff')", name=op.f('ck_deliveries_channel')),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed', 'dead')", name=op.f('ck_deliveries_status')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_deliveries_clinic_id_clinics')),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_deliveries_notification_id_notifications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_deliveries_recipient_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_deliveries_dedupe_key'))
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deliveries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_notification_id'), ['notification_id'], unique=False)
 
     op.create_table('programme_revisions',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -316,15 +460,26 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_programme_revisions_patient_id'))
 
     op.drop_table('programme_revisions')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deliveries_notification_id'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_created_at'))
+
+    op.drop_table('deliveries')
     with op.batch_alter_table('symptom_checks', schema=None) as batch_op:
         batch_op.drop_index('ix_symptom_checks_patient_date')
 
     op.drop_table('symptom_checks')
+    with op.batch_alter_table('reminder_streams', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_streams_next_due_at'))
+
+    op.drop_table('reminder_streams')
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_tokens_family_id'))
 
     op.drop_table('refresh_tokens')
     with op.batch_alter_table('programmes', schema=None) as batch_op:
+        batch_op.drop_index('uq_programmes_active_patient', sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
         batch_op.drop_index(batch_op.f('ix_programmes_patient_id'))
         batch_op.drop_index(batch_op.f('ix_programmes_clinic_id'))
 
@@ -337,6 +492,11 @@ def downgrade():
         batch_op.drop_index('ix_pain_ratings_patient_date')
 
     op.drop_table('pain_ratings')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_snoozed_until'))
+        batch_op.drop_index('ix_notifications_patient_occurrence')
+
+    op.drop_table('notifications')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_patient_id'))
         batch_op.drop_index(batch_op.f('ix_invitations_clinic_id'))
@@ -346,6 +506,21 @@ def downgrade():
         batch_op.drop_index('ix_headache_entries_patient_date')
 
     op.drop_table('headache_entries')
+    with op.batch_alter_table('flags', schema=None) as batch_op:
+        batch_op.drop_index('uq_flags_one_active_per_patient_type', sqlite_where=sa.text("status IN ('open', 'acknowledged')"), postgresql_where=sa.text("status IN ('open', 'acknowledged')"))
+        batch_op.drop_index('ix_flags_queue')
+        batch_op.drop_index('ix_flags_patient_opened')
+        batch_op.drop_index('ix_flags_patient_last_evidence')
+
+    op.drop_table('flags')
+    with op.batch_alter_table('flag_evaluation_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_flag_evaluation_states_next_sweep_at'))
+
+    op.drop_table('flag_evaluation_states')
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_devices_patient_id'))
+
+    op.drop_table('devices')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_clinic_patient_at')
 
