@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
-from server.accounts.rules import mean_daily_pain, pain_window
-from server.adherence.series import daily_pain_series_for_patients
+from server.accounts.rules import pain_window
+from server.adherence.series import daily_max_pain_totals
 from server.adherence.services import adherence_7d_for_patients
 from server.extensions import db
 from server.flags.services import open_flag_counts
@@ -60,16 +60,17 @@ def local_today(patient: Patient, now: datetime) -> date:
 
 
 def pain_7d_means(patients: Sequence[Patient], now: datetime) -> dict[uuid.UUID, float | None]:
-    """Each patient's mean daily maximum pain over their last 7 local days (3 queries)."""
-    if not patients:
-        return {}
-    todays = {p.id: local_today(p, now) for p in patients}
-    start = min(pain_window(today)[0] for today in todays.values())
-    series = daily_pain_series_for_patients(todays, start, max(todays.values()))
-    return {
-        patient_id: mean_daily_pain({d.day: d.max_pain for d in series[patient_id]}, today)
-        for patient_id, today in todays.items()
-    }
+    """Each patient's mean daily maximum pain over their last 7 local days, days without data
+    left out: one aggregate query per distinct window (patients in one time zone share one).
+    """
+    windows: dict[tuple[date, date], list[uuid.UUID]] = {}
+    for patient in patients:
+        windows.setdefault(pain_window(local_today(patient, now)), []).append(patient.id)
+    means: dict[uuid.UUID, float | None] = {p.id: None for p in patients}
+    for (start, end), ids in windows.items():
+        for patient_id, (total, days) in daily_max_pain_totals(ids, start, end).items():
+            means[patient_id] = round(total / days, 2)  # as accounts.rules.mean_daily_pain
+    return means
 
 
 def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | None]:
@@ -77,17 +78,19 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
     ids = [p.id for p in patients]
     if not ids:
         return {}
+    # Each table aggregates its own rows (one row per patient), so only those are combined.
     union = sa.union_all(
         *(
-            sa.select(model.patient_id.label("patient_id"), model.recorded_at.label("at")).where(
-                model.patient_id.in_(ids)
-            )
+            sa.select(model.patient_id.label("patient_id"), sa.func.max(model.recorded_at))
+            .where(model.patient_id.in_(ids))
+            .group_by(model.patient_id)
             for model in ACTIVITY_MODELS
         )
-    ).subquery()
-    latest = union.c.at
-    stmt = sa.select(union.c.patient_id, sa.func.max(latest)).group_by(union.c.patient_id)
-    logged: dict[uuid.UUID, Any] = {row[0]: row[1] for row in db.session.execute(stmt)}
+    )
+    logged: dict[uuid.UUID, Any] = {}
+    for patient_id, at in db.session.execute(union):
+        if at is not None and (patient_id not in logged or at > logged[patient_id]):
+            logged[patient_id] = at
     result = {}
     for patient in patients:
         candidates = [logged.get(patient.id), patient.last_activity_at]
@@ -112,10 +115,13 @@ def summarise_patients(
     patients: Sequence[Patient], *, now: datetime
 ) -> dict[uuid.UUID, PatientSummary]:
     """The summary of every patient on a page, with a fixed number of queries."""
-    pain = pain_7d_means(patients, now)
-    activity = last_activity(patients)
-    adherence = adherence_7d_by_patient(patients, now)
-    flags = open_flags_by_patient(patients)
+    # Read-only: pending audit rows of the caller are written at commit, not before the first
+    # query here, so on SQLite the write lock is not held while the summaries are computed.
+    with db.session.no_autoflush:
+        pain = pain_7d_means(patients, now)
+        activity = last_activity(patients)
+        adherence = adherence_7d_by_patient(patients, now)
+        flags = open_flags_by_patient(patients)
     return {
         p.id: PatientSummary(
             adherence_7d=adherence.get(p.id),

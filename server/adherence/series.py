@@ -144,3 +144,49 @@ def daily_pain_series_for_patients(
 def daily_pain_series(patient_id: uuid.UUID, start: date, end: date) -> list[DayPain]:
     """One patient's ``DayPain`` for each local day in ``[start, end]`` (inclusive)."""
     return daily_pain_series_for_patients([patient_id], start, end)[patient_id]
+
+
+# Every source of a day's pain (PRODUCT.md §4 "daily pain").
+PAIN_SOURCES = (
+    (PainRating, PainRating.score),
+    (HeadacheEntry, HeadacheEntry.intensity),
+    (SessionLog, SessionLog.pain_during),
+    (SessionLog, SessionLog.pain_after),
+)
+
+
+def daily_max_pain_totals(
+    patient_ids: Iterable[uuid.UUID], start: date, end: date
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(sum, count) of each patient's daily maximum pain over the days with data in
+    ``[start, end]``: one query, aggregated in the database (one row per patient).
+    """
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids or end < start:
+        return {}
+    values = sa.union_all(
+        *(
+            sa.select(
+                model.patient_id.label("patient_id"),
+                model.local_date.label("day"),
+                column.label("pain"),
+            ).where(
+                model.patient_id.in_(ids),
+                model.local_date >= start,
+                model.local_date <= end,
+                column.is_not(None),
+            )
+            for model, column in PAIN_SOURCES
+        )
+    ).subquery()
+    daily = (
+        sa.select(values.c.patient_id, sa.func.max(values.c.pain).label("pain"))
+        .group_by(values.c.patient_id, values.c.day)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(daily.c.patient_id, sa.func.sum(daily.c.pain), sa.func.count()).group_by(
+            daily.c.patient_id
+        )
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in rows}

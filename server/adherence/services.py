@@ -141,9 +141,15 @@ def _work_window(patient: Patient) -> WorkWindow:
 
 
 def adherence_by_patient(
-    patients: list[Patient], ranges: dict[uuid.UUID, tuple[date, date]], now: datetime
+    patients: list[Patient],
+    ranges: dict[uuid.UUID, tuple[date, date]],
+    now: datetime,
+    *,
+    with_posture_breaks: bool = True,
 ) -> dict[uuid.UUID, list[DayAdherence]]:
-    """Daily adherence of several patients, each over its own local range: four queries."""
+    """Daily adherence of several patients, each over its own local range: four queries (three
+    without the posture breaks logged, which session ratios do not need).
+    """
     if not patients:
         return {}
     ids = [p.id for p in patients]
@@ -151,7 +157,7 @@ def adherence_by_patient(
     high = max(end for _, end in ranges.values())
     revisions = load_revisions(ids)
     statuses = _slot_statuses(ids, low, high)
-    breaks = _posture_breaks(ids, low, high)
+    breaks = _posture_breaks(ids, low, high) if with_posture_breaks else {}
     result: dict[uuid.UUID, list[DayAdherence]] = {}
     for patient in patients:
         tz = ZoneInfo(patient.timezone)
@@ -220,7 +226,8 @@ def adherence_7d_for_patients(
         today = local_date_of(now, ZoneInfo(patient.timezone))
         ranges[patient.id] = (today - timedelta(days=6), today)
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    for patient_id, days in adherence_by_patient(rows, ranges, now).items():
+    by_patient = adherence_by_patient(rows, ranges, now, with_posture_breaks=False)
+    for patient_id, days in by_patient.items():
         ratios[patient_id] = rules.totals_of(days).ratio
     return ratios
 

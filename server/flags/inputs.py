@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Clinic, Patient
-from server.adherence.series import daily_pain_series
+from server.adherence.series import PAIN_SOURCES, daily_pain_series
 from server.adherence.services import adherence_by_patient
 from server.extensions import db
 from server.flags.rules import Baseline, DayFacts, derive_baseline
 from server.flags.thresholds import Thresholds, merge_thresholds
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.rules import local_date_of
-from server.tracking.models import HeadacheEntry, PainRating, SessionLog, SymptomCheck
+from server.tracking.models import SymptomCheck
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,6 @@ def thresholds_for(patient: Patient, programme: Programme | None) -> Thresholds:
     )
 
 
-_PAIN_SOURCES = (
-    (PainRating, PainRating.score),
-    (HeadacheEntry, HeadacheEntry.intensity),
-    (SessionLog, SessionLog.pain_during),
-    (SessionLog, SessionLog.pain_after),
-)
-
-
 def first_pain_days(patient_id: uuid.UUID, since: date, count: int) -> list[tuple[date, int]]:
     """(day, daily pain) of the first ``count`` days with pain data on or after ``since``.
 
@@ -91,7 +83,7 @@ def first_pain_days(patient_id: uuid.UUID, since: date, count: int) -> list[tupl
     index, then one aggregate runs over that short date range only.
     """
     dates: set[date] = set()
-    for model, column in _PAIN_SOURCES:
+    for model, column in PAIN_SOURCES:
         dates.update(
             db.session.scalars(
                 sa.select(model.local_date)
@@ -114,7 +106,7 @@ def first_pain_days(patient_id: uuid.UUID, since: date, count: int) -> list[tupl
                 model.local_date <= chosen[-1],
                 column.is_not(None),
             )
-            for model, column in _PAIN_SOURCES
+            for model, column in PAIN_SOURCES
         )
     ).subquery()
     rows = db.session.execute(

@@ -6,6 +6,7 @@ nor audit: the caller does both.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from server.accounts.models import Patient
+from server.db import UTCDateTime
 from server.extensions import db
 from server.programmes import rules
 from server.programmes.models import Programme, ProgrammeRevision
@@ -57,19 +59,23 @@ def revision_in_force(programme: Programme, day: date, tz: ZoneInfo) -> Programm
     )
 
 
-def programme_and_revision_on(
-    patient_id: uuid.UUID, day: date, tz: ZoneInfo
-) -> tuple[Programme | None, ProgrammeRevision | None]:
-    """:func:`programme_on` and, for it, :func:`revision_in_force`, in one query."""
-    _, day_end = rules.day_bounds_utc(day, tz)
+@functools.cache
+def _programme_and_revision_statement() -> sa.Select:
+    """The newest programme applying on ``:day``, outer-joined to its newest revision effective
+    before ``:day_end``; built once (statement construction is a third of the query's cost).
+    """
+    day = sa.bindparam("day", type_=sa.Date())
     earlier = aliased(ProgrammeRevision)
     newest = (
         sa.select(sa.func.max(earlier.number))
-        .where(earlier.programme_id == Programme.id, earlier.effective_at < day_end)
+        .where(
+            earlier.programme_id == Programme.id,
+            earlier.effective_at < sa.bindparam("day_end", type_=UTCDateTime()),
+        )
         .correlate(Programme)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         sa.select(Programme, ProgrammeRevision)
         .outerjoin(
             ProgrammeRevision,
@@ -79,13 +85,22 @@ def programme_and_revision_on(
             ),
         )
         .where(
-            Programme.patient_id == patient_id,
+            Programme.patient_id == sa.bindparam("patient_id", type_=sa.Uuid()),
             Programme.start_date <= day,
             sa.or_(Programme.end_date.is_(None), Programme.end_date >= day),
         )
         .order_by(Programme.start_date.desc(), Programme.created_at.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def programme_and_revision_on(
+    patient_id: uuid.UUID, day: date, tz: ZoneInfo
+) -> tuple[Programme | None, ProgrammeRevision | None]:
+    """:func:`programme_on` and, for it, :func:`revision_in_force`, in one query."""
+    _, day_end = rules.day_bounds_utc(day, tz)
+    params = {"patient_id": patient_id, "day": day, "day_end": day_end}
+    row = db.session.execute(_programme_and_revision_statement(), params).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -141,3 +141,18 @@ def test_mean_daily_pain_stays_within_the_window_values(offsets: dict[int, int])
 )
 def test_password_strength_rule(password: str, ok: bool) -> None:
     assert (password_problems(password) == []) is ok
+
+
+def test_argon2id_defaults_to_owasp_minimum_and_reads_the_environment() -> None:
+    from server.accounts.passwords import hasher_from_environment
+
+    default = hasher_from_environment({})
+    assert (default.memory_cost, default.time_cost, default.parallelism) == (19 * 1024, 2, 1)
+    assert default.type.name == "ID"
+    tuned = hasher_from_environment(
+        {"ARGON2_MEMORY_KIB": "47104", "ARGON2_TIME_COST": "1", "ARGON2_PARALLELISM": "2"}
+    )
+    assert (tuned.memory_cost, tuned.time_cost, tuned.parallelism) == (47104, 1, 2)
+    # Hashes carry their own parameters: one made with other settings still verifies.
+    cheap = hasher_from_environment({"ARGON2_MEMORY_KIB": "256", "ARGON2_TIME_COST": "1"})
+    assert default.verify(cheap.hash("correct horse battery"), "correct horse battery")
