@@ -21,6 +21,7 @@ from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
 from server.extensions import db
 from server.flags import services as flag_services
+from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,
@@ -40,23 +41,25 @@ MODELS: dict[str, Any] = {
 
 
 @functools.cache
-def _lookup_statement() -> sa.CompoundSelect:
-    ids = sa.bindparam("ids", expanding=True)
-    return sa.union_all(
-        *(
-            sa.select(
-                model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
-            ).where(model.id.in_(ids))
-            for kind, model in MODELS.items()
+def _lookup_statement(dialect: str) -> sa.CompoundSelect:
+    def by_id(kind: str, model: Any) -> sa.Select[Any]:
+        stmt = sa.select(
+            model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
         )
-    )
+        if dialect == "postgresql":
+            wanted = bulk.ids_table("ids", model.id.type)
+            return stmt.join_from(wanted, model, model.id == wanted.c.id)
+        return stmt.where(model.id.in_(sa.bindparam("ids", expanding=True)))
+
+    return sa.union_all(*(by_id(kind, model) for kind, model in MODELS.items()))
 
 
 def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     """What every record table holds under these ids: one UNION ALL of primary-key lookups."""
     if not ids:
         return {}
-    rows = db.session.execute(_lookup_statement(), {"ids": list(set(ids))})
+    dialect = db.session.get_bind().dialect.name
+    rows = db.session.execute(_lookup_statement(dialect), {"ids": list(set(ids))})
     # The UNION's first column loses its Uuid type on SQLite; coerce explicitly.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
 
@@ -117,7 +120,11 @@ def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UU
         rows = sorted(by_kind.get(kind, []), key=lambda r: r["id"])
         if not rows:
             continue
-        inserted = db.session.execute(_bulk_insert_statement(kind, dialect), rows).scalars()
+        if dialect == "postgresql":
+            table = MODELS[kind].__table__
+            inserted = bulk.insert_rows(db.session, table, rows, returning=True)
+        else:
+            inserted = db.session.execute(_bulk_insert_statement(kind, dialect), rows).scalars()
         lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
     return lost
 
@@ -150,7 +157,9 @@ def audit_created(
         }
         for kind, record_id in created
     ]
-    if rows:
+    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        bulk.insert_rows(db.session, AuditEvent.__table__, rows, returning=False)
+    elif rows:
         db.session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
