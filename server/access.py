@@ -122,9 +122,9 @@ def scoped(model: type[M], actor: Actor | None = None) -> sa.Select[tuple[M]]:
 
 
 @functools.cache
-def _get_scoped_statement(model: Any, as_patient: bool) -> sa.Select[Any]:
+def _get_scoped_statement(model: Any, as_patient: bool, options: tuple[Any, ...]) -> sa.Select[Any]:
     """:func:`scoped` plus ``id = :id`` with every value a bound parameter, built once per
-    model and kind of actor (hot: every patient request loads its own row through it).
+    model, kind of actor and loader options (hot: every patient request loads its own row).
     """
     patient_column = model.id if model.__tablename__ == "patients" else model.patient_id
     where = [
@@ -133,16 +133,26 @@ def _get_scoped_statement(model: Any, as_patient: bool) -> sa.Select[Any]:
     ]
     if as_patient:
         where.append(patient_column == sa.bindparam("patient_id", type_=patient_column.type))
-    return sa.select(model).where(*where)
+    return sa.select(model).where(*where).options(*options)
 
 
-def get_scoped(model: type[M], object_id: uuid.UUID, actor: Actor | None = None) -> M:
-    """Load one patient-scoped object or raise 404; not-yours and unknown look the same."""
+def get_scoped(
+    model: type[M],
+    object_id: uuid.UUID,
+    actor: Actor | None = None,
+    *,
+    options: tuple[Any, ...] = (),
+) -> M:
+    """Load one patient-scoped object or raise 404; not-yours and unknown look the same.
+
+    ``options`` are loader options (built once, e.g. at import) such as ``lazyload(...)``.
+    """
     actor = actor or current_actor()
     params = {"clinic_id": actor.clinic_id, "object_id": object_id}
     if actor.is_patient:
         params["patient_id"] = actor.user_id
-    found = db.session.scalar(_get_scoped_statement(model, actor.is_patient), params)
+    statement = _get_scoped_statement(model, actor.is_patient, options)
+    found = db.session.scalar(statement, params)
     if found is None:
         raise NotFound(f"No {model.__name__.lower()} with this id.")
     return found

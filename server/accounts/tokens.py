@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, current_app
 from flask_jwt_extended import JWTManager
 
 from server.errors import problem
@@ -45,8 +47,62 @@ def family_revoked(family_id: Any) -> bool:
     return row is None or row[0] is not None
 
 
+# Verified access tokens remembered per app: a phone sends the same token for 15 minutes.
+VERIFIED_TOKENS_MAX = 4096
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _leeway() -> float:
+    leeway = current_app.config.get("JWT_DECODE_LEEWAY", 0)
+    return leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+
+
+def _still_valid(claims: dict[str, Any], allow_expired: bool) -> bool:
+    """The time claims PyJWT checks at decode, checked again for a remembered token."""
+    now, leeway = _now(), _leeway()
+    if not allow_expired and "exp" in claims and claims["exp"] <= now - leeway:
+        return False
+    return all(claims.get(name, now) <= now + leeway for name in ("nbf", "iat"))
+
+
+def remember_verified_tokens(jwt: JWTManager) -> None:
+    """Decode each token's signature and claims once per app, not on every request.
+
+    flask-jwt-extended decodes a token three times per request (unverified claims, unverified
+    header, verified), and PyJWT checks the base64 alphabet character by character: a quarter
+    of a small POST. A token that verified once (same app, so same key and settings) is served
+    from a bounded cache while its time claims still hold; when they no longer do it is decoded
+    again, which raises the usual errors. Type, revocation (:func:`family_revoked`) and claim
+    checks still run on every request: they follow the decode.
+    """
+    decode = jwt._decode_jwt_from_config
+    if getattr(decode, "remembers_verified_tokens", False):
+        return
+
+    def decode_once(
+        encoded_token: str, csrf_value: Any = None, allow_expired: bool = False
+    ) -> dict[str, Any]:
+        cache = current_app.extensions.setdefault("hep_verified_tokens", {})
+        key = (encoded_token, csrf_value, allow_expired)
+        claims = cache.get(key)
+        if claims is not None and _still_valid(claims, allow_expired):
+            return dict(claims)
+        claims = decode(encoded_token, csrf_value, allow_expired)
+        if len(cache) >= VERIFIED_TOKENS_MAX:
+            cache.clear()
+        cache[key] = dict(claims)
+        return claims
+
+    decode_once.remembers_verified_tokens = True  # type: ignore[attr-defined]
+    jwt._decode_jwt_from_config = decode_once  # type: ignore[method-assign]
+
+
 def register_token_callbacks(jwt: JWTManager) -> None:
     """Check every token against its family's revocation and answer errors as problem+json."""
+    remember_verified_tokens(jwt)
 
     @jwt.token_in_blocklist_loader
     def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:

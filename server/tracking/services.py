@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
+from sqlalchemy.orm import lazyload
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
@@ -36,6 +37,9 @@ INPUTS: dict[str, ma.Schema] = {
     "posture_break": schemas.PostureBreakIn(),
     "symptom_check": schemas.SymptomCheckIn(),
 }
+# Storing records needs the patient row only; the account (joined by default) is loaded on
+# first use, i.e. for the guidance of a symptom check.
+WITHOUT_USER = (lazyload(Patient.user),)
 # Patient.last_activity_at is refreshed at most this often, to spare a write per record.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
@@ -244,4 +248,4 @@ def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:
 
 def patient_of(actor: Actor) -> Patient:
     """The acting patient's profile (404 if the account has none)."""
-    return get_scoped(Patient, actor.user_id, actor)
+    return get_scoped(Patient, actor.user_id, actor, options=WITHOUT_USER)

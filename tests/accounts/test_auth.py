@@ -159,3 +159,36 @@ def test_expired_access_and_refresh_tokens_get_401(
 def test_access_tokens_live_15_minutes_and_refresh_tokens_30_days(app: Flask) -> None:
     assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
     assert app.config["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(days=30)
+
+
+def test_a_remembered_access_token_is_refused_once_it_expires(
+    client: FlaskClient, make_patient: Callable[..., UserHandle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from server.accounts import tokens
+
+    patient = make_patient()
+    assert client.get("/api/v1/me", headers=patient.headers).status_code == 200  # remembered
+    assert client.get("/api/v1/me", headers=patient.headers).status_code == 200
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(tokens, "_now", lambda: later)
+    monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime.at(later))
+    response = client.get("/api/v1/me", headers=patient.headers)
+    assert response.status_code == 401
+    assert response.json["detail"] == "The token has expired."
+
+
+class _FrozenDatetime:
+    """PyJWT's clock (``datetime.now``) moved to a fixed instant."""
+
+    @staticmethod
+    def at(timestamp: float) -> type:
+        from datetime import UTC, datetime
+
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.fromtimestamp(timestamp, tz or UTC)
+
+        return Frozen
