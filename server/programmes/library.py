@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,7 +19,7 @@ from server.pagination import paginate
 from server.programmes.models import Exercise, ProgrammeTemplate
 
 
-def visible_to(clinic_id: uuid.UUID) -> sa.ColumnElement[bool]:
+def visible_to(clinic_id: uuid.UUID | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
     """Exercises a clinic may use: the shared library and its own."""
     return sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id)
 
@@ -77,6 +78,18 @@ def template_by_slug(slug: str) -> ProgrammeTemplate | None:
     return db.session.scalar(sa.select(ProgrammeTemplate).where(ProgrammeTemplate.slug == slug))
 
 
+@functools.cache
+def _lookup_statement() -> sa.Select[tuple[Exercise]]:
+    # Built once: constructing it took as long as running it (the patient's plan is hot).
+    return sa.select(Exercise).where(
+        visible_to(sa.bindparam("clinic_id", type_=sa.Uuid())),
+        sa.or_(
+            Exercise.slug.in_(sa.bindparam("slugs", expanding=True)),
+            Exercise.id.in_(sa.bindparam("ids", expanding=True)),
+        ),
+    )
+
+
 class ExerciseLookup:
     """The exercises a clinic may use, loaded once for a set of slugs and ids.
 
@@ -84,12 +97,12 @@ class ExerciseLookup:
     """
 
     def __init__(self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[Any] = ()):
-        slugs, ids = set(slugs), {uuid.UUID(str(i)) for i in ids}
-        found = db.session.scalars(
-            sa.select(Exercise).where(
-                visible_to(clinic_id), sa.or_(Exercise.slug.in_(slugs), Exercise.id.in_(ids))
-            )
-        ).all()
+        params = {
+            "clinic_id": clinic_id,
+            "slugs": list(set(slugs)),
+            "ids": list({uuid.UUID(str(i)) for i in ids}),
+        }
+        found = db.session.scalars(_lookup_statement(), params).all()
         self.by_id = {e.id: e for e in found}
         self.by_slug: dict[str, Exercise] = {}
         for exercise in sorted(found, key=lambda e: e.clinic_id is not None):

@@ -12,13 +12,12 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.audit.services import record_audit
+from server.audit.services import write_audit
 from server.clock import utcnow
 from server.extensions import db
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
-from server.programmes.models import ProgrammeRevision
-from server.programmes.queries import programme_and_revision_on
+from server.programmes.queries import InForce, in_force_on
 from server.tracking.models import PostureBreak, SessionLog
 
 # When a slot was logged more than once, the best status counts (as adherence counts it).
@@ -38,45 +37,39 @@ def plan_for(
     tz = ZoneInfo(patient.timezone)
     today = rules.local_date_of(now, tz)
     day = day or today
-    programme, revision = programme_and_revision_on(patient.id, day, tz)
+    in_force = in_force_on(patient.id, day, tz)
+    revision = in_force if in_force is not None and in_force.revision is not None else None
     plan: dict[str, Any] = {
         "date": day,
         "today": today,
         "timezone": patient.timezone,
         "language": patient.language,
-        "programme_id": programme.id if revision else None,
-        "revision": revision.number if revision else None,
+        "programme_id": revision.programme_id if revision else None,
+        "revision": revision.revision if revision else None,
         "sessions": [],
         "posture_breaks": None,
     }
-    if programme is not None and revision is not None:
-        _fill_plan(plan, patient, programme.clinic_id, revision, day, today, tz)
-    # Recorded last, so the audit row is written at commit: on SQLite the request holds the
-    # write lock only for that insert.
-    record_audit(
+    if revision is not None:
+        _fill_plan(plan, patient, revision, day, today, tz)
+    # Written last, in one INSERT: on SQLite the request holds the write lock for it only.
+    write_audit(
         actor=actor,
         clinic_id=patient.clinic_id,
         action="plan.read",
         patient_id=patient.id,
         object_type="programme" if revision else "patient",
-        object_id=programme.id if revision else patient.id,
+        object_id=revision.programme_id if revision else patient.id,
         now=now,
     )
     return plan
 
 
 def _fill_plan(
-    plan: dict[str, Any],
-    patient: Patient,
-    clinic_id: uuid.UUID,
-    revision: ProgrammeRevision,
-    day: date,
-    today: date,
-    tz: ZoneInfo,
+    plan: dict[str, Any], patient: Patient, revision: InForce, day: date, today: date, tz: ZoneInfo
 ) -> None:
     routine = revision.posture_breaks.get("routine")
     lookup = ExerciseLookup(
-        clinic_id,
+        revision.clinic_id,
         ids=[uuid.UUID(i["exercise_id"]) for i in revision.items],
         slugs=[routine] if routine else [],
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from server.accounts.models import Patient
 from server.db import UTCDateTime
@@ -59,49 +60,70 @@ def revision_in_force(programme: Programme, day: date, tz: ZoneInfo) -> Programm
     )
 
 
+@dataclass(frozen=True)
+class InForce:
+    """A day's programme and, when one is effective by then, its revision's prescription."""
+
+    programme_id: uuid.UUID
+    clinic_id: uuid.UUID
+    revision: int | None
+    items: list[Any]
+    schedule: dict[str, Any]
+    posture_breaks: dict[str, Any]
+
+
 @functools.cache
-def _programme_and_revision_statement() -> sa.Select:
+def _in_force_statement() -> sa.Select:
     """The newest programme applying on ``:day``, outer-joined to its newest revision effective
-    before ``:day_end``; built once (statement construction is a third of the query's cost).
+    before ``:day_end``: Core columns only (no ORM objects to build), statement built once.
     """
+    programmes, revisions = Programme.__table__, ProgrammeRevision.__table__
+    earlier = revisions.alias("earlier")
     day = sa.bindparam("day", type_=sa.Date())
-    earlier = aliased(ProgrammeRevision)
     newest = (
-        sa.select(sa.func.max(earlier.number))
+        sa.select(sa.func.max(earlier.c.number))
         .where(
-            earlier.programme_id == Programme.id,
-            earlier.effective_at < sa.bindparam("day_end", type_=UTCDateTime()),
+            earlier.c.programme_id == programmes.c.id,
+            earlier.c.effective_at < sa.bindparam("day_end", type_=UTCDateTime()),
         )
-        .correlate(Programme)
+        .correlate(programmes)
         .scalar_subquery()
     )
     return (
-        sa.select(Programme, ProgrammeRevision)
+        sa.select(
+            programmes.c.id,
+            programmes.c.clinic_id,
+            revisions.c.number,
+            revisions.c["items"],
+            revisions.c.schedule,
+            revisions.c.posture_breaks,
+        )
+        .select_from(programmes)
         .outerjoin(
-            ProgrammeRevision,
-            sa.and_(
-                ProgrammeRevision.programme_id == Programme.id,
-                ProgrammeRevision.number == newest,
-            ),
+            revisions,
+            sa.and_(revisions.c.programme_id == programmes.c.id, revisions.c.number == newest),
         )
         .where(
-            Programme.patient_id == sa.bindparam("patient_id", type_=sa.Uuid()),
-            Programme.start_date <= day,
-            sa.or_(Programme.end_date.is_(None), Programme.end_date >= day),
+            programmes.c.patient_id == sa.bindparam("patient_id", type_=sa.Uuid()),
+            programmes.c.start_date <= day,
+            sa.or_(programmes.c.end_date.is_(None), programmes.c.end_date >= day),
         )
-        .order_by(Programme.start_date.desc(), Programme.created_at.desc())
+        .order_by(programmes.c.start_date.desc(), programmes.c.created_at.desc())
         .limit(1)
     )
 
 
-def programme_and_revision_on(
-    patient_id: uuid.UUID, day: date, tz: ZoneInfo
-) -> tuple[Programme | None, ProgrammeRevision | None]:
+def in_force_on(patient_id: uuid.UUID, day: date, tz: ZoneInfo) -> InForce | None:
     """:func:`programme_on` and, for it, :func:`revision_in_force`, in one query."""
     _, day_end = rules.day_bounds_utc(day, tz)
     params = {"patient_id": patient_id, "day": day, "day_end": day_end}
-    row = db.session.execute(_programme_and_revision_statement(), params).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    row = db.session.execute(_in_force_statement(), params).first()
+    if row is None:
+        return None
+    programme_id, clinic_id, number, items, schedule, posture_breaks = row
+    return InForce(
+        programme_id, clinic_id, number, items or [], schedule or {}, posture_breaks or {}
+    )
 
 
 def revisions_between(
