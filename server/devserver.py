@@ -23,23 +23,16 @@ def main() -> int:
     api = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
     )
-    scheduler_cmd = [str(BIN / "flask"), "scheduler", "run"]
-    has_scheduler = (
-        subprocess.run(
-            [*scheduler_cmd[:2], "--help"], cwd=ROOT, env=env, capture_output=True, check=False
-        ).returncode
-        == 0
-    )
-    processes = [api]
-    if has_scheduler:
-        processes.append(subprocess.Popen(scheduler_cmd, cwd=ROOT, env=env))
+    scheduler = subprocess.Popen([str(BIN / "flask"), "scheduler", "run"], cwd=ROOT, env=env)
+    processes = [api, scheduler]
     print(
         f"\nHEP Tracker is running at http://{host}:{port}\n"
         f"  health:  http://{host}:{port}/healthz\n"
         f"  docs:    http://{host}:{port}/api/v1/docs\n"
         "  therapist login: therapist@demo.example / demo-therapist\n"
         "  clinic admin:    admin@demo.example / demo-admin\n"
-        f"  scheduler: {'running' if has_scheduler else 'not available yet'}\n"
+        "  patients:        ayse@demo.example, john@demo.example / demo-patient\n"
+        "  scheduler:       running in its own process\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
     )
