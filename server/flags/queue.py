@@ -11,6 +11,7 @@ import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,14 +37,8 @@ def _earlier(current: sa.ColumnElement, new: sa.ColumnElement) -> sa.ColumnEleme
     return sa.case((sa.or_(current.is_(None), new < current), new), else_=current)
 
 
-@functools.cache
-def _mark_due_statement(dialect: str) -> sa.Insert:
-    insert = _insert(dialect).values(
-        patient_id=sa.bindparam("patient_id", type_=STATES.c.patient_id.type),
-        clinic_id=sa.bindparam("clinic_id", type_=STATES.c.clinic_id.type),
-        next_sweep_at=sa.bindparam("now", type_=UTCDateTime()),
-        pending_from=sa.bindparam("day", type_=sa.Date()),
-    )
+def _upsert_due(insert: Any) -> Any:
+    """On conflict keep the earlier due time and the earlier pending day."""
     return insert.on_conflict_do_update(
         index_elements=[STATES.c.patient_id],
         set_={
@@ -51,6 +46,26 @@ def _mark_due_statement(dialect: str) -> sa.Insert:
             "pending_from": _earlier(STATES.c.pending_from, insert.excluded.pending_from),
         },
     )
+
+
+@functools.cache
+def _mark_due_statement(dialect: str) -> sa.Insert:
+    return _upsert_due(
+        _insert(dialect).values(
+            patient_id=sa.bindparam("patient_id", type_=STATES.c.patient_id.type),
+            clinic_id=sa.bindparam("clinic_id", type_=STATES.c.clinic_id.type),
+            next_sweep_at=sa.bindparam("now", type_=UTCDateTime()),
+            pending_from=sa.bindparam("day", type_=sa.Date()),
+        )
+    )
+
+
+def mark_due_from(source: sa.Select[Any]) -> sa.Insert:
+    """:func:`mark_due` as ``INSERT … SELECT`` (PostgreSQL), to compose into a larger statement:
+    ``source`` yields (patient_id, clinic_id, due at, earliest pending day).
+    """
+    columns = ["patient_id", "clinic_id", "next_sweep_at", "pending_from"]
+    return _upsert_due(postgresql.insert(STATES).from_select(columns, source))
 
 
 def mark_due(

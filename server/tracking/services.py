@@ -130,26 +130,35 @@ def store_items(
         row = _row(item.kind, item.body, patient, tz, now, revisions)
         candidates.append((index, Candidate(row["id"], item.kind, row["body_digest"]), row))
         outcomes.append(Outcome(str(row["id"]), CREATED, kind=item.kind, row=row))
-    statuses = _store_candidates(candidates, patient.id)
+    if len(candidates) == 1:
+        statuses = _store_one(candidates, patient, actor, now)
+    else:
+        statuses = _store_candidates(candidates, patient.id)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
-    _after_store(patient, [o for o in outcomes if o.status == CREATED], actor, now)
+    created = [o for o in outcomes if o.status == CREATED]
+    _after_store(patient, created, actor, now, written=len(candidates) == 1)
     return outcomes
 
 
-def _store_candidates(candidates, patient_id: uuid.UUID) -> list[str]:
-    """Insert what is new; ``created``/``duplicate``/``conflict`` per candidate.
+def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime) -> list[str]:
+    """One record: a single guarded insert that also writes its audit row and queue mark (one
+    statement on PostgreSQL), and a lookup only when it was not inserted.
+    """
+    ((_, candidate, row),) = candidates
+    audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
+    due = None if candidate.kind == "symptom_check" else (row["local_date"], now)
+    if store.insert_one(candidate.kind, row, audit=audit, due=due):
+        return [CREATED]
+    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id)
 
-    One record: a single guarded insert, and a lookup only when it was not inserted. Several:
-    one lookup, one insert per kind, one re-lookup for ids a concurrent request took first.
+
+def _store_candidates(candidates, patient_id: uuid.UUID) -> list[str]:
+    """Insert what is new; ``created``/``duplicate``/``conflict`` per candidate: one lookup,
+    one insert per kind, one re-lookup for ids a concurrent request took first.
     """
     if not candidates:
         return []
-    if len(candidates) == 1:
-        (_, candidate, row) = candidates[0]
-        if store.insert_one(candidate.kind, row):
-            return [CREATED]
-        return _reclassify(candidates, [CREATED], {candidate.id}, patient_id)
     stored = store.lookup([c.id for _, c, _ in candidates])
     statuses = rules.classify([c for _, c, _ in candidates], stored, patient_id)
     fresh = [
@@ -173,11 +182,15 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
 
 
 def _after_store(
-    patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime
+    patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime, *, written: bool
 ) -> None:
+    """Audit rows and the flag engine's queue mark (unless the insert ``written`` them), last
+    activity, and red flags at once.
+    """
     if not created:
         return
-    store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
+    if not written:
+        store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
     last = patient.last_activity_at
     if last is None or now - last >= ACTIVITY_RESOLUTION:
         patient.last_activity_at = now
@@ -185,7 +198,7 @@ def _after_store(
     for check_id in urgent:
         store.raise_red_flag(db.session.get(SymptomCheck, check_id), now)
     days = {o.row["local_date"] for o in created if o.kind != "symptom_check"}
-    if days:
+    if days and not written:
         store.evaluate_on_ingest(patient, days, now)
 
 

@@ -19,7 +19,9 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
+from server.db import UTCDateTime
 from server.extensions import db
+from server.flags import queue as flag_queue
 from server.flags import services as flag_services
 from server.tracking import bulk
 from server.tracking.models import (
@@ -99,11 +101,67 @@ def _guarded_insert_statement(kind: str, dialect: str, columns: tuple[str, ...])
     return insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
 
 
-def insert_one(kind: str, row: dict[str, Any]) -> bool:
-    """Store one new record if its id is free in every record table; True when inserted."""
+AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
+
+
+@functools.cache
+def _insert_one_followed_statement(kind: str, columns: tuple[str, ...], queued: bool) -> Any:
+    """PostgreSQL: the guarded insert, its audit row and (``queued``) the flag engine's queue
+    mark in ONE statement: the two follow-ups select from the insert's RETURNING, so they are
+    written exactly when the record is. Parameters of the follow-ups are prefixed.
+    """
+    inserted = _guarded_insert_statement(kind, "postgresql", columns).cte("inserted")
+    audit = AuditEvent.__table__
+    audit_values = [
+        sa.bindparam(f"audit_{name}", type_=audit.c[name].type) for name in AUDIT_COLUMNS
+    ]
+    audited = (
+        pg_insert(audit)
+        .from_select(list(AUDIT_COLUMNS), sa.select(*audit_values).select_from(inserted))
+        .cte("audited")
+    )
+    statement = sa.select(inserted.c.id).add_cte(audited)
+    if queued:
+        due = flag_queue.mark_due_from(
+            sa.select(
+                sa.bindparam("due_patient_id", type_=sa.Uuid()),
+                sa.bindparam("due_clinic_id", type_=sa.Uuid()),
+                sa.bindparam("due_now", type_=UTCDateTime()),
+                sa.bindparam("due_day", type_=sa.Date()),
+            ).select_from(inserted)
+        )
+        statement = statement.add_cte(due.cte("queued"))
+    return statement
+
+
+def insert_one(
+    kind: str, row: dict[str, Any], *, audit: dict[str, Any], due: tuple[date, datetime] | None
+) -> bool:
+    """Store one new record if its id is free in every record table, with its ``audit`` row
+    and, given ``due`` (day, now), the flag engine's queue mark; True when inserted (nothing
+    is written otherwise). One statement on PostgreSQL; on SQLite, one per table.
+    """
     dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        params = {**row, **{f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}}
+        if due is not None:
+            params.update(
+                due_patient_id=row["patient_id"],
+                due_clinic_id=row["clinic_id"],
+                due_day=due[0],
+                due_now=due[1],
+            )
+        statement = _insert_one_followed_statement(kind, tuple(row), due is not None)
+        return db.session.execute(statement, params).first() is not None
     statement = _guarded_insert_statement(kind, dialect, tuple(row))
-    return db.session.execute(statement, row).first() is not None
+    if db.session.execute(statement, row).first() is None:
+        return False
+    db.session.execute(sa.insert(AuditEvent.__table__), [audit])
+    if due is not None:
+        flag_services.evaluate_on_ingest(
+            patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
+        )
+    return True
 
 
 def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UUID]:
@@ -136,6 +194,23 @@ def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
+def audit_row(
+    patient: Patient, kind: str, record_id: uuid.UUID, actor: Actor | None, now: datetime
+) -> dict[str, Any]:
+    """The audit event of one stored record (identifiers only)."""
+    return {
+        "id": uuid.uuid4(),
+        "at": now,
+        "clinic_id": patient.clinic_id,
+        "actor_id": actor.user_id if actor else None,
+        "actor_role": actor.role if actor else SYSTEM_ROLE,
+        "action": f"{kind}.create",
+        "patient_id": patient.id,
+        "object_type": kind,
+        "object_id": str(record_id),
+    }
+
+
 def audit_created(
     patient: Patient,
     created: Iterable[tuple[str, uuid.UUID]],
@@ -143,20 +218,7 @@ def audit_created(
     now: datetime,
 ) -> None:
     """One audit event per stored record, written in a single statement."""
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "at": now,
-            "clinic_id": patient.clinic_id,
-            "actor_id": actor.user_id if actor else None,
-            "actor_role": actor.role if actor else SYSTEM_ROLE,
-            "action": f"{kind}.create",
-            "patient_id": patient.id,
-            "object_type": kind,
-            "object_id": str(record_id),
-        }
-        for kind, record_id in created
-    ]
+    rows = [audit_row(patient, kind, record_id, actor, now) for kind, record_id in created]
     if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
         bulk.insert_rows(db.session, AuditEvent.__table__, rows, returning=False)
     elif rows:

@@ -92,8 +92,10 @@ def test_replay_returns_the_stored_row_and_conflict_raises(app_ctx, patient) -> 
     assert count(PainRating) == 1
 
 
-def test_a_single_record_costs_one_insert_and_one_audit_row(app_ctx, patient, monkeypatch) -> None:
-    monkeypatch.setattr(services.store, "evaluate_on_ingest", lambda *args: None)
+def test_a_single_record_is_one_statement_on_postgresql_and_three_on_sqlite(
+    app_ctx, patient, backend
+) -> None:
+    """The record, its audit row and the flag engine's queue mark; nothing else."""
     row = db.session.get(Patient, patient.id)
     services.record_one(
         patient=row, kind="pain_rating", body=_pain(NOW - timedelta(hours=2)), actor=None, now=NOW
@@ -101,7 +103,36 @@ def test_a_single_record_costs_one_insert_and_one_audit_row(app_ctx, patient, mo
     db.session.flush()  # the first record refreshed last_activity_at; the next one does not
     with statements() as seen:
         services.record_one(patient=row, kind="pain_rating", body=_pain(NOW), actor=None, now=NOW)
-    assert [s.split()[0:3] for s in seen] == [
-        ["INSERT", "INTO", "pain_ratings"],
-        ["INSERT", "INTO", "audit_events"],
-    ]
+    shapes = [s.split()[0:3] for s in seen]
+    if backend == "postgresql":
+        assert shapes == [["WITH", "inserted", "AS"]]
+        assert "INSERT INTO audit_events" in seen[0]
+        assert "INSERT INTO flag_evaluation_states" in seen[0]
+    else:
+        assert shapes == [
+            ["INSERT", "INTO", "pain_ratings"],
+            ["INSERT", "INTO", "audit_events"],
+            ["INSERT", "INTO", "flag_evaluation_states"],
+        ]
+    assert count(PainRating) == 2
+
+
+def test_a_replayed_single_record_writes_no_audit_row_and_no_queue_mark(app_ctx, patient) -> None:
+    from server.audit.models import AuditEvent
+    from server.flags.models import FlagEvaluationState
+
+    row = db.session.get(Patient, patient.id)
+    body = _pain(NOW - timedelta(hours=2))
+    services.record_one(patient=row, kind="pain_rating", body=body, actor=None, now=NOW)
+    db.session.commit()
+    state = db.session.get(FlagEvaluationState, patient.id)
+    state.next_sweep_at, state.pending_from = None, None
+    db.session.commit()
+    _, created = services.record_one(
+        patient=row, kind="pain_rating", body=body, actor=None, now=NOW
+    )
+    db.session.commit()
+    assert not created
+    assert count(AuditEvent) == 1
+    db.session.refresh(state)
+    assert (state.next_sweep_at, state.pending_from) == (None, None)
