@@ -26,6 +26,7 @@ from server.clock import utcnow
 from server.errors import Conflict, Unprocessable
 from server.extensions import db
 from server.programmes.rules import local_date_of
+from server.reminders.services import refresh_reminder_streams
 from server.tracking import rules, schemas, store
 from server.tracking.models import SymptomCheck
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate
@@ -181,6 +182,9 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
     return updated
 
 
+REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
+
+
 def _after_store(
     patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime, *, written: bool
 ) -> None:
@@ -200,6 +204,9 @@ def _after_store(
     days = {o.row["local_date"] for o in created if o.kind != "symptom_check"}
     if days and not written:
         store.evaluate_on_ingest(patient, days, now)
+    if any(o.kind in REPLANS_REMINDERS for o in created):
+        # A logged session needs no reminder; a logged posture break restarts the countdown.
+        refresh_reminder_streams(patient.id, now)
 
 
 def guidance_for(patient: Patient, urgent: bool) -> str:
