@@ -18,7 +18,7 @@ from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
 from server.accounts.summary import PatientView, patient_views
-from server.audit.services import record_audit
+from server.audit.services import record_audit, write_audits
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, Unprocessable
 from server.extensions import db
@@ -202,6 +202,7 @@ def list_patients(
         limit=limit,
         cursor=cursor,
     )
+    views = patient_views(patients, now=now)
     record_audit(
         actor=actor,
         clinic_id=actor.clinic_id,
@@ -209,9 +210,16 @@ def list_patients(
         object_type="patient_list",
         now=now,
     )
-    for patient in patients:
-        _audit_patient(actor, patient, "patient.list", now, object_type="patient_summary")
-    return patient_views(patients, now=now), next_cursor
+    # Last, in one INSERT: on SQLite the write lock is not held while summaries are computed.
+    write_audits(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="patient.list",
+        object_type="patient_summary",
+        patient_ids=[patient.id for patient in patients],
+        now=now,
+    )
+    return views, next_cursor
 
 
 def update_patient(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -76,6 +77,38 @@ def write_audit(
             "object_id": str(object_id) if object_id is not None else None,
         },
     )
+
+
+def write_audits(
+    *,
+    actor: Actor | None,
+    clinic_id: uuid.UUID,
+    action: str,
+    object_type: str | None,
+    patient_ids: Iterable[uuid.UUID],
+    now: datetime | None = None,
+) -> None:
+    """One audit event per patient (``object_id`` = the patient) in one Core INSERT, at once.
+
+    For reads that audit a whole page; like :func:`write_audit`, call it last.
+    """
+    at = now or utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "at": at,
+            "clinic_id": clinic_id,
+            "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.role if actor else SYSTEM_ROLE,
+            "action": action,
+            "patient_id": patient_id,
+            "object_type": object_type,
+            "object_id": str(patient_id),
+        }
+        for patient_id in patient_ids
+    ]
+    if rows:
+        db.session.execute(_insert_statement(), rows)
 
 
 def list_audit_events(
