@@ -76,8 +76,17 @@ def test_another_patients_id_is_409_and_reveals_nothing(client, patient, make_pa
 @pytest.mark.parametrize(
     ("kind", "change", "field"),
     [
-        ("pain_rating", {"recorded_at": iso(now_utc() + timedelta(minutes=6))}, "recorded_at"),
-        ("pain_rating", {"recorded_at": iso(now_utc() - timedelta(days=61))}, "recorded_at"),
+        # Relative instants are computed when the test runs, not when it is collected.
+        (
+            "pain_rating",
+            {"recorded_at": lambda: iso(now_utc() + timedelta(minutes=6))},
+            "recorded_at",
+        ),
+        (
+            "pain_rating",
+            {"recorded_at": lambda: iso(now_utc() - timedelta(days=61))},
+            "recorded_at",
+        ),
         ("pain_rating", {"recorded_at": "2026-05-01T10:00:00"}, "recorded_at"),
         ("pain_rating", {"score": 11}, "score"),
         ("pain_rating", {"score": -1}, "score"),
@@ -103,7 +112,7 @@ def test_another_patients_id_is_409_and_reveals_nothing(client, patient, make_pa
     ],
 )
 def test_invalid_bodies_are_422_with_field_errors(client, patient, kind, change, field) -> None:
-    body = {**BODIES[kind](), **change}
+    body = {**BODIES[kind](), **{k: v() if callable(v) else v for k, v in change.items()}}
 
     response = client.post(PATHS[kind], json=body, headers=patient.headers)
 
