@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import uuid
@@ -47,8 +48,10 @@ def _stream(
         sent[body["id"]] = body
         try:
             status, _ = server.request("POST", PATH, body, headers, timeout=5)
-        except OSError:
-            time.sleep(0.05)  # refused or reset: the server is down; not acknowledged
+        except (OSError, http.client.HTTPException):
+            # Refused, reset, or killed between the status line and the body: the client
+            # never saw an acknowledgement, so the record counts as not acknowledged.
+            time.sleep(0.05)
             continue
         if 200 <= status < 300:
             acked.add(body["id"])
