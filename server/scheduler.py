@@ -42,9 +42,14 @@ def declared_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
             int(config.get("SCHEDULER_TICK_SECONDS", 30)),
         ),
         JobSpec(
+            "flags.evaluate_pending",
+            "server.flags.jobs:run_pending_evaluations",
+            int(config.get("FLAG_EVALUATION_SECONDS", 10)),
+        ),
+        JobSpec(
             "flags.sweep",
             "server.flags.jobs:sweep_job",
-            int(config.get("FLAG_SWEEP_SECONDS", 10)),
+            int(config.get("FLAG_SWEEP_SECONDS", 900)),
         ),
         JobSpec(
             "reminders.flag_digest",

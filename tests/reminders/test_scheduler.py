@@ -14,6 +14,7 @@ from tests.reminders.test_dispatch import BEFORE
 
 JOB_IDS = {
     "reminders.dispatch_tick",
+    "flags.evaluate_pending",
     "flags.sweep",
     "reminders.flag_digest",
     "reminders.reconcile_streams",
