@@ -375,3 +375,21 @@ def test_a_tick_with_nothing_due_is_one_indexed_read(engine, app, backend):
                 .all()
             )
             assert "ix_flag_evaluation_states_next_sweep_at" in str(plan)
+
+
+def test_claiming_due_patients_takes_the_sqlite_write_lock_first(engine, app, backend):
+    """SELECT … FOR UPDATE is dropped from SQLite's SQL; the claim must still start the
+    single-writer transaction, so two ticks never evaluate one patient at once.
+    """
+    from server.flags.queue import claim_due
+
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL locks the claimed rows themselves")
+    patient = engine()
+    patient.ingest([pain(1, 3)], patient.at(1, 20))
+    with app.app_context():
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert not dbapi.in_transaction
+        claim_due(patient.at(9, 0), 1)
+        assert dbapi.in_transaction
+        db.session.rollback()
