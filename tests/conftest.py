@@ -138,3 +138,27 @@ def seed_dir() -> Path:
 def count(model: type) -> int:
     """Rows of ``model`` in the database."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def _backend_of(nodeid: str) -> str:
+    params = nodeid.rsplit("[", 1)[-1] if nodeid.endswith("]") else ""
+    return next((b for b in BACKENDS if b in params.split("-")), "no database")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database, and how many are pure (no database)."""
+    outcome_of: dict[str, str] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", None)
+            if nodeid and (outcome != "passed" or report.when == "call"):
+                outcome_of.setdefault(nodeid, outcome)
+    counts: dict[str, dict[str, int]] = {}
+    for nodeid, outcome in outcome_of.items():
+        by_outcome = counts.setdefault(_backend_of(nodeid), {})
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
+    terminalreporter.section("tests per database")
+    for backend in (*BACKENDS, "no database"):
+        if backend in counts:
+            summary = ", ".join(f"{n} {o}" for o, n in sorted(counts[backend].items()))
+            terminalreporter.write_line(f"{backend}: {summary}")
