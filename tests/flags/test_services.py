@@ -377,19 +377,27 @@ def test_a_tick_with_nothing_due_is_one_indexed_read(engine, app, backend):
             assert "ix_flag_evaluation_states_next_sweep_at" in str(plan)
 
 
-def test_claiming_due_patients_takes_the_sqlite_write_lock_first(engine, app, backend):
-    """SELECT … FOR UPDATE is dropped from SQLite's SQL; the claim must still start the
-    single-writer transaction, so two ticks never evaluate one patient at once.
+def test_a_claimed_patient_is_not_claimed_by_a_concurrent_tick(engine, app, backend):
+    """PostgreSQL: the claim locks the rows and another tick skips them. SQLite: FOR UPDATE is
+    dropped from its SQL, so the claim must start the single-writer transaction itself.
     """
     from server.flags.queue import claim_due
 
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL locks the claimed rows themselves")
     patient = engine()
     patient.ingest([pain(1, 3)], patient.at(1, 20))
+    later = patient.at(9, 0)
     with app.app_context():
         dbapi = db.session.connection().connection.dbapi_connection
-        assert not dbapi.in_transaction
-        claim_due(patient.at(9, 0), 1)
-        assert dbapi.in_transaction
+        assert [s.patient_id for s in claim_due(later, 1)] == [patient.patient_id]
+        if backend == "sqlite":
+            assert dbapi.in_transaction
+        else:
+            states = FlagEvaluationState.__table__
+            other_tick = (
+                sa.select(states.c.patient_id)
+                .where(states.c.next_sweep_at <= later)
+                .with_for_update(skip_locked=True)
+            )
+            with db.engine.connect() as other:
+                assert other.execute(other_tick).all() == []
         db.session.rollback()
