@@ -141,7 +141,7 @@ def count(model: type) -> int:
 
 
 def _backend_of(nodeid: str) -> str:
-    params = nodeid.rsplit("[", 1)[-1] if nodeid.endswith("]") else ""
+    params = nodeid[nodeid.rindex("[") + 1 : -1] if nodeid.endswith("]") else ""
     return next((b for b in BACKENDS if b in params.split("-")), "no database")
 
 
