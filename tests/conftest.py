@@ -12,13 +12,17 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
 from server import create_app
+from server.accounts.passwords import use_password_hasher
 from server.extensions import db
 
 pytest_plugins = ["tests.factories"]
+# argon2id with tiny parameters: the same code paths as production, a fraction of the time.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -32,6 +36,14 @@ def database_suffix(config: pytest.Config) -> str:
     workerinput = getattr(config, "workerinput", {})
     run = workerinput.get("testrunuid", f"{os.getpid()}")[:8]
     return f"{run}_{workerinput.get('workerid', 'main')}"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Every test hashes passwords with ``CHEAP_HASHER`` (factories hash one per user)."""
+    previous = use_password_hasher(CHEAP_HASHER)
+    yield
+    use_password_hasher(previous)
 
 
 @pytest.fixture(scope="session")

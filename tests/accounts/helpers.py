@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from server.accounts.models import Patient, User
-from server.accounts.passwords import use_password_hasher
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
 from tests.factories import UserHandle
@@ -124,11 +120,3 @@ def add_patients_fast(app: Flask, therapist: UserHandle, count: int) -> list[uui
             ids.append(user.id)
         db.session.commit()
         return ids
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing() -> Iterator[None]:
-    """Argon2 with tiny parameters: the same code paths, a fraction of the time."""
-    previous = use_password_hasher(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
-    yield
-    use_password_hasher(previous)

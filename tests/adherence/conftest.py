@@ -18,13 +18,6 @@ from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.rules import local_date_of, local_to_utc
 from server.tracking import services
-from tests.tracking.conftest import CHEAP_HASH
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests authenticate with minted tokens; skip argon2's deliberate cost per account."""
-    monkeypatch.setattr("tests.factories.hash_password", lambda _password: CHEAP_HASH)
 
 
 @pytest.fixture

@@ -30,15 +30,6 @@ from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, Sess
 START = date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests authenticate with minted tokens; skip argon2's deliberate cost per account."""
-    monkeypatch.setattr("tests.factories.hash_password", lambda _password: CHEAP_HASH)
-
-
-CHEAP_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$0000000000000000000000"
-
-
 def day(n: int) -> date:
     return START + timedelta(days=n)
 

@@ -9,16 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from server.config import ONE_MIB
-from tests.accounts.helpers import cheap_password_hashing
 from tests.factories import UserHandle
 
 PROBLEM = "application/problem+json"
 GOOD_PATIENT = {"name": "P", "email": "p@mail.example", "timezone": "UTC", "language": "en"}
-
-
-# Cheap argon2 parameters: these tests are about parsing, not hashing.
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
-__all__ = ["cheap_password_hashing"]
 
 
 @pytest.fixture(params=["login", "patients"])

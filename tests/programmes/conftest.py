@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.accounts.passwords import use_password_hasher
 from server.extensions import db
 from server.programmes.seed import load_library
 
 TEMPLATE = "cervicogenic-headache-basic"
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing() -> Iterator[None]:
-    """Argon2 with tiny parameters: the factories hash a password per user."""
-    previous = use_password_hasher(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
-    yield
-    use_password_hasher(previous)
 
 
 @pytest.fixture

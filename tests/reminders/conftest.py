@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time as clock
@@ -16,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from server.accounts.passwords import hash_password
 from server.extensions import db
 from server.reminders.models import Delivery, Notification, ReminderStream
 from server.reminders.providers import (
@@ -28,22 +26,10 @@ from server.reminders.providers import (
     verify_signature,
 )
 from server.reminders.services import refresh_reminder_streams
-from tests import factories
 from tests.factories import ProgrammeHandle, UserHandle
 
 # Monday 1 June 2026, a quiet week with no DST transition anywhere we test.
 MONDAY = date(2026, 6, 1)
-
-
-@functools.cache
-def _hash_once(password: str) -> str:
-    return hash_password(password)
-
-
-@pytest.fixture(autouse=True)
-def _one_password_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 takes ~0.5 s a hash; every factory user shares one password, so hash it once."""
-    monkeypatch.setattr(factories, "hash_password", _hash_once)
 
 
 def utc(*args: int) -> datetime:

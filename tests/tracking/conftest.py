@@ -89,12 +89,3 @@ PATHS = {
 def patient(make_patient):
     """A patient in UTC, so local dates equal UTC dates in these tests."""
     return make_patient(timezone="UTC")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests authenticate with minted tokens; skip argon2's deliberate cost per account."""
-    monkeypatch.setattr("tests.factories.hash_password", lambda _password: CHEAP_HASH)
-
-
-CHEAP_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$0000000000000000000000"
