@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, g, has_app_context, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from server.db import Base
@@ -76,6 +76,7 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             actor = None
+            g.scoped_objects = {}  # what get_scoped loaded in this request, for reuse
             if PUBLIC not in flat:
                 verify_jwt_in_request()
                 actor = current_actor()
@@ -95,6 +96,8 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             except BaseException:
                 db.session.rollback()
                 raise
+            finally:
+                g.pop("scoped_objects", None)
             return result
 
         wrapper.allowed_roles = flat  # type: ignore[attr-defined]
@@ -146,8 +149,14 @@ def get_scoped(
     """Load one patient-scoped object or raise 404; not-yours and unknown look the same.
 
     ``options`` are loader options (built once, e.g. at import) such as ``lazyload(...)``.
+    Within a request, an object is loaded once: ``allow`` has already loaded the ones its path
+    names, and the view gets the same instance without another query.
     """
     actor = actor or current_actor()
+    loaded = g.get("scoped_objects") if has_app_context() else None
+    key = (model, object_id, actor)
+    if loaded is not None and key in loaded:
+        return loaded[key]
     params = {"clinic_id": actor.clinic_id, "object_id": object_id}
     if actor.is_patient:
         params["patient_id"] = actor.user_id
@@ -155,6 +164,8 @@ def get_scoped(
     found = db.session.scalar(statement, params)
     if found is None:
         raise NotFound(f"No {model.__name__.lower()} with this id.")
+    if loaded is not None:
+        loaded[key] = found
     return found
 
 

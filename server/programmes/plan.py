@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import threading
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cachetools
 import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
@@ -67,29 +70,74 @@ def plan_for(
 def _fill_plan(
     plan: dict[str, Any], patient: Patient, revision: InForce, day: date, today: date, tz: ZoneInfo
 ) -> None:
-    routine = revision.posture_breaks.get("routine")
+    prescribed = _prescribed_day(revision, day, tz, patient.language)
+    statuses, breaks_logged = _logged(patient.id, day)
+    plan["sessions"] = [
+        {**session, "status": rules.session_status(statuses.get(session["slot"]), day, today)}
+        for session in prescribed.sessions
+    ]
+    plan["posture_breaks"] = _posture_breaks(
+        patient, revision.posture_breaks, day, prescribed.routine, breaks_logged
+    )
+
+
+@dataclass(frozen=True)
+class PrescribedDay:
+    """What one revision prescribes on one local date, in one language: the same for every
+    request of that day, so built once (see :data:`_prescribed_days`). Read-only."""
+
+    sessions: tuple[dict[str, Any], ...]
+    routine: dict[str, Any] | None
+
+
+# Revisions are immutable and exercises cannot be edited, so a prescribed day never changes;
+# the TTL only bounds how long a clinic's newly added exercise that shadows a library slug
+# (the posture-break routine is named by slug) takes to show.
+_prescribed_days: cachetools.TTLCache = cachetools.TTLCache(maxsize=4096, ttl=300)
+
+
+@cachetools.cached(
+    _prescribed_days,
+    key=lambda revision, day, tz, language: (
+        revision.programme_id,
+        revision.revision,
+        day,
+        tz.key,
+        language,
+    ),
+    lock=threading.Lock(),
+)
+def _prescribed_day(revision: InForce, day: date, tz: ZoneInfo, language: str) -> PrescribedDay:
+    routine_slug = revision.posture_breaks.get("routine")
     lookup = ExerciseLookup(
         revision.clinic_id,
         ids=[uuid.UUID(i["exercise_id"]) for i in revision.items],
-        slugs=[routine] if routine else [],
+        slugs=[routine_slug] if routine_slug else [],
     )
-    statuses, breaks_logged = _logged(patient.id, day)
-    plan["sessions"] = [
+    sessions = tuple(
         {
             "slot": session.slot,
             "time": rules.format_hhmm(session.wall_time),
             "starts_at": session.starts_at,
             "local_starts_at": session.starts_at.astimezone(tz),
-            "status": rules.session_status(statuses.get(session.slot), day, today),
             "items": [
-                _plan_item(item, lookup, patient.language)
+                _plan_item(item, lookup, language)
                 for item in rules.items_for_slot(revision.items, session.slot)
             ],
         }
         for session in rules.sessions_for_date(revision.schedule, day, tz)
-    ]
-    plan["posture_breaks"] = _posture_breaks(
-        patient, revision.posture_breaks, day, lookup, breaks_logged
+    )
+    routine = lookup.find(slug=routine_slug) if routine_slug else None
+    return PrescribedDay(
+        sessions,
+        {
+            "slug": routine.slug,
+            "name": localized(routine.name, language),
+            "instructions": localized(routine.instructions, language),
+            "media_urls": list(routine.media_urls or []),
+        }
+        if routine
+        else None,
     )
 
 
@@ -114,12 +162,15 @@ def _plan_item(item: dict[str, Any], lookup: ExerciseLookup, language: str) -> d
 
 
 def _posture_breaks(
-    patient: Patient, rule: dict[str, Any], day: date, lookup: ExerciseLookup, logged: int
+    patient: Patient,
+    rule: dict[str, Any],
+    day: date,
+    routine: dict[str, Any] | None,
+    logged: int,
 ) -> dict[str, Any]:
     window = rules.working_window(patient.work_start, patient.work_end, patient.work_days, day)
     enabled = bool(rule.get("enabled"))
     interval = int(rule.get("interval_minutes") or 0)
-    routine = lookup.find(slug=rule.get("routine")) if rule.get("routine") else None
     return {
         "enabled": enabled,
         "interval_minutes": interval,
@@ -132,16 +183,7 @@ def _posture_breaks(
         "work_days": sorted(patient.work_days or []),
         "prescribed": rules.posture_breaks_prescribed(*window, interval, enabled) if window else 0,
         "logged": logged,
-        "routine": (
-            {
-                "slug": routine.slug,
-                "name": localized(routine.name, patient.language),
-                "instructions": localized(routine.instructions, patient.language),
-                "media_urls": list(routine.media_urls or []),
-            }
-            if routine
-            else None
-        ),
+        "routine": routine,
     }
 
 
