@@ -18,7 +18,7 @@ blp = Blueprint(
 
 @blp.route("/patients/<uuid:patient_id>/adherence")
 @allow(STAFF)
-@blp.arguments(schemas.RangeArgs, location="query")
+@blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.AdherenceOut)
 def patient_adherence(args: dict[str, Any], patient_id: uuid.UUID):
     """A patient's sessions and posture breaks, prescribed versus logged, per day and in total."""
@@ -28,7 +28,7 @@ def patient_adherence(args: dict[str, Any], patient_id: uuid.UUID):
 
 @blp.route("/me/adherence")
 @allow(PATIENT)
-@blp.arguments(schemas.RangeArgs, location="query")
+@blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.AdherenceOut)
 def my_adherence(args: dict[str, Any]):
     """My own adherence, per day and in total."""
@@ -39,7 +39,7 @@ def my_adherence(args: dict[str, Any]):
 
 @blp.route("/patients/<uuid:patient_id>/pain")
 @allow(STAFF)
-@blp.arguments(schemas.RangeArgs, location="query")
+@blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.PainOut)
 def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
     """A patient's daily max, mean and morning pain, headaches, and the pain baseline."""

@@ -19,7 +19,7 @@ AuditPage = page_of(AuditEventOut, "AuditPage")
 @blp.route("/audit")
 class Audit(MethodView):
     @allow(ADMIN)
-    @blp.arguments(AuditArgs, location="query")
+    @blp.arguments(AuditArgs(), location="query")
     @blp.response(200, AuditPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Who did what to which patient's data, newest first (clinic admins only)."""

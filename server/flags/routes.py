@@ -16,7 +16,7 @@ blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags for 
 
 @blp.route("/flags")
 @allow(STAFF)
-@blp.arguments(schemas.FlagQueueArgs, location="query")
+@blp.arguments(schemas.FlagQueueArgs(), location="query")
 @blp.response(200, schemas.FlagPageOut)
 def list_flags(args: dict[str, Any]):
     """The clinic's flags, most severe first (urgent, high, normal, low, info), then oldest."""
@@ -42,7 +42,7 @@ def acknowledge_flag(flag_id: uuid.UUID):
 
 @blp.route("/flags/<uuid:flag_id>/resolve", methods=["POST"])
 @allow(STAFF)
-@blp.arguments(schemas.ResolveIn)
+@blp.arguments(schemas.ResolveIn())
 @blp.response(200, schemas.FlagDetailOut)
 def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
     """Resolve an open or acknowledged flag with a note and the action taken (409 once closed)."""
@@ -51,7 +51,7 @@ def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
 
 @blp.route("/patients/<uuid:patient_id>/flags")
 @allow(STAFF)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, schemas.FlagPageOut)
 def patient_flags(args: dict[str, Any], patient_id: uuid.UUID):
     """A patient's flag history, every status, newest first."""

@@ -39,14 +39,14 @@ def _page(result: tuple[list[Any], str | None]) -> dict[str, Any]:
 @blp.route("/exercises")
 class Exercises(MethodView):
     @allow(STAFF)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, ExercisePage)
     def get(self, args: dict[str, Any]):
         """The shared library and the clinic's own exercises, by slug."""
         return _page(library.list_exercises(actor=current_actor(), **args))
 
     @allow(STAFF)
-    @blp.arguments(ExerciseIn)
+    @blp.arguments(ExerciseIn())
     @blp.response(201, ExerciseOut)
     @blp.alt_response(409, description="The slug is taken.")
     def post(self, data: dict[str, Any]):
@@ -57,7 +57,7 @@ class Exercises(MethodView):
 @blp.route("/programme-templates")
 class Templates(MethodView):
     @allow(STAFF)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, TemplatePage)
     def get(self, args: dict[str, Any]):
         """The programme templates loaded from seed data."""
@@ -67,14 +67,14 @@ class Templates(MethodView):
 @blp.route("/patients/<uuid:patient_id>/programmes")
 class PatientProgrammes(MethodView):
     @allow(STAFF)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, ProgrammePage)
     def get(self, args: dict[str, Any], patient_id: uuid.UUID):
         """The patient's programmes, newest first, each with its current revision."""
         return _page(services.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
 
     @allow(STAFF)
-    @blp.arguments(ProgrammeIn)
+    @blp.arguments(ProgrammeIn())
     @blp.response(201, ProgrammeOut)
     def post(self, data: dict[str, Any], patient_id: uuid.UUID):
         """Create a programme (revision 1); it replaces the patient's active one."""
@@ -93,7 +93,7 @@ class ProgrammeDetail(MethodView):
 @blp.route("/programmes/<uuid:programme_id>/revisions")
 class ProgrammeRevisions(MethodView):
     @allow(STAFF)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, RevisionPage)
     def get(self, args: dict[str, Any], programme_id: uuid.UUID):
         """The programme's full history, revision 1 first."""
@@ -102,7 +102,7 @@ class ProgrammeRevisions(MethodView):
         )
 
     @allow(STAFF)
-    @blp.arguments(RevisionIn)
+    @blp.arguments(RevisionIn())
     @blp.response(201, ProgrammeOut)
     @blp.alt_response(409, description="base_revision is stale; the body has current_revision.")
     def post(self, data: dict[str, Any], programme_id: uuid.UUID):
@@ -113,7 +113,7 @@ class ProgrammeRevisions(MethodView):
 @blp.route("/programmes/<uuid:programme_id>/intensity")
 class ProgrammeIntensity(MethodView):
     @allow(STAFF)
-    @blp.arguments(IntensityIn)
+    @blp.arguments(IntensityIn())
     @blp.response(201, ProgrammeOut)
     @blp.alt_response(409, description="base_revision is stale; the body has current_revision.")
     def post(self, data: dict[str, Any], programme_id: uuid.UUID):
@@ -124,7 +124,7 @@ class ProgrammeIntensity(MethodView):
 @blp.route("/me/plan")
 class MyPlan(MethodView):
     @allow(PATIENT)
-    @blp.arguments(PlanArgs, location="query")
+    @blp.arguments(PlanArgs(), location="query")
     @blp.response(200, PlanOut)
     def get(self, args: dict[str, Any]):
         """My plan for a local date (default today): sessions, dosage, status, posture breaks."""
@@ -135,7 +135,7 @@ class MyPlan(MethodView):
 @blp.route("/patients/<uuid:patient_id>/plan")
 class PatientPlan(MethodView):
     @allow(STAFF)
-    @blp.arguments(PlanArgs, location="query")
+    @blp.arguments(PlanArgs(), location="query")
     @blp.response(200, PlanOut)
     def get(self, args: dict[str, Any], patient_id: uuid.UUID):
         """A patient's plan for a local date, exactly as the patient sees it."""

@@ -17,7 +17,7 @@ blp = Blueprint(
 
 @blp.route("/me/notifications")
 @allow(PATIENT)
-@blp.arguments(schemas.NotificationsArgs, location="query")
+@blp.arguments(schemas.NotificationsArgs(), location="query")
 @blp.response(200, schemas.NotificationPageOut)
 def my_notifications(args: dict[str, Any]):
     """My in-app inbox of reminders, newest first (``since`` limits it to later occurrences)."""
@@ -27,7 +27,7 @@ def my_notifications(args: dict[str, Any]):
 
 @blp.route("/me/notifications/<uuid:notification_id>/snooze", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.SnoozeIn)
+@blp.arguments(schemas.SnoozeIn())
 @blp.response(200, schemas.NotificationOut)
 def snooze_notification(body: dict[str, Any], notification_id: uuid.UUID):
     """Snooze one reminder for 10, 20 or 30 minutes; the same occurrence fires again."""
@@ -44,7 +44,7 @@ def read_notification(notification_id: uuid.UUID):
 
 @blp.route("/me/devices", methods=["POST"])
 @allow(PATIENT)
-@blp.arguments(schemas.DeviceIn)
+@blp.arguments(schemas.DeviceIn())
 @blp.response(201, schemas.DeviceOut)
 @blp.alt_response(200, schema=schemas.DeviceOut, description="The token was already mine.")
 def register_device(body: dict[str, Any]):
