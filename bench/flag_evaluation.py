@@ -203,7 +203,7 @@ def measure(
     """
     from server.extensions import db
     from server.flags.jobs import run_pending_evaluations
-    from server.flags.services import evaluate_on_ingest
+    from server.flags.services import queue_evaluation
     from server.tracking.models import PainRating
 
     timings: list[list[float]] = [[] for _ in patients]
@@ -217,7 +217,7 @@ def measure(
             before = counter.count
             started = time.perf_counter()
             # The request's part (queue mark + commit), then the flag tick's evaluation of it.
-            evaluate_on_ingest(patient_id=patient_id, clinic_id=clinic_id, days={day}, now=now)
+            queue_evaluation(patient_id=patient_id, clinic_id=clinic_id, days={day}, now=now)
             db.session.commit()
             assert run_pending_evaluations(now) == 1
             timings[k].append((time.perf_counter() - started) * 1000)

@@ -83,12 +83,12 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     return flag
 
 
-def evaluate_on_ingest(
+def queue_evaluation(
     *, patient_id: uuid.UUID, clinic_id: uuid.UUID, days: set[date], now: datetime | None = None
 ) -> None:
     """Queue the patient's flags for re-derivation from the earliest affected local date: one
-    upsert in the ingest transaction; the scheduler's tick evaluates within seconds
-    (:func:`evaluate_due`).
+    upsert in the caller's transaction (an ingest, a new programme revision); the scheduler's
+    tick evaluates within seconds (:func:`evaluate_due`).
     """
     if days:
         queue.mark_due(patient_id=patient_id, clinic_id=clinic_id, days=days, now=now or utcnow())

@@ -21,6 +21,7 @@ from server.audit.services import record_audit
 from server.clock import utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
+from server.flags import services as flag_services
 from server.pagination import paginate
 from server.programmes import rules
 from server.programmes.items import prescription
@@ -112,7 +113,7 @@ def create_programme(
     db.session.add_all([programme, revision])
     _flush_or_conflict("The patient's programme changed at the same time; reload and retry.")
     _audit(actor, programme, "programme.create", now)
-    after_revision_created(patient.id, now)
+    after_revision_created(revision, tz, now)
     return ProgrammeView(programme, revision)
 
 
@@ -315,7 +316,7 @@ def _append_revision(
     # The unique (programme_id, number) is the backstop should two writers pass the lock.
     _flush_or_conflict("Another revision was made at the same time.", current_revision=number)
     _audit(actor, programme, f"programme.{kind}", now)
-    after_revision_created(programme.patient_id, now)
+    after_revision_created(revision, tz, now)
     return revision
 
 
@@ -346,6 +347,15 @@ def _audit(actor: Actor | None, programme: Programme, action: str, now: datetime
     )
 
 
-def after_revision_created(patient_id: uuid.UUID, now: datetime) -> None:
-    """After every new revision (revision 1 included), same transaction: re-plan reminders."""
-    refresh_reminder_streams(patient_id, now)
+def after_revision_created(revision: ProgrammeRevision, tz: ZoneInfo, now: datetime) -> None:
+    """After every new revision (revision 1 included), same transaction: re-plan reminders, and
+    queue the patient's flags for re-evaluation from the day it takes effect (adherence is
+    judged against the new prescription; a progression makes a flare-up expected).
+    """
+    refresh_reminder_streams(revision.patient_id, now)
+    flag_services.queue_evaluation(
+        patient_id=revision.patient_id,
+        clinic_id=revision.clinic_id,
+        days={rules.local_date_of(revision.effective_at, tz)},
+        now=now,
+    )

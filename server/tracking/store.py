@@ -158,7 +158,7 @@ def insert_one(
         return False
     db.session.execute(sa.insert(AuditEvent.__table__), [audit])
     if due is not None:
-        flag_services.evaluate_on_ingest(
+        flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
         )
     return True
@@ -232,6 +232,6 @@ def raise_red_flag(check: SymptomCheck, now: datetime) -> None:
 
 def evaluate_on_ingest(patient: Patient, days: set[date], now: datetime) -> None:
     """Let the flag engine re-evaluate the patient's affected local dates (same transaction)."""
-    flag_services.evaluate_on_ingest(
+    flag_services.queue_evaluation(
         patient_id=patient.id, clinic_id=patient.clinic_id, days=days, now=now
     )

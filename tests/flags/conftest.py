@@ -126,7 +126,7 @@ class Engine:
                     services.raise_red_flag(check=row, now=now)
             days = {r.local_date for r in rows if not isinstance(r, SymptomCheck)}
             if days:
-                services.evaluate_on_ingest(
+                services.queue_evaluation(
                     patient_id=self.patient_id, clinic_id=self.clinic_id, days=days, now=now
                 )
             db.session.commit()

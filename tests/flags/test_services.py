@@ -342,7 +342,7 @@ def test_ingest_only_queues_the_patient_and_the_tick_evaluates_the_earliest_day(
     with app.app_context():
         db.session.add(row_of(pain(2, 9), patient.patient_id, patient.clinic_id, ZoneInfo("UTC")))
         for n in (4, 2, 3):
-            services.evaluate_on_ingest(
+            services.queue_evaluation(
                 patient_id=patient.patient_id, clinic_id=patient.clinic_id, days={day(n)}, now=now
             )
         db.session.commit()

@@ -14,6 +14,7 @@ from server.access import Actor
 from server.audit.models import AuditEvent
 from server.errors import Conflict
 from server.extensions import db
+from server.flags.models import FlagEvaluationState
 from server.programmes import queries, services
 from server.programmes.models import ProgrammeRevision
 from tests.factories import UserHandle
@@ -151,10 +152,34 @@ def test_every_new_revision_calls_the_reminder_hook_and_is_audited(
     _progress(therapist_actor, programme.id, 1, T0 + timedelta(days=1))
     services.get_programme(actor=therapist_actor, programme_id=programme.id, now=T0)
     db.session.commit()
-    assert calls == [(patient_id, T0), (patient_id, T0 + timedelta(days=1))]
+    assert [(revision.patient_id, revision.number, at) for revision, _tz, at in calls] == [
+        (patient_id, 1, T0),
+        (patient_id, 2, T0 + timedelta(days=1)),
+    ]
     actions = db.session.scalars(
         sa.select(AuditEvent.action)
         .where(AuditEvent.patient_id == patient_id)
         .order_by(AuditEvent.at)
     ).all()
     assert sorted(actions) == ["programme.create", "programme.progress", "programme.read"]
+
+
+def test_every_new_revision_queues_the_flag_evaluation_from_the_day_it_takes_effect(
+    library, app_ctx: Flask, therapist_actor: Actor, patient_id
+) -> None:
+    """Adherence is judged against the new prescription and a progression makes a flare-up
+    expected, so the flags are re-derived at the next tick, not at the next log or sweep.
+    """
+
+    def queued() -> tuple[datetime, date]:
+        state = db.session.get(FlagEvaluationState, patient_id, populate_existing=True)
+        return state.next_sweep_at, state.pending_from
+
+    first = _create(therapist_actor, patient_id, date(2025, 3, 18), T0)
+    assert queued() == (T0, date(2025, 3, 18))  # revision 1 reaches back to the start date
+
+    db.session.execute(sa.update(FlagEvaluationState).values(next_sweep_at=None, pending_from=None))
+    db.session.commit()
+    later = datetime(2025, 3, 30, 23, 30, tzinfo=UTC)  # 31 March, 00:30 BST in London
+    _progress(therapist_actor, first.id, 1, later)
+    assert queued() == (later, date(2025, 3, 31))
