@@ -4,6 +4,7 @@ Limits are read from the config at request time (``LOGIN_RATE_LIMIT``,
 ``LOGIN_ACCOUNT_RATE_LIMIT``, ``ACTIVATE_RATE_LIMIT``, ``ACTIVATE_ACCOUNT_RATE_LIMIT``); counters
 live in ``RATELIMIT_STORAGE_URI`` (memory by default, Redis in production so every worker shares
 them). Account keys are digests, so no email or code reaches the limiter's storage or logs.
+A failed password change counts against the same per-account bucket as a failed login.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_limiter.util import get_remote_address
 
+from server.access import current_actor
+from server.accounts.models import User
 from server.accounts.rules import account_key_digest, normalise_invite_code
-from server.extensions import limiter
+from server.extensions import db, limiter
 
 DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per minute",
@@ -29,6 +32,10 @@ def _configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config.get(name) or DEFAULTS[name]
 
 
+def _account_key(prefix: str, value: str) -> str:
+    return f"{prefix}:{account_key_digest(value)}"
+
+
 def _body_key(field: str, prefix: str, normalise: Callable[[str], str]) -> Callable[[], str]:
     """The digest of one body field; requests without it share the client address's bucket."""
 
@@ -37,9 +44,14 @@ def _body_key(field: str, prefix: str, normalise: Callable[[str], str]) -> Calla
         value = body.get(field) if isinstance(body, dict) else None
         if not isinstance(value, str) or not value.strip():
             return f"{prefix}-addr:{get_remote_address()}"
-        return f"{prefix}:{account_key_digest(normalise(value))}"
+        return _account_key(prefix, normalise(value))
 
     return key
+
+
+def _own_login_key() -> str:
+    """The caller's login bucket: the key a login with the account's email would use."""
+    return _account_key("login", db.session.get_one(User, current_actor().user_id).email)
 
 
 TOO_MANY = "Too many attempts. Wait a little and try again."
@@ -56,9 +68,17 @@ _login_by_address = limiter.limit(
     error_message=TOO_MANY,
 )
 # Only failed attempts count against an account, so its owner is never locked out by success.
-_login_by_account = limiter.limit(
+# Shared: a password change (with a possibly stolen access token) draws on the same bucket.
+_login_by_account = limiter.shared_limit(
     _configured("LOGIN_ACCOUNT_RATE_LIMIT"),
     key_func=_body_key("email", "login", str.lower),
+    scope="login-account",
+    deduct_when=_failed,
+    error_message=TOO_MANY,
+)
+_password_change_by_account = limiter.shared_limit(
+    _configured("LOGIN_ACCOUNT_RATE_LIMIT"),
+    key_func=_own_login_key,
     scope="login-account",
     deduct_when=_failed,
     error_message=TOO_MANY,
@@ -85,3 +105,8 @@ def login_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 def activate_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
     """Limit an activation view per client address and per invitation code."""
     return _activate_by_address(_activate_by_code(view))
+
+
+def password_change_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Count a view's failures against the caller's login bucket; it must run under ``allow``."""
+    return _password_change_by_account(view)

@@ -6,7 +6,8 @@ m=12 MiB/t=3 as equivalent). argon2-cffi's default (m=64 MiB, t=3, p=4, RFC 9106
 "low memory" option) costs ~170 ms of CPU per login on 4 threads: on 2 cores a handful of
 concurrent logins starve every other request. One thread for ~20 ms keeps logins at tens per
 second per core. Override with ``ARGON2_MEMORY_KIB``, ``ARGON2_TIME_COST`` and
-``ARGON2_PARALLELISM``. Hashes keep their own parameters, so older hashes still verify.
+``ARGON2_PARALLELISM``. Hashes keep their own parameters, so older hashes still verify; a
+successful login stores a new hash when the parameters have changed (:func:`needs_rehash`).
 """
 
 from __future__ import annotations
@@ -80,15 +81,20 @@ def password_problems(password: str) -> list[str]:
     return problems
 
 
-def require_strong_password(password: str) -> None:
-    """Raise 422 with ``errors={"password": [...]}`` when the password is too weak."""
+def require_strong_password(password: str, *, field: str = "password") -> None:
+    """Raise 422 with ``errors={field: [...]}`` when the password is too weak."""
     if problems := password_problems(password):
-        raise Unprocessable("The password is too weak.", errors={"password": problems})
+        raise Unprocessable("The password is too weak.", errors={field: problems})
 
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     return _hasher().hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when ``password_hash`` was made with other argon2 parameters than the current ones."""
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

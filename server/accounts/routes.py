@@ -11,12 +11,17 @@ from flask_smorest import Blueprint
 
 from server.access import ADMIN, AUTHENTICATED, PATIENT, PUBLIC, STAFF, allow, current_actor
 from server.accounts import invitations, services, sessions
-from server.accounts.limits import activate_rate_limited, login_rate_limited
+from server.accounts.limits import (
+    activate_rate_limited,
+    login_rate_limited,
+    password_change_rate_limited,
+)
 from server.accounts.schemas import (
     ActivateIn,
     InvitationOut,
     LoginIn,
     MeOut,
+    PasswordChangeIn,
     PatientDetailOut,
     PatientIn,
     PatientListArgs,
@@ -184,3 +189,18 @@ class MyPreferences(MethodView):
     def patch(self, body: dict[str, Any]) -> Any:
         """Change time zone, language, reminders, quiet hours or working hours."""
         return services.update_preferences(actor=current_actor(), changes=body)
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @allow(AUTHENTICATED)
+    @password_change_rate_limited
+    @blp.arguments(PasswordChangeIn)
+    @blp.response(204)
+    @blp.alt_response(422, description="A wrong current_password or a weak new_password.")
+    @blp.alt_response(429, description="Too many failed attempts; see Retry-After.")
+    def post(self, body: dict[str, Any]) -> None:
+        """Change your password (any role); your other sessions end, this one stays."""
+        services.change_password(
+            actor=current_actor(), session_id=uuid.UUID(get_jwt()["fam"]), **body
+        )

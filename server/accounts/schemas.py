@@ -84,6 +84,11 @@ class ActivateIn(ma.Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class PasswordChangeIn(ma.Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
 class TokenUserOut(ma.Schema):
     id = fields.UUID(required=True)
     role = fields.String(required=True)

@@ -12,7 +12,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 
 from server.access import Actor
 from server.accounts.models import RefreshToken, TokenFamily, User
-from server.accounts.passwords import verify_password
+from server.accounts.passwords import hash_password, needs_rehash, verify_password
 from server.accounts.rules import normalise_email
 from server.audit.services import record_audit
 from server.clock import utcnow
@@ -124,6 +124,8 @@ def login(email: str, password: str, *, now: datetime | None = None) -> TokenPai
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
+    if needs_rehash(user.password_hash):  # the configured argon2 parameters have changed
+        user.password_hash = hash_password(password)
     pair = start_session(user, now=now)
     _audit_session(user.id, "auth.login", pair.family_id, now)
     return pair
@@ -136,10 +138,17 @@ def logout(family_id: uuid.UUID, *, user_id: uuid.UUID, now: datetime | None = N
     _audit_session(user_id, "auth.logout", family_id, now)
 
 
-def revoke_all_sessions(user_id: uuid.UUID, *, reason: str, now: datetime | None = None) -> None:
-    """Revoke every open session of a user (e.g. after a password is set again)."""
-    db.session.execute(
-        sa.update(TokenFamily)
-        .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow(), revoked_reason=reason)
+def revoke_all_sessions(
+    user_id: uuid.UUID,
+    *,
+    reason: str,
+    keep: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Revoke every open session of a user but ``keep`` (e.g. after a password is set again)."""
+    statement = sa.update(TokenFamily).where(
+        TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None)
     )
+    if keep is not None:
+        statement = statement.where(TokenFamily.id != keep)
+    db.session.execute(statement.values(revoked_at=now or utcnow(), revoked_reason=reason))
