@@ -7,7 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from server.errors import Unprocessable
 from server.extensions import db
+from server.validation import Text, storable
 
 MAX_LIMIT = 200
 
@@ -23,7 +24,7 @@ class PageArgs(ma.Schema):
     """Query arguments every list endpoint accepts."""
 
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
-    cursor = ma.fields.String(load_default=None)
+    cursor = Text(load_default=None)
 
 
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -47,16 +48,50 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        ((tag, raw),) = value.items()
-        decoders: dict[str, Callable[[str], Any]] = {
-            "dt": datetime.fromisoformat,
-            "d": date.fromisoformat,
-            "u": uuid.UUID,
-        }
-        return decoders[tag](raw)
+def _aware(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime")
+    return instant.astimezone(UTC)  # OverflowError at the edges of the calendar
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int or not -(2**63) <= value < 2**63:
+        raise ValueError("not a 64-bit integer")
     return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    storable(value)
+    return value
+
+
+# Cursor values by the Python type of their key column: tagged JSON objects, or plain values.
+_TAGGED: dict[type, tuple[str, Callable[[str], Any]]] = {
+    datetime: ("dt", _aware),
+    date: ("d", date.fromisoformat),
+    uuid.UUID: ("u", uuid.UUID),
+}
+_PLAIN: dict[type, Callable[[Any], Any]] = {int: _integer, str: _text}
+
+
+def _python_type(expr: Any) -> type:
+    column_type = expr.type
+    if isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type.python_type
+
+
+def _decode(raw: Any, python_type: type) -> Any:
+    """The key value ``raw`` stands for, of the column's type; raises if it is anything else."""
+    if python_type in _PLAIN:
+        return _PLAIN[python_type](raw)
+    tag, parse = _TAGGED[python_type]
+    if not isinstance(raw, dict) or list(raw) != [tag] or not isinstance(raw[tag], str):
+        raise ValueError(f"expected {{{tag!r}: string}}")
+    return parse(raw[tag])
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -64,15 +99,24 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, expected_length: int) -> list[Any]:
+def decode_cursor(cursor: str, keys: Sequence[tuple[Any, bool]]) -> list[Any]:
+    """The key values of ``cursor``, each checked against its key column's type (else a 422)."""
+    types = [_python_type(expr) for expr, _ in keys]
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = [_decode(v) for v in json.loads(raw)]
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(types):
+            raise ValueError("wrong number of values")
+        return [_decode(value, python_type) for value, python_type in zip(raw, types, strict=True)]
+    # RecursionError: deeply nested JSON arrays; OverflowError: instants at the calendar's edges.
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        ma.ValidationError,
+    ) as error:
         raise Unprocessable("Invalid cursor.", errors={"cursor": ["Invalid cursor."]}) from error
-    if len(values) != expected_length:
-        raise Unprocessable("Invalid cursor.", errors={"cursor": ["Invalid cursor."]})
-    return values
 
 
 def _after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> sa.ColumnElement[bool]:
@@ -98,7 +142,7 @@ def paginate(
     ``key_of(row)`` returns the row's values for ``keys``; the last one seeds ``next_cursor``.
     """
     if cursor:
-        stmt = stmt.where(_after(keys, decode_cursor(cursor, len(keys))))
+        stmt = stmt.where(_after(keys, decode_cursor(cursor, keys)))
     order = [expr.desc() if descending else expr.asc() for expr, descending in keys]
     stmt = stmt.order_by(*order).limit(limit + 1)
     result = db.session.execute(stmt)

@@ -39,8 +39,12 @@ def invite_digest(code: str, key: str) -> str:
 
 
 def account_key_digest(value: str) -> str:
-    """A short, non-reversible key for rate limiting one account (email or invite code)."""
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    """A short, non-reversible key for rate limiting one account (email or invite code).
+
+    It runs before the body is validated, so lone surrogates must not fail the encoding.
+    """
+    message = value.strip().lower().encode("utf-8", "surrogatepass")
+    return hashlib.sha256(message).hexdigest()[:32]
 
 
 @functools.cache

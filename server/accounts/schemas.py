@@ -17,6 +17,7 @@ from server.accounts.rules import (
 from server.clock import utcnow
 from server.pagination import PageArgs
 from server.programmes.rules import format_hhmm
+from server.validation import Email, Text
 
 SEVERITIES = ("urgent", "high", "normal", "low", "info")
 
@@ -55,16 +56,16 @@ def _birth_year(value: int) -> None:
         raise ma.ValidationError(f"Must be between 1900 and {utcnow().year}.")
 
 
-def _name(**options: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=200), **options)
+def _name(**options: Any) -> Text:
+    return Text(validate=validate.Length(min=1, max=200), **options)
 
 
-def _language(**options: Any) -> fields.String:
-    return fields.String(validate=validate.OneOf(LANGUAGES), **options)
+def _language(**options: Any) -> Text:
+    return Text(validate=validate.OneOf(LANGUAGES), **options)
 
 
-def _tz(**options: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(max=64), _timezone], **options)
+def _tz(**options: Any) -> Text:
+    return Text(validate=[validate.Length(max=64), _timezone], **options)
 
 
 def _birth_year_field() -> fields.Integer:
@@ -75,18 +76,18 @@ def _birth_year_field() -> fields.Integer:
 
 
 class LoginIn(ma.Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    email = Text(required=True, validate=validate.Length(min=1, max=254))
+    password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class ActivateIn(ma.Schema):
-    invite_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    invite_code = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class PasswordChangeIn(ma.Schema):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    current_password = Text(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class TokenUserOut(ma.Schema):
@@ -183,7 +184,7 @@ class MeOut(ma.Schema):
 
 class PatientIn(ma.Schema):
     name = _name(required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True, validate=validate.Length(max=254))
     timezone = _tz(required=True)
     language = _language(required=True)
     birth_year = _birth_year_field()
@@ -251,11 +252,11 @@ class InvitationOut(ma.Schema):
 
 
 class TherapistIn(ma.Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    role = fields.String(load_default="therapist", validate=validate.OneOf(STAFF_ROLES))
-    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    email = Email(required=True, validate=validate.Length(max=254))
+    password = Text(required=True, validate=validate.Length(min=1, max=1024))
+    role = Text(load_default="therapist", validate=validate.OneOf(STAFF_ROLES))
+    language = Text(load_default=None, validate=validate.OneOf(LANGUAGES))
 
 
 class TherapistOut(ma.Schema):

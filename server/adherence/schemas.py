@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
+
+from server.validation import SaneDate
 
 
 class Rounded(fields.Float):
@@ -20,15 +21,11 @@ class Rounded(fields.Float):
         return None if value is None else round(float(value), self.places)
 
 
-# Far-off dates would overflow local-time arithmetic; no programme data lies outside these.
-SANE_DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
-
-
 class RangeArgs(ma.Schema):
     """``from`` and ``to`` as patient-local dates; both default to the last 28 days."""
 
-    start = fields.Date(data_key="from", load_default=None, validate=SANE_DATES)
-    end = fields.Date(data_key="to", load_default=None, validate=SANE_DATES)
+    start = SaneDate(data_key="from", load_default=None)
+    end = SaneDate(data_key="to", load_default=None)
 
 
 class DayAdherenceOut(ma.Schema):

@@ -8,22 +8,23 @@ from webargs.fields import DelimitedList
 
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
 from server.pagination import PageArgs, page_of
+from server.validation import Text
 
 
 class FlagQueueArgs(PageArgs):
     """``status`` and ``severity`` take one value or a comma-separated list."""
 
     status = DelimitedList(
-        fields.String(validate=validate.OneOf(STATUSES)),
+        Text(validate=validate.OneOf(STATUSES)),
         metadata={"description": "Default: open,acknowledged."},
     )
-    severity = DelimitedList(fields.String(validate=validate.OneOf(SEVERITIES)))
+    severity = DelimitedList(Text(validate=validate.OneOf(SEVERITIES)))
     patient_id = fields.UUID(load_default=None)
 
 
 class ResolveIn(ma.Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    action = fields.String(required=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
+    note = Text(required=True, validate=validate.Length(min=1, max=2000))
+    action = Text(required=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
 
 
 class SuggestedActionOut(ma.Schema):

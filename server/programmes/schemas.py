@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.pagination import page_of
+from server.validation import SaneDate, Text, Url
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
 NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lowercase letters, digits, '_'.")
@@ -29,16 +30,16 @@ def _unique(values: list[Any], field: str) -> None:
 class LocalizedTextIn(ma.Schema):
     """Patient-facing text in every supported language."""
 
-    en = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    tr = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    en = Text(required=True, validate=validate.Length(min=1, max=4000))
+    tr = Text(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class TargetIn(ma.Schema):
     """A measurable target of a ladder level, e.g. ``{kind: pressure, value: 22, unit: mmHg}``."""
 
-    kind = fields.String(required=True, validate=NAME)
+    kind = Text(required=True, validate=NAME)
     value = fields.Float(required=True, validate=validate.Range(min=0, max=10000))
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    unit = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
 
 class DosageIn(ma.Schema):
@@ -71,12 +72,12 @@ class DosageOverrideIn(ma.Schema):
 class ExerciseIn(ma.Schema):
     """A clinic's own exercise (API) or a library entry (seed)."""
 
-    slug = fields.String(required=True, validate=[validate.Length(min=2, max=80), SLUG])
-    category = fields.String(required=True, validate=NAME)
+    slug = Text(required=True, validate=[validate.Length(min=2, max=80), SLUG])
+    category = Text(required=True, validate=NAME)
     name = fields.Nested(LocalizedTextIn, required=True)
     instructions = fields.Nested(LocalizedTextIn, required=True)
     media_urls = fields.List(
-        fields.Url(schemes={"https", "http"}), load_default=list, validate=validate.Length(max=10)
+        Url(schemes={"https", "http"}), load_default=list, validate=validate.Length(max=10)
     )
     ladder = fields.List(
         fields.Nested(LadderLevelIn),
@@ -100,8 +101,8 @@ class SeedExerciseIn(ExerciseIn):
 
 
 class SlotIn(ma.Schema):
-    slot = fields.String(required=True, validate=NAME)
-    time = fields.String(required=True, validate=HHMM)
+    slot = Text(required=True, validate=NAME)
+    time = Text(required=True, validate=HHMM)
 
 
 class ScheduleIn(ma.Schema):
@@ -133,7 +134,7 @@ class PostureBreaksIn(ma.Schema):
 
     enabled = fields.Boolean(required=True)
     interval_minutes = fields.Integer(load_default=DEFAULT_INTERVAL, validate=INTERVAL_RANGE)
-    routine = fields.String(load_default=None, allow_none=True, validate=SLUG)
+    routine = Text(load_default=None, allow_none=True, validate=SLUG)
 
 
 class ItemIn(ma.Schema):
@@ -144,11 +145,11 @@ class ItemIn(ma.Schema):
     """
 
     item_id = fields.UUID(load_default=None)
-    exercise = fields.String(validate=SLUG)
+    exercise = Text(validate=SLUG)
     exercise_id = fields.UUID()
     level = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
     dosage_override = fields.Nested(DosageOverrideIn, load_default=None, allow_none=True)
-    slots = fields.List(fields.String(validate=NAME), load_default=None, allow_none=True)
+    slots = fields.List(Text(validate=NAME), load_default=None, allow_none=True)
 
     @ma.validates_schema
     def _one_exercise(self, data: dict[str, Any], **_: Any) -> None:
@@ -159,16 +160,16 @@ class ItemIn(ma.Schema):
 
 
 class TemplateItemIn(ma.Schema):
-    exercise = fields.String(required=True, validate=SLUG)
+    exercise = Text(required=True, validate=SLUG)
     level = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
-    slots = fields.List(fields.String(validate=NAME), load_default=None, allow_none=True)
+    slots = fields.List(Text(validate=NAME), load_default=None, allow_none=True)
 
 
 class TemplateIn(ma.Schema):
     """A programme template in ``seed/templates``."""
 
-    slug = fields.String(required=True, validate=[validate.Length(min=2, max=80), SLUG])
-    condition = fields.String(required=True, validate=NAME)
+    slug = Text(required=True, validate=[validate.Length(min=2, max=80), SLUG])
+    condition = Text(required=True, validate=NAME)
     name = fields.Nested(LocalizedTextIn, required=True)
     description = fields.Nested(LocalizedTextIn, required=True)
     items = fields.List(
@@ -176,19 +177,19 @@ class TemplateIn(ma.Schema):
     )
     schedule = fields.Nested(ScheduleIn, required=True)
     posture_breaks = fields.Nested(PostureBreaksIn, required=True)
-    flag_thresholds = fields.Dict(keys=fields.String(), load_default=dict)
+    flag_thresholds = fields.Dict(keys=Text(), load_default=dict)
 
 
 class ProgrammeIn(ma.Schema):
     """Create a programme from a ``template`` slug, explicit ``items``, or both (items win)."""
 
-    template = fields.String(load_default=None, validate=SLUG)
+    template = Text(load_default=None, validate=SLUG)
     items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
     schedule = fields.Nested(ScheduleIn, load_default=None)
     posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
-    start_date = fields.Date(required=True)
+    start_date = SaneDate(required=True)
     baseline_pain = fields.Float(load_default=None, validate=validate.Range(min=0, max=10))
-    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=500))
+    reason = Text(load_default=None, validate=validate.Length(min=1, max=500))
 
     @ma.validates_schema
     def _template_or_items(self, data: dict[str, Any], **_: Any) -> None:
@@ -205,20 +206,20 @@ class RevisionIn(ma.Schema):
     items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
     schedule = fields.Nested(ScheduleIn, load_default=None)
     posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
 class IntensityIn(ma.Schema):
     """Move the chosen items (default: all) one level along their ladders."""
 
     base_revision = fields.Integer(required=True, validate=validate.Range(min=1))
-    direction = fields.String(required=True, validate=validate.OneOf(["progress", "regress"]))
+    direction = Text(required=True, validate=validate.OneOf(["progress", "regress"]))
     item_ids = fields.List(fields.UUID(), load_default=None, validate=validate.Length(min=1))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
 class PlanArgs(ma.Schema):
-    date = fields.Date(load_default=None, metadata={"description": "Local date; default today."})
+    date = SaneDate(load_default=None, metadata={"description": "Local date; default today."})
 
 
 # --- output ------------------------------------------------------------------------------

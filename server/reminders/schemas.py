@@ -8,12 +8,13 @@ from marshmallow import fields, validate
 from server.pagination import PageArgs, page_of
 from server.reminders.models import PLATFORMS
 from server.reminders.rules import SNOOZE_MINUTES
+from server.validation import SaneInstant, Text
 
 
 class NotificationsArgs(PageArgs):
     """``?since=`` (an instant with an offset) plus ``limit`` and ``cursor``."""
 
-    since = fields.AwareDateTime(load_default=None)
+    since = SaneInstant(load_default=None)
 
 
 class SnoozeIn(ma.Schema):
@@ -21,8 +22,8 @@ class SnoozeIn(ma.Schema):
 
 
 class DeviceIn(ma.Schema):
-    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
-    token = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    platform = Text(required=True, validate=validate.OneOf(PLATFORMS))
+    token = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class NotificationOut(ma.Schema):

@@ -6,26 +6,15 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.tracking.rules import SYMPTOM_KEYS
+from server.validation import SaneDate, SaneInstant, Text
 
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
 SCORE = validate.Range(min=0, max=10)
 
 
-def storable(value: str) -> None:
-    """Refuse text no database can store (422, not 500): NUL characters (PostgreSQL text and
-    JSONB reject them) and lone UTF-16 surrogates (not encodable as UTF-8).
-    """
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ma.ValidationError("Must be valid Unicode text.") from error
-
-
-NOTES = [validate.Length(max=2000), storable]
-SLOT_NAME = [validate.Length(min=1, max=40), storable]
-TRIGGER = [validate.Length(min=1, max=100), storable]
+NOTES = validate.Length(max=2000)
+SLOT_NAME = validate.Length(min=1, max=40)
+TRIGGER = validate.Length(min=1, max=100)
 
 
 def _score(**kwargs: object) -> fields.Integer:
@@ -36,7 +25,7 @@ class RecordIn(ma.Schema):
     """Fields every record carries: the client's UUID and the device's time with an offset."""
 
     id = fields.UUID(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = SaneInstant(required=True)
 
 
 class SessionItemIn(ma.Schema):
@@ -46,42 +35,40 @@ class SessionItemIn(ma.Schema):
 
 
 class SessionLogIn(RecordIn):
-    date = fields.Date(required=True)
-    slot = fields.String(required=True, validate=SLOT_NAME)
-    status = fields.String(
-        required=True, validate=validate.OneOf(["completed", "partial", "skipped"])
-    )
+    date = SaneDate(required=True)
+    slot = Text(required=True, validate=SLOT_NAME)
+    status = Text(required=True, validate=validate.OneOf(["completed", "partial", "skipped"]))
     items = fields.List(
         fields.Nested(SessionItemIn), load_default=list, validate=validate.Length(max=50)
     )
     exertion = _score(allow_none=True, load_default=None)
     pain_during = _score(allow_none=True, load_default=None)
     pain_after = _score(allow_none=True, load_default=None)
-    notes = fields.String(allow_none=True, load_default=None, validate=NOTES)
+    notes = Text(allow_none=True, load_default=None, validate=NOTES)
 
 
 class PainRatingIn(RecordIn):
     score = _score(required=True)
-    context = fields.String(
+    context = Text(
         required=True,
         validate=validate.OneOf(["morning", "evening", "now", "during_exercise", "after_exercise"]),
     )
 
 
 class HeadacheEntryIn(RecordIn):
-    started_at = fields.AwareDateTime(required=True)
+    started_at = SaneInstant(required=True)
     duration_minutes = fields.Integer(
         strict=True, required=True, validate=validate.Range(min=1, max=7 * 24 * 60)
     )
     intensity = _score(required=True)
-    side = fields.String(required=True, validate=validate.OneOf(["left", "right", "both"]))
+    side = Text(required=True, validate=validate.OneOf(["left", "right", "both"]))
     triggers = fields.List(
-        fields.String(validate=TRIGGER),
+        Text(validate=TRIGGER),
         load_default=list,
         validate=validate.Length(max=20),
     )
     medication_taken = fields.Boolean(required=True, **STRICT_BOOL)
-    notes = fields.String(allow_none=True, load_default=None, validate=NOTES)
+    notes = Text(allow_none=True, load_default=None, validate=NOTES)
 
 
 class PostureBreakIn(RecordIn):

@@ -1,0 +1,72 @@
+"""Input fields every schema shares, so hostile input is a 422 naming the field, never a 500.
+
+``Text`` (and ``Email``, ``Url``) refuse what no database can store; ``SaneDate`` and
+``SaneInstant`` refuse dates that local-time arithmetic cannot reach. Input schemas use these
+instead of marshmallow's ``String``, ``Email``, ``Url``, ``Date`` and ``AwareDateTime``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+# Far-off dates would overflow local-time arithmetic; no programme data lies outside these.
+SANE_DATES = validate.Range(
+    min=date(2000, 1, 1), max=date(2100, 12, 31), error="Must be between 2000-01-01 and 2100-12-31."
+)
+SANE_INSTANTS = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC),
+    max=datetime(2101, 1, 1, tzinfo=UTC),
+    max_inclusive=False,
+    error="Must be between 2000-01-01 and 2100-12-31 (UTC).",
+)
+
+
+def storable(value: str) -> None:
+    """Refuse text no database can store: NUL characters (PostgreSQL text and JSONB reject
+    them) and lone UTF-16 surrogates (not encodable as UTF-8).
+    """
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ma.ValidationError("Must be valid Unicode text.") from error
+
+
+class Text(fields.String):
+    """A string every database can store (checked before any other validator)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        storable(text)
+        return text
+
+
+class Email(Text, fields.Email):
+    """An email address every database can store."""
+
+
+class Url(Text, fields.Url):
+    """A URL every database can store."""
+
+
+class SaneDate(fields.Date):
+    """A calendar date within ``SANE_DATES``."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        SANE_DATES(day)
+        return day
+
+
+class SaneInstant(fields.AwareDateTime):
+    """An instant with an offset within ``SANE_INSTANTS`` (UTC conversions cannot overflow)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        SANE_INSTANTS(instant)
+        return instant
