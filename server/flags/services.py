@@ -39,6 +39,9 @@ RULE_LOOKBACK_DAYS = 20
 def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     """Open (or add to) the patient's urgent red flag for a check with positive answers, and
     alert the therapist at once through the reminders outbox.
+
+    A new danger sign on an acknowledged red flag opens it again: the therapist's review was of
+    the earlier signs, and the patient is told their physiotherapist has been alerted.
     """
     now = now or utcnow()
     positive = sorted(key for key, value in (check.answers or {}).items() if value is True)
@@ -76,10 +79,13 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     flag.last_evidence_on = max(flag.last_evidence_on, check.local_date)
     flag.suggested_action = "refer_emergency"
     flag.updated_at = now
-    if len(flag.evidence) > 1:
+    if flag.status == "acknowledged":
+        flag.status, flag.acknowledged_by, flag.acknowledged_at = "open", None, None
+        audit_flag(flag, "flag.reopened", now)
+    elif len(flag.evidence) > 1:
         audit_flag(flag, "flag.updated", now)
     db.session.flush()
-    enqueue_urgent_flag_alert(flag=flag, now=now)
+    enqueue_urgent_flag_alert(flag=flag, cause_id=check.id, now=now)
     return flag
 
 

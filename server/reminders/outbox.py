@@ -69,10 +69,14 @@ def _alert_recipients(patient: Patient) -> list[User]:
     )
 
 
-def enqueue_urgent_flag_alert(*, flag: Any, now: datetime | None = None) -> int:
+def enqueue_urgent_flag_alert(
+    *, flag: Any, cause_id: uuid.UUID, now: datetime | None = None
+) -> int:
     """Alert the patient's therapist about an urgent flag at once (next dispatch tick sends it).
 
-    Idempotent per flag and recipient. Returns the number of alerts enqueued. Flushes only.
+    One alert per cause (the symptom check that raised or added to the flag) and recipient: a
+    second danger sign alerts again, a replayed one does not. Returns the number of alerts
+    enqueued. Flushes only.
     """
     now = now or utcnow()
     patient = db.session.get(Patient, flag.patient_id)
@@ -90,7 +94,7 @@ def enqueue_urgent_flag_alert(*, flag: Any, now: datetime | None = None) -> int:
         }
         rows.append(
             _staff_row(
-                key=f"urgent_flag:{flag.id}:{recipient.id}",
+                key=f"urgent_flag:{cause_id}:{recipient.id}",
                 clinic_id=patient.clinic_id,
                 recipient=recipient,
                 kind="urgent_flag",

@@ -220,6 +220,29 @@ def test_red_flag_is_urgent_alerts_the_therapist_and_collects_checks(engine, app
     ]
 
 
+def test_a_new_danger_sign_reopens_an_acknowledged_red_flag_and_alerts_again(engine, app):
+    """The patient is told their physiotherapist has been alerted: so they must be, each time."""
+    from server.access import Actor
+    from server.flags.review import acknowledge_flag
+
+    patient = engine()
+    patient.ingest([check(3, thunderclap=True)], patient.at(3, 9))
+    with app.app_context():
+        therapist = Actor(patient.therapist_id, "therapist", patient.clinic_id)
+        acknowledge_flag(actor=therapist, flag_id=patient.one("red_flag")["id"])
+        db.session.commit()
+    patient.ingest([check(4, neuro_deficit=True)], patient.at(4, 9))
+    red = patient.one("red_flag")
+    assert (red["status"], red["acknowledged_by"], len(red["evidence"])) == ("open", None, 2)
+    with app.app_context():
+        alerts = db.session.scalars(sa.select(Delivery).where(Delivery.kind == "urgent_flag"))
+        assert [a.payload["flag_id"] for a in alerts] == [str(red["id"])] * 2
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_id == str(red["id"]))
+        ).all()
+        assert "flag.reopened" in actions
+
+
 def test_thresholds_come_from_programme_then_clinic_then_defaults(engine, app):
     patient = engine()
     with app.app_context():

@@ -210,8 +210,10 @@ def test_urgent_flag_alerts_the_therapist_through_the_outbox(app, reminder_patie
         patient_id = patient.id
 
     with app.app_context():
-        assert enqueue_urgent_flag_alert(flag=FlagStub(), now=BEFORE) == 1
-        assert enqueue_urgent_flag_alert(flag=FlagStub(), now=BEFORE) == 0  # idempotent
+        check_id = uuid.uuid4()
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=check_id, now=BEFORE) == 1
+        # idempotent per cause
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=check_id, now=BEFORE) == 0
         db.session.commit()
     tick(app, BEFORE + timedelta(seconds=30), provider)
     [alert] = provider.sent
