@@ -88,11 +88,13 @@ def engine_options(
 ) -> dict[str, Any]:
     """SQLAlchemy engine options for ``url``: bounded pool and timeouts on PostgreSQL."""
     env = os.environ if environ is None else environ
+    # Error messages never carry a statement's parameters (patient details) into logs.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     timeout = int(env.get("DATABASE_CONNECT_TIMEOUT", "3"))
     statement_timeout_ms = int(env.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
     return {
+        "hide_parameters": True,
         "pool_pre_ping": True,
         "pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
         "max_overflow": int(env.get("DATABASE_MAX_OVERFLOW", "5")),

@@ -187,7 +187,8 @@ def _handle_unexpected(error: Exception) -> Response:
         return _handle_http_exception(error)
     if _is_connection_error(error):
         return _handle_database_unavailable(error)
-    log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+    route = request.url_rule.rule if request.url_rule else "<unmatched>"  # no ids, unlike the path
+    log.exception("unhandled error", extra={"route": route, "method": request.method})
     return problem(500, "Internal Server Error", "An unexpected error occurred.")
 
 

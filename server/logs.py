@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
+from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -20,12 +22,35 @@ REDACTED_KEYS = frozenset(
 
 
 class RedactingFilter(logging.Filter):
-    """Replace the value of any sensitive ``extra`` key with ``[redacted]``."""
+    """Replace the value of any sensitive ``extra`` key with ``[redacted]``, and render
+    tracebacks without exception messages (see :func:`traceback_without_messages`).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key in REDACTED_KEYS & set(record.__dict__):
             setattr(record, key, "[redacted]")
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = traceback_without_messages(record.exc_info[1])
+            record.exc_info = None
         return True
+
+
+def traceback_without_messages(error: BaseException) -> str:
+    """Where each exception of the chain was raised and its type, but not its message: a
+    database error's message carries the statement's parameters and the server's ``DETAIL``
+    (an e-mail address, a name, a note), and other messages may quote the request.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    lines = ["Traceback (messages withheld):\n"]
+    for link in reversed(chain):
+        tb: TracebackType | None = link.__traceback__
+        lines += traceback.format_tb(tb)
+        lines.append(f"{type(link).__module__}.{type(link).__qualname__}\n")
+    return "".join(lines).rstrip("\n")
 
 
 def configure_logging(app: Flask) -> None:
