@@ -151,8 +151,8 @@ GUIDANCE = {
     },
     "tr": {
         True: (
-            "Yanıtlarınız ciddi bir soruna işaret ediyor olabilir. Hemen {number} numarayı "
-            "arayın veya en yakın acil servise gidin. Bir doktor sizi muayene edene kadar "
+            "Yanıtlarınız ciddi bir soruna işaret ediyor olabilir. Hemen {number} numaralı acil "
+            "çağrı hattını arayın veya en yakın acil servise gidin. Bir doktor sizi muayene edene kadar "
             "egzersizlerinizi yapmayın. Fizyoterapistiniz bilgilendirildi."
         ),
         False: (
