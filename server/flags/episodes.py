@@ -65,11 +65,12 @@ def final_state(series: Series, day: date, ctx: Context) -> str | None:
 def flare_outcome(
     series: Series, ctx: Context, start: date, day: date
 ) -> tuple[str, Evidence] | None:
-    """How a flare that began on ``start`` ends on ``day``, if it does.
+    """How a flare that began on ``start`` ends on ``day``, if it does (PRODUCT.md §4).
 
-    Settled: two consecutive settled days after the start (within 72 h, or later when the data
-    went missing in between). Escalated: 72 h passed unsettled and the latest day with data
-    still shows raised pain. Missing data alone never escalates.
+    Settled: two consecutive settled days after the start, within 72 h. Escalated: 72 h passed
+    without that, and pain was raised again on some day after the onset day. A flare whose
+    later days are all settled or missing waits, since missing data alone never escalates, and
+    ends ``settled_late`` on the first two consecutive settled days.
     """
     window = ctx.thresholds.settle_window_days
     state = final_state(series, day, ctx)
@@ -81,20 +82,15 @@ def flare_outcome(
         return reason, Evidence("flare_up.settled", day, values)
     if (day - start).days < window or (day == ctx.today and state != "raised"):
         return None
-    latest = next(
-        (
-            d
-            for d in reversed(days_between(start + ONE_DAY, day))
-            if final_state(series, d, ctx) is not None
-        ),
-        None,
-    )
-    if latest is None or final_state(series, latest, ctx) != "raised":
+    raised = [
+        d for d in days_between(start + ONE_DAY, day) if final_state(series, d, ctx) == "raised"
+    ]
+    if not raised:
         return None
     values = {
         "flare_start": start.isoformat(),
-        "latest_day": latest.isoformat(),
-        "daily_pain": facts(series, latest).daily_pain,
+        "raised_days": [d.isoformat() for d in raised],
+        "daily_pain": [facts(series, d).daily_pain for d in raised],
     }
     return "escalated", Evidence("flare_up.escalated", day, values)
 

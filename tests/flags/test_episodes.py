@@ -25,13 +25,14 @@ def outline(episodes) -> list[tuple[date, date | None, str | None]]:
         ([7, 4, 4], 5, [(0, 2, "settled")]),  # settles on day 2
         ([7, 6, 4, 4], 5, [(0, 3, "settled")]),  # settles on day 3: still within 72 h
         ([7, 6, 6, 6], 5, [(0, 3, "escalated")]),  # not settled after 72 h
-        ([7, 6, 6, 4, 4], 6, [(0, 4, "settled_late")]),  # down by 72 h: no evidence to escalate
-        ([7, 6, 6, 4, 5], 6, [(0, 4, "escalated")]),  # ... until it is raised again
-        ([7, 6, None, None], 6, [(0, 3, "escalated")]),  # the last data still shows it raised
+        ([7, 6, 6, 4, 4], 6, [(0, 3, "escalated")]),  # lower by 72 h, but not settled twice
+        ([6, 4, 6, 4, 4], 6, [(0, 3, "escalated")]),  # settled once, raised again: not settled
+        ([7, 6, None, None], 6, [(0, 3, "escalated")]),  # raised after onset, then silence
         ([7, None, None, None, None], 6, [(0, None, None)]),  # missing data never escalates
         ([7, 6, None], 3, [(0, None, None)]),  # day 3 not over yet: wait
-        ([7, 6, None, 4, 4], 6, [(0, 4, "settled_late")]),  # settled once data came back
-        ([7, 6, None, 4, 6], 6, [(0, 4, "escalated")]),  # raised again once data came back
+        ([7, 6, None, 4, 4], 6, [(0, 3, "escalated")]),  # raised after onset, not settled by 72 h
+        ([7, 4, None, None, 4, 4], 7, [(0, 5, "settled_late")]),  # only settled or missing: wait
+        ([7, 4, None, None, 6], 6, [(0, 4, "escalated")]),  # ... until it is raised again
         ([7, 4], 1, [(0, None, None)]),  # today's low rating may still be outdone today
         ([7, 4, 4], 2, [(0, None, None)]),
         ([7, 4, 4], 3, [(0, 2, "settled")]),
