@@ -14,7 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.report import RESULTS, Row, add_ratios, markdown_table, text_table, write_markdown
+from bench.report import (
+    RESULTS,
+    Row,
+    add_ratios,
+    calibration_ms,
+    markdown_table,
+    text_table,
+    write_markdown,
+)
 from bench.scenarios import COMPARISON, SCENARIOS, WORKER_CONFIGS, Scenario
 from bench.seed import Seeded, drop_postgres, migrate, recreate_postgres, seed, server_env
 from bench.server import ROOT, Gunicorn
@@ -28,6 +36,8 @@ POSTGRES_DB = f"hep_bench_{os.getpid()}"
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     started = time.monotonic()
+    calibration = [calibration_ms()]
+    print(f"== calibration: {calibration[0]} ms for a fixed pure-Python loop", flush=True)
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / "gunicorn.log"
     log.write_bytes(b"")
@@ -77,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         print("\nNotes:\n" + "\n".join(f"- {n}" for n in notes))
         sections.append(("Notes", "\n".join(f"- {n}" for n in notes)))
+    calibration.append(calibration_ms())
+    sections.append(
+        (
+            "Calibration",
+            f"A fixed pure-Python loop (2M additions, best of 5) took {calibration[0]} ms before "
+            f"the run and {calibration[1]} ms after it; lower is faster. Compare runs on "
+            "different or shared machines by it.",
+        )
+    )
     command = "make bench  # .venv/bin/python -m bench " + " ".join(argv or sys.argv[1:])
     sections.append(("Command", f"`{command.strip()}`, {time.monotonic() - started:.0f} s"))
     path = write_markdown(sections)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,20 @@ def markdown_table(rows: list[Row], with_config: bool = False) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(r.cells(with_config)) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def calibration_ms(rounds: int = 5) -> float:
+    """The best of ``rounds`` timings of a fixed pure-Python loop, in ms: how fast this machine
+    runs Python right now, so runs on different (or shared, throttled) machines can be compared.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def machine() -> str:
