@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -75,27 +74,24 @@ def pain_7d_means(patients: Sequence[Patient], now: datetime) -> dict[uuid.UUID,
 
 def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | None]:
     """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
-    ids = [p.id for p in patients]
-    if not ids:
+    if not patients:
         return {}
-    # Each table aggregates its own rows (one row per patient), so only those are combined.
-    union = sa.union_all(
-        *(
-            sa.select(model.patient_id.label("patient_id"), sa.func.max(model.recorded_at))
-            .where(model.patient_id.in_(ids))
-            .group_by(model.patient_id)
-            for model in ACTIVITY_MODELS
-        )
+    # One row per patient, a correlated max per table: with an index on (patient_id,
+    # recorded_at) each is a single index probe rather than a scan of the patient's history.
+    latest = (
+        sa.select(sa.func.max(model.recorded_at))
+        .where(model.patient_id == Patient.id)
+        .scalar_subquery()
+        for model in ACTIVITY_MODELS
     )
-    logged: dict[uuid.UUID, Any] = {}
-    for patient_id, at in db.session.execute(union):
-        if at is not None and (patient_id not in logged or at > logged[patient_id]):
-            logged[patient_id] = at
+    stmt = sa.select(Patient.id, *latest).where(Patient.id.in_([p.id for p in patients]))
+    logged = {row[0]: row[1:] for row in db.session.connection().execute(stmt)}
     result = {}
     for patient in patients:
-        candidates = [logged.get(patient.id), patient.last_activity_at]
-        present = [c for c in candidates if c is not None]
-        result[patient.id] = max(present) if present else None
+        present = [
+            at for at in (*logged.get(patient.id, ()), patient.last_activity_at) if at is not None
+        ]
+        result[patient.id] = max(present, default=None)
     return result
 
 

@@ -10,8 +10,8 @@ import statistics
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from server.programmes.rules import in_force_on, posture_breaks_prescribed, scheduled_slots
@@ -21,6 +21,7 @@ STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
 CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
 BASELINE_DAYS = 7
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class DayAdherence:
     ratio: float | None
 
 
+class SlotCounts(NamedTuple):
+    """How a day's prescribed slots ended: each slot counts once, by its best logged status."""
+
+    completed: int
+    partial: int
+    skipped: int
+    unlogged: int
+
+
 @dataclass(frozen=True)
 class AdherenceTotals:
     """Sums over a range of ``DayAdherence`` and the overall ratio."""
@@ -83,17 +93,82 @@ class AdherenceTotals:
     ratio: float | None
 
 
-def revision_in_force(revisions: Sequence[Revision], day: date, tz: ZoneInfo) -> Revision | None:
-    """The revision that prescribed local ``day``: of the programme applying that day (started,
-    not ended; the newest if several), the newest revision effective before the day's end.
+def _programme_revisions(revisions: Sequence[Revision], day: date) -> list[Revision]:
+    """The revisions of the programme that applies on ``day``: of those started and not ended,
+    the newest (by start date, then creation); empty when none applies.
     """
     applying = [
         r for r in revisions if r.start_date <= day and (r.end_date is None or day <= r.end_date)
     ]
     if not applying:
-        return None
+        return []
     newest = max(applying, key=lambda r: (r.start_date, r.programme_created_at))
-    return in_force_on([r for r in applying if r.programme_id == newest.programme_id], day, tz)
+    return [r for r in applying if r.programme_id == newest.programme_id]
+
+
+def revision_in_force(revisions: Sequence[Revision], day: date, tz: ZoneInfo) -> Revision | None:
+    """The revision that prescribed local ``day``: of the programme applying that day (started,
+    not ended; the newest if several), the newest revision effective before the day's end.
+    """
+    programme = _programme_revisions(revisions, day)
+    return in_force_on(programme, day, tz) if programme else None
+
+
+def revisions_in_force(
+    revisions: Sequence[Revision], days: Sequence[date], tz: ZoneInfo
+) -> list[Revision | None]:
+    """:func:`revision_in_force` on each of the consecutive ``days`` (ascending), with far fewer
+    time-zone steps.
+    """
+    # The programme that applies can only change on a day one starts or the day after one ends.
+    starts = {r.start_date for r in revisions}
+    ends = {r.end_date for r in revisions}
+    result: list[Revision | None] = []
+    run: list[date] = []
+    for day in days:
+        if run and (day in starts or day - ONE_DAY in ends):
+            result += _in_force_over(_programme_revisions(revisions, run[0]), run, tz)
+            run = []
+        run.append(day)
+    if run:
+        result += _in_force_over(_programme_revisions(revisions, run[0]), run, tz)
+    return result
+
+
+def _in_force_over(
+    programme: list[Revision], days: list[date], tz: ZoneInfo
+) -> list[Revision | None]:
+    # Each later day ends later, so more of the programme's revisions are effective by then and
+    # the one in force can only move to a higher number: once the newest, or the same at both
+    # ends of the run, it is the same on every day between.
+    if not programme:
+        return [None] * len(days)
+    first = in_force_on(programme, days[0], tz)
+    newest = max(programme, key=lambda r: r.number)
+    if first is newest or first is in_force_on(programme, days[-1], tz):
+        return [first] * len(days)
+    return [in_force_on(programme, day, tz) for day in days]
+
+
+def prescribed_slots(revision: Revision | None, day: date) -> list[str]:
+    """The slots ``revision`` schedules on local ``day`` (none without a revision)."""
+    return [s.slot for s in scheduled_slots(revision.schedule, day)] if revision else []
+
+
+def slot_counts(slots: Iterable[str], slot_statuses: Mapping[str, str]) -> SlotCounts:
+    """How the prescribed ``slots`` ended, given each logged slot's best status."""
+    completed = partial = skipped = unlogged = 0
+    for slot in slots:
+        status = slot_statuses.get(slot)
+        if status == "completed":
+            completed += 1
+        elif status == "partial":
+            partial += 1
+        elif status == "skipped":
+            skipped += 1
+        else:
+            unlogged += 1
+    return SlotCounts(completed, partial, skipped, unlogged)
 
 
 def session_ratio(completed: int, partial: int, due: int) -> float | None:
@@ -113,17 +188,10 @@ def day_adherence(
     today: date,
 ) -> DayAdherence:
     """Prescribed versus logged on one local day; logs for unscheduled slots do not count."""
-    slots = [s.slot for s in scheduled_slots(revision.schedule, day)] if revision else []
-    counts = {"completed": 0, "partial": 0, "skipped": 0}
-    unlogged = 0
-    for slot in slots:
-        status = slot_statuses.get(slot)
-        if status in counts:
-            counts[status] += 1
-        else:
-            unlogged += 1
+    slots = prescribed_slots(revision, day)
+    counts = slot_counts(slots, slot_statuses)
     over = day < today
-    missing, pending = (unlogged, 0) if over else (0, unlogged)
+    missing, pending = (counts.unlogged, 0) if over else (0, counts.unlogged)
     rule = revision.posture_breaks if revision else {}
     breaks = 0
     if revision and day.isoweekday() in work.days:
@@ -137,15 +205,36 @@ def day_adherence(
         day=day,
         revision_number=revision.number if revision else None,
         sessions_prescribed=len(slots),
-        completed=counts["completed"],
-        partial=counts["partial"],
-        skipped=counts["skipped"],
+        completed=counts.completed,
+        partial=counts.partial,
+        skipped=counts.skipped,
         missing=missing,
         pending=pending,
         posture_breaks_prescribed=breaks,
         posture_breaks_logged=posture_breaks_logged,
-        ratio=session_ratio(counts["completed"], counts["partial"], len(slots) - pending),
+        ratio=session_ratio(counts.completed, counts.partial, len(slots) - pending),
     )
+
+
+def window_ratio(
+    *,
+    days: Sequence[date],
+    revisions: Sequence[Revision | None],
+    slot_statuses: Mapping[date, Mapping[str, str]],
+    today: date,
+) -> float | None:
+    """The session ratio over ``days`` (``revisions[i]`` in force on ``days[i]``): the same as
+    ``totals_of`` their ``day_adherence`` rows, without building them.
+    """
+    completed = partial = due = 0
+    for day, revision in zip(days, revisions, strict=True):
+        counts = slot_counts(prescribed_slots(revision, day), slot_statuses.get(day, {}))
+        completed += counts.completed
+        partial += counts.partial
+        due += counts.completed + counts.partial + counts.skipped
+        if day < today:  # an unlogged slot is missing once its day is over, else pending
+            due += counts.unlogged
+    return session_ratio(completed, partial, due)
 
 
 def totals_of(days: Iterable[DayAdherence]) -> AdherenceTotals:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.accounts.models import Patient
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
 
@@ -155,6 +156,17 @@ PAIN_SOURCES = (
 )
 
 
+# A session's pain: the higher of ``pain_during`` and ``pain_after``, either of which may be
+# missing (NULL only when both are), so the daily maximum reads the session logs once.
+SESSION_PAIN = sa.func.coalesce(
+    sa.case(
+        (SessionLog.pain_during > SessionLog.pain_after, SessionLog.pain_during),
+        else_=SessionLog.pain_after,
+    ),
+    SessionLog.pain_during,
+)
+
+
 def daily_max_pain_totals(
     patient_ids: Iterable[uuid.UUID], start: date, end: date
 ) -> dict[uuid.UUID, tuple[int, int]]:
@@ -164,6 +176,13 @@ def daily_max_pain_totals(
     ids = list(dict.fromkeys(patient_ids))
     if not ids or end < start:
         return {}
+    sources = (
+        (PainRating, PainRating.score),
+        (HeadacheEntry, HeadacheEntry.intensity),
+        (SessionLog, SESSION_PAIN),
+    )
+    # The ids once, not once per source: a long IN list is costly to bind and to plan.
+    page = sa.select(Patient.id).where(Patient.id.in_(ids)).cte("page")
     values = sa.union_all(
         *(
             sa.select(
@@ -171,12 +190,12 @@ def daily_max_pain_totals(
                 model.local_date.label("day"),
                 column.label("pain"),
             ).where(
-                model.patient_id.in_(ids),
+                model.patient_id.in_(sa.select(page.c.id)),
                 model.local_date >= start,
                 model.local_date <= end,
                 column.is_not(None),
             )
-            for model, column in PAIN_SOURCES
+            for model, column in sources
         )
     ).subquery()
     daily = (
@@ -184,7 +203,7 @@ def daily_max_pain_totals(
         .group_by(values.c.patient_id, values.c.day)
         .subquery()
     )
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(daily.c.patient_id, sa.func.sum(daily.c.pain), sa.func.count()).group_by(
             daily.c.patient_id
         )

@@ -26,6 +26,7 @@ from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, Sess
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 28
+WEEK = timedelta(days=6)  # a 7-day window ends this long after it starts
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,17 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
     return found
 
 
-def _slot_statuses(
-    patient_ids: list[uuid.UUID], start: date, end: date
-) -> dict[tuple[uuid.UUID, date], dict[str, str]]:
-    rank = sa.case(
+def _status_rank() -> sa.ColumnElement[int]:
+    return sa.case(
         *((SessionLog.status == status, value) for status, value in rules.STATUS_RANK.items()),
         else_=0,
     )
+
+
+def _slot_statuses(
+    patient_ids: list[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date], dict[str, str]]:
+    rank = _status_rank()
     stmt = (
         sa.select(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot, sa.func.max(rank))
         .where(
@@ -118,6 +123,35 @@ def _slot_statuses(
     for patient_id, day, slot, best in db.session.execute(stmt):
         if best:
             statuses[(patient_id, day)][slot] = rules.RANK_STATUS[best]
+    return statuses
+
+
+def _slot_statuses_by_day(
+    patient_ids: list[uuid.UUID], days: list[date]
+) -> dict[uuid.UUID, dict[date, dict[str, str]]]:
+    """Each patient's best status per logged slot on each of ``days`` (a short run): one row per
+    patient and slot, with a column per day, so a page of patients reads few rows.
+    """
+    rank = _status_rank()
+    stmt = (
+        sa.select(
+            SessionLog.patient_id,
+            SessionLog.slot,
+            *(sa.func.max(sa.case((SessionLog.local_date == day, rank))) for day in days),
+        )
+        .where(
+            SessionLog.patient_id.in_(patient_ids),
+            SessionLog.local_date >= days[0],
+            SessionLog.local_date <= days[-1],
+        )
+        .group_by(SessionLog.patient_id, SessionLog.slot)
+    )
+    statuses: dict[uuid.UUID, dict[date, dict[str, str]]] = defaultdict(dict)
+    for patient_id, slot, *ranks in db.session.connection().execute(stmt):
+        by_day = statuses[patient_id]
+        for day, best in zip(days, ranks, strict=True):
+            if best:
+                by_day.setdefault(day, {})[slot] = rules.RANK_STATUS[best]
     return statuses
 
 
@@ -136,20 +170,18 @@ def _posture_breaks(
     return {(row[0], row[1]): int(row[2]) for row in db.session.execute(stmt)}
 
 
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
 def _work_window(patient: Patient) -> WorkWindow:
     return WorkWindow(patient.work_start, patient.work_end, frozenset(patient.work_days or []))
 
 
 def adherence_by_patient(
-    patients: list[Patient],
-    ranges: dict[uuid.UUID, tuple[date, date]],
-    now: datetime,
-    *,
-    with_posture_breaks: bool = True,
+    patients: list[Patient], ranges: dict[uuid.UUID, tuple[date, date]], now: datetime
 ) -> dict[uuid.UUID, list[DayAdherence]]:
-    """Daily adherence of several patients, each over its own local range: four queries (three
-    without the posture breaks logged, which session ratios do not need).
-    """
+    """Daily adherence of several patients, each over its own local range: three queries."""
     if not patients:
         return {}
     ids = [p.id for p in patients]
@@ -157,27 +189,25 @@ def adherence_by_patient(
     high = max(end for _, end in ranges.values())
     revisions = load_revisions(ids)
     statuses = _slot_statuses(ids, low, high)
-    breaks = _posture_breaks(ids, low, high) if with_posture_breaks else {}
+    breaks = _posture_breaks(ids, low, high)
     result: dict[uuid.UUID, list[DayAdherence]] = {}
     for patient in patients:
         tz = ZoneInfo(patient.timezone)
         today = local_date_of(now, tz)
         work = _work_window(patient)
-        start, end = ranges[patient.id]
-        days = []
-        for offset in range((end - start).days + 1):
-            day = start + timedelta(days=offset)
-            days.append(
-                rules.day_adherence(
-                    day=day,
-                    revision=rules.revision_in_force(revisions[patient.id], day, tz),
-                    slot_statuses=statuses.get((patient.id, day), {}),
-                    posture_breaks_logged=breaks.get((patient.id, day), 0),
-                    work=work,
-                    today=today,
-                )
+        days = _days(*ranges[patient.id])
+        in_force = rules.revisions_in_force(revisions[patient.id], days, tz)
+        result[patient.id] = [
+            rules.day_adherence(
+                day=day,
+                revision=revision,
+                slot_statuses=statuses.get((patient.id, day), {}),
+                posture_breaks_logged=breaks.get((patient.id, day), 0),
+                work=work,
+                today=today,
             )
-        result[patient.id] = days
+            for day, revision in zip(days, in_force, strict=True)
+        ]
     return result
 
 
@@ -221,14 +251,24 @@ def adherence_7d_for_patients(
     if ids:
         loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
     rows = list({p.id: p for p in loaded}.values())
-    ranges = {}
-    for patient in rows:
-        today = local_date_of(now, ZoneInfo(patient.timezone))
-        ranges[patient.id] = (today - timedelta(days=6), today)
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    by_patient = adherence_by_patient(rows, ranges, now, with_posture_breaks=False)
-    for patient_id, days in by_patient.items():
-        ratios[patient_id] = rules.totals_of(days).ratio
+    if not rows:
+        return ratios
+    todays = {p.id: local_date_of(now, ZoneInfo(p.timezone)) for p in rows}
+    revisions = load_revisions(todays)
+    statuses = _slot_statuses_by_day(
+        list(todays), _days(min(todays.values()) - WEEK, max(todays.values()))
+    )
+    for patient in rows:
+        today = todays[patient.id]
+        week = _days(today - WEEK, today)
+        tz = ZoneInfo(patient.timezone)
+        ratios[patient.id] = rules.window_ratio(
+            days=week,
+            revisions=rules.revisions_in_force(revisions[patient.id], week, tz),
+            slot_statuses=statuses.get(patient.id, {}),
+            today=today,
+        )
     return ratios
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -11,10 +12,25 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.accounts.models import Patient
+from server.accounts.summary import last_activity
 from server.clock import utcnow
 from server.extensions import db
-from tests.accounts.helpers import add_pain_rating, add_patients_fast, add_session_log
+from server.tracking.models import PostureBreak
+from tests.accounts.helpers import (
+    add_headache,
+    add_pain_rating,
+    add_patients_fast,
+    add_session_log,
+)
 from tests.factories import UserHandle
+
+
+class Handle:
+    """A patient as the record helpers take it: just the id."""
+
+    def __init__(self, patient_id: Any) -> None:
+        self.id = patient_id
 
 
 @contextmanager
@@ -41,10 +57,6 @@ def test_listing_5_or_50_patients_runs_the_same_number_of_statements(
     ids = add_patients_fast(app, therapist, 50)
     now = utcnow()
 
-    class Handle:
-        def __init__(self, patient_id: Any) -> None:
-            self.id = patient_id
-
     for n, patient_id in enumerate(ids[:10]):
         add_pain_rating(app, Handle(patient_id), n % 10, now - timedelta(hours=n))
         add_session_log(app, Handle(patient_id), now - timedelta(days=1), pain_after=3)
@@ -58,3 +70,38 @@ def test_listing_5_or_50_patients_runs_the_same_number_of_statements(
         counts[limit] = len(statements)
     assert counts[5] == counts[50]
     assert counts[50] <= 15, counts
+
+
+def test_last_activity_is_the_latest_record_of_any_kind_or_the_stored_time(
+    app: Flask, make_staff: Callable[..., UserHandle]
+) -> None:
+    therapist = make_staff()
+    synced, logged, idle = add_patients_fast(app, therapist, 3)
+    now = utcnow().replace(microsecond=0)
+    add_session_log(app, Handle(logged), now - timedelta(days=3), pain_after=2)
+    add_pain_rating(app, Handle(logged), 4, now - timedelta(days=2))
+    add_headache(app, Handle(logged), 5, now - timedelta(hours=30))
+    add_pain_rating(app, Handle(synced), 4, now - timedelta(days=2))
+    with app.app_context():
+        posture = now - timedelta(hours=5)
+        db.session.add(
+            PostureBreak(
+                id=uuid.uuid4(),
+                patient_id=logged,
+                recorded_at=posture,
+                received_at=posture,
+                local_date=posture.date(),
+                clinic_id=therapist.clinic_id,
+                body_digest="0" * 64,
+            )
+        )
+        db.session.get(Patient, logged).last_activity_at = now - timedelta(days=1)
+        db.session.get(Patient, synced).last_activity_at = now - timedelta(hours=1)
+        db.session.commit()
+        patients = db.session.scalars(
+            sa.select(Patient).where(Patient.id.in_([synced, logged, idle]))
+        )
+
+        latest = last_activity(patients.all())
+
+    assert latest == {synced: now - timedelta(hours=1), logged: posture, idle: None}

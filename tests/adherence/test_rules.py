@@ -16,9 +16,12 @@ from server.adherence.rules import (
     day_adherence,
     derived_baseline,
     revision_in_force,
+    revisions_in_force,
     session_ratio,
     totals_of,
+    window_ratio,
 )
+from server.programmes.rules import local_to_utc
 
 UTC_ZONE = ZoneInfo("UTC")
 DAILY = {
@@ -153,3 +156,127 @@ def test_ratio_and_baseline_edges() -> None:
     assert derived_baseline([5]) == 5.0
     assert derived_baseline([4, 2, 6, 3, 3, 5, 1, 9, 9]) == 3.0
     assert derived_baseline([2, 3]) == 2.5
+
+
+# --- the batch shortcuts agree with the day-by-day rules -------------------------------------
+
+# Zones with DST gaps and overlaps, some at midnight, one 30-minute shift and a skipped day.
+ZONES = [
+    "UTC",
+    "Europe/London",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "America/Havana",
+    "America/Santiago",
+    "Asia/Beirut",
+    "Australia/Lord_Howe",
+    "Pacific/Apia",
+]
+# Days near clock changes of those zones (Samoa skipped 2011-12-30; Sao Paulo 2018-11-04 and
+# 2019-02-17 changed at midnight), so the windows below straddle them.
+ANCHORS = [
+    date(2011, 12, 30),
+    date(2018, 11, 4),
+    date(2019, 2, 17),
+    date(2026, 3, 8),
+    date(2026, 3, 29),
+    date(2026, 4, 5),
+    date(2026, 9, 6),
+    date(2026, 10, 4),
+    date(2026, 11, 1),
+]
+SCHEDULES = [
+    DAILY,
+    {"days": [1, 3, 5], "slots": [{"slot": "morning", "time": "08:00"}]},
+    {
+        "days": [2, 4, 6, 7],
+        "slots": [
+            {"slot": "noon", "time": "12:00"},
+            {"slot": "morning", "time": "07:30"},
+            {"slot": "evening", "time": "21:00"},
+        ],
+    },
+    {"days": [], "slots": []},
+]
+
+
+@st.composite
+def revision_histories(draw, anchor: date, tz: ZoneInfo) -> list[Revision]:
+    """One to three programmes around ``anchor``, each with revisions effective at random
+    instants, some exactly at (or a microsecond off) a local midnight.
+    """
+    revisions = []
+    created = st.sampled_from([CREATED, CREATED + timedelta(hours=1)])  # ties happen
+    for _ in range(draw(st.integers(1, 3))):
+        programme = uuid.uuid4()
+        start = anchor + timedelta(days=draw(st.integers(-12, 4)))
+        end = draw(st.none() | st.integers(0, 15).map(lambda n, s=start: s + timedelta(days=n)))
+        made = draw(created)
+        for number in range(1, draw(st.integers(1, 4)) + 1):
+            day = anchor + timedelta(days=draw(st.integers(-12, 8)))
+            midnight = local_to_utc(day, time(0, 0), tz)
+            effective = draw(
+                st.sampled_from([midnight, midnight - timedelta(microseconds=1)])
+                | st.integers(0, 24 * 60 - 1).map(lambda m, d=midnight: d + timedelta(minutes=m))
+            )
+            schedule = draw(st.sampled_from(SCHEDULES))
+            revisions.append(
+                revision(number, effective, programme, start, end, created=made, schedule=schedule)
+            )
+    return draw(st.permutations(revisions))
+
+
+@st.composite
+def histories_and_windows(draw):
+    tz = ZoneInfo(draw(st.sampled_from(ZONES)))
+    anchor = draw(st.sampled_from(ANCHORS))
+    first = anchor + timedelta(days=draw(st.integers(-10, 3)))
+    days = [first + timedelta(days=n) for n in range(draw(st.integers(1, 21)))]
+    return draw(revision_histories(anchor, tz)), days, tz
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories_and_windows())
+def test_revisions_in_force_is_revision_in_force_day_by_day(case) -> None:
+    revisions, days, tz = case
+    batch = revisions_in_force(revisions, days, tz)
+    one_by_one = [revision_in_force(revisions, day, tz) for day in days]
+    assert [r and (r.programme_id, r.number) for r in batch] == [
+        r and (r.programme_id, r.number) for r in one_by_one
+    ]
+    assert all(a is b for a, b in zip(batch, one_by_one, strict=True))
+
+
+week_statuses = st.dictionaries(
+    st.sampled_from(["morning", "evening", "noon", "lunch"]),  # lunch is never scheduled
+    st.sampled_from(["completed", "partial", "skipped"]),
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(st.none() | st.sampled_from(SCHEDULES), week_statuses), min_size=1, max_size=9
+    ),
+    st.integers(-2, 10),
+)
+def test_window_ratio_is_the_ratio_of_the_days_totals(days, today_offset) -> None:
+    dates = [MONDAY + timedelta(days=n) for n in range(len(days))]
+    in_force = [
+        revision(1, at(MONDAY), schedule=schedule) if schedule else None for schedule, _ in days
+    ]
+    statuses = {day: logged for day, (_, logged) in zip(dates, days, strict=True)}
+    today = MONDAY + timedelta(days=today_offset)
+    rows = [
+        day_adherence(
+            day=day,
+            revision=in_force_then,
+            slot_statuses=statuses[day],
+            posture_breaks_logged=0,
+            work=OFFICE,
+            today=today,
+        )
+        for day, in_force_then in zip(dates, in_force, strict=True)
+    ]
+    ratio = window_ratio(days=dates, revisions=in_force, slot_statuses=statuses, today=today)
+    assert ratio == totals_of(rows).ratio

@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.adherence.series import daily_pain_series, daily_pain_series_for_patients
+from server.adherence.series import (
+    daily_max_pain_totals,
+    daily_pain_series,
+    daily_pain_series_for_patients,
+)
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
 
@@ -105,3 +109,38 @@ def test_batch_variant_keeps_patients_apart(app_ctx, make_patient, patient) -> N
 
     assert by_patient[patient.id][0].max_pain == 2
     assert by_patient[other.id][0].max_pain == 8
+
+
+def test_daily_max_totals_agree_with_the_series(app_ctx, make_patient, patient) -> None:
+    """The one-query (sum, days) of daily maxima equals summing the series' ``max_pain``,
+    whichever of a session's ``pain_during`` and ``pain_after`` is missing or higher.
+    """
+    other, quiet = make_patient(), make_patient()
+    d = [date(2026, 3, n) for n in range(1, 8)]
+    db.session.add_all(
+        [
+            _session(patient, d[0], during=7, after=4),
+            _session(patient, d[1], during=None, after=5),
+            _session(patient, d[2], during=6, after=None),
+            _session(patient, d[3], during=None, after=None),  # no pain: not a day with data
+            _session(patient, d[4], during=3, after=3),
+            _rating(patient, d[4], 2),
+            _headache(patient, d[5], 9, 20),
+            _rating(patient, d[5], 4),
+            _rating(other, d[0], 1),
+            _session(other, d[0], during=2, after=8),
+            _session(other, d[6], during=0, after=None),
+            _rating(other, date(2026, 3, 8), 10),  # outside the range
+        ]
+    )
+    db.session.commit()
+    ids = [patient.id, other.id, quiet.id]
+
+    totals = daily_max_pain_totals(ids, d[0], d[-1])
+
+    expected = {}
+    for patient_id, series in daily_pain_series_for_patients(ids, d[0], d[-1]).items():
+        maxima = [day.max_pain for day in series if day.max_pain is not None]
+        if maxima:
+            expected[patient_id] = (sum(maxima), len(maxima))
+    assert totals == expected == {patient.id: (7 + 5 + 6 + 3 + 9, 5), other.id: (8 + 0, 2)}

@@ -13,7 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
-from server.adherence.services import adherence_7d_for_patients, adherence_report, pain_baseline
+from server.adherence.rules import totals_of
+from server.adherence.services import (
+    adherence_7d_for_patients,
+    adherence_by_patient,
+    adherence_report,
+    pain_baseline,
+)
 from server.extensions import db
 from server.programmes.rules import local_to_utc
 from tests.adherence.conftest import pain, posture_break, session, statements
@@ -210,6 +216,56 @@ def test_adherence_7d_for_many_patients_in_a_fixed_number_of_queries(
         rows = db.session.scalars(sa.select(Patient).where(Patient.id.in_(ratios))).all()
         assert adherence_7d_for_patients(rows, now) == ratios
     assert len(seen) <= 4  # the patients' query and three grouped ones
+
+
+def test_adherence_7d_matches_the_totals_of_the_daily_report(
+    app, make_patient, make_programme, add_revision, ingest
+) -> None:
+    """The summary's shortcut and the per-day report agree, across zones, a revision taking
+    effect mid-week, a programme starting mid-week, duplicate and unscheduled logs.
+    """
+    now = datetime.fromisoformat("2026-03-11T23:30:00+00:00")  # Thursday in Istanbul already
+    zones = ["Europe/Istanbul", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
+    patients = [make_patient(timezone=zone) for zone in zones]
+    for n, patient in enumerate(patients):
+        tz = ZoneInfo(zones[n])
+        start = MONDAY + timedelta(days=n)  # the last starts mid-week
+        programme = make_programme(patient, start_date=start, schedule=TWICE_DAILY)
+        if n % 2 == 0:
+            effective = local_to_utc(MONDAY + timedelta(days=5), time(15, 0), tz)
+            add_revision(
+                programme,
+                2,
+                schedule=MON_WED_FRI_MORNINGS,
+                posture_breaks=EVERY_30,
+                effective_at=effective,
+            )
+        records = []
+        for offset in range(-2, 11):
+            day = MONDAY + timedelta(days=offset)
+            status = ("completed", "partial", "skipped")[(offset + n) % 3]
+            if (offset + n) % 4:
+                records.append(session(day, "morning", status, tz, hour=9))
+            if (offset + n) % 3 == 0:
+                records.append(session(day, "evening", "skipped", tz))
+                records.append(session(day, "evening", "partial", tz, hour=21))
+            if offset % 5 == 0:
+                records.append(session(day, "lunch", "completed", tz, hour=13))
+        sent = [r for r in records if datetime.fromisoformat(r[1]["recorded_at"]) <= now]
+        ingest(patient, now, *sent)
+
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Patient).where(Patient.id.in_(p.id for p in patients)))
+        rows = rows.all()
+        for instant in (now, now + timedelta(hours=9), now - timedelta(days=3)):
+            weeks = {}
+            for row in rows:
+                today = instant.astimezone(ZoneInfo(row.timezone)).date()
+                weeks[row.id] = (today - timedelta(days=6), today)
+            daily = adherence_by_patient(rows, weeks, instant)
+            expected = {row.id: totals_of(daily[row.id]).ratio for row in rows}
+            assert adherence_7d_for_patients(rows, instant) == expected
+            assert len(set(expected.values())) > 1
 
 
 def test_baseline_from_programme_else_first_seven_days_else_none(
