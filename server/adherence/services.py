@@ -242,7 +242,8 @@ def adherence_7d_for_patients(
 
     Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
     today that are not logged yet are pending and do not count against the ratio. None when
-    nothing was due (no programme in force).
+    nothing was due (no programme in force). The same ratio as ``totals_of`` the daily rows of
+    :func:`adherence_by_patient`, without building them: two queries besides the patients.
     """
     now = now or utcnow()
     given = list(patients)
@@ -255,7 +256,7 @@ def adherence_7d_for_patients(
     if not rows:
         return ratios
     todays = {p.id: local_date_of(now, ZoneInfo(p.timezone)) for p in rows}
-    revisions = load_revisions(todays)
+    revisions = load_revisions(list(todays))
     statuses = _slot_statuses_by_day(
         list(todays), _days(min(todays.values()) - WEEK, max(todays.values()))
     )
