@@ -6,6 +6,7 @@ stored on every record (``local_date``), so no time-zone arithmetic happens here
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -176,6 +177,18 @@ def daily_max_pain_totals(
     ids = list(dict.fromkeys(patient_ids))
     if not ids or end < start:
         return {}
+    rows = db.session.connection().execute(
+        _daily_max_pain_totals(), {"ids": ids, "start": start, "end": end}
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+
+
+@functools.cache
+def _daily_max_pain_totals() -> sa.Select[Any]:
+    # Built once with its parameters left open: building and keying it costs more than running
+    # it on a page of patients.
+    ids = sa.bindparam("ids", expanding=True, type_=Patient.id.type)
+    start, end = sa.bindparam("start", type_=sa.Date()), sa.bindparam("end", type_=sa.Date())
     sources = (
         (PainRating, PainRating.score),
         (HeadacheEntry, HeadacheEntry.intensity),
@@ -203,9 +216,6 @@ def daily_max_pain_totals(
         .group_by(values.c.patient_id, values.c.day)
         .subquery()
     )
-    rows = db.session.connection().execute(
-        sa.select(daily.c.patient_id, sa.func.sum(daily.c.pain), sa.func.count()).group_by(
-            daily.c.patient_id
-        )
+    return sa.select(daily.c.patient_id, sa.func.sum(daily.c.pain), sa.func.count()).group_by(
+        daily.c.patient_id
     )
-    return {row[0]: (int(row[1]), int(row[2])) for row in rows}

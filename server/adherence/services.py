@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -132,27 +134,38 @@ def _slot_statuses_by_day(
     """Each patient's best status per logged slot on each of ``days`` (a short run): one row per
     patient and slot, with a column per day, so a page of patients reads few rows.
     """
+    parameters = {"ids": patient_ids, **{f"day_{n}": day for n, day in enumerate(days)}}
+    rows = db.session.connection().execute(_slot_statuses_by_day_stmt(len(days)), parameters)
+    statuses: dict[uuid.UUID, dict[date, dict[str, str]]] = defaultdict(dict)
+    for patient_id, slot, *ranks in rows:
+        by_day = statuses[patient_id]
+        for day, best in zip(days, ranks, strict=True):
+            if best:
+                by_day.setdefault(day, {})[slot] = rules.RANK_STATUS[best]
+    return statuses
+
+
+@functools.cache
+def _slot_statuses_by_day_stmt(day_count: int) -> sa.Select[Any]:
+    # Built once per number of days with its parameters left open: building and keying it costs
+    # more than running it on a page of patients.
+    days = [sa.bindparam(f"day_{n}", type_=sa.Date()) for n in range(day_count)]
     rank = _status_rank()
-    stmt = (
+    return (
         sa.select(
             SessionLog.patient_id,
             SessionLog.slot,
             *(sa.func.max(sa.case((SessionLog.local_date == day, rank))) for day in days),
         )
         .where(
-            SessionLog.patient_id.in_(patient_ids),
+            SessionLog.patient_id.in_(
+                sa.bindparam("ids", expanding=True, type_=SessionLog.patient_id.type)
+            ),
             SessionLog.local_date >= days[0],
             SessionLog.local_date <= days[-1],
         )
         .group_by(SessionLog.patient_id, SessionLog.slot)
     )
-    statuses: dict[uuid.UUID, dict[date, dict[str, str]]] = defaultdict(dict)
-    for patient_id, slot, *ranks in db.session.connection().execute(stmt):
-        by_day = statuses[patient_id]
-        for day, best in zip(days, ranks, strict=True):
-            if best:
-                by_day.setdefault(day, {})[slot] = rules.RANK_STATUS[best]
-    return statuses
 
 
 def _posture_breaks(
