@@ -185,8 +185,8 @@ def daily_max_pain_totals(
 
 @functools.cache
 def _daily_max_pain_totals() -> sa.Select[Any]:
-    # Built once with its parameters left open: building and keying it costs more than running
-    # it on a page of patients.
+    # Built once, its parameters left open: building and cache-keying it anew took about a
+    # millisecond per call.
     ids = sa.bindparam("ids", expanding=True, type_=Patient.id.type)
     start, end = sa.bindparam("start", type_=sa.Date()), sa.bindparam("end", type_=sa.Date())
     sources = (
