@@ -152,8 +152,8 @@ GUIDANCE = {
     "tr": {
         True: (
             "Yanıtlarınız ciddi bir soruna işaret ediyor olabilir. Hemen {number} numaralı acil "
-            "çağrı hattını arayın veya en yakın acil servise gidin. Bir doktor sizi muayene edene kadar "
-            "egzersizlerinizi yapmayın. Fizyoterapistiniz bilgilendirildi."
+            "çağrı hattını arayın veya en yakın acil servise gidin. Bir doktor sizi muayene "
+            "edene kadar egzersizlerinizi yapmayın. Fizyoterapistiniz bilgilendirildi."
         ),
         False: (
             "Teşekkürler. Yanıtlarınızın hiçbiri acil bir duruma işaret etmiyor. Programınıza "
