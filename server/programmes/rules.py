@@ -6,6 +6,7 @@ values out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -54,6 +55,7 @@ R = TypeVar("R", bound=RevisionLike)
 # --- schedules ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def parse_hhmm(value: str) -> time:
     """``"08:00"`` → ``time(8, 0)``."""
     hours, minutes = value.split(":")
@@ -96,6 +98,7 @@ def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+@functools.lru_cache(maxsize=4096)
 def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """``[start, end)`` of local ``day`` in UTC (23 or 25 hours long on DST days)."""
     start = local_to_utc(day, time(0, 0), tz)
