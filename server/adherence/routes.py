@@ -10,6 +10,8 @@ from flask_smorest import Blueprint
 from server.access import PATIENT, STAFF, allow, current_actor, get_scoped
 from server.accounts.models import Patient
 from server.adherence import schemas, services
+from server.clock import utcnow
+from server.flags.inputs import reported_baseline
 
 blp = Blueprint(
     "adherence", __name__, url_prefix="/api/v1", description="Adherence and pain, per local day"
@@ -44,4 +46,8 @@ def my_adherence(args: dict[str, Any]):
 def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
     """A patient's daily max, mean and morning pain, headaches, and the pain baseline."""
     patient = get_scoped(Patient, patient_id)
-    return services.pain_report(patient=patient, actor=current_actor(), **args)
+    now = utcnow()
+    baseline = reported_baseline(patient, now)
+    return services.pain_report(
+        patient=patient, actor=current_actor(), baseline=baseline, now=now, **args
+    )

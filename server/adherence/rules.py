@@ -6,7 +6,6 @@ patient-local dates and plain values.
 
 from __future__ import annotations
 
-import statistics
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from server.programmes.rules import in_force_on, posture_breaks_prescribed, sche
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
 CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
-BASELINE_DAYS = 7
 ONE_DAY = timedelta(days=1)
 
 
@@ -253,9 +251,3 @@ def totals_of(days: Iterable[DayAdherence]) -> AdherenceTotals:
     sums = {name: sum(getattr(row, name) for row in rows) for name in fields}
     due = sums["sessions_prescribed"] - sums["pending"]
     return AdherenceTotals(**sums, ratio=session_ratio(sums["completed"], sums["partial"], due))
-
-
-def derived_baseline(daily_max: Sequence[float]) -> float | None:
-    """Median daily max pain of the first ``BASELINE_DAYS`` days with data (in date order)."""
-    first = list(daily_max)[:BASELINE_DAYS]
-    return float(statistics.median(first)) if first else None

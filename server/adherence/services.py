@@ -24,7 +24,7 @@ from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.rules import local_date_of
-from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog
+from server.tracking.models import PostureBreak, SessionLog
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 28
@@ -42,7 +42,10 @@ class AdherenceReport:
 
 @dataclass(frozen=True)
 class Baseline:
-    """The pain baseline and where it came from: ``programme``, ``first_7_days`` or ``none``."""
+    """The pain baseline as the pain report shows it: ``programme`` (the therapist's),
+    ``first_7_days`` (derived) or ``none``. The flag engine decides it
+    (``server.flags.inputs.reported_baseline``), so the report and the flags always agree.
+    """
 
     value: float | None
     source: str
@@ -286,53 +289,16 @@ def adherence_7d_for_patients(
     return ratios
 
 
-def pain_baseline(patient_id: uuid.UUID) -> Baseline:
-    """The therapist's ``baseline_pain`` of the newest programme, else the median daily max pain
-    of the first 7 days with data (from the programme start, if any), in one query.
-    """
-    programme = db.session.execute(
-        sa.select(Programme.baseline_pain, Programme.start_date)
-        .where(Programme.patient_id == patient_id)
-        .order_by(Programme.start_date.desc(), Programme.created_at.desc())
-        .limit(1)
-    ).first()
-    if programme is not None and programme.baseline_pain is not None:
-        return Baseline(float(programme.baseline_pain), "programme", 0)
-    since = programme.start_date if programme is not None else date.min
-    values = sa.union_all(
-        *(
-            sa.select(model.local_date.label("day"), column.label("pain")).where(
-                model.patient_id == patient_id, model.local_date >= since, column.is_not(None)
-            )
-            for model, column in (
-                (PainRating, PainRating.score),
-                (HeadacheEntry, HeadacheEntry.intensity),
-                (SessionLog, SessionLog.pain_during),
-                (SessionLog, SessionLog.pain_after),
-            )
-        )
-    ).subquery()
-    first_days = db.session.execute(
-        sa.select(values.c.day, sa.func.max(values.c.pain))
-        .group_by(values.c.day)
-        .order_by(values.c.day)
-        .limit(rules.BASELINE_DAYS)
-    ).all()
-    value = rules.derived_baseline([row[1] for row in first_days])
-    if value is None:
-        return Baseline(None, "none", 0)
-    return Baseline(value, "first_7_days", len(first_days))
-
-
 def pain_report(
     *,
     patient: Patient,
     start: date | None,
     end: date | None,
     actor: Actor | None,
+    baseline: Baseline,
     now: datetime | None = None,
 ) -> PainReport:
-    """Per-day pain (max, mean, morning, headaches) and the baseline (audited read)."""
+    """Per-day pain (max, mean, morning, headaches) and the given baseline (audited read)."""
     now = now or utcnow()
     start, end = resolve_range(start, end, patient, now)
     days = daily_pain_series(patient.id, start, end)
@@ -345,4 +311,4 @@ def pain_report(
         object_id=patient.id,
         now=now,
     )
-    return PainReport(patient.id, start, end, days, pain_baseline(patient.id))
+    return PainReport(patient.id, start, end, days, baseline)

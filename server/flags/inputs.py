@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from server.accounts.models import Clinic, Patient
 from server.adherence.series import PAIN_SOURCES, daily_pain_series
+from server.adherence.services import Baseline as ReportBaseline
 from server.adherence.services import adherence_by_patient
 from server.extensions import db
 from server.flags.rules import Baseline, DayFacts, derive_baseline
@@ -116,7 +117,7 @@ def first_pain_days(patient_id: uuid.UUID, since: date, count: int) -> list[tupl
 
 
 def baseline_for(
-    patient_id: uuid.UUID, programme: ProgrammeFacts | None, thresholds: Thresholds
+    patient_id: uuid.UUID, programme: ProgrammeFacts | Programme | None, thresholds: Thresholds
 ) -> Baseline | None:
     """The therapist's baseline, else the median of the first 7 days with data (once there are)."""
     if programme is not None and programme.baseline_pain is not None:
@@ -124,6 +125,20 @@ def baseline_for(
     since = programme.start_date if programme is not None else date.min
     days = first_pain_days(patient_id, since, thresholds.baseline_days)
     return derive_baseline(days, thresholds)
+
+
+def reported_baseline(patient: Patient, now: datetime) -> ReportBaseline:
+    """The baseline the flag engine judges the patient's pain against today, for the pain
+    report: the therapist's, else the median of the first 7 days with data once there are 7.
+    """
+    programme, _ = programme_in_force(patient, local_date_of(now, ZoneInfo(patient.timezone)))
+    thresholds = thresholds_for(patient, programme)
+    baseline = baseline_for(patient.id, programme, thresholds)
+    if baseline is None:
+        return ReportBaseline(None, "none", 0)
+    if baseline.source == "therapist":
+        return ReportBaseline(baseline.value, "programme", 0)
+    return ReportBaseline(baseline.value, "first_7_days", thresholds.baseline_days)
 
 
 def load_series(patient: Patient, start: date, end: date, now: datetime) -> dict[date, DayFacts]:

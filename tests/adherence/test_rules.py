@@ -14,7 +14,6 @@ from server.adherence.rules import (
     Revision,
     WorkWindow,
     day_adherence,
-    derived_baseline,
     revision_in_force,
     revisions_in_force,
     session_ratio,
@@ -149,13 +148,9 @@ def test_totals_ratio_is_credit_over_due_sessions(days) -> None:
     assert 0 <= totals.ratio <= 1
 
 
-def test_ratio_and_baseline_edges() -> None:
+def test_ratio_edges() -> None:
     assert session_ratio(0, 0, 0) is None
     assert session_ratio(1, 1, 2) == 0.75
-    assert derived_baseline([]) is None
-    assert derived_baseline([5]) == 5.0
-    assert derived_baseline([4, 2, 6, 3, 3, 5, 1, 9, 9]) == 3.0
-    assert derived_baseline([2, 3]) == 2.5
 
 
 # --- the batch shortcuts agree with the day-by-day rules -------------------------------------

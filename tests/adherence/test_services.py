@@ -18,9 +18,9 @@ from server.adherence.services import (
     adherence_7d_for_patients,
     adherence_by_patient,
     adherence_report,
-    pain_baseline,
 )
 from server.extensions import db
+from server.flags.inputs import reported_baseline
 from server.programmes.rules import local_to_utc
 from tests.adherence.conftest import pain, posture_break, session, statements
 
@@ -268,7 +268,7 @@ def test_adherence_7d_matches_the_totals_of_the_daily_report(
             assert len(set(expected.values())) > 1
 
 
-def test_baseline_from_programme_else_first_seven_days_else_none(
+def test_reported_baseline_is_the_therapists_else_first_seven_days_else_none(
     app, make_patient, make_programme, ingest
 ) -> None:
     given = make_patient(timezone="Europe/Istanbul")
@@ -285,9 +285,11 @@ def test_baseline_from_programme_else_first_seven_days_else_none(
     ingest(derived, now, *records)
     nobody = make_patient(timezone="Europe/Istanbul")
 
+    def baseline(handle) -> tuple[float | None, str, int]:
+        found = reported_baseline(db.session.get(Patient, handle.id), now)
+        return found.value, found.source, found.days_used
+
     with app.app_context():
-        assert pain_baseline(given.id).value == 2.5
-        assert pain_baseline(given.id).source == "programme"
-        baseline = pain_baseline(derived.id)
-        assert (baseline.value, baseline.source, baseline.days_used) == (3.0, "first_7_days", 7)
-        assert pain_baseline(nobody.id).source == "none"
+        assert baseline(given) == (2.5, "programme", 0)
+        assert baseline(derived) == (3.0, "first_7_days", 7)
+        assert baseline(nobody) == (None, "none", 0)

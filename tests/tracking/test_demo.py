@@ -8,11 +8,13 @@ from statistics import mean
 import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
-from server.adherence.services import adherence_report, pain_report
+from server.adherence.services import Baseline, adherence_report, pain_report
 from server.extensions import db
 from server.programmes.models import ProgrammeRevision
 from server.seeding import seed_all
 from server.tracking.demo_history import PROGRESSION_DAY, WORSENING_FROM
+
+NO_BASELINE = Baseline(None, "none", 0)  # only the days are read here
 
 
 def _row_counts() -> dict[str, int]:
@@ -43,7 +45,7 @@ def test_demo_seed_tells_both_stories_and_runs_twice_without_change(app_ctx, see
         assert report.totals.ratio > 0.7
         assert patient.last_activity_at is not None
 
-    series = pain_report(patient=flare, start=None, end=None, actor=None).days
+    series = pain_report(patient=flare, start=None, end=None, actor=None, baseline=NO_BASELINE).days
     baseline = 3
     assert series[PROGRESSION_DAY].max_pain >= baseline + 2
     # Today may hold no data yet, depending on the hour the test runs.
@@ -65,7 +67,9 @@ def test_demo_seed_tells_both_stories_and_runs_twice_without_change(app_ctx, see
         == 2
     )
 
-    series = pain_report(patient=worsening, start=None, end=None, actor=None).days
+    series = pain_report(
+        patient=worsening, start=None, end=None, actor=None, baseline=NO_BASELINE
+    ).days
     worse = [d.max_pain for d in series[WORSENING_FROM:] if d.max_pain is not None]
     assert mean(worse) >= baseline + 2
     assert all(d.max_pain <= baseline for d in series[:WORSENING_FROM])
