@@ -61,6 +61,17 @@ def _failed(response: Response) -> bool:
     return response.status_code >= 400
 
 
+def _wrong_current_password(response: Response) -> bool:
+    """Only a wrong current password costs a password change an attempt: a weak new one or a
+    malformed body says nothing about whether the caller knows the password.
+    """
+    if response.status_code != 422:
+        return False
+    body = response.get_json(silent=True)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return isinstance(errors, dict) and "current_password" in errors
+
+
 _login_by_address = limiter.limit(
     _configured("LOGIN_RATE_LIMIT"),
     key_func=get_remote_address,
@@ -80,7 +91,7 @@ _password_change_by_account = limiter.shared_limit(
     _configured("LOGIN_ACCOUNT_RATE_LIMIT"),
     key_func=_own_login_key,
     scope="login-account",
-    deduct_when=_failed,
+    deduct_when=_wrong_current_password,
     error_message=TOO_MANY,
 )
 _activate_by_address = limiter.limit(

@@ -76,8 +76,8 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
     """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
     if not patients:
         return {}
-    # One row per patient, a correlated max per table: with an index on (patient_id,
-    # recorded_at) each is a single index probe rather than a scan of the patient's history.
+    # One row per patient, a correlated max per table over that patient's rows (found through
+    # the (patient_id, local_date) index); no per-table grouping of the whole page.
     latest = (
         sa.select(sa.func.max(model.recorded_at))
         .where(model.patient_id == Patient.id)

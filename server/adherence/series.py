@@ -10,12 +10,13 @@ import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
+from server.clock import days_between
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
 
@@ -49,10 +50,6 @@ class DayPain:
 def _max_of(*values: int | None) -> int | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
-
-
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def _grouped(
@@ -112,7 +109,7 @@ def daily_pain_series_for_patients(
         start,
         end,
     )
-    days = _days(start, end)
+    days = days_between(start, end)
     result: dict[uuid.UUID, list[DayPain]] = {}
     for patient_id in ids:
         series = []
@@ -148,15 +145,6 @@ def daily_pain_series(patient_id: uuid.UUID, start: date, end: date) -> list[Day
     return daily_pain_series_for_patients([patient_id], start, end)[patient_id]
 
 
-# Every source of a day's pain (PRODUCT.md §4 "daily pain").
-PAIN_SOURCES = (
-    (PainRating, PainRating.score),
-    (HeadacheEntry, HeadacheEntry.intensity),
-    (SessionLog, SessionLog.pain_during),
-    (SessionLog, SessionLog.pain_after),
-)
-
-
 # A session's pain: the higher of ``pain_during`` and ``pain_after``, either of which may be
 # missing (NULL only when both are), so the daily maximum reads the session logs once.
 SESSION_PAIN = sa.func.coalesce(
@@ -165,6 +153,12 @@ SESSION_PAIN = sa.func.coalesce(
         else_=SessionLog.pain_after,
     ),
     SessionLog.pain_during,
+)
+# Every source of a day's pain (PRODUCT.md §4 "daily pain"): (model, its pain value).
+PAIN_SOURCES = (
+    (PainRating, PainRating.score),
+    (HeadacheEntry, HeadacheEntry.intensity),
+    (SessionLog, SESSION_PAIN),
 )
 
 
@@ -189,11 +183,6 @@ def _daily_max_pain_totals() -> sa.Select[Any]:
     # millisecond per call.
     ids = sa.bindparam("ids", expanding=True, type_=Patient.id.type)
     start, end = sa.bindparam("start", type_=sa.Date()), sa.bindparam("end", type_=sa.Date())
-    sources = (
-        (PainRating, PainRating.score),
-        (HeadacheEntry, HeadacheEntry.intensity),
-        (SessionLog, SESSION_PAIN),
-    )
     # The ids once, not once per source: a long IN list is costly to bind and to plan.
     page = sa.select(Patient.id).where(Patient.id.in_(ids)).cte("page")
     values = sa.union_all(
@@ -208,7 +197,7 @@ def _daily_max_pain_totals() -> sa.Select[Any]:
                 model.local_date <= end,
                 column.is_not(None),
             )
-            for model, column in sources
+            for model, column in PAIN_SOURCES
         )
     ).subquery()
     daily = (

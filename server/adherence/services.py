@@ -19,7 +19,7 @@ from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
 from server.adherence.series import DayPain, daily_pain_series
 from server.audit.services import record_audit
-from server.clock import utcnow
+from server.clock import days_between, utcnow
 from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
@@ -186,10 +186,6 @@ def _posture_breaks(
     return {(row[0], row[1]): int(row[2]) for row in db.session.execute(stmt)}
 
 
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
 def _work_window(patient: Patient) -> WorkWindow:
     return WorkWindow(patient.work_start, patient.work_end, frozenset(patient.work_days or []))
 
@@ -211,7 +207,7 @@ def adherence_by_patient(
         tz = ZoneInfo(patient.timezone)
         today = local_date_of(now, tz)
         work = _work_window(patient)
-        days = _days(*ranges[patient.id])
+        days = days_between(*ranges[patient.id])
         in_force = rules.revisions_in_force(revisions[patient.id], days, tz)
         result[patient.id] = [
             rules.day_adherence(
@@ -274,11 +270,11 @@ def adherence_7d_for_patients(
     todays = {p.id: local_date_of(now, ZoneInfo(p.timezone)) for p in rows}
     revisions = load_revisions(list(todays))
     statuses = _slot_statuses_by_day(
-        list(todays), _days(min(todays.values()) - WEEK, max(todays.values()))
+        list(todays), days_between(min(todays.values()) - WEEK, max(todays.values()))
     )
     for patient in rows:
         today = todays[patient.id]
-        week = _days(today - WEEK, today)
+        week = days_between(today - WEEK, today)
         tz = ZoneInfo(patient.timezone)
         ratios[patient.id] = rules.window_ratio(
             days=week,

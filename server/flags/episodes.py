@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from server.clock import days_between
 from server.flags.rules import (
     Context,
     Evidence,
     Series,
-    days_between,
     facts,
     flare_triggers,
     high_pain_trigger,
@@ -89,8 +89,9 @@ def flare_outcome(
         return None
     values = {
         "flare_start": start.isoformat(),
+        "latest_day": raised[-1].isoformat(),
+        "daily_pain": facts(series, raised[-1]).daily_pain,
         "raised_days": [d.isoformat() for d in raised],
-        "daily_pain": [facts(series, d).daily_pain for d in raised],
     }
     return "escalated", Evidence("flare_up.escalated", day, values)
 

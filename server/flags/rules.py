@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from server.clock import days_between
 from server.flags.thresholds import DEFAULT_THRESHOLDS, RULE_THRESHOLDS, Thresholds
 
 
@@ -108,11 +109,6 @@ Series = Mapping[date, DayFacts]
 def facts(series: Series, day: date) -> DayFacts:
     """The day's facts, or an empty day."""
     return series.get(day) or DayFacts(day)
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """Every date from ``first`` to ``last`` inclusive."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def window(series: Series, last: date, length: int) -> list[DayFacts]:

@@ -40,8 +40,9 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     """Open (or add to) the patient's urgent red flag for a check with positive answers, and
     alert the therapist at once through the reminders outbox.
 
-    A new danger sign on an acknowledged red flag opens it again: the therapist's review was of
-    the earlier signs, and the patient is told their physiotherapist has been alerted.
+    A new danger sign on an acknowledged red flag opens it again (keeping who acknowledged the
+    earlier signs, and when): the therapist's review was of the earlier signs, and the patient
+    is told their physiotherapist has been alerted.
     """
     now = now or utcnow()
     positive = sorted(key for key, value in (check.answers or {}).items() if value is True)
@@ -79,8 +80,8 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     flag.last_evidence_on = max(flag.last_evidence_on, check.local_date)
     flag.suggested_action = "refer_emergency"
     flag.updated_at = now
-    if flag.status == "acknowledged":
-        flag.status, flag.acknowledged_by, flag.acknowledged_at = "open", None, None
+    if flag.status == "acknowledged":  # who acknowledged it, and when, stay on the flag
+        flag.status = "open"
         audit_flag(flag, "flag.reopened", now)
     elif len(flag.evidence) > 1:
         audit_flag(flag, "flag.updated", now)

@@ -162,6 +162,18 @@ def test_failed_changes_use_up_the_accounts_login_limit(
     assert change(client, neighbour, neighbour.password, STRONG_PASSWORD).status_code == 204
 
 
+def test_a_weak_new_password_costs_no_attempt(
+    limited_app: Flask, make_patient: Callable[..., UserHandle]
+) -> None:
+    """Only a wrong current password counts: retrying new passwords never locks the owner out."""
+    client = limited_app.test_client()
+    patient = make_patient()
+    for weak in ("short", "tiny", "aaaaaaaaaaaaaa"):
+        assert change(client, patient, patient.password, weak).status_code == 422
+    assert login(client, patient.email, patient.password).status_code == 200
+    assert change(client, patient, patient.password, STRONG_PASSWORD).status_code == 204
+
+
 def test_failed_logins_also_block_changes(
     limited_app: Flask, make_staff: Callable[..., UserHandle]
 ) -> None:
