@@ -19,7 +19,9 @@ from bench.report import (
     Row,
     add_ratios,
     calibration_ms,
+    cpu_times,
     markdown_table,
+    steal_share,
     text_table,
     write_markdown,
 )
@@ -36,6 +38,7 @@ POSTGRES_DB = f"hep_bench_{os.getpid()}"
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     started = time.monotonic()
+    cpu_before = cpu_times()
     calibration = [calibration_ms()]
     print(f"== calibration: {calibration[0]} ms for a fixed pure-Python loop", flush=True)
     RESULTS.mkdir(exist_ok=True)
@@ -93,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             "Calibration",
             f"A fixed pure-Python loop (2M additions, best of 5) took {calibration[0]} ms before "
             f"the run and {calibration[1]} ms after it; lower is faster. Compare runs on "
-            "different or shared machines by it.",
+            "different or shared machines by it. CPU time stolen by the hypervisor during the "
+            f"run: {steal_share(cpu_before, cpu_times()):.0%}.",
         )
     )
     command = "make bench  # .venv/bin/python -m bench " + " ".join(argv or sys.argv[1:])

@@ -111,6 +111,22 @@ def calibration_ms(rounds: int = 5) -> float:
     return round(best * 1000, 1)
 
 
+def cpu_times() -> tuple[int, int]:
+    """(steal, total) CPU time from /proc/stat so far, in ticks; (0, 0) where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0, 0
+    ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return ticks[7] if len(ticks) > 7 else 0, sum(ticks)
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of CPU time the hypervisor gave to other guests between two readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 def machine() -> str:
     """One line describing the machine the figures come from."""
     cpu = platform.processor() or platform.machine()
