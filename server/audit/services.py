@@ -18,7 +18,7 @@ from server.pagination import paginate
 SYSTEM_ROLE = "system"
 
 
-def record_audit(
+def audit_row(
     *,
     actor: Actor | None,
     clinic_id: uuid.UUID,
@@ -27,20 +27,24 @@ def record_audit(
     object_type: str | None = None,
     object_id: uuid.UUID | str | None = None,
     now: datetime | None = None,
-) -> None:
-    """Add one audit event to the session; ``actor=None`` means the system (a job)."""
-    db.session.add(
-        AuditEvent(
-            at=now or utcnow(),
-            clinic_id=clinic_id,
-            actor_id=actor.user_id if actor else None,
-            actor_role=actor.role if actor else SYSTEM_ROLE,
-            action=action,
-            patient_id=patient_id,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else None,
-        )
-    )
+) -> dict[str, object]:
+    """The columns of one audit event; ``actor=None`` means the system (a job). Ids only."""
+    return {
+        "id": uuid.uuid4(),
+        "at": now or utcnow(),
+        "clinic_id": clinic_id,
+        "actor_id": actor.user_id if actor else None,
+        "actor_role": actor.role if actor else SYSTEM_ROLE,
+        "action": action,
+        "patient_id": patient_id,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+    }
+
+
+def record_audit(**event: object) -> None:
+    """Add one audit event (see :func:`audit_row`) to the session, written at flush."""
+    db.session.add(AuditEvent(**audit_row(**event)))
 
 
 @functools.cache
@@ -48,35 +52,13 @@ def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
 
 
-def write_audit(
-    *,
-    actor: Actor | None,
-    clinic_id: uuid.UUID,
-    action: str,
-    patient_id: uuid.UUID | None = None,
-    object_type: str | None = None,
-    object_id: uuid.UUID | str | None = None,
-    now: datetime | None = None,
-) -> None:
+def write_audit(**event: object) -> None:
     """:func:`record_audit` written at once, in one Core INSERT (no ORM unit of work).
 
     For hot reads whose audit row is their last write; every row it names must already be in
     the database (it does not flush pending objects first).
     """
-    db.session.execute(
-        _insert_statement(),
-        {
-            "id": uuid.uuid4(),
-            "at": now or utcnow(),
-            "clinic_id": clinic_id,
-            "actor_id": actor.user_id if actor else None,
-            "actor_role": actor.role if actor else SYSTEM_ROLE,
-            "action": action,
-            "patient_id": patient_id,
-            "object_type": object_type,
-            "object_id": str(object_id) if object_id is not None else None,
-        },
-    )
+    db.session.execute(_insert_statement(), audit_row(**event))
 
 
 def write_audits(
@@ -94,17 +76,15 @@ def write_audits(
     """
     at = now or utcnow()
     rows = [
-        {
-            "id": uuid.uuid4(),
-            "at": at,
-            "clinic_id": clinic_id,
-            "actor_id": actor.user_id if actor else None,
-            "actor_role": actor.role if actor else SYSTEM_ROLE,
-            "action": action,
-            "patient_id": patient_id,
-            "object_type": object_type,
-            "object_id": str(patient_id),
-        }
+        audit_row(
+            actor=actor,
+            clinic_id=clinic_id,
+            action=action,
+            patient_id=patient_id,
+            object_type=object_type,
+            object_id=patient_id,
+            now=at,
+        )
         for patient_id in patient_ids
     ]
     if rows:
