@@ -172,12 +172,14 @@ def _run_scenarios(
                 result["p99_ms"],
                 result["peak_rss_mb"],
                 result["requests"] - ok,
+                cpu_ms=result.get("cpu_ms_per_request", float("nan")),
                 config=label or "",
             )
             rows.append(row)
             print(
                 f"   {scenario.name:<28} {row.throughput:7.0f} req/s  p50 {row.p50_ms:6.1f} ms"
-                f"  p99 {row.p99_ms:6.1f} ms  statuses {result['statuses']}",
+                f"  p99 {row.p99_ms:6.1f} ms  {row.cpu_ms:5.2f} CPU ms/req"
+                f"  statuses {result['statuses']}",
                 flush=True,
             )
             if row.non_2xx:

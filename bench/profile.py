@@ -2,7 +2,8 @@
 
 Seeds the bench clinic, then sends ``--requests`` requests of each scenario through the Flask
 test client (in-process, one thread: no gunicorn, no network) under cProfile, and prints the
-mean wall time, the mean number of SQL statements, and the top functions by cumulative time.
+mean wall time, the mean number of SQL statements, and the top functions by cumulative time
+(``--sort tottime`` for their own time).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench.seed import _app_overrides, drop_postgres, migrate, recreate_postgres
 POSTGRES_DB = f"hep_bench_profile_{os.getpid()}"
 
 
-def profile(scenario: Scenario, app, seeded, requests: int, top: int) -> str:
+def profile(scenario: Scenario, app, seeded, requests: int, top: int, sort: str) -> str:
     """Profile ``requests`` requests of ``scenario``; return the report."""
     from server.extensions import db
 
@@ -62,7 +63,7 @@ def profile(scenario: Scenario, app, seeded, requests: int, top: int) -> str:
     with app.app_context():
         sa.event.remove(db.engine, "before_cursor_execute", count)
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
     head = (
         f"## {scenario.name}: {elapsed:.1f} ms/request, {statements / requests:.1f} SQL "
         f"statements/request, first status {first}, statuses {sorted(set(statuses))}\n"
@@ -76,6 +77,7 @@ def main() -> int:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="pstats key, e.g. tottime")
     args = parser.parse_args()
     from server import create_app
 
@@ -96,7 +98,8 @@ def main() -> int:
                 if not args.scenarios or any(f in s.name for f in args.scenarios)
             ]
             for scenario in chosen:
-                print(profile(scenario, app, seeded, args.requests, args.top), flush=True)
+                report = profile(scenario, app, seeded, args.requests, args.top, args.sort)
+                print(report, flush=True)
             with app.app_context():
                 from server.extensions import db
 

@@ -18,6 +18,7 @@ COLUMNS = [
     "req/s",
     "p50 ms",
     "p99 ms",
+    "CPU ms/req",
     "peak RSS/worker MB",
     "vs trivial",
     "vs bare insert",
@@ -37,6 +38,7 @@ class Row:
     p99_ms: float
     peak_rss_mb: float
     non_2xx: int
+    cpu_ms: float = math.nan
     config: str = ""
     vs_trivial: float = math.nan
     vs_bare: float = math.nan
@@ -50,6 +52,7 @@ class Row:
             f"{self.throughput:.1f}" if self.throughput < 10 else f"{self.throughput:.0f}",
             f"{self.p50_ms:.1f}",
             f"{self.p99_ms:.1f}",
+            "" if math.isnan(self.cpu_ms) else f"{self.cpu_ms:.2f}",
             f"{self.peak_rss_mb:.0f}",
             _ratio(self.vs_trivial),
             _ratio(self.vs_bare),
@@ -111,20 +114,32 @@ def calibration_ms(rounds: int = 5) -> float:
     return round(best * 1000, 1)
 
 
-def cpu_times() -> tuple[int, int]:
-    """(steal, total) CPU time from /proc/stat so far, in ticks; (0, 0) where there is none."""
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_times() -> tuple[int, int, int]:
+    """(steal, total, busy) CPU time of the whole machine from /proc/stat so far, in ticks;
+    zeros where there is none. Busy is what some process (or the kernel for it) ran: not idle,
+    not waiting for I/O, not stolen.
+    """
     try:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     except (OSError, IndexError):
-        return 0, 0
+        return 0, 0, 0
     ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
-    return ticks[7] if len(ticks) > 7 else 0, sum(ticks)
+    steal = ticks[7] if len(ticks) > 7 else 0
+    return steal, sum(ticks), sum(ticks) - ticks[3] - ticks[4] - steal
 
 
-def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+def steal_share(before: tuple[int, ...], after: tuple[int, ...]) -> float:
     """The share of CPU time the hypervisor gave to other guests between two readings."""
     total = after[1] - before[1]
     return (after[0] - before[0]) / total if total > 0 else 0.0
+
+
+def busy_ms(before: tuple[int, ...], after: tuple[int, ...]) -> float:
+    """CPU milliseconds the whole machine spent busy between two readings."""
+    return (after[2] - before[2]) * TICK_MS
 
 
 def machine() -> str:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, g, has_app_context, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
-from server.db import Base
+from server.db import Base, begin_read_request
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
 
@@ -78,6 +78,8 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             actor = None
             g.scoped_objects = {}  # what get_scoped loaded in this request, for reuse
             if PUBLIC not in flat:
+                if request.method == "GET":
+                    begin_read_request(db.session)  # before the token's revocation check
                 verify_jwt_in_request()
                 actor = current_actor()
                 if actor.role not in flat:

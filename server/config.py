@@ -49,6 +49,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("REFRESH_TOKEN_DAYS", "30"))),
         "JWT_TOKEN_LOCATION": ["headers"],
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # PostgreSQL: ping a pooled connection before use only after this long idle (0: always).
+        "DATABASE_PING_AFTER_IDLE_SECONDS": float(env.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": ONE_MIB,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
@@ -95,7 +97,6 @@ def engine_options(
     statement_timeout_ms = int(env.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
     return {
         "hide_parameters": True,
-        "pool_pre_ping": True,
         "pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
         "max_overflow": int(env.get("DATABASE_MAX_OVERFLOW", "5")),
         "pool_timeout": int(env.get("DATABASE_POOL_TIMEOUT", "5")),

@@ -19,7 +19,7 @@ from server.accounts.passwords import hash_password, require_strong_password, ve
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
-from server.audit.services import record_audit, write_audits
+from server.audit.services import audit_row, record_audit, write_audits
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, Unprocessable
 from server.extensions import db
@@ -205,13 +205,6 @@ def list_patients(
         cursor=cursor,
     )
     views = patient_views(patients, now=now)
-    record_audit(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action="patient.list",
-        object_type="patient_list",
-        now=now,
-    )
     # Last, in one INSERT: on SQLite the write lock is not held while summaries are computed.
     write_audits(
         actor=actor,
@@ -220,6 +213,15 @@ def list_patients(
         object_type="patient_summary",
         patient_ids=[patient.id for patient in patients],
         now=now,
+        also=[
+            audit_row(
+                actor=actor,
+                clinic_id=actor.clinic_id,
+                action="patient.list",
+                object_type="patient_list",
+                now=now,
+            )
+        ],
     )
     return views, next_cursor
 

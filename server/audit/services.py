@@ -69,8 +69,10 @@ def write_audits(
     object_type: str | None,
     patient_ids: Iterable[uuid.UUID],
     now: datetime | None = None,
+    also: Iterable[dict[str, object]] = (),
 ) -> None:
-    """One audit event per patient (``object_id`` = the patient) in one Core INSERT, at once.
+    """One audit event per patient (``object_id`` = the patient), and the rows ``also`` names
+    (from :func:`audit_row`), in one Core INSERT, at once.
 
     For reads that audit a whole page; like :func:`write_audit`, call it last.
     """
@@ -87,6 +89,7 @@ def write_audits(
         )
         for patient_id in patient_ids
     ]
+    rows += also
     if rows:
         db.session.execute(_insert_statement(), rows)
 
