@@ -175,16 +175,17 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-# SQLAlchemy renders keywords in upper case and binds every value, so such a keyword in the text
-# is a clause: a write (also inside a CTE), or a row lock on PostgreSQL.
-_READ_START = re.compile(r"\s*(?:SELECT|WITH)\b", re.IGNORECASE)
-_WRITE_OR_LOCK = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")
+# PostgreSQL allows a write inside WITH only at the top, so a statement that starts with SELECT
+# reads; one that starts with WITH reads unless a write keyword (upper case in SQLAlchemy's SQL,
+# every value bound) appears in it.
+_WRITE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")
 
 
 def _is_plain_read(statement: str, context: Any) -> bool:
     """A SELECT (or WITH … SELECT) that writes nothing and locks no row (SQLite's SQL text
-    drops ``FOR UPDATE``, so the compiled statement is asked too)."""
-    if _READ_START.match(statement) is None or _WRITE_OR_LOCK.search(statement) is not None:
+    drops ``FOR UPDATE``, so the compiled statement is asked)."""
+    head = (statement.lstrip() if statement[:1].isspace() else statement)[:6].upper()
+    if head != "SELECT" and not (head.startswith("WITH") and _WRITE.search(statement) is None):
         return False
     compiled = getattr(context, "compiled", None)
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is None

@@ -12,17 +12,21 @@ from zoneinfo import ZoneInfo
 
 import cachetools
 import sqlalchemy as sa
+from sqlalchemy.orm import defaultload
 
 from server.access import Actor, get_scoped
-from server.accounts.models import Patient
+from server.accounts.models import Patient, User
 from server.audit.services import write_audit
 from server.clock import utcnow
 from server.extensions import db
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
 from server.programmes.queries import InForce, in_force_on
+from server.programmes.schemas import PlanSessionOut
 from server.tracking.models import PostureBreak, SessionLog
 
+# The plan needs the patient's language (on their user row), not their clinic.
+WITHOUT_CLINIC = (defaultload(Patient.user).lazyload(User.clinic),)
 # When a slot was logged more than once, the best status counts (as adherence counts it).
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 
@@ -36,7 +40,7 @@ def plan_for(
     never a later one.
     """
     now = now or utcnow()
-    patient = get_scoped(Patient, patient_id, actor)
+    patient = get_scoped(Patient, patient_id, actor, options=WITHOUT_CLINIC)
     tz = ZoneInfo(patient.timezone)
     today = rules.local_date_of(now, tz)
     day = day or today
@@ -72,6 +76,7 @@ def _fill_plan(
 ) -> None:
     prescribed = _prescribed_day(revision, day, tz, patient.language)
     statuses, breaks_logged = _logged(patient.id, day)
+    # The cached sessions are dumped already (PlanOut.sessions passes them through).
     plan["sessions"] = [
         {**session, "status": rules.session_status(statuses.get(session["slot"]), day, today)}
         for session in prescribed.sessions
@@ -84,11 +89,14 @@ def _fill_plan(
 @dataclass(frozen=True)
 class PrescribedDay:
     """What one revision prescribes on one local date, in one language: the same for every
-    request of that day, so built once (see :data:`_prescribed_days`). Read-only."""
+    request of that day, so built once (see :data:`_prescribed_days`), its sessions dumped
+    with :class:`PlanSessionOut` (all but ``status``). Read-only."""
 
     sessions: tuple[dict[str, Any], ...]
     routine: dict[str, Any] | None
 
+
+_SESSION_DUMP = PlanSessionOut(exclude=("status",))
 
 # Revisions are immutable and exercises cannot be edited, so a prescribed day never changes;
 # the TTL only bounds how long a clinic's newly added exercise that shadows a library slug
@@ -115,16 +123,18 @@ def _prescribed_day(revision: InForce, day: date, tz: ZoneInfo, language: str) -
         slugs=[routine_slug] if routine_slug else [],
     )
     sessions = tuple(
-        {
-            "slot": session.slot,
-            "time": rules.format_hhmm(session.wall_time),
-            "starts_at": session.starts_at,
-            "local_starts_at": session.starts_at.astimezone(tz),
-            "items": [
-                _plan_item(item, lookup, language)
-                for item in rules.items_for_slot(revision.items, session.slot)
-            ],
-        }
+        _SESSION_DUMP.dump(
+            {
+                "slot": session.slot,
+                "time": rules.format_hhmm(session.wall_time),
+                "starts_at": session.starts_at,
+                "local_starts_at": session.starts_at.astimezone(tz),
+                "items": [
+                    _plan_item(item, lookup, language)
+                    for item in rules.items_for_slot(revision.items, session.slot)
+                ],
+            }
+        )
         for session in rules.sessions_for_date(revision.schedule, day, tz)
     )
     routine = lookup.find(slug=routine_slug) if routine_slug else None

@@ -314,6 +314,14 @@ class PlanItemOut(ma.Schema):
     dosage = fields.Nested(DosageOut)
 
 
+class Dumped(fields.List):
+    """A list the service has already dumped with this field's inner schema (a cached plan day,
+    built once per worker): passed through as is, and documented like the plain list."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
 class PlanSessionOut(ma.Schema):
     slot = fields.String()
     time = fields.String(metadata={"description": "Prescribed local wall time, HH:MM."})
@@ -353,7 +361,7 @@ class PlanOut(ma.Schema):
     language = fields.String()
     programme_id = fields.UUID(allow_none=True)
     revision = fields.Integer(allow_none=True)
-    sessions = fields.List(fields.Nested(PlanSessionOut))
+    sessions = Dumped(fields.Nested(PlanSessionOut))
     posture_breaks = fields.Nested(PlanPostureBreaksOut, allow_none=True)
 
 
