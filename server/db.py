@@ -71,6 +71,10 @@ def uuid_pk() -> Mapped[uuid.UUID]:
     return mapped_column(primary_key=True, default=uuid.uuid4)
 
 
+# The execution option that marks a read request's connection (see begin_read_request).
+READ_REQUEST = "hep_read_request"
+
+
 def configure_engine(engine: Engine, *, ping_after_idle: float = 1.0) -> None:
     """Tune ``engine`` for its backend: see :func:`_configure_sqlite` and
     :func:`_configure_postgresql`."""
@@ -115,8 +119,8 @@ def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
         context: Any,
         _executemany: bool,
     ) -> None:
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            return
+        if not connection.get_execution_options().get(READ_REQUEST):
+            return  # not a read request (other autocommit work, e.g. VACUUM, may write freely)
         if _is_plain_read(statement, context):
             return
         if connection.info.get("autocommit_wrote"):
@@ -136,7 +140,9 @@ def begin_read_request(session: Any) -> None:
     nothing: its reads already run outside a transaction (:func:`_configure_sqlite`).
     """
     if session.get_bind().dialect.name == "postgresql":
-        connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        connection = session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT", READ_REQUEST: True}
+        )
         connection.info.pop("autocommit_wrote", None)
 
 

@@ -90,6 +90,23 @@ def test_a_read_request_that_writes_twice_is_refused(app_ctx: Flask, make_staff)
         write_audit(**event)
 
 
+def test_other_autocommit_work_may_write_more_than_once(app_ctx: Flask, make_staff) -> None:
+    staff = make_staff()
+    row = {"id": uuid.uuid4(), "clinic": staff.clinic_id}
+    insert = sa.text(
+        "INSERT INTO audit_events (id, at, clinic_id, actor_role, action) "
+        "VALUES (:id, now(), :clinic, 'system', 'test.maintenance')"
+    )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(insert, row)
+        connection.execute(insert, {**row, "id": uuid.uuid4()})
+        written = connection.scalar(
+            sa.text("SELECT count(*) FROM audit_events WHERE action = 'test.maintenance'")
+        )
+
+    assert written == 2
+
+
 def _backend_pid(app: Flask) -> int:
     """The server process behind the pool's only connection (returned to the pool after)."""
     with app.app_context():
