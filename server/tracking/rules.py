@@ -1,5 +1,5 @@
-"""Pure rules of patient records: body digests, accepted time window, idempotency outcomes and
-the symptom-check guidance. No database, no Flask.
+"""Pure rules of patient records: body digests, accepted time window, logged items against the
+prescription, idempotency outcomes and the symptom-check guidance. No database, no Flask.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from server.programmes.rules import items_for_slot
 
 KINDS = ("session_log", "pain_rating", "headache_entry", "posture_break", "symptom_check")
 SYMPTOM_KEYS = (
@@ -71,6 +73,39 @@ def time_window_errors(
         elif day < local_today - MAX_AGE:
             errors["date"] = ["Must not be more than 60 days in the past."]
     return errors
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """The programme revision in force on a local date: its programme, number and items."""
+
+    programme_id: uuid.UUID
+    revision_number: int
+    items: Sequence[Mapping[str, Any]]
+
+
+def session_item_errors(
+    items: Sequence[Mapping[str, Any]], slot: str, day: date, prescription: Prescription | None
+) -> dict[str, list[str]]:
+    """``items`` errors for logged items that are not the prescription's items for ``slot``
+    on local ``day``; with nothing prescribed that day, a session has no items to log.
+    """
+    if not items:
+        return {}
+    if prescription is None:
+        return {"items": [f"No programme was in force on {day}; log this session without items."]}
+    in_slot = {str(item["item_id"]) for item in items_for_slot(prescription.items, slot)}
+    in_programme = {str(item["item_id"]) for item in prescription.items}
+    messages: dict[str, None] = {}  # ordered, each message once
+    for item in items:
+        item_id = str(item["item_id"])
+        if item_id in in_slot:
+            continue
+        if item_id in in_programme:
+            messages[f"Item {item_id} is not part of the {slot} session."] = None
+        else:
+            messages[f"Item {item_id} is not in the programme in force on {day}."] = None
+    return {"items": list(messages)} if messages else {}
 
 
 def envelope_errors(item: Any) -> dict[str, list[str]]:

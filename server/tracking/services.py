@@ -1,9 +1,11 @@
 """Storing patient records: single posts and offline sync batches, idempotent and race-safe.
 
 Every record is stored under the client's UUID. The path is the same for one record or 500:
-validate → one lookup of the ids across all record tables → classify (created, duplicate,
-conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for any id a
-concurrent request stored first → audit, last activity and the flag engine, once per request.
+validate → the revisions in force on the session logs' dates, loaded once, each log's items
+checked in memory → one lookup of the ids across all record tables → classify (created,
+duplicate, conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for
+any id a concurrent request stored first → audit, last activity and the flag engine, once per
+request.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from sqlalchemy.orm import lazyload
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.adherence.rules import revision_in_force
-from server.adherence.services import load_revisions
 from server.clock import utcnow
 from server.errors import Conflict, Unprocessable
 from server.extensions import db
@@ -29,7 +29,7 @@ from server.programmes.rules import local_date_of
 from server.reminders.services import refresh_reminder_streams
 from server.tracking import rules, schemas, store
 from server.tracking.models import SymptomCheck
-from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate
+from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
 
 INPUTS: dict[str, ma.Schema] = {
     "session_log": schemas.SessionLogIn(),
@@ -57,7 +57,12 @@ class Outcome:
 
 
 def _row(
-    kind: str, body: Mapping[str, Any], patient: Patient, tz: ZoneInfo, now: datetime, revisions
+    kind: str,
+    body: Mapping[str, Any],
+    patient: Patient,
+    tz: ZoneInfo,
+    now: datetime,
+    prescribed: Mapping[date, Prescription | None],
 ) -> dict[str, Any]:
     """Column values of a validated body: server times, local date, digest, kind fields."""
     recorded_at = body["recorded_at"].astimezone(UTC)
@@ -73,10 +78,10 @@ def _row(
     fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
     if kind == "session_log":
         day = fields.pop("date")
-        revision = revision_in_force(revisions, day, tz)
+        prescription = prescribed.get(day)
         fields["items"] = [{**item, "item_id": str(item["item_id"])} for item in fields["items"]]
-        fields["programme_id"] = revision.programme_id if revision else None
-        fields["revision_number"] = revision.number if revision else None
+        fields["programme_id"] = prescription.programme_id if prescription else None
+        fields["revision_number"] = prescription.revision_number if prescription else None
         row["local_date"] = day
     elif kind == "headache_entry":
         fields["started_at"] = fields["started_at"].astimezone(UTC)
@@ -116,21 +121,27 @@ def store_items(
 ) -> list[Outcome]:
     """Store validated items; one outcome per item, in order, in a fixed number of queries.
 
-    Invalid items are reported and skipped; they never spoil the others.
+    Invalid items are reported and skipped; they never spoil the others. A session log whose
+    items are not prescribed for its slot that day is invalid, unless it replays a stored one.
     """
     tz = ZoneInfo(patient.timezone)
-    revisions = []
-    if any(item.body is not None and item.kind == "session_log" for item in items):
-        revisions = load_revisions([patient.id])[patient.id]
+    logs = [item.body for item in items if item.body is not None and item.kind == "session_log"]
+    prescribed = store.prescriptions(patient.id, [log["date"] for log in logs], tz)
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
+    refused: list[tuple[int, Candidate, dict[str, Any]]] = []
     for index, item in enumerate(items):
         if item.body is None:
             outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
             continue
-        row = _row(item.kind, item.body, patient, tz, now, revisions)
-        candidates.append((index, Candidate(row["id"], item.kind, row["body_digest"]), row))
-        outcomes.append(Outcome(str(row["id"]), CREATED, kind=item.kind, row=row))
+        row = _row(item.kind, item.body, patient, tz, now, prescribed)
+        candidate = Candidate(row["id"], item.kind, row["body_digest"])
+        errors = _prescription_errors(item, prescribed)
+        (refused if errors else candidates).append((index, candidate, row))
+        status = INVALID if errors else CREATED
+        outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
+    if refused:
+        _accept_replays(refused, outcomes, patient.id)
     if len(candidates) == 1:
         statuses = _store_one(candidates, patient, actor, now)
     else:
@@ -140,6 +151,28 @@ def store_items(
     created = [o for o in outcomes if o.status == CREATED]
     _after_store(patient, created, actor, now, written=len(candidates) == 1)
     return outcomes
+
+
+def _prescription_errors(
+    item: Item, prescribed: Mapping[date, Prescription | None]
+) -> dict[str, list[str]]:
+    """A session log's ``items`` errors against the revision in force on its date."""
+    if item.kind != "session_log":
+        return {}
+    body = item.body
+    return rules.session_item_errors(
+        body["items"], body["slot"], body["date"], prescribed.get(body["date"])
+    )
+
+
+def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> None:
+    """Refused items that replay a stored record exactly are duplicates, not errors: a retry
+    stays safe after the programme changed under a record it already accepted. One lookup.
+    """
+    stored = store.lookup([candidate.id for _, candidate, _ in refused])
+    for index, candidate, row in refused:
+        if stored.get(candidate.id) == rules.Stored(candidate.kind, patient_id, candidate.digest):
+            outcomes[index] = Outcome(str(candidate.id), DUPLICATE, kind=candidate.kind, row=row)
 
 
 def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime) -> list[str]:
@@ -223,7 +256,8 @@ def record_one(
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one schema-validated record: (stored body, True) when created, (…, False) on a
-    replay. 422 outside the accepted time window; 409 when the id holds another record.
+    replay. 422 outside the accepted time window or for session items not prescribed for
+    that slot and date; 409 when the id holds another record.
     """
     now = (now or utcnow()).astimezone(UTC)
     today = local_date_of(now, ZoneInfo(patient.timezone))
@@ -231,6 +265,8 @@ def record_one(
     if errors:
         raise Unprocessable("The record is outside the accepted time window.", errors=errors)
     (outcome,) = store_items(patient=patient, items=[Item(kind, body)], actor=actor, now=now)
+    if outcome.status == INVALID:
+        raise Unprocessable("The items are not those prescribed.", errors=outcome.errors)
     if outcome.status == CONFLICT:
         raise Conflict("This id already holds a different record.", id=outcome.id)
     row = outcome.row if outcome.status == CREATED else store.load_row(kind, body["id"])

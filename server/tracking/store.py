@@ -1,5 +1,6 @@
 """Set-based persistence of patient records: id lookup across tables, conflict-safe bulk
-inserts, bulk audit rows, and the hooks into the flag engine.
+inserts, bulk audit rows, the prescriptions session logs are checked against, and the hooks
+into the flag engine.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +25,7 @@ from server.db import UTCDateTime
 from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services
+from server.programmes import queries as programme_queries
 from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
@@ -31,7 +34,7 @@ from server.tracking.models import (
     SessionLog,
     SymptomCheck,
 )
-from server.tracking.rules import Candidate, Stored
+from server.tracking.rules import Candidate, Prescription, Stored
 
 MODELS: dict[str, Any] = {
     "session_log": SessionLog,
@@ -64,6 +67,29 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     rows = db.session.execute(_lookup_statement(dialect), {"ids": list(set(ids))})
     # The UNION's first column loses its Uuid type on SQLite; coerce explicitly.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
+
+
+def prescriptions(
+    patient_id: uuid.UUID, days: Sequence[date], tz: ZoneInfo
+) -> dict[date, Prescription | None]:
+    """The revision in force on each local date of ``days`` (one per session log), None where
+    none was: one query for a single log, two for a batch (its whole span at once).
+    """
+    if not days:
+        return {}
+    if len(days) == 1:
+        (day,) = days
+        found = programme_queries.in_force_on(patient_id, day, tz)
+        if found is None or found.revision is None:
+            return {day: None}
+        return {day: Prescription(found.programme_id, found.revision, found.items)}
+    span = programme_queries.revisions_between(patient_id, min(days), max(days), tz)
+    return {
+        day: Prescription(revision.programme_id, revision.number, revision.items or [])
+        if revision
+        else None
+        for day, revision in span.items()
+    }
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

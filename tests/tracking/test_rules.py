@@ -15,11 +15,13 @@ from server.tracking.rules import (
     DUPLICATE,
     SYMPTOM_KEYS,
     Candidate,
+    Prescription,
     Stored,
     body_digest,
     classify,
     envelope_errors,
     is_urgent,
+    session_item_errors,
     symptom_guidance,
     time_window_errors,
 )
@@ -146,3 +148,73 @@ def test_urgent_guidance_names_the_number_and_says_not_to_exercise(language, wor
 )
 def test_sync_envelope(item, fields) -> None:
     assert set(envelope_errors(item)) == fields
+
+
+# --- logged items against the prescription ---------------------------------------------------
+
+DAY = date(2026, 5, 1)
+MORNING, EVENING, ANY_SLOT, UNKNOWN = (uuid.uuid4() for _ in range(4))
+PRESCRIBED = Prescription(
+    programme_id=uuid.uuid4(),
+    revision_number=2,
+    items=[
+        {"item_id": str(MORNING), "slots": ["morning"]},
+        {"item_id": str(EVENING), "slots": ["evening"]},
+        {"item_id": str(ANY_SLOT), "slots": None},
+    ],
+)
+
+
+def _logged(*item_ids: uuid.UUID) -> list[dict]:
+    return [{"item_id": item_id, "sets_done": 1, "reps_done": 5} for item_id in item_ids]
+
+
+@pytest.mark.parametrize(
+    ("slot", "logged", "prescription", "messages"),
+    [
+        ("morning", [], PRESCRIBED, None),
+        ("morning", [], None, None),
+        ("morning", [MORNING, ANY_SLOT], PRESCRIBED, None),
+        ("evening", [EVENING, ANY_SLOT], PRESCRIBED, None),
+        ("lunch", [ANY_SLOT], PRESCRIBED, None),
+        ("morning", [EVENING], PRESCRIBED, [f"Item {EVENING} is not part of the morning session."]),
+        ("lunch", [MORNING], PRESCRIBED, [f"Item {MORNING} is not part of the lunch session."]),
+        (
+            "morning",
+            [MORNING, UNKNOWN, UNKNOWN],
+            PRESCRIBED,
+            [f"Item {UNKNOWN} is not in the programme in force on 2026-05-01."],
+        ),
+        (
+            "morning",
+            [MORNING],
+            None,
+            ["No programme was in force on 2026-05-01; log this session without items."],
+        ),
+    ],
+)
+def test_session_items_must_be_prescribed_for_the_slot(
+    slot: str, logged: list, prescription: Prescription | None, messages: list[str] | None
+) -> None:
+    errors = session_item_errors(_logged(*logged), slot, DAY, prescription)
+    assert errors == ({"items": messages} if messages else {})
+
+
+@given(
+    slots=st.lists(st.sampled_from(["morning", "evening", None]), min_size=1, max_size=5),
+    picks=st.lists(st.integers(0, 5), max_size=6),
+    slot=st.sampled_from(["morning", "evening"]),
+)
+def test_session_items_are_accepted_exactly_when_all_are_in_the_slot(slots, picks, slot) -> None:
+    items = [
+        {"item_id": str(uuid.UUID(int=n + 1)), "slots": [s] if s else None}
+        for n, s in enumerate(slots)
+    ]
+    logged = _logged(*(uuid.UUID(int=pick + 1) for pick in picks))
+    in_slot = {i["item_id"] for i in items if i["slots"] in (None, [slot])}
+    prescription = Prescription(uuid.uuid4(), 1, items)
+
+    errors = session_item_errors(logged, slot, DAY, prescription)
+
+    assert (errors == {}) == all(str(i["item_id"]) in in_slot for i in logged)
+    assert len(errors.get("items", [])) == len({str(i["item_id"]) for i in logged} - in_slot)
