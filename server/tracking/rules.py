@@ -77,7 +77,8 @@ def time_window_errors(
 
 @dataclass(frozen=True)
 class Prescription:
-    """The programme revision in force on a local date: its programme, number and items."""
+    """The programme revision in force on a local date (its programme and number) and the items
+    a log of that date may name: those of every revision effective by the date's end."""
 
     programme_id: uuid.UUID
     revision_number: int
@@ -104,7 +105,7 @@ def session_item_errors(
         if item_id in in_programme:
             messages[f"Item {item_id} is not part of the {slot} session."] = None
         else:
-            messages[f"Item {item_id} is not in the programme in force on {day}."] = None
+            messages[f"Item {item_id} was never prescribed by {day}."] = None
     return {"items": list(messages)} if messages else {}
 
 

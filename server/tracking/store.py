@@ -26,6 +26,8 @@ from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services
 from server.programmes import queries as programme_queries
+from server.programmes.models import Programme, ProgrammeRevision
+from server.programmes.rules import day_bounds_utc
 from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
@@ -73,23 +75,42 @@ def prescriptions(
     patient_id: uuid.UUID, days: Sequence[date], tz: ZoneInfo
 ) -> dict[date, Prescription | None]:
     """The revision in force on each local date of ``days`` (one per session log), None where
-    none was: one query for a single log, two for a batch (its whole span at once).
+    none was: one query for a single log, two for a batch (its whole span at once), and one more
+    for the items it may name (see :func:`_items_prescribed_by`).
     """
     if not days:
         return {}
     if len(days) == 1:
         (day,) = days
         found = programme_queries.in_force_on(patient_id, day, tz)
-        if found is None or found.revision is None:
-            return {day: None}
-        return {day: Prescription(found.programme_id, found.revision, found.items)}
-    span = programme_queries.revisions_between(patient_id, min(days), max(days), tz)
+        in_force = {day: (found.programme_id, found.revision) if found and found.revision else None}
+    else:
+        span = programme_queries.revisions_between(patient_id, min(days), max(days), tz)
+        in_force = {d: (r.programme_id, r.number) if r else None for d, r in span.items()}
+    prescribed = _items_prescribed_by(patient_id, [day_bounds_utc(d, tz)[1] for d in in_force])
     return {
-        day: Prescription(revision.programme_id, revision.number, revision.items or [])
-        if revision
+        day: Prescription(found[0], found[1], prescribed(day_bounds_utc(day, tz)[1]))
+        if found
         else None
-        for day, revision in span.items()
+        for day, found in in_force.items()
     }
+
+
+def _items_prescribed_by(patient_id: uuid.UUID, day_ends: Sequence[datetime]) -> Any:
+    """A function of a day's end giving the items of every revision of the patient's
+    programmes effective before it, newest revision first, in one query.
+
+    Not only the revision in force at the day's end: a log written offline in the morning may
+    name an item that a revision (or a replacing programme) took away that afternoon, and a real
+    session must not be refused for it. An id no revision ever held is still refused.
+    """
+    rows = db.session.execute(
+        sa.select(ProgrammeRevision.effective_at, ProgrammeRevision.items)
+        .join(Programme, Programme.id == ProgrammeRevision.programme_id)
+        .where(Programme.patient_id == patient_id, ProgrammeRevision.effective_at < max(day_ends))
+        .order_by(ProgrammeRevision.effective_at.desc(), ProgrammeRevision.number.desc())
+    ).all()
+    return lambda day_end: [item for at, items in rows if at < day_end for item in items or []]
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

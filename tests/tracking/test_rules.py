@@ -183,7 +183,7 @@ def _logged(*item_ids: uuid.UUID) -> list[dict]:
             "morning",
             [MORNING, UNKNOWN, UNKNOWN],
             PRESCRIBED,
-            [f"Item {UNKNOWN} is not in the programme in force on 2026-05-01."],
+            [f"Item {UNKNOWN} was never prescribed by 2026-05-01."],
         ),
         (
             "morning",
