@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, g, has_app_context, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
-from server.db import Base, begin_read_request
+from server.db import READ, WRITE, Base, begin_request
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
 
@@ -53,7 +53,11 @@ class Actor:
 
 def current_actor() -> Actor:
     """The authenticated actor of this request (``allow`` has verified the token)."""
-    claims = get_jwt()
+    return actor_from_claims(get_jwt())
+
+
+def actor_from_claims(claims: dict[str, Any]) -> Actor:
+    """The actor a verified access token's claims name."""
     return Actor(
         user_id=uuid.UUID(claims["sub"]),
         role=claims["role"],
@@ -78,8 +82,8 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             actor = None
             g.scoped_objects = {}  # what get_scoped loaded in this request, for reuse
             if PUBLIC not in flat:
-                if request.method == "GET":
-                    begin_read_request(db.session)  # before the token's revocation check
+                # Before the token's revocation check, the request's first query.
+                begin_request(db.session, READ if request.method == "GET" else WRITE)
                 verify_jwt_in_request()
                 actor = current_actor()
                 if actor.role not in flat:
@@ -169,6 +173,15 @@ def get_scoped(
     if loaded is not None:
         loaded[key] = found
     return found
+
+
+def remember_scoped(model: type[M], object_id: uuid.UUID, actor: Actor, found: M) -> None:
+    """Hand :func:`get_scoped` an object loaded under the same filter by another query (the
+    token check loads the patient's own row), so this request does not load it again.
+    """
+    loaded = g.get("scoped_objects") if has_app_context() else None
+    if loaded is not None:
+        loaded[(model, object_id, actor)] = found
 
 
 _PATH_MODELS: dict[str, Any] = {}

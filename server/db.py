@@ -71,8 +71,11 @@ def uuid_pk() -> Mapped[uuid.UUID]:
     return mapped_column(primary_key=True, default=uuid.uuid4)
 
 
-# The execution option that marks a read request's connection (see begin_read_request).
-READ_REQUEST = "hep_read_request"
+# Execution options of a request's connection (see begin_request) and of a statement that is
+# the request's whole write (see SOLE_WRITE).
+REQUEST_MODE = "hep_request_mode"
+READ, WRITE = "read", "write"
+SOLE_WRITE = "hep_sole_write"
 
 
 def configure_engine(engine: Engine, *, ping_after_idle: float = 1.0) -> None:
@@ -86,7 +89,8 @@ def configure_engine(engine: Engine, *, ping_after_idle: float = 1.0) -> None:
 
 def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
     """Ping a pooled connection before use only when it has sat idle ``ping_after_idle`` seconds
-    or more, and refuse a second write in an autocommit (GET) request.
+    or more, and begin an API request's transaction only before its first write (see
+    :func:`begin_request`).
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip per request, an
     eighth of a plan read's CPU here. A connection used a moment ago is almost surely alive (the
@@ -111,7 +115,7 @@ def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
             raise sa.exc.DisconnectionError("stale pooled connection") from error
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _one_write_per_autocommit_request(
+    def _begin_before_first_write(
         connection: sa.Connection,
         _cursor: Any,
         statement: str,
@@ -119,31 +123,42 @@ def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
         context: Any,
         _executemany: bool,
     ) -> None:
-        if not connection.get_execution_options().get(READ_REQUEST):
-            return  # not a read request (other autocommit work, e.g. VACUUM, may write freely)
-        if _is_plain_read(statement, context):
-            return
-        if connection.info.get("autocommit_wrote"):
+        mode = context.execution_options.get(REQUEST_MODE)
+        if mode is None or _is_plain_read(statement, context):
+            return  # not a request (maintenance in autocommit may write freely), or a read
+        if connection.info.get("sole_write_done"):
             raise RuntimeError(
-                "a read request wrote twice in autocommit; its writes would not be atomic"
+                "a write followed a request's sole autocommit write; they would not be atomic"
             )
-        connection.info["autocommit_wrote"] = True
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.info.transaction_status != _IDLE:
+            return  # part of the transaction an earlier write began
+        if mode == READ or context.execution_options.get(SOLE_WRITE):
+            connection.info["sole_write_done"] = True  # commits by itself
+            return
+        dbapi_connection.execute("BEGIN")  # COMMIT/ROLLBACK follow with the session's
 
 
-def begin_read_request(session: Any) -> None:
-    """Start a GET request: on PostgreSQL, in autocommit, sparing BEGIN and COMMIT.
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the server
 
-    A GET's only write is its audit row(s), one INSERT written last, so no transaction is
-    needed: each statement commits by itself and sees what a READ COMMITTED transaction would
-    (a fresh snapshot per statement). That saves two of a plan read's seven round trips. A
-    second write in the same request is refused (:func:`_configure_postgresql`). SQLite needs
-    nothing: its reads already run outside a transaction (:func:`_configure_sqlite`).
+
+def begin_request(session: Any, mode: str) -> None:
+    """Start an API request on PostgreSQL in autocommit; BEGIN is sent only before its first
+    write, unless that write is the request's only one.
+
+    Reads before the first write see what a READ COMMITTED transaction's would (each statement a
+    fresh snapshot); a locking read (``FOR UPDATE``) counts as a write. In a ``READ`` request
+    (a GET, whose only write is its audit rows in one INSERT, written last) and for a statement
+    executed with ``SOLE_WRITE`` (one statement that is the request's whole write, e.g. a record
+    with its audit row), the write commits by itself: no BEGIN and COMMIT round trips. Any write
+    after such a one is refused. SQLite needs nothing: its reads already run outside a
+    transaction and its first write takes the lock (:func:`_configure_sqlite`).
     """
     if session.get_bind().dialect.name == "postgresql":
         connection = session.connection(
-            execution_options={"isolation_level": "AUTOCOMMIT", READ_REQUEST: True}
+            execution_options={"isolation_level": "AUTOCOMMIT", REQUEST_MODE: mode}
         )
-        connection.info.pop("autocommit_wrote", None)
+        connection.info.pop("sole_write_done", None)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app
 from flask_jwt_extended import JWTManager
+from sqlalchemy import orm
 
 from server.errors import problem
 from server.extensions import db
@@ -33,18 +34,69 @@ def _family_state_statement() -> sa.Select:
     )
 
 
+def _family_key(family_id: Any) -> uuid.UUID | None:
+    if not isinstance(family_id, str):
+        return None
+    try:
+        return uuid.UUID(family_id)
+    except ValueError:
+        return None
+
+
 def family_revoked(family_id: Any) -> bool:
     """True unless ``family_id`` names a login session that is not revoked: one primary-key
     read per request, so a logout in any process takes effect at once.
     """
-    if not isinstance(family_id, str):
-        return True
-    try:
-        key = uuid.UUID(family_id)
-    except ValueError:
+    key = _family_key(family_id)
+    if key is None:
         return True
     row = db.session.execute(_family_state_statement(), {"id": key}).first()
     return row is None or row[0] is not None
+
+
+@functools.cache
+def _family_and_patient_statement() -> sa.Select:
+    """The family's ``revoked_at`` and, outer-joined, the patient's own row with its user (not
+    the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic WHERE family id``.
+    """
+    from server.accounts.models import Patient, TokenFamily, User
+
+    families = TokenFamily.__table__
+    own_row = sa.and_(
+        Patient.id == sa.bindparam("patient_id", type_=Patient.id.type),
+        Patient.clinic_id == sa.bindparam("clinic_id", type_=Patient.clinic_id.type),
+    )
+    return (
+        sa.select(families.c.revoked_at, Patient)
+        .select_from(families)
+        .outerjoin(Patient, own_row)
+        .where(families.c.id == sa.bindparam("family_id", type_=families.c.id.type))
+        .options(orm.defaultload(Patient.user).lazyload(User.clinic))
+    )
+
+
+def patient_session_revoked(claims: dict[str, Any]) -> bool:
+    """:func:`family_revoked` for a patient's access token, loading the patient's own row in the
+    same query: nearly every patient request needs it, and the request's scoped loads
+    (``access.get_scoped``) then find it without another round trip.
+    """
+    from server.access import actor_from_claims, remember_scoped
+    from server.accounts.models import Patient
+
+    key = _family_key(claims.get("fam"))
+    try:
+        actor = actor_from_claims(claims)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # claims this app never issues
+    if key is None:
+        return True
+    params = {"family_id": key, "patient_id": actor.user_id, "clinic_id": actor.clinic_id}
+    row = db.session.execute(_family_and_patient_statement(), params).first()
+    if row is None or row[0] is not None:
+        return True
+    if row[1] is not None:
+        remember_scoped(Patient, actor.user_id, actor, row[1])
+    return False
 
 
 # Verified access tokens remembered per app: a phone sends the same token for 15 minutes.
@@ -106,6 +158,8 @@ def register_token_callbacks(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        if payload.get("type") == "access" and payload.get("role") == "patient":
+            return patient_session_revoked(payload)
         return family_revoked(payload.get("fam"))
 
     @jwt.unauthorized_loader

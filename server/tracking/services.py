@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
@@ -43,6 +44,8 @@ INPUTS: dict[str, ma.Schema] = {
 WITHOUT_USER = (lazyload(Patient.user),)
 # Patient.last_activity_at is refreshed at most this often, to spare a write per record.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
+# Kinds whose new record replans the patient's reminders (another write).
+REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
 
 
 @dataclass(frozen=True)
@@ -176,15 +179,26 @@ def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> 
 
 
 def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime) -> list[str]:
-    """One record: a single guarded insert that also writes its audit row and queue mark (one
-    statement on PostgreSQL), and a lookup only when it was not inserted.
+    """One record: a single guarded insert that also writes its audit row, queue mark and the
+    patient's last activity (one statement on PostgreSQL, and the request's only write when no
+    reminder is replanned and no red flag raised), and a lookup only when it was not inserted.
     """
     ((_, candidate, row),) = candidates
     audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
     due = None if candidate.kind == "symptom_check" else (row["local_date"], now)
-    if store.insert_one(candidate.kind, row, audit=audit, due=due):
+    touch = now if _activity_stale(patient, now) else None
+    red_flag = candidate.kind == "symptom_check" and row["urgent"]
+    sole = candidate.kind not in REPLANS_REMINDERS and not red_flag
+    if store.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
+        if touch is not None:
+            set_committed_value(patient, "last_activity_at", touch)  # written with the record
         return [CREATED]
     return _reclassify(candidates, [CREATED], {candidate.id}, patient.id)
+
+
+def _activity_stale(patient: Patient, now: datetime) -> bool:
+    last = patient.last_activity_at
+    return last is None or now - last >= ACTIVITY_RESOLUTION
 
 
 def _store_candidates(candidates, patient_id: uuid.UUID) -> list[str]:
@@ -215,9 +229,6 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
     return updated
 
 
-REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
-
-
 def _after_store(
     patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime, *, written: bool
 ) -> None:
@@ -228,9 +239,8 @@ def _after_store(
         return
     if not written:
         store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
-    last = patient.last_activity_at
-    if last is None or now - last >= ACTIVITY_RESOLUTION:
-        patient.last_activity_at = now
+        if _activity_stale(patient, now):
+            patient.last_activity_at = now
     urgent = [o.row["id"] for o in created if o.kind == "symptom_check" and o.row["urgent"]]
     for check_id in urgent:
         store.raise_red_flag(db.session.get(SymptomCheck, check_id), now)

@@ -21,7 +21,7 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
-from server.db import UTCDateTime
+from server.db import SOLE_WRITE, UTCDateTime
 from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services
@@ -132,12 +132,15 @@ def _bulk_insert_statement(kind: str, dialect: str) -> Any:
 
 
 @functools.cache
-def _guarded_insert_statement(kind: str, dialect: str, columns: tuple[str, ...]) -> Any:
+def _guarded_insert_statement(
+    kind: str, dialect: str, columns: tuple[str, ...], prefix: str = ""
+) -> Any:
     """``INSERT … SELECT :values WHERE the id is in no other record table ON CONFLICT DO
     NOTHING RETURNING id``: a new record in one statement, never shadowing another kind's id.
+    Bound parameters are named ``prefix`` + column.
     """
     table = MODELS[kind].__table__
-    values = {name: sa.bindparam(name, type_=table.c[name].type) for name in columns}
+    values = {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in columns}
     unused = [
         ~sa.exists().where(model.id == values["id"])
         for other, model in MODELS.items()
@@ -152,12 +155,16 @@ AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
 
 
 @functools.cache
-def _insert_one_followed_statement(kind: str, columns: tuple[str, ...], queued: bool) -> Any:
-    """PostgreSQL: the guarded insert, its audit row and (``queued``) the flag engine's queue
-    mark in ONE statement: the two follow-ups select from the insert's RETURNING, so they are
-    written exactly when the record is. Parameters of the follow-ups are prefixed.
+def _insert_one_followed_statement(
+    kind: str, columns: tuple[str, ...], queued: bool, touched: bool
+) -> Any:
+    """PostgreSQL: the guarded insert, its audit row, (``queued``) the flag engine's queue mark
+    and (``touched``) the patient's last activity in ONE statement: the follow-ups select from
+    the insert's RETURNING, so they are written exactly when the record is. Every parameter
+    is prefixed (``record_``, ``audit_``, …): SQLAlchemy would read a plain ``id`` as a value
+    for the UPDATE's SET.
     """
-    inserted = _guarded_insert_statement(kind, "postgresql", columns).cte("inserted")
+    inserted = _guarded_insert_statement(kind, "postgresql", columns, "record_").cte("inserted")
     audit = AuditEvent.__table__
     audit_values = [
         sa.bindparam(f"audit_{name}", type_=audit.c[name].type) for name in AUDIT_COLUMNS
@@ -178,28 +185,59 @@ def _insert_one_followed_statement(kind: str, columns: tuple[str, ...], queued: 
             ).select_from(inserted)
         )
         statement = statement.add_cte(due.cte("queued"))
+    if touched:
+        touch = _touch_statement().where(sa.select(inserted.c.id).exists())
+        statement = statement.add_cte(touch.cte("touched"))
     return statement
 
 
+@functools.cache
+def _touch_statement() -> sa.Update:
+    """``UPDATE patients SET last_activity_at = :touch_at WHERE id = :touch_patient_id``."""
+    patients = Patient.__table__
+    return (
+        sa.update(patients)
+        .where(patients.c.id == sa.bindparam("touch_patient_id", type_=patients.c.id.type))
+        .values(last_activity_at=sa.bindparam("touch_at", type_=UTCDateTime()))
+    )
+
+
 def insert_one(
-    kind: str, row: dict[str, Any], *, audit: dict[str, Any], due: tuple[date, datetime] | None
+    kind: str,
+    row: dict[str, Any],
+    *,
+    audit: dict[str, Any],
+    due: tuple[date, datetime] | None,
+    touch: datetime | None,
+    sole: bool,
 ) -> bool:
-    """Store one new record if its id is free in every record table, with its ``audit`` row
-    and, given ``due`` (day, now), the flag engine's queue mark; True when inserted (nothing
-    is written otherwise). One statement on PostgreSQL; on SQLite, one per table.
+    """Store one new record if its id is free in every record table, with its ``audit`` row,
+    given ``due`` (day, now) the flag engine's queue mark, and given ``touch`` the patient's
+    last activity; True when inserted (nothing is written otherwise).
+
+    One statement on PostgreSQL, one per table on SQLite. ``sole``: the request writes nothing
+    else, so on PostgreSQL the statement commits by itself, without BEGIN and COMMIT
+    (:data:`server.db.SOLE_WRITE`).
     """
     dialect = db.session.get_bind().dialect.name
+    follow_ups = {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
+    if due is not None:
+        follow_ups.update(
+            due_patient_id=row["patient_id"],
+            due_clinic_id=row["clinic_id"],
+            due_day=due[0],
+            due_now=due[1],
+        )
+    if touch is not None:
+        follow_ups.update(touch_patient_id=row["patient_id"], touch_at=touch)
     if dialect == "postgresql":
-        params = {**row, **{f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}}
-        if due is not None:
-            params.update(
-                due_patient_id=row["patient_id"],
-                due_clinic_id=row["clinic_id"],
-                due_day=due[0],
-                due_now=due[1],
-            )
-        statement = _insert_one_followed_statement(kind, tuple(row), due is not None)
-        return db.session.execute(statement, params).first() is not None
+        statement = _insert_one_followed_statement(
+            kind, tuple(row), due is not None, touch is not None
+        )
+        options = {SOLE_WRITE: True} if sole else {}
+        params = {f"record_{name}": value for name, value in row.items()} | follow_ups
+        result = db.session.execute(statement, params, execution_options=options)
+        return result.first() is not None
     statement = _guarded_insert_statement(kind, dialect, tuple(row))
     if db.session.execute(statement, row).first() is None:
         return False
@@ -208,6 +246,8 @@ def insert_one(
         flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
         )
+    if touch is not None:
+        db.session.execute(_touch_statement(), follow_ups)
     return True
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from server.accounts.models import TokenFamily
 from server.accounts.sessions import start_session
 from server.extensions import db
+from server.tracking.models import PainRating
 from tests.accounts.helpers import bearer, login
 from tests.conftest import make_test_app
 from tests.factories import UserHandle
@@ -116,6 +118,34 @@ def test_logout_revokes_the_session_and_its_access_token(
     assert response.data == b""
     assert client.get("/api/v1/therapists", headers=therapist.headers).status_code == 401
     assert _refresh(client, therapist.refresh_token).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/v1/me"), ("GET", "/api/v1/me/plan"), ("POST", "/api/v1/me/pain-ratings")],
+)
+def test_a_logged_out_patients_access_token_is_refused_everywhere(
+    app: Flask,
+    client: FlaskClient,
+    make_patient: Callable[..., UserHandle],
+    method: str,
+    path: str,
+) -> None:
+    """A patient's token check also loads the patient's own row (one query); revocation must
+    still win over it, and nothing may be written.
+    """
+    patient = make_patient()
+    assert client.post("/api/v1/auth/logout", headers=patient.headers).status_code == 204
+    rating = {"id": str(uuid.uuid4()), "recorded_at": datetime.now(UTC).isoformat(), "score": 3}
+    body = {"json": rating | {"context": "now"}} if method == "POST" else {}
+
+    response = client.open(path, method=method, headers=patient.headers, **body)
+
+    assert response.status_code == 401
+    assert response.json["detail"] == "The token has been revoked."
+    with app.app_context():
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(PainRating))
+    assert stored == 0
 
 
 def test_tokens_of_the_wrong_type_are_refused(

@@ -1,4 +1,5 @@
-"""PostgreSQL engine tuning: GETs in autocommit, and pooled connections pinged only after idling.
+"""PostgreSQL engine tuning: requests in autocommit until their first write, and pooled
+connections pinged only after idling.
 
 Both spare round trips (see ``server/db.py``); these tests pin down what they must not break.
 """
@@ -15,20 +16,26 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.audit.models import AuditEvent
 from server.audit.services import write_audit
-from server.db import begin_read_request
+from server.db import READ, SOLE_WRITE, WRITE, begin_request
 from server.extensions import db
 from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
+IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
-def _autocommit_by_statement(app: Flask, send) -> list[tuple[bool, str]]:
-    """(was the connection in autocommit, statement) for each statement ``send()`` ran."""
+def _transaction_by_statement(app: Flask, send) -> list[tuple[bool, str]]:
+    """(was a transaction open on the server, statement) for each statement ``send()`` ran.
+
+    Registered after the engine's own listener, so a BEGIN it sends before a statement shows.
+    """
     seen: list[tuple[bool, str]] = []
 
     def record(connection, _cursor, statement: str, *_args) -> None:
-        seen.append((connection.connection.dbapi_connection.autocommit, statement))
+        status = connection.connection.dbapi_connection.info.transaction_status
+        seen.append((status != IDLE, statement))
 
     with app.app_context():
         engine = db.engine
@@ -38,7 +45,16 @@ def _autocommit_by_statement(app: Flask, send) -> list[tuple[bool, str]]:
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code < 300, response.get_data(as_text=True)
+    assert seen
     return seen
+
+
+def _is_write(statement: str) -> bool:
+    return not statement.startswith("SELECT")
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def test_an_authenticated_get_runs_in_autocommit_and_writes_its_audit_row(
@@ -47,47 +63,104 @@ def test_an_authenticated_get_runs_in_autocommit_and_writes_its_audit_row(
     therapist = make_staff()
     patient = make_patient(therapist)
 
-    seen = _autocommit_by_statement(
+    seen = _transaction_by_statement(
         app, lambda: client.get(f"/api/v1/patients/{patient.id}", headers=therapist.headers)
     )
 
-    assert seen
-    assert all(autocommit for autocommit, _ in seen), seen
+    assert not any(in_transaction for in_transaction, _ in seen), seen
     assert seen[-1][1].startswith("INSERT INTO audit_events")
     with app.app_context():
         actions = db.session.scalars(
-            sa.text("SELECT action FROM audit_events WHERE patient_id = :p"), {"p": patient.id}
+            sa.select(AuditEvent.action).where(AuditEvent.patient_id == patient.id)
         ).all()
     assert "patient.read" in actions
 
 
-def test_a_write_runs_in_one_transaction(
+def test_a_single_record_post_is_one_statement_that_commits_by_itself(
     app: Flask, client: FlaskClient, make_staff, make_patient
 ) -> None:
     patient = make_patient(make_staff())
-    rating = {
-        "id": str(uuid.uuid4()),
-        "recorded_at": datetime.now(UTC).isoformat(),
-        "score": 4,
-        "context": "now",
-    }
+    rating = {"id": str(uuid.uuid4()), "recorded_at": _now_iso(), "score": 4, "context": "now"}
 
-    seen = _autocommit_by_statement(
+    seen = _transaction_by_statement(
         app, lambda: client.post("/api/v1/me/pain-ratings", json=rating, headers=patient.headers)
     )
 
-    assert seen
-    assert not any(autocommit for autocommit, _ in seen), seen
+    assert not any(in_transaction for in_transaction, _ in seen), seen
+    assert [statement for _, statement in seen if _is_write(statement)] == [seen[-1][1]]
+    with app.app_context():
+        stored = db.session.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM pain_ratings WHERE id = :id),"
+                " (SELECT count(*) FROM audit_events WHERE object_id = :text_id),"
+                " (SELECT count(*) FROM flag_evaluation_states WHERE patient_id = :patient),"
+                " (SELECT last_activity_at IS NOT NULL FROM patients WHERE id = :patient)"
+            ),
+            {"id": uuid.UUID(rating["id"]), "text_id": rating["id"], "patient": patient.id},
+        ).one()
+    assert tuple(stored) == (1, 1, 1, True)
 
 
-def test_a_read_request_that_writes_twice_is_refused(app_ctx: Flask, make_staff) -> None:
+def test_a_request_that_writes_more_begins_its_transaction_before_its_first_write(
+    app: Flask, client: FlaskClient, make_staff, make_patient
+) -> None:
+    patient = make_patient(make_staff())  # a logged posture break also replans reminders
+    posture_break = {"id": str(uuid.uuid4()), "recorded_at": _now_iso()}
+
+    seen = _transaction_by_statement(
+        app,
+        lambda: client.post(
+            "/api/v1/me/posture-breaks", json=posture_break, headers=patient.headers
+        ),
+    )
+
+    first_write = next(i for i, (_, statement) in enumerate(seen) if _is_write(statement))
+    assert not any(in_transaction for in_transaction, _ in seen[:first_write]), seen
+    assert all(in_transaction for in_transaction, _ in seen[first_write:]), seen
+    assert sum(_is_write(statement) for _, statement in seen) > 1, seen
+
+
+def test_a_write_request_rolls_back_everything_after_its_first_write(
+    app_ctx: Flask, make_staff
+) -> None:
     staff = make_staff()
-    begin_read_request(db.session)
-    event = {"actor": None, "clinic_id": staff.clinic_id, "action": "test.read"}
-    write_audit(**event)
+    begin_request(db.session, WRITE)
+    write_audit(actor=None, clinic_id=staff.clinic_id, action="test.undone")
+    write_audit(actor=None, clinic_id=staff.clinic_id, action="test.undone")
+    db.session.rollback()
 
-    with pytest.raises(RuntimeError, match="wrote twice in autocommit"):
-        write_audit(**event)
+    undone = sa.select(sa.func.count()).where(AuditEvent.action == "test.undone")
+    assert db.session.scalar(undone) == 0
+
+
+def test_a_locking_read_begins_the_transaction(app_ctx: Flask, make_staff) -> None:
+    staff = make_staff()
+    begin_request(db.session, WRITE)
+    db.session.execute(
+        sa.select(AuditEvent.id).where(AuditEvent.clinic_id == staff.clinic_id).with_for_update()
+    )
+
+    status = db.session.connection().connection.dbapi_connection.info.transaction_status
+    assert status != IDLE
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"), [(READ, {}), (WRITE, {SOLE_WRITE: True})], ids=["read", "sole write"]
+)
+def test_a_write_after_an_autocommit_write_is_refused(
+    app_ctx: Flask, make_staff, mode: str, options: dict[str, bool]
+) -> None:
+    staff = make_staff()
+    begin_request(db.session, mode)
+    event = AuditEvent.__table__.insert().values(
+        id=sa.bindparam("id"), at=sa.func.now(), clinic_id=staff.clinic_id, actor_role="system"
+    )
+    event = event.values(action="test.write")
+    db.session.execute(event, {"id": uuid.uuid4()}, execution_options=options)
+
+    with pytest.raises(RuntimeError, match="would not be atomic"):
+        db.session.execute(event, {"id": uuid.uuid4()})
 
 
 def test_other_autocommit_work_may_write_more_than_once(app_ctx: Flask, make_staff) -> None:

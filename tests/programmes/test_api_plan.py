@@ -223,8 +223,8 @@ def test_patients_see_only_their_own_plan_and_staff_only_their_clinics(
 def test_a_plan_read_writes_only_its_audit_row_last(
     app: Flask, client: FlaskClient, create_programme, make_staff, make_patient, backend
 ) -> None:
-    """Five statements once the day's prescription is cached (token family, patient,
-    revision in force, the day's logs, the audit row); on SQLite every read runs before the
+    """Four statements once the day's prescription is cached (token family with the patient's
+    own row, revision in force, the day's logs, the audit row); on SQLite every read runs before the
     write lock is taken (the audit INSERT is the transaction's first and only write).
     """
     therapist = make_staff()
@@ -245,7 +245,7 @@ def test_a_plan_read_writes_only_its_audit_row_last(
         assert _plan(client, patient).status_code == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-    assert [verb for verb, _ in seen] == ["SELECT"] * 4 + ["INSERT"]
+    assert [verb for verb, _ in seen] == ["SELECT"] * 3 + ["INSERT"]
     if backend == "sqlite":
         # Reads on their own snapshots; BEGIN IMMEDIATE right before the INSERT.
-        assert [open_tx for _, open_tx in seen] == [False] * 4 + [True]
+        assert [open_tx for _, open_tx in seen] == [False] * 3 + [True]
