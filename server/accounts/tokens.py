@@ -57,7 +57,8 @@ def family_revoked(family_id: Any) -> bool:
 @functools.cache
 def _family_and_patient_statement() -> sa.Select:
     """The family's ``revoked_at`` and, outer-joined, the patient's own row with its user (not
-    the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic WHERE family id``.
+    the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic LEFT JOIN users …
+    WHERE family id``. Both joins are outer, so a missing patient row never hides the family.
     """
     from server.accounts.models import Patient, TokenFamily, User
 
@@ -71,7 +72,7 @@ def _family_and_patient_statement() -> sa.Select:
         .select_from(families)
         .outerjoin(Patient, own_row)
         .where(families.c.id == sa.bindparam("family_id", type_=families.c.id.type))
-        .options(orm.defaultload(Patient.user).lazyload(User.clinic))
+        .options(orm.joinedload(Patient.user, innerjoin=False).lazyload(User.clinic))
     )
 
 

@@ -192,6 +192,11 @@ def _insert_one_followed_statement(
 
 
 @functools.cache
+def _audit_insert_statement() -> sa.Insert:
+    return sa.insert(AuditEvent.__table__)
+
+
+@functools.cache
 def _touch_statement() -> sa.Update:
     """``UPDATE patients SET last_activity_at = :touch_at WHERE id = :touch_patient_id``."""
     patients = Patient.__table__
@@ -241,7 +246,7 @@ def insert_one(
     statement = _guarded_insert_statement(kind, dialect, tuple(row))
     if db.session.execute(statement, row).first() is None:
         return False
-    db.session.execute(sa.insert(AuditEvent.__table__), [audit])
+    db.session.execute(_audit_insert_statement(), audit)
     if due is not None:
         flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]

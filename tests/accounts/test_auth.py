@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.accounts.models import TokenFamily
+from server.accounts.models import TokenFamily, User
 from server.accounts.sessions import start_session
 from server.extensions import db
 from server.tracking.models import PainRating
@@ -146,6 +146,23 @@ def test_a_logged_out_patients_access_token_is_refused_everywhere(
     with app.app_context():
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(PainRating))
     assert stored == 0
+
+
+def test_a_live_patient_token_without_a_profile_is_not_taken_for_revoked(
+    app: Flask, client: FlaskClient, make_staff: Callable[..., UserHandle]
+) -> None:
+    """The token check outer-joins the patient's row: a missing row is a 404 from the view,
+    never a 401 from the check.
+    """
+    clinic_id = make_staff().clinic_id
+    with app.app_context():
+        user = User(clinic_id=clinic_id, email="noprofile@mail.example", name="N", role="patient")
+        db.session.add(user)
+        db.session.flush()
+        access = start_session(user).access_token
+        db.session.commit()
+
+    assert client.get("/api/v1/me/plan", headers=bearer(access)).status_code == 404
 
 
 def test_tokens_of_the_wrong_type_are_refused(
