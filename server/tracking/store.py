@@ -243,16 +243,18 @@ def insert_one(
         params = {f"record_{name}": value for name, value in row.items()} | follow_ups
         result = db.session.execute(statement, params, execution_options=options)
         return result.first() is not None
+    # Core statements on the session's connection: no ORM autoflush or compile step per write.
+    connection = db.session.connection()
     statement = _guarded_insert_statement(kind, dialect, tuple(row))
-    if db.session.execute(statement, row).first() is None:
+    if connection.execute(statement, row).first() is None:
         return False
-    db.session.execute(_audit_insert_statement(), audit)
+    connection.execute(_audit_insert_statement(), audit)
     if due is not None:
         flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
         )
     if touch is not None:
-        db.session.execute(_touch_statement(), follow_ups)
+        connection.execute(_touch_statement(), follow_ups)
     return True
 
 
