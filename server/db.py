@@ -97,6 +97,7 @@ def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
     bypass window of HikariCP and others); one that died inside the window fails its request
     with a 503, and SQLAlchemy then replaces the whole pool's connections.
     """
+    from psycopg.pq import TransactionStatus  # the PostgreSQL driver, imported only when used
 
     @sa.event.listens_for(engine, "checkin")
     def _note_return(_dbapi_connection: Any, record: Any) -> None:
@@ -131,15 +132,12 @@ def _configure_postgresql(engine: Engine, ping_after_idle: float) -> None:
                 "a write followed a request's sole autocommit write; they would not be atomic"
             )
         dbapi_connection = connection.connection.dbapi_connection
-        if dbapi_connection.info.transaction_status != _IDLE:
+        if dbapi_connection.info.transaction_status != TransactionStatus.IDLE:
             return  # part of the transaction an earlier write began
         if mode == READ or context.execution_options.get(SOLE_WRITE):
             connection.info["sole_write_done"] = True  # commits by itself
             return
         dbapi_connection.execute("BEGIN")  # COMMIT/ROLLBACK follow with the session's
-
-
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the server
 
 
 def begin_request(session: Any, mode: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -59,6 +60,37 @@ def write_audit(**event: object) -> None:
     the database (it does not flush pending objects first).
     """
     db.session.execute(_insert_statement(), audit_row(**event))
+
+
+def read_audited(
+    statement: sa.Select[Any] | sa.CompoundSelect, params: dict[str, Any], **event: Any
+) -> Sequence[sa.Row[Any]]:
+    """The rows of a read, with the audit event of the request written in the same round trip
+    where the database allows (PostgreSQL: a data-modifying CTE beside the read), else just
+    after it with :func:`write_audit`.
+
+    For a hot read whose audit row is its only write, run as the request's last query. The
+    audit row is written even when the read finds nothing, exactly as with ``write_audit``.
+    """
+    row = audit_row(**event)
+    if db.session.get_bind().dialect.name != "postgresql":
+        rows = db.session.execute(statement, params).all()
+        db.session.execute(_insert_statement(), row)
+        return rows
+    audited = {f"audit_{name}": value for name, value in row.items()}
+    return db.session.execute(_with_audit_cte(statement), params | audited).all()
+
+
+@functools.cache
+def _with_audit_cte(statement: sa.Select[Any] | sa.CompoundSelect) -> Any:
+    """``WITH audited AS (INSERT INTO audit_events SELECT :audit_…) <statement>``. Parameters
+    are prefixed, and the insert selects its values, so the read's own parameters never leak
+    into its columns.
+    """
+    table = AuditEvent.__table__
+    names = [column.name for column in table.columns]
+    values = sa.select(*(sa.bindparam(f"audit_{n}", type_=table.c[n].type) for n in names))
+    return statement.add_cte(sa.insert(table).from_select(names, values).cte("audited"))
 
 
 def write_audits(

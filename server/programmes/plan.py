@@ -16,9 +16,8 @@ from sqlalchemy.orm import defaultload
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient, User
-from server.audit.services import write_audit
+from server.audit.services import read_audited, write_audit
 from server.clock import utcnow
-from server.extensions import db
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
 from server.programmes.queries import InForce, in_force_on
@@ -56,26 +55,35 @@ def plan_for(
         "sessions": [],
         "posture_breaks": None,
     }
+    audit = {
+        "actor": actor,
+        "clinic_id": patient.clinic_id,
+        "action": "plan.read",
+        "patient_id": patient.id,
+        "object_type": "programme" if revision else "patient",
+        "object_id": revision.programme_id if revision else patient.id,
+        "now": now,
+    }
+    # The audit row is the only write, one INSERT written last (on SQLite the request holds the
+    # write lock for it only), with the day's logs on PostgreSQL: one round trip for both.
     if revision is not None:
-        _fill_plan(plan, patient, revision, day, today, tz)
-    # Written last, in one INSERT: on SQLite the request holds the write lock for it only.
-    write_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="plan.read",
-        patient_id=patient.id,
-        object_type="programme" if revision else "patient",
-        object_id=revision.programme_id if revision else patient.id,
-        now=now,
-    )
+        _fill_plan(plan, patient, revision, day, today, tz, audit)
+    else:
+        write_audit(**audit)
     return plan
 
 
 def _fill_plan(
-    plan: dict[str, Any], patient: Patient, revision: InForce, day: date, today: date, tz: ZoneInfo
+    plan: dict[str, Any],
+    patient: Patient,
+    revision: InForce,
+    day: date,
+    today: date,
+    tz: ZoneInfo,
+    audit: dict[str, Any],
 ) -> None:
     prescribed = _prescribed_day(revision, day, tz, patient.language)
-    statuses, breaks_logged = _logged(patient.id, day)
+    statuses, breaks_logged = _logged(patient.id, day, audit)
     # The cached sessions are dumped already (PlanOut.sessions passes them through).
     plan["sessions"] = [
         {**session, "status": rules.session_status(statuses.get(session["slot"]), day, today)}
@@ -210,11 +218,12 @@ def _logged_statement() -> sa.CompoundSelect:
     return sa.union_all(sessions, breaks)
 
 
-def _logged(patient_id: uuid.UUID, day: date) -> tuple[dict[str, str], int]:
-    """(best status per slot, posture breaks logged) on local ``day`` for an authorized patient."""
+def _logged(patient_id: uuid.UUID, day: date, audit: dict[str, Any]) -> tuple[dict[str, str], int]:
+    """(best status per slot, posture breaks logged) on local ``day`` for an authorized patient,
+    read with the request's ``audit`` event written (:func:`read_audited`)."""
     best: dict[str, str] = {}
     breaks = 0
-    rows = db.session.execute(_logged_statement(), {"patient_id": patient_id, "day": day})
+    rows = read_audited(_logged_statement(), {"patient_id": patient_id, "day": day}, **audit)
     for kind, slot, status, n in rows:
         if kind == "posture_break":
             breaks = int(n)

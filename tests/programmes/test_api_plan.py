@@ -223,9 +223,10 @@ def test_patients_see_only_their_own_plan_and_staff_only_their_clinics(
 def test_a_plan_read_writes_only_its_audit_row_last(
     app: Flask, client: FlaskClient, create_programme, make_staff, make_patient, backend
 ) -> None:
-    """Four statements once the day's prescription is cached (token family with the patient's
-    own row, revision in force, the day's logs, the audit row); on SQLite every read runs before the
-    write lock is taken (the audit INSERT is the transaction's first and only write).
+    """Once the day's prescription is cached: the token family with the patient's own row, the
+    revision in force, then the day's logs and the audit row, one statement on PostgreSQL (a
+    data-modifying CTE) and two on SQLite, where every read runs before the write lock is taken
+    (the audit INSERT is the transaction's first and only write).
     """
     therapist = make_staff()
     patient = make_patient(therapist)
@@ -237,7 +238,9 @@ def test_a_plan_read_writes_only_its_audit_row_last(
         dbapi = connection.connection.dbapi_connection
         open_tx = dbapi.in_transaction if backend == "sqlite" else None
         seen.append((statement.split()[0], open_tx))
+        statements.append(statement)
 
+    statements: list[str] = []
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
@@ -245,7 +248,11 @@ def test_a_plan_read_writes_only_its_audit_row_last(
         assert _plan(client, patient).status_code == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-    assert [verb for verb, _ in seen] == ["SELECT"] * 3 + ["INSERT"]
+    if backend == "postgresql":
+        assert [verb for verb, _ in seen] == ["SELECT", "SELECT", "WITH"]
+        assert "INSERT INTO audit_events" in statements[-1]
+    else:
+        assert [verb for verb, _ in seen] == ["SELECT"] * 3 + ["INSERT"]
     if backend == "sqlite":
         # Reads on their own snapshots; BEGIN IMMEDIATE right before the INSERT.
         assert [open_tx for _, open_tx in seen] == [False] * 3 + [True]
