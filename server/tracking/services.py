@@ -28,7 +28,7 @@ from server.errors import Conflict, Unprocessable
 from server.extensions import db
 from server.programmes.rules import local_date_of
 from server.reminders.services import refresh_reminder_streams
-from server.tracking import rules, schemas, store
+from server.tracking import one_record, rules, schemas, store
 from server.tracking.models import SymptomCheck
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
 
@@ -189,7 +189,7 @@ def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime)
     touch = now if _activity_stale(patient, now) else None
     red_flag = candidate.kind == "symptom_check" and row["urgent"]
     sole = candidate.kind not in REPLANS_REMINDERS and not red_flag
-    if store.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
+    if one_record.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
         return [CREATED]
