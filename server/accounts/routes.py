@@ -201,6 +201,6 @@ class MyPassword(MethodView):
     @blp.alt_response(429, description="Too many failed attempts; see Retry-After.")
     def post(self, body: dict[str, Any]) -> None:
         """Change your password (any role); your other sessions end, this one stays."""
-        services.change_password(
+        sessions.change_password(
             actor=current_actor(), session_id=uuid.UUID(get_jwt()["fam"]), **body
         )

@@ -1,4 +1,4 @@
-"""Use cases of the accounts domain: clinics, staff, patients, preferences and own passwords.
+"""Use cases of the accounts domain: clinics, staff, patients and their preferences.
 
 Services flush, never commit: ``allow`` (or the CLI command) commits once at the edge.
 """
@@ -15,9 +15,8 @@ from sqlalchemy.orm import contains_eager
 
 from server.access import ADMIN, Actor, get_scoped, scoped
 from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
-from server.accounts.passwords import hash_password, require_strong_password, verify_password
+from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
-from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
 from server.audit.services import audit_row, record_audit, write_audits
 from server.clock import utcnow
@@ -27,7 +26,6 @@ from server.pagination import paginate
 from server.reminders.services import refresh_reminder_streams
 
 EMAIL_TAKEN = "An account with this email address already exists."
-WRONG_CURRENT_CREDENTIALS = "The current password is wrong."
 
 
 def on_preferences_changed(patient: Patient, now: datetime) -> None:
@@ -301,35 +299,3 @@ def update_preferences(
     _audit_patient(actor, patient, "preferences.update", now, object_type="preferences")
     on_preferences_changed(patient, now)
     return patient
-
-
-# --- any user's own account ---------------------------------------------------------------
-
-
-def change_password(
-    *,
-    actor: Actor,
-    session_id: uuid.UUID,
-    current_password: str,
-    new_password: str,
-    now: datetime | None = None,
-) -> None:
-    """Replace the actor's password; every session but ``session_id`` (this one) ends."""
-    now = now or utcnow()
-    user = db.session.get_one(User, actor.user_id)
-    if not verify_password(user.password_hash, current_password):
-        raise Unprocessable(
-            WRONG_CURRENT_CREDENTIALS, errors={"current_password": [WRONG_CURRENT_CREDENTIALS]}
-        )
-    require_strong_password(new_password, field="new_password")
-    user.password_hash = hash_password(new_password)
-    revoke_all_sessions(user.id, reason="password_change", keep=session_id, now=now)
-    record_audit(
-        actor=actor,
-        clinic_id=user.clinic_id,
-        action="auth.password_change",
-        patient_id=user.id if actor.is_patient else None,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )

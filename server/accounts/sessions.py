@@ -1,4 +1,5 @@
-"""Token pairs: issuing, rotating and revoking refresh-token families."""
+"""Login sessions: issuing, rotating and revoking refresh-token families, and changing one's
+own password (which ends every other session)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 
 from server.access import Actor
 from server.accounts.models import RefreshToken, TokenFamily, User
-from server.accounts.passwords import hash_password, needs_rehash, verify_password
+from server.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    require_strong_password,
+    verify_password,
+)
 from server.accounts.rules import normalise_email
 from server.audit.services import record_audit
 from server.clock import utcnow
-from server.errors import Unauthorized
+from server.errors import Unauthorized, Unprocessable
 from server.extensions import db
 
 BAD_CREDENTIALS = "The email or password is wrong."
+WRONG_CURRENT_CREDENTIALS = "The current password is wrong."
 
 
 @dataclass(frozen=True)
@@ -152,3 +159,32 @@ def revoke_all_sessions(
     if keep is not None:
         statement = statement.where(TokenFamily.id != keep)
     db.session.execute(statement.values(revoked_at=now or utcnow(), revoked_reason=reason))
+
+
+def change_password(
+    *,
+    actor: Actor,
+    session_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    now: datetime | None = None,
+) -> None:
+    """Replace the actor's password; every session but ``session_id`` (this one) ends."""
+    now = now or utcnow()
+    user = db.session.get_one(User, actor.user_id)
+    if not verify_password(user.password_hash, current_password):
+        raise Unprocessable(
+            WRONG_CURRENT_CREDENTIALS, errors={"current_password": [WRONG_CURRENT_CREDENTIALS]}
+        )
+    require_strong_password(new_password, field="new_password")
+    user.password_hash = hash_password(new_password)
+    revoke_all_sessions(user.id, reason="password_change", keep=session_id, now=now)
+    record_audit(
+        actor=actor,
+        clinic_id=user.clinic_id,
+        action="auth.password_change",
+        patient_id=user.id if actor.is_patient else None,
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
