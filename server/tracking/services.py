@@ -59,42 +59,6 @@ class Outcome:
     row: dict[str, Any] | None = None
 
 
-def _row(
-    kind: str,
-    body: Mapping[str, Any],
-    patient: Patient,
-    tz: ZoneInfo,
-    now: datetime,
-    prescribed: Mapping[date, Prescription | None],
-) -> dict[str, Any]:
-    """Column values of a validated body: server times, local date, digest, kind fields."""
-    recorded_at = body["recorded_at"].astimezone(UTC)
-    row: dict[str, Any] = {
-        "id": body["id"],
-        "clinic_id": patient.clinic_id,
-        "patient_id": patient.id,
-        "recorded_at": recorded_at,
-        "received_at": now,
-        "local_date": local_date_of(recorded_at, tz),
-        "body_digest": rules.body_digest(kind, body),
-    }
-    fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
-    if kind == "session_log":
-        day = fields.pop("date")
-        prescription = prescribed.get(day)
-        fields["items"] = [{**item, "item_id": str(item["item_id"])} for item in fields["items"]]
-        fields["programme_id"] = prescription.programme_id if prescription else None
-        fields["revision_number"] = prescription.revision_number if prescription else None
-        row["local_date"] = day
-    elif kind == "headache_entry":
-        fields["started_at"] = fields["started_at"].astimezone(UTC)
-        row["local_date"] = local_date_of(fields["started_at"], tz)
-    elif kind == "symptom_check":
-        fields["urgent"] = rules.is_urgent(fields["answers"])
-    row.update(fields)
-    return row
-
-
 @dataclass(frozen=True)
 class Item:
     """One submitted item after validation: a body, or field errors."""
@@ -137,7 +101,7 @@ def store_items(
         if item.body is None:
             outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
             continue
-        row = _row(item.kind, item.body, patient, tz, now, prescribed)
+        row = store.row_of(item.kind, item.body, patient, tz, now, prescribed)
         candidate = Candidate(row["id"], item.kind, row["body_digest"])
         errors = _prescription_errors(item, prescribed)
         (refused if errors else candidates).append((index, candidate, row))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from server.extensions import db
 from server.flags import services as flag_services
 from server.programmes import queries as programme_queries
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import day_bounds_utc
+from server.programmes.rules import day_bounds_utc, local_date_of
 from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
@@ -34,7 +34,7 @@ from server.tracking.models import (
     SessionLog,
     SymptomCheck,
 )
-from server.tracking.rules import Candidate, Prescription, Stored
+from server.tracking.rules import Candidate, Prescription, Stored, body_digest, is_urgent
 
 MODELS: dict[str, Any] = {
     "session_log": SessionLog,
@@ -43,6 +43,42 @@ MODELS: dict[str, Any] = {
     "posture_break": PostureBreak,
     "symptom_check": SymptomCheck,
 }
+
+
+def row_of(
+    kind: str,
+    body: Mapping[str, Any],
+    patient: Patient,
+    tz: ZoneInfo,
+    now: datetime,
+    prescribed: Mapping[date, Prescription | None],
+) -> dict[str, Any]:
+    """Column values of a validated body: server times, local date, digest, kind fields."""
+    recorded_at = body["recorded_at"].astimezone(UTC)
+    row: dict[str, Any] = {
+        "id": body["id"],
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.id,
+        "recorded_at": recorded_at,
+        "received_at": now,
+        "local_date": local_date_of(recorded_at, tz),
+        "body_digest": body_digest(kind, body),
+    }
+    fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
+    if kind == "session_log":
+        day = fields.pop("date")
+        prescription = prescribed.get(day)
+        fields["items"] = [{**item, "item_id": str(item["item_id"])} for item in fields["items"]]
+        fields["programme_id"] = prescription.programme_id if prescription else None
+        fields["revision_number"] = prescription.revision_number if prescription else None
+        row["local_date"] = day
+    elif kind == "headache_entry":
+        fields["started_at"] = fields["started_at"].astimezone(UTC)
+        row["local_date"] = local_date_of(fields["started_at"], tz)
+    elif kind == "symptom_check":
+        fields["urgent"] = is_urgent(fields["answers"])
+    row.update(fields)
+    return row
 
 
 @functools.cache
