@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server.access import PATIENT, STAFF, allow, current_actor, get_scoped
 from server.accounts.models import Patient
-from server.adherence import schemas, services
+from server.adherence import pain, schemas, services
 from server.clock import utcnow
 from server.flags.inputs import reported_baseline
 
@@ -48,6 +48,6 @@ def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
     patient = get_scoped(Patient, patient_id)
     now = utcnow()
     baseline = reported_baseline(patient, now)
-    return services.pain_report(
+    return pain.pain_report(
         patient=patient, actor=current_actor(), baseline=baseline, now=now, **args
     )

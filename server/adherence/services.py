@@ -1,4 +1,5 @@
-"""Adherence and pain reports, computed from the logs with a fixed number of grouped queries."""
+"""Adherence reports, computed from the logs with a fixed number of grouped queries (the pain
+report is in ``pain.py``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
-from server.adherence.series import DayPain, daily_pain_series
 from server.audit.services import record_audit
 from server.clock import days_between, utcnow
 from server.errors import Unprocessable
@@ -38,27 +38,6 @@ class AdherenceReport:
     end: date
     days: list[DayAdherence]
     totals: rules.AdherenceTotals
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The pain baseline as the pain report shows it: ``programme`` (the therapist's),
-    ``first_7_days`` (derived) or ``none``. The flag engine decides it
-    (``server.flags.inputs.reported_baseline``), so the report and the flags always agree.
-    """
-
-    value: float | None
-    source: str
-    days_used: int
-
-
-@dataclass(frozen=True)
-class PainReport:
-    patient_id: uuid.UUID
-    start: date
-    end: date
-    days: list[DayPain]
-    baseline: Baseline
 
 
 def resolve_range(
@@ -283,28 +262,3 @@ def adherence_7d_for_patients(
             today=today,
         )
     return ratios
-
-
-def pain_report(
-    *,
-    patient: Patient,
-    start: date | None,
-    end: date | None,
-    actor: Actor | None,
-    baseline: Baseline,
-    now: datetime | None = None,
-) -> PainReport:
-    """Per-day pain (max, mean, morning, headaches) and the given baseline (audited read)."""
-    now = now or utcnow()
-    start, end = resolve_range(start, end, patient, now)
-    days = daily_pain_series(patient.id, start, end)
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="pain.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now,
-    )
-    return PainReport(patient.id, start, end, days, baseline)

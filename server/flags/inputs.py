@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Clinic, Patient
+from server.adherence.pain import Baseline as ReportBaseline
 from server.adherence.series import PAIN_SOURCES, daily_pain_series
-from server.adherence.services import Baseline as ReportBaseline
 from server.adherence.services import adherence_by_patient
 from server.extensions import db
 from server.flags.rules import Baseline, DayFacts, derive_baseline

@@ -8,7 +8,8 @@ from statistics import mean
 import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
-from server.adherence.services import Baseline, adherence_report, pain_report
+from server.adherence.pain import Baseline, pain_report
+from server.adherence.services import adherence_report
 from server.extensions import db
 from server.programmes.models import ProgrammeRevision
 from server.seeding import seed_all
