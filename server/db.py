@@ -198,13 +198,23 @@ def _configure_sqlite(engine: Engine) -> None:
 # reads; one that starts with WITH reads unless a write keyword (upper case in SQLAlchemy's SQL,
 # every value bound) appears in it.
 _WRITE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")
+# A SELECT that locks rows (anywhere, text() included) or calls a function with a transaction-
+# scoped effect is no plain read: run in autocommit, its lock or setting would end with it.
+_LOCKS_OR_EFFECTS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b"
+    r"|\b(?:pg_advisory\w*|pg_try_advisory\w*|set_config|nextval|setval)\s*\(",
+    re.IGNORECASE,
+)
 
 
 def _is_plain_read(statement: str, context: Any) -> bool:
-    """A SELECT (or WITH … SELECT) that writes nothing and locks no row (SQLite's SQL text
-    drops ``FOR UPDATE``, so the compiled statement is asked)."""
+    """A SELECT (or WITH … SELECT) that writes nothing, locks no row and has no transaction-
+    scoped effect (SQLite's SQL text drops ``FOR UPDATE``, so the compiled statement is asked
+    too)."""
     head = (statement.lstrip() if statement[:1].isspace() else statement)[:6].upper()
     if head != "SELECT" and not (head.startswith("WITH") and _WRITE.search(statement) is None):
+        return False
+    if _LOCKS_OR_EFFECTS.search(statement):
         return False
     compiled = getattr(context, "compiled", None)
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is None

@@ -151,13 +151,22 @@ def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime)
     audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
     due = None if candidate.kind == "symptom_check" else (row["local_date"], now)
     touch = now if _activity_stale(patient, now) else None
-    red_flag = candidate.kind == "symptom_check" and row["urgent"]
-    sole = candidate.kind not in REPLANS_REMINDERS and not red_flag
+    sole = not _writes_more(candidate.kind, row)  # see _after_store
     if one_record.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
         return [CREATED]
     return _reclassify(candidates, [CREATED], {candidate.id}, patient.id)
+
+
+def _raises_red_flag(kind: str | None, row: Mapping[str, Any]) -> bool:
+    return kind == "symptom_check" and bool(row["urgent"])
+
+
+def _writes_more(kind: str | None, row: Mapping[str, Any]) -> bool:
+    """Whether :func:`_after_store` writes more for a new record of ``kind`` than the insert
+    with its audit row, queue mark and last activity does."""
+    return kind in REPLANS_REMINDERS or _raises_red_flag(kind, row)
 
 
 def _activity_stale(patient: Patient, now: datetime) -> bool:
@@ -196,8 +205,8 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
 def _after_store(
     patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime, *, written: bool
 ) -> None:
-    """Audit rows and the flag engine's queue mark (unless the insert ``written`` them), last
-    activity, and red flags at once.
+    """Audit rows, the flag engine's queue mark and last activity (unless the insert
+    ``written`` them), then red flags and reminder replans (:func:`_writes_more`).
     """
     if not created:
         return
@@ -205,7 +214,7 @@ def _after_store(
         store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
         if _activity_stale(patient, now):
             patient.last_activity_at = now
-    urgent = [o.row["id"] for o in created if o.kind == "symptom_check" and o.row["urgent"]]
+    urgent = [o.row["id"] for o in created if _raises_red_flag(o.kind, o.row)]
     for check_id in urgent:
         store.raise_red_flag(db.session.get(SymptomCheck, check_id), now)
     days = {o.row["local_date"] for o in created if o.kind != "symptom_check"}

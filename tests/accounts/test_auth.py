@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token
 
 from server.accounts.models import TokenFamily, User
 from server.accounts.sessions import start_session
@@ -161,6 +162,20 @@ def test_a_live_patient_token_without_a_profile_is_not_taken_for_revoked(
         db.session.flush()
         access = start_session(user).access_token
         db.session.commit()
+
+    assert client.get("/api/v1/me/plan", headers=bearer(access)).status_code == 404
+
+
+def test_a_patient_token_naming_another_clinic_loads_nothing(
+    app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    """The token check's patient row is filtered by the token's clinic, as every scoped load."""
+    patient = make_patient()
+    with app.app_context():
+        family_id = start_session(db.session.get_one(User, patient.id)).family_id
+        db.session.commit()
+        claims = {"role": "patient", "clinic_id": str(uuid.uuid4()), "fam": str(family_id)}
+        access = create_access_token(identity=str(patient.id), additional_claims=claims)
 
     assert client.get("/api/v1/me/plan", headers=bearer(access)).status_code == 404
 

@@ -17,8 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.audit.models import AuditEvent
-from server.audit.services import write_audit
-from server.db import READ, SOLE_WRITE, WRITE, begin_request
+from server.db import READ, REQUEST_MODE, SOLE_WRITE, WRITE, begin_request
 from server.extensions import db
 from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
 
@@ -51,6 +50,14 @@ def _transaction_by_statement(app: Flask, send) -> list[tuple[bool, str]]:
 
 def _is_write(statement: str) -> bool:
     return not statement.startswith("SELECT")
+
+
+def _audit_insert(clinic_id: uuid.UUID, action: str) -> sa.Insert:
+    return (
+        AuditEvent.__table__.insert()
+        .values(id=sa.bindparam("id"), at=sa.func.now(), clinic_id=clinic_id, actor_role="system")
+        .values(action=action)
+    )
 
 
 def _now_iso() -> str:
@@ -125,8 +132,9 @@ def test_a_write_request_rolls_back_everything_after_its_first_write(
 ) -> None:
     staff = make_staff()
     begin_request(db.session, WRITE)
-    write_audit(actor=None, clinic_id=staff.clinic_id, action="test.undone")
-    write_audit(actor=None, clinic_id=staff.clinic_id, action="test.undone")
+    insert = _audit_insert(staff.clinic_id, "test.undone")
+    db.session.execute(insert, {"id": uuid.uuid4()})
+    db.session.execute(insert, {"id": uuid.uuid4()})
     db.session.rollback()
 
     undone = sa.select(sa.func.count()).where(AuditEvent.action == "test.undone")
@@ -145,6 +153,47 @@ def test_a_locking_read_begins_the_transaction(app_ctx: Flask, make_staff) -> No
     db.session.rollback()
 
 
+def test_a_locking_select_written_as_text_begins_the_transaction(app_ctx: Flask) -> None:
+    begin_request(db.session, WRITE)
+    db.session.execute(sa.text("SELECT id FROM audit_events LIMIT 1 FOR UPDATE"))
+
+    status = db.session.connection().connection.dbapi_connection.info.transaction_status
+    assert status != IDLE
+    db.session.rollback()
+
+
+def test_a_sole_write_inside_an_open_transaction_joins_it(app_ctx: Flask, make_staff) -> None:
+    staff = make_staff()
+    begin_request(db.session, WRITE)
+    insert = _audit_insert(staff.clinic_id, "test.joined")
+    db.session.execute(insert, {"id": uuid.uuid4()})  # BEGIN
+    db.session.execute(insert, {"id": uuid.uuid4()}, execution_options={SOLE_WRITE: True})
+    db.session.execute(insert, {"id": uuid.uuid4()})  # still allowed: one transaction
+    db.session.rollback()
+
+    joined = sa.select(sa.func.count()).where(AuditEvent.action == "test.joined")
+    assert db.session.scalar(joined) == 0
+
+
+def test_a_failed_write_request_leaves_its_pooled_connection_clean(
+    app_ctx: Flask, make_staff
+) -> None:
+    staff = make_staff()
+    db.engine.dispose()  # one pooled connection from here on
+    begin_request(db.session, WRITE)
+    db.session.execute(_audit_insert(staff.clinic_id, "test.failed"), {"id": uuid.uuid4()})
+    used = db.session.connection().connection.dbapi_connection
+    db.session.rollback()
+    db.session.close()
+
+    with db.engine.connect() as connection:
+        reused = connection.connection.dbapi_connection
+        assert reused is used
+        assert reused.info.transaction_status == IDLE
+        assert reused.autocommit is False
+        assert REQUEST_MODE not in connection.get_execution_options()
+
+
 @pytest.mark.parametrize(
     ("mode", "options"), [(READ, {}), (WRITE, {SOLE_WRITE: True})], ids=["read", "sole write"]
 )
@@ -153,10 +202,7 @@ def test_a_write_after_an_autocommit_write_is_refused(
 ) -> None:
     staff = make_staff()
     begin_request(db.session, mode)
-    event = AuditEvent.__table__.insert().values(
-        id=sa.bindparam("id"), at=sa.func.now(), clinic_id=staff.clinic_id, actor_role="system"
-    )
-    event = event.values(action="test.write")
+    event = _audit_insert(staff.clinic_id, "test.write")
     db.session.execute(event, {"id": uuid.uuid4()}, execution_options=options)
 
     with pytest.raises(RuntimeError, match="would not be atomic"):
