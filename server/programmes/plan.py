@@ -20,8 +20,8 @@ from server.audit.services import read_audited, write_audit
 from server.clock import utcnow
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
+from server.programmes.plan_schemas import PlanSessionOut
 from server.programmes.queries import InForce, in_force_on
-from server.programmes.schemas import PlanSessionOut
 from server.tracking.models import PostureBreak, SessionLog
 
 # The plan needs the patient's language (on their user row), not their clinic.

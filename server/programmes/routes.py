@@ -11,13 +11,12 @@ from flask_smorest import Blueprint
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
 from server.programmes import library, plan, services
+from server.programmes.plan_schemas import PlanArgs, PlanOut
 from server.programmes.schemas import (
     ExerciseIn,
     ExerciseOut,
     ExercisePage,
     IntensityIn,
-    PlanArgs,
-    PlanOut,
     ProgrammeIn,
     ProgrammeOut,
     ProgrammePage,
