@@ -26,8 +26,8 @@ def _guarded_insert_statement(
     kind: str, dialect: str, columns: tuple[str, ...], prefix: str = ""
 ) -> Any:
     """``INSERT … SELECT :values WHERE the id is in no other record table ON CONFLICT DO
-    NOTHING RETURNING id``: a new record in one statement, never shadowing another kind's id.
-    Bound parameters are named ``prefix`` + column.
+    NOTHING``: a new record in one statement, never shadowing another kind's id. Bound
+    parameters are named ``prefix`` + column; its row count says whether it inserted.
     """
     table = MODELS[kind].__table__
     values = {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in columns}
@@ -38,7 +38,7 @@ def _guarded_insert_statement(
     ]
     source = sa.select(*values.values()).where(*unused)
     insert = dialect_insert(dialect)(table).from_select(list(columns), source)
-    return insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    return insert.on_conflict_do_nothing(index_elements=[table.c.id])
 
 
 AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
@@ -54,7 +54,8 @@ def _insert_one_followed_statement(
     is prefixed (``record_``, ``audit_``, …): SQLAlchemy would read a plain ``id`` as a value
     for the UPDATE's SET.
     """
-    inserted = _guarded_insert_statement(kind, "postgresql", columns, "record_").cte("inserted")
+    guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_")
+    inserted = guarded.returning(MODELS[kind].__table__.c.id).cte("inserted")
     audit = AuditEvent.__table__
     audit_values = [
         sa.bindparam(f"audit_{name}", type_=audit.c[name].type) for name in AUDIT_COLUMNS
@@ -114,29 +115,46 @@ def insert_one(
     else, so on PostgreSQL the statement commits by itself, without BEGIN and COMMIT
     (:data:`server.db.SOLE_WRITE`).
     """
-    dialect = db.session.get_bind().dialect.name
-    follow_ups = {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _insert_followed(kind, row, audit, due, touch, sole)
+    return _insert_separately(kind, row, audit, due, touch)
+
+
+def _insert_followed(
+    kind: str,
+    row: dict[str, Any],
+    audit: dict[str, Any],
+    due: tuple[date, datetime] | None,
+    touch: datetime | None,
+    sole: bool,
+) -> bool:
+    params = {f"record_{name}": value for name, value in row.items()}
+    params |= {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
     if due is not None:
-        follow_ups.update(
+        params.update(
             due_patient_id=row["patient_id"],
             due_clinic_id=row["clinic_id"],
             due_day=due[0],
             due_now=due[1],
         )
     if touch is not None:
-        follow_ups.update(touch_patient_id=row["patient_id"], touch_at=touch)
-    if dialect == "postgresql":
-        statement = _insert_one_followed_statement(
-            kind, tuple(row), due is not None, touch is not None
-        )
-        options = {SOLE_WRITE: True} if sole else {}
-        params = {f"record_{name}": value for name, value in row.items()} | follow_ups
-        result = db.session.execute(statement, params, execution_options=options)
-        return result.first() is not None
-    # Core statements on the session's connection: no ORM autoflush or compile step per write.
+        params.update(touch_patient_id=row["patient_id"], touch_at=touch)
+    statement = _insert_one_followed_statement(kind, tuple(row), due is not None, touch is not None)
+    options = {SOLE_WRITE: True} if sole else {}
+    return db.session.execute(statement, params, execution_options=options).first() is not None
+
+
+def _insert_separately(
+    kind: str,
+    row: dict[str, Any],
+    audit: dict[str, Any],
+    due: tuple[date, datetime] | None,
+    touch: datetime | None,
+) -> bool:
+    """Core statements on the session's connection: no ORM autoflush or compile step each."""
     connection = db.session.connection()
-    statement = _guarded_insert_statement(kind, dialect, tuple(row))
-    if connection.execute(statement, row).first() is None:
+    statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
+    if connection.execute(statement, row).rowcount != 1:
         return False
     connection.execute(_audit_insert_statement(), audit)
     if due is not None:
@@ -144,5 +162,7 @@ def insert_one(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
         )
     if touch is not None:
-        connection.execute(_touch_statement(), follow_ups)
+        connection.execute(
+            _touch_statement(), {"touch_patient_id": row["patient_id"], "touch_at": touch}
+        )
     return True
