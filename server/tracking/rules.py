@@ -77,24 +77,29 @@ def time_window_errors(
 
 @dataclass(frozen=True)
 class Prescription:
-    """The programme revision in force on a local date (its programme and number) and the items
-    a log of that date may name: those of every revision effective by the date's end."""
+    """The programme revision in force on a local date (its programme and number), and the items
+    and session slots a log of that date may name: those of every revision effective by the
+    date's end."""
 
     programme_id: uuid.UUID
     revision_number: int
     items: Sequence[Mapping[str, Any]]
+    slots: frozenset[str]
 
 
-def session_item_errors(
+def session_log_errors(
     items: Sequence[Mapping[str, Any]], slot: str, day: date, prescription: Prescription | None
 ) -> dict[str, list[str]]:
-    """``items`` errors for logged items that are not the prescription's items for ``slot``
-    on local ``day``; with nothing prescribed that day, a session has no items to log.
+    """``slot`` and ``items`` errors: a slot no schedule in force by local ``day`` names, logged
+    items that are not the prescription's items for ``slot``; with nothing prescribed that day,
+    a session has no items to log (and any slot).
     """
-    if not items:
-        return {}
     if prescription is None:
+        if not items:
+            return {}
         return {"items": [f"No programme was in force on {day}; log this session without items."]}
+    if slot not in prescription.slots:
+        return {"slot": [f"No schedule in force by {day} has a {slot} session."]}
     in_slot = {str(item["item_id"]) for item in items_for_slot(prescription.items, slot)}
     in_programme = {str(item["item_id"]) for item in prescription.items}
     messages: dict[str, None] = {}  # ordered, each message once

@@ -127,7 +127,7 @@ def _prescription_errors(
     if item.kind != "session_log":
         return {}
     body = item.body
-    return rules.session_item_errors(
+    return rules.session_log_errors(
         body["items"], body["slot"], body["date"], prescribed.get(body["date"])
     )
 

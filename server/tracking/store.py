@@ -110,7 +110,7 @@ def prescriptions(
 ) -> dict[date, Prescription | None]:
     """The revision in force on each local date of ``days`` (one per session log), None where
     none was: one query for a single log, two for a batch (its whole span at once), and one more
-    for the items it may name (see :func:`_items_prescribed_by`).
+    for the items and slots it may name (see :func:`_prescribed_by`).
     """
     if not days:
         return {}
@@ -121,30 +121,39 @@ def prescriptions(
     else:
         span = programme_queries.revisions_between(patient_id, min(days), max(days), tz)
         in_force = {d: (r.programme_id, r.number) if r else None for d, r in span.items()}
-    prescribed = _items_prescribed_by(patient_id, [day_bounds_utc(d, tz)[1] for d in in_force])
+    prescribed = _prescribed_by(patient_id, [day_bounds_utc(d, tz)[1] for d in in_force])
     return {
-        day: Prescription(found[0], found[1], prescribed(day_bounds_utc(day, tz)[1]))
+        day: Prescription(found[0], found[1], *prescribed(day_bounds_utc(day, tz)[1]))
         if found
         else None
         for day, found in in_force.items()
     }
 
 
-def _items_prescribed_by(patient_id: uuid.UUID, day_ends: Sequence[datetime]) -> Any:
-    """A function of a day's end giving the items of every revision of the patient's
-    programmes effective before it, newest revision first, in one query.
+def _prescribed_by(patient_id: uuid.UUID, day_ends: Sequence[datetime]) -> Any:
+    """A function of a day's end giving the items (newest revision first) and the session slots
+    of every revision of the patient's programmes effective before it, from one query.
 
     Not only the revision in force at the day's end: a log written offline in the morning may
-    name an item that a revision (or a replacing programme) took away that afternoon, and a real
-    session must not be refused for it. An id no revision ever held is still refused.
+    name an item or slot that a revision (or a replacing programme) took away that afternoon,
+    and a real session must not be refused for it. What no revision ever held is still refused.
     """
     rows = db.session.execute(
-        sa.select(ProgrammeRevision.effective_at, ProgrammeRevision.items)
+        sa.select(
+            ProgrammeRevision.effective_at, ProgrammeRevision.items, ProgrammeRevision.schedule
+        )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
         .where(Programme.patient_id == patient_id, ProgrammeRevision.effective_at < max(day_ends))
         .order_by(ProgrammeRevision.effective_at.desc(), ProgrammeRevision.number.desc())
     ).all()
-    return lambda day_end: [item for at, items in rows if at < day_end for item in items or []]
+
+    def by(day_end: datetime) -> tuple[list[Any], frozenset[str]]:
+        effective = [(items, schedule) for at, items, schedule in rows if at < day_end]
+        items = [item for revision_items, _ in effective for item in revision_items or []]
+        slots = {s["slot"] for _, schedule in effective for s in (schedule or {}).get("slots", [])}
+        return items, frozenset(slots)
+
+    return by
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

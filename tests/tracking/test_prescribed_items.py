@@ -1,5 +1,6 @@
-"""Logged session items must be the programme's items for that slot on that date: 422 on
-``items`` for a single post, an ``invalid`` result for that one record in a sync batch.
+"""Logged session items must be the programme's items for that slot on that date, and the slot
+one its schedule has: 422 on ``items`` or ``slot`` for a single post, an ``invalid`` result for
+that one record in a sync batch.
 """
 
 from __future__ import annotations
@@ -204,6 +205,58 @@ def test_sync_refuses_only_the_session_logs_with_unprescribed_items(
     with app.app_context():
         assert count(PainRating) == 1
         assert db.session.scalars(sa.select(SessionLog.id)).all() == [uuid.UUID(good_log["id"])]
+
+
+def test_a_slot_no_schedule_has_is_422_on_slot(client, app, patient, programme) -> None:
+    _, response = _post_session(client, patient, slot="night")
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "slot": [f"No schedule in force by {_today()} has a night session."]
+    }
+    with app.app_context():
+        assert count(SessionLog) == 0
+
+
+def test_a_slot_an_earlier_revision_had_is_still_accepted(client, app, patient, programme) -> None:
+    """Lenient like items: a revision that drops the evening session must not lose an evening
+    log written offline before it."""
+    with app.app_context():
+        first = _revision(programme.id, 1)
+        morning_only = {**first.schedule, "slots": [{"slot": "morning", "time": "08:00"}]}
+        db.session.add(
+            ProgrammeRevision(
+                programme_id=programme.id,
+                clinic_id=first.clinic_id,
+                patient_id=first.patient_id,
+                number=2,
+                kind="revision",
+                items=first.items[:1],
+                schedule=morning_only,
+                posture_breaks=first.posture_breaks,
+                author_id=first.author_id,
+                reason="Mornings only.",
+                effective_at=datetime.now(UTC) - timedelta(minutes=5),
+            )
+        )
+        db.session.commit()
+
+    _, response = _post_session(client, patient, slot="evening")
+
+    assert response.status_code == 201, response.json
+
+
+def test_sync_refuses_only_the_session_log_with_an_unscheduled_slot(
+    client, patient, programme
+) -> None:
+    night = session_body(date=_today().isoformat(), slot="night")
+    morning = session_body(date=_today().isoformat(), slot="morning")
+    items = [{"kind": "session_log", "data": night}, {"kind": "session_log", "data": morning}]
+
+    response = client.post(SYNC, json={"items": items}, headers=patient.headers)
+
+    assert [r["status"] for r in response.json["results"]] == ["invalid", "created"]
+    assert list(response.json["results"][0]["errors"]) == ["slot"]
 
 
 def test_checking_items_adds_no_statement_per_session_log(app_ctx, patient, programme) -> None:

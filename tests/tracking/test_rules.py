@@ -21,7 +21,7 @@ from server.tracking.rules import (
     classify,
     envelope_errors,
     is_urgent,
-    session_item_errors,
+    session_log_errors,
     symptom_guidance,
     time_window_errors,
 )
@@ -162,6 +162,7 @@ PRESCRIBED = Prescription(
         {"item_id": str(EVENING), "slots": ["evening"]},
         {"item_id": str(ANY_SLOT), "slots": None},
     ],
+    slots=frozenset({"morning", "lunch", "evening"}),
 )
 
 
@@ -191,13 +192,20 @@ def _logged(*item_ids: uuid.UUID) -> list[dict]:
             None,
             ["No programme was in force on 2026-05-01; log this session without items."],
         ),
+        ("night", [], None, None),
     ],
 )
 def test_session_items_must_be_prescribed_for_the_slot(
     slot: str, logged: list, prescription: Prescription | None, messages: list[str] | None
 ) -> None:
-    errors = session_item_errors(_logged(*logged), slot, DAY, prescription)
+    errors = session_log_errors(_logged(*logged), slot, DAY, prescription)
     assert errors == ({"items": messages} if messages else {})
+
+
+@pytest.mark.parametrize("logged", [[], [ANY_SLOT]])
+def test_a_slot_no_schedule_names_is_refused(logged: list) -> None:
+    errors = session_log_errors(_logged(*logged), "night", DAY, PRESCRIBED)
+    assert errors == {"slot": ["No schedule in force by 2026-05-01 has a night session."]}
 
 
 @given(
@@ -212,9 +220,9 @@ def test_session_items_are_accepted_exactly_when_all_are_in_the_slot(slots, pick
     ]
     logged = _logged(*(uuid.UUID(int=pick + 1) for pick in picks))
     in_slot = {i["item_id"] for i in items if i["slots"] in (None, [slot])}
-    prescription = Prescription(uuid.uuid4(), 1, items)
+    prescription = Prescription(uuid.uuid4(), 1, items, frozenset({"morning", "evening"}))
 
-    errors = session_item_errors(logged, slot, DAY, prescription)
+    errors = session_log_errors(logged, slot, DAY, prescription)
 
     assert (errors == {}) == all(str(i["item_id"]) in in_slot for i in logged)
     assert len(errors.get("items", [])) == len({str(i["item_id"]) for i in logged} - in_slot)
