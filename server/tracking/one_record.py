@@ -128,6 +128,7 @@ def _insert_followed(
     touch: datetime | None,
     sole: bool,
 ) -> bool:
+    """PostgreSQL: everything in the one statement of :func:`_insert_one_followed_statement`."""
     params = {f"record_{name}": value for name, value in row.items()}
     params |= {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
     if due is not None:
@@ -151,7 +152,8 @@ def _insert_separately(
     due: tuple[date, datetime] | None,
     touch: datetime | None,
 ) -> bool:
-    """Core statements on the session's connection: no ORM autoflush or compile step each."""
+    """SQLite: one Core statement per table on the session's connection (no ORM autoflush or
+    compile step each), in the request's transaction."""
     connection = db.session.connection()
     statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
     if connection.execute(statement, row).rowcount != 1:
