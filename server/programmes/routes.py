@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
-from server.programmes import library, plan, services
+from server.programmes import library, plan, reads, services
 from server.programmes.plan_schemas import PlanArgs, PlanOut
 from server.programmes.schemas import (
     ExerciseIn,
@@ -70,7 +70,7 @@ class PatientProgrammes(MethodView):
     @blp.response(200, ProgrammePage)
     def get(self, args: dict[str, Any], patient_id: uuid.UUID):
         """The patient's programmes, newest first, each with its current revision."""
-        return _page(services.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
+        return _page(reads.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
 
     @allow(STAFF)
     @blp.arguments(ProgrammeIn())
@@ -86,7 +86,7 @@ class ProgrammeDetail(MethodView):
     @blp.response(200, ProgrammeOut)
     def get(self, programme_id: uuid.UUID):
         """The programme with its current revision."""
-        return services.get_programme(actor=current_actor(), programme_id=programme_id)
+        return reads.get_programme(actor=current_actor(), programme_id=programme_id)
 
 
 @blp.route("/programmes/<uuid:programme_id>/revisions")
@@ -96,9 +96,7 @@ class ProgrammeRevisions(MethodView):
     @blp.response(200, RevisionPage)
     def get(self, args: dict[str, Any], programme_id: uuid.UUID):
         """The programme's full history, revision 1 first."""
-        return _page(
-            services.list_revisions(actor=current_actor(), programme_id=programme_id, **args)
-        )
+        return _page(reads.list_revisions(actor=current_actor(), programme_id=programme_id, **args))
 
     @allow(STAFF)
     @blp.arguments(RevisionIn())

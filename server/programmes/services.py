@@ -1,8 +1,8 @@
-"""Programmes as immutable revisions: create, revise, change intensity, read the history.
+"""Programmes as immutable revisions: create, revise, change intensity (reads: ``reads.py``).
 
-Services flush, never commit (``allow`` commits once per request). Every read and write of a
-patient's programme is audited here. The helpers at the end are for other domains (adherence,
-flags, reminders); they do not check access or audit, because their callers do.
+Services flush, never commit (``allow`` commits once per request). Every write of a patient's
+programme is audited here, every read in ``reads.py``. The helpers at the end are for other
+domains (adherence, flags, reminders); they do not check access or audit: their callers do.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from server.clock import utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
 from server.flags import services as flag_services
-from server.pagination import paginate
 from server.programmes import rules
 from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
@@ -112,7 +111,7 @@ def create_programme(
     )
     db.session.add_all([programme, revision])
     _flush_or_conflict("The patient's programme changed at the same time; reload and retry.")
-    _audit(actor, programme, "programme.create", now)
+    audit_programme(actor, programme, "programme.create", now)
     after_revision_created(revision, tz, now)
     return ProgrammeView(programme, revision)
 
@@ -190,75 +189,6 @@ def change_intensity(
     return ProgrammeView(programme, revision)
 
 
-def get_programme(
-    *, actor: Actor, programme_id: uuid.UUID, now: datetime | None = None
-) -> ProgrammeView:
-    """A programme with its current revision (audited read)."""
-    programme = get_scoped(Programme, programme_id, actor)
-    _audit(actor, programme, "programme.read", now or utcnow())
-    return ProgrammeView(programme, _revision(programme.id, programme.current_revision))
-
-
-def list_programmes(
-    *,
-    actor: Actor,
-    patient_id: uuid.UUID,
-    limit: int,
-    cursor: str | None,
-    now: datetime | None = None,
-) -> tuple[list[ProgrammeView], str | None]:
-    """A patient's programmes, newest first, each with its current revision (audited read)."""
-    patient = get_scoped(Patient, patient_id, actor)
-    programmes, next_cursor = paginate(
-        scoped(Programme, actor).where(Programme.patient_id == patient.id),
-        keys=[(Programme.created_at, True), (Programme.id, True)],
-        key_of=lambda p: (p.created_at, p.id),
-        limit=limit,
-        cursor=cursor,
-    )
-    current = {
-        r.programme_id: r
-        for r in db.session.scalars(
-            sa.select(ProgrammeRevision)
-            .join(Programme, Programme.id == ProgrammeRevision.programme_id)
-            .where(
-                Programme.id.in_([p.id for p in programmes]),
-                ProgrammeRevision.number == Programme.current_revision,
-            )
-        )
-    }
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="programme.list",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now or utcnow(),
-    )
-    return [ProgrammeView(p, current[p.id]) for p in programmes], next_cursor
-
-
-def list_revisions(
-    *,
-    actor: Actor,
-    programme_id: uuid.UUID,
-    limit: int,
-    cursor: str | None,
-    now: datetime | None = None,
-) -> tuple[list[ProgrammeRevision], str | None]:
-    """The full history of a programme, oldest revision first (audited read)."""
-    programme = get_scoped(Programme, programme_id, actor)
-    _audit(actor, programme, "programme.revisions.read", now or utcnow())
-    return paginate(
-        sa.select(ProgrammeRevision).where(ProgrammeRevision.programme_id == programme.id),
-        keys=[(ProgrammeRevision.number, False)],
-        key_of=lambda r: (r.number,),
-        limit=limit,
-        cursor=cursor,
-    )
-
-
 def _lock_current(
     actor: Actor, programme_id: uuid.UUID, base_revision: int
 ) -> tuple[Programme, ProgrammeRevision]:
@@ -282,7 +212,7 @@ def _lock_current(
             "This programme has been replaced by a newer one and can no longer change.",
             current_revision=programme.current_revision,
         )
-    return programme, _revision(programme.id, programme.current_revision)
+    return programme, revision_of(programme.id, programme.current_revision)
 
 
 def _append_revision(
@@ -315,7 +245,7 @@ def _append_revision(
     db.session.add(revision)
     # The unique (programme_id, number) is the backstop should two writers pass the lock.
     _flush_or_conflict("Another revision was made at the same time.", current_revision=number)
-    _audit(actor, programme, f"programme.{kind}", now)
+    audit_programme(actor, programme, f"programme.{kind}", now)
     after_revision_created(revision, tz, now)
     return revision
 
@@ -327,7 +257,8 @@ def _flush_or_conflict(message: str, **extra: Any) -> None:
         raise Conflict(message, **extra) from error
 
 
-def _revision(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
+def revision_of(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
+    """Revision ``number`` of a programme (it exists: revisions are never deleted)."""
     return db.session.scalars(
         sa.select(ProgrammeRevision).where(
             ProgrammeRevision.programme_id == programme_id, ProgrammeRevision.number == number
@@ -335,7 +266,8 @@ def _revision(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
     ).one()
 
 
-def _audit(actor: Actor | None, programme: Programme, action: str, now: datetime) -> None:
+def audit_programme(actor: Actor | None, programme: Programme, action: str, now: datetime) -> None:
+    """Record ``action`` on ``programme`` for its patient."""
     record_audit(
         actor=actor,
         clinic_id=programme.clinic_id,

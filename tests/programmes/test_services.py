@@ -15,7 +15,7 @@ from server.audit.models import AuditEvent
 from server.errors import Conflict
 from server.extensions import db
 from server.flags.models import FlagEvaluationState
-from server.programmes import queries, services
+from server.programmes import queries, reads, services
 from server.programmes.models import ProgrammeRevision
 from tests.factories import UserHandle
 
@@ -150,7 +150,7 @@ def test_every_new_revision_calls_the_reminder_hook_and_is_audited(
     monkeypatch.setattr(services, "after_revision_created", lambda *args: calls.append(args))
     programme = _create(therapist_actor, patient_id, date(2025, 3, 18), T0)
     _progress(therapist_actor, programme.id, 1, T0 + timedelta(days=1))
-    services.get_programme(actor=therapist_actor, programme_id=programme.id, now=T0)
+    reads.get_programme(actor=therapist_actor, programme_id=programme.id, now=T0)
     db.session.commit()
     assert [(revision.patient_id, revision.number, at) for revision, _tz, at in calls] == [
         (patient_id, 1, T0),
