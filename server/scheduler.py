@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,18 @@ def add_declared_jobs(scheduler: BaseScheduler, app: Flask) -> list[str]:
     return ids
 
 
+def stop_on_signal(scheduler: BaseScheduler) -> Callable[[int, Any], None]:
+    """A signal handler that shuts ``scheduler`` down once; a second signal (a supervisor and a
+    terminal both sending one) during the shutdown is a no-op, not an error at exit."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        if scheduler.running:
+            log.info("scheduler stopping", extra={"signal": signum})
+            scheduler.shutdown(wait=False)
+
+    return stop
+
+
 def run_scheduler(app: Flask) -> None:
     """Block running the scheduler until SIGTERM or SIGINT."""
     from server.reminders.providers import provider_from_config
@@ -109,10 +121,7 @@ def run_scheduler(app: Flask) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     ids = add_declared_jobs(scheduler, app)
 
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("scheduler stopping", extra={"signal": signum})
-        scheduler.shutdown(wait=False)
-
+    stop = stop_on_signal(scheduler)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler starting", extra={"jobs": ids})

@@ -249,7 +249,7 @@ def record_one(
         raise Unprocessable("The record is outside the accepted time window.", errors=errors)
     (outcome,) = store_items(patient=patient, items=[Item(kind, body)], actor=actor, now=now)
     if outcome.status == INVALID:
-        raise Unprocessable("The items are not those prescribed.", errors=outcome.errors)
+        raise Unprocessable("The session does not match the prescription.", errors=outcome.errors)
     if outcome.status == CONFLICT:
         raise Conflict("This id already holds a different record.", id=outcome.id)
     row = outcome.row if outcome.status == CREATED else store.load_row(kind, body["id"])

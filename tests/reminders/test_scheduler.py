@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 
-from server.scheduler import add_declared_jobs, declared_jobs, resolve, run_job
+from server.scheduler import add_declared_jobs, declared_jobs, resolve, run_job, stop_on_signal
 from tests.reminders.conftest import deliveries, notifications_of, utc
 from tests.reminders.test_dispatch import BEFORE
 
@@ -110,3 +111,14 @@ def test_cli_digest_and_cleanup(app) -> None:
     assert digest.output.strip() == "digests enqueued: 0"
     cleanup = runner.invoke(args=["reminders", "cleanup"])
     assert cleanup.output.strip() == "deliveries deleted: 0"
+
+
+def test_a_second_stop_signal_during_shutdown_is_a_no_op() -> None:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    stop = stop_on_signal(scheduler)
+
+    stop(signal.SIGTERM, None)
+    stop(signal.SIGTERM, None)  # e.g. the supervisor and the terminal both sent one
+
+    assert not scheduler.running
