@@ -1,8 +1,8 @@
 """Storing patient records: single posts and offline sync batches, idempotent and race-safe.
 
 Every record is stored under the client's UUID. The path is the same for one record or 500:
-validate → the revisions in force on the session logs' dates, loaded once, each log's items
-checked in memory → one lookup of the ids across all record tables → classify (created,
+validate → the revisions in force on the session logs' dates, loaded once, each log's slot
+and items checked in memory → one lookup of the ids across all record tables → classify (created,
 duplicate, conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for
 any id a concurrent request stored first → audit, last activity and the flag engine, once per
 request.

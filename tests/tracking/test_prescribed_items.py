@@ -53,10 +53,16 @@ def _revision(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
     )
 
 
-def _revise_keeping_only_the_morning_item(app, programme, effective_at: datetime) -> None:
-    """Revision 2, effective ``effective_at``: the evening item is dropped."""
+def _revise_keeping_only_the_morning_item(
+    app, programme, effective_at: datetime, *, morning_session_only: bool = False
+) -> None:
+    """Revision 2, effective ``effective_at``: the evening item is dropped (and, with
+    ``morning_session_only``, the evening session too)."""
     with app.app_context():
         first = _revision(programme.id, 1)
+        schedule = first.schedule
+        if morning_session_only:
+            schedule = {**schedule, "slots": [{"slot": "morning", "time": "08:00"}]}
         db.session.add(
             ProgrammeRevision(
                 programme_id=programme.id,
@@ -65,7 +71,7 @@ def _revise_keeping_only_the_morning_item(app, programme, effective_at: datetime
                 number=2,
                 kind="revision",
                 items=first.items[:1],
-                schedule=first.schedule,
+                schedule=schedule,
                 posture_breaks=first.posture_breaks,
                 author_id=first.author_id,
                 reason="Drop the evening exercise.",
@@ -221,25 +227,8 @@ def test_a_slot_no_schedule_has_is_422_on_slot(client, app, patient, programme) 
 def test_a_slot_an_earlier_revision_had_is_still_accepted(client, app, patient, programme) -> None:
     """Lenient like items: a revision that drops the evening session must not lose an evening
     log written offline before it."""
-    with app.app_context():
-        first = _revision(programme.id, 1)
-        morning_only = {**first.schedule, "slots": [{"slot": "morning", "time": "08:00"}]}
-        db.session.add(
-            ProgrammeRevision(
-                programme_id=programme.id,
-                clinic_id=first.clinic_id,
-                patient_id=first.patient_id,
-                number=2,
-                kind="revision",
-                items=first.items[:1],
-                schedule=morning_only,
-                posture_breaks=first.posture_breaks,
-                author_id=first.author_id,
-                reason="Mornings only.",
-                effective_at=datetime.now(UTC) - timedelta(minutes=5),
-            )
-        )
-        db.session.commit()
+    earlier = datetime.now(UTC) - timedelta(minutes=5)
+    _revise_keeping_only_the_morning_item(app, programme, earlier, morning_session_only=True)
 
     _, response = _post_session(client, patient, slot="evening")
 
