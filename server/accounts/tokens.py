@@ -8,9 +8,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import jwt as pyjwt
 import sqlalchemy as sa
 from flask import Response, current_app
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended import JWTManager, view_decorators
 from sqlalchemy import orm
 
 from server.errors import problem
@@ -124,12 +125,14 @@ def _still_valid(claims: dict[str, Any], allow_expired: bool) -> bool:
 def remember_verified_tokens(jwt: JWTManager) -> None:
     """Decode each token's signature and claims once per app, not on every request.
 
-    flask-jwt-extended decodes a token three times per request (unverified claims, unverified
-    header, verified), and PyJWT checks the base64 alphabet character by character: a quarter
-    of a small POST. A token that verified once (same app, so same key and settings) is served
-    from a bounded cache while its time claims still hold; when they no longer do it is decoded
-    again, which raises the usual errors. Type, revocation (:func:`family_revoked`) and claim
-    checks still run on every request: they follow the decode.
+    flask-jwt-extended decodes a token four times per request (unverified claims, unverified
+    header, verified, and the unverified header again after), and PyJWT checks the base64
+    alphabet character by character: a quarter of a small POST. A token that verified once
+    (same app, so same key and settings) is served from a bounded cache while its time claims
+    still hold; when they no longer do it is decoded again, which raises the usual errors.
+    The header read after verifying is remembered per token text. Type, revocation
+    (:func:`family_revoked`) and claim checks still run on every request: they follow the
+    decode.
     """
     decode = jwt._decode_jwt_from_config
     if getattr(decode, "remembers_verified_tokens", False):
@@ -151,6 +154,19 @@ def remember_verified_tokens(jwt: JWTManager) -> None:
 
     decode_once.remembers_verified_tokens = True  # type: ignore[attr-defined]
     jwt._decode_jwt_from_config = decode_once  # type: ignore[method-assign]
+    view_decorators.get_unverified_jwt_headers = _unverified_headers
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_MAX)
+def _remembered_headers(encoded_token: str) -> dict[str, Any]:
+    return pyjwt.get_unverified_header(encoded_token)
+
+
+def _unverified_headers(encoded_token: str) -> dict[str, Any]:
+    """What ``flask_jwt_extended.get_unverified_jwt_headers`` returns (a pure function of the
+    token's text, read after the token verified), decoded once per token, not per request.
+    """
+    return dict(_remembered_headers(encoded_token))
 
 
 def register_token_callbacks(jwt: JWTManager) -> None:

@@ -32,19 +32,31 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _moves_earlier(current: sa.ColumnElement, new: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.or_(current.is_(None), new < current)
+
+
 def _earlier(current: sa.ColumnElement, new: sa.ColumnElement) -> sa.ColumnElement:
     """The earlier of the stored and the new value, NULL counting as 'none yet' (portable)."""
-    return sa.case((sa.or_(current.is_(None), new < current), new), else_=current)
+    return sa.case((_moves_earlier(current, new), new), else_=current)
 
 
 def _upsert_due(insert: Any) -> Any:
-    """On conflict keep the earlier due time and the earlier pending day."""
+    """On conflict keep the earlier due time and the earlier pending day. A patient already
+    due as early, from as early a day, is left alone: a burst of records between two ticks
+    writes the row once, not once per record (no dead row version, no dirtied page).
+    """
+    due, day = insert.excluded.next_sweep_at, insert.excluded.pending_from
     return insert.on_conflict_do_update(
         index_elements=[STATES.c.patient_id],
         set_={
-            "next_sweep_at": _earlier(STATES.c.next_sweep_at, insert.excluded.next_sweep_at),
-            "pending_from": _earlier(STATES.c.pending_from, insert.excluded.pending_from),
+            "next_sweep_at": _earlier(STATES.c.next_sweep_at, due),
+            "pending_from": _earlier(STATES.c.pending_from, day),
         },
+        where=sa.or_(
+            _moves_earlier(STATES.c.next_sweep_at, due),
+            _moves_earlier(STATES.c.pending_from, day),
+        ),
     )
 
 
@@ -70,13 +82,16 @@ def mark_due_from(source: sa.Select[Any]) -> sa.Insert:
 
 def mark_due(
     *, patient_id: uuid.UUID, clinic_id: uuid.UUID, days: Iterable[date], now: datetime
-) -> None:
-    """Queue the patient for evaluation from the earliest of ``days`` on, due at ``now``."""
+) -> bool:
+    """Queue the patient for evaluation from the earliest of ``days`` on, due at ``now``; True
+    when that wrote the row (a new mark, or one that moved earlier)."""
     earliest = min(days)
-    db.session.execute(
+    result = db.session.execute(
         _mark_due_statement(_dialect()),
         {"patient_id": patient_id, "clinic_id": clinic_id, "now": now, "day": earliest},
+        execution_options={"preserve_rowcount": True},  # an INSERT's is not kept otherwise
     )
+    return result.rowcount == 1
 
 
 def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationState:

@@ -241,6 +241,27 @@ def test_a_remembered_access_token_is_refused_once_it_expires(
     assert response.json["detail"] == "The token has expired."
 
 
+def test_a_tokens_header_is_decoded_once_not_per_request(
+    client: FlaskClient, make_patient: Callable[..., UserHandle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jwt
+    from flask_jwt_extended import get_jwt_header, verify_jwt_in_request
+
+    decoded: list[str] = []
+    real = jwt.get_unverified_header
+    monkeypatch.setattr(jwt, "get_unverified_header", lambda t: decoded.append(t) or real(t))
+    patient = make_patient()
+    seen = []
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=patient.headers).status_code == 200
+        with client.application.test_request_context(headers=patient.headers):
+            verify_jwt_in_request()
+            seen.append(get_jwt_header())
+    token = patient.headers["Authorization"].removeprefix("Bearer ")
+    assert seen == [{"alg": "HS256", "typ": "JWT"}] * 3
+    assert decoded.count(token) == 2  # once verifying (not remembered yet), once the header
+
+
 class _FrozenDatetime:
     """PyJWT's clock (``datetime.now``) moved to a fixed instant."""
 

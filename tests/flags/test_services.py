@@ -382,6 +382,27 @@ def test_ingest_only_queues_the_patient_and_the_tick_evaluates_the_earliest_day(
     assert patient.one("high_pain")["episode_start"] == day(2)
 
 
+def test_a_mark_writes_the_row_only_when_it_moves_the_due_time_or_day_earlier(engine, app):
+    from server.flags.queue import mark_due
+
+    patient = engine()
+    ids = {"patient_id": patient.patient_id, "clinic_id": patient.clinic_id}
+    now = patient.at(5, 20)
+    with app.app_context():
+        db.session.execute(sa.delete(FlagEvaluationState).filter_by(patient_id=patient.patient_id))
+        wrote = [
+            mark_due(**ids, days={day(3)}, now=now),  # new row
+            mark_due(**ids, days={day(3)}, now=now),  # same mark: left alone
+            mark_due(**ids, days={day(4)}, now=patient.at(5, 21)),  # later day, later due
+            mark_due(**ids, days={day(2)}, now=patient.at(5, 21)),  # earlier day
+            mark_due(**ids, days={day(4)}, now=patient.at(5, 19)),  # earlier due time
+        ]
+        db.session.commit()
+        state = db.session.get(FlagEvaluationState, patient.patient_id)
+        assert wrote == [True, False, False, True, True]
+        assert (state.pending_from, state.next_sweep_at) == (day(2), patient.at(5, 19))
+
+
 def test_a_tick_with_nothing_due_is_one_indexed_read(engine, app, backend):
     patient = engine()
     patient.ingest([pain(1, 3)], patient.at(1, 20))
