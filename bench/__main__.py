@@ -21,6 +21,8 @@ from bench.report import (
     calibration_ms,
     cpu_times,
     markdown_table,
+    median_round,
+    round_ratios,
     steal_share,
     text_table,
     write_markdown,
@@ -80,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     add_ratios(rows)
     add_ratios(comparison)
     print("\n" + text_table(rows))
-    sections = [("Scenarios (gunicorn.conf.py defaults)", markdown_table(rows))]
+    title = "Scenarios (gunicorn.conf.py defaults)"
+    if args.rounds > 1:
+        title += f"; the targets' rows are the median of {args.rounds} interleaved rounds"
+    sections = [(title, markdown_table(rows))]
     if comparison:
         print("\nWorker model comparison\n" + text_table(comparison, with_config=True))
         sections.append(("Worker model comparison", markdown_table(comparison, True)))
@@ -115,6 +120,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-compare", dest="compare", action="store_false")
     parser.add_argument("--no-scripts", dest="scripts", action="store_false")
     parser.add_argument("--only", default="", help="comma-separated scenario name fragments")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the targets' scenarios (median shown)"
+    )
     args = parser.parse_args(argv)
     args.backends = [b for b in args.backends.split(",") if b]
     return args
@@ -140,51 +148,79 @@ def _run_scenarios(
     *,
     label: str | None,
 ) -> list[Row]:
-    rows: list[Row] = []
     server = Gunicorn(env, log_path=log)
     try:
         server.start()
     except RuntimeError as error:
         print(f"== {backend}: gunicorn {label or 'defaults'} FAILED: {error}", flush=True)
         notes.append(f"{backend} {label or 'defaults'}: gunicorn failed to start ({error})")
-        return rows
+        return []
     with server:
         documented = server.openapi_operations()
         workers = len(server.workers())
         print(f"== {backend}: gunicorn {label or 'defaults'} ({workers} workers)", flush=True)
+        chosen = []
         for scenario in scenarios:
             if args.only and not any(f in scenario.name for f in args.only.split(",")):
                 continue
             if scenario.documented and scenario.documented not in documented:
                 print(f"   {scenario.name:<28} not available yet", flush=True)
                 continue
-            # The comparison only ranks configurations: shorter windows keep make bench < 10 min.
-            duration = args.duration if label is None else max(2.0, args.duration * 0.75)
-            spec = scenario.spec(seeded, warmup=args.warmup, duration=duration)
-            result = server.run_load(spec, tmp / "spec.json")
-            ok = sum(v for k, v in result["statuses"].items() if k.startswith("2"))
-            row = Row(
-                scenario.name,
-                backend,
-                scenario.connections,
-                result["throughput"],
-                result["p50_ms"],
-                result["p99_ms"],
-                result["peak_rss_mb"],
-                result["requests"] - ok,
-                cpu_ms=result.get("cpu_ms_per_request", float("nan")),
-                config=label or "",
-            )
-            rows.append(row)
-            print(
-                f"   {scenario.name:<28} {row.throughput:7.0f} req/s  p50 {row.p50_ms:6.1f} ms"
-                f"  p99 {row.p99_ms:6.1f} ms  {row.cpu_ms:5.2f} CPU ms/req"
-                f"  statuses {result['statuses']}",
-                flush=True,
-            )
-            if row.non_2xx:
-                notes.append(f"{backend} {scenario.name}: statuses {result['statuses']}")
+            chosen.append(scenario)
+        # The first round measures every scenario; later rounds (defaults only) measure the
+        # targets' scenarios again, interleaved, and the table shows each one's median round.
+        measured = {
+            scenario.name: [_measure(server, scenario, seeded, args, tmp, backend, label)]
+            for scenario in chosen
+        }
+        repeated = [s for s in chosen if s in COMPARISON] if label is None else []
+        for round_number in range(2, args.rounds + 1 if repeated else 2):
+            print(f"   -- round {round_number}", flush=True)
+            for scenario in repeated:
+                row = _measure(server, scenario, seeded, args, tmp, backend, label)
+                measured[scenario.name].append(row)
+    rows = [median_round(measured[s.name]) for s in chosen]
+    notes += [f"{backend} {row.scenario}: statuses {row.statuses}" for row in rows if row.non_2xx]
+    if len(repeated) > 1:
+        notes += round_ratios(backend, measured)
     return rows
+
+
+def _measure(
+    server: Gunicorn,
+    scenario: Scenario,
+    seeded: Seeded,
+    args: argparse.Namespace,
+    tmp: Path,
+    backend: str,
+    label: str | None,
+) -> Row:
+    """One measured window of ``scenario`` against the running server."""
+    # The comparison only ranks configurations: shorter windows keep make bench < 10 min.
+    duration = args.duration if label is None else max(2.0, args.duration * 0.75)
+    spec = scenario.spec(seeded, warmup=args.warmup, duration=duration)
+    result = server.run_load(spec, tmp / "spec.json")
+    ok = sum(v for k, v in result["statuses"].items() if k.startswith("2"))
+    row = Row(
+        scenario.name,
+        backend,
+        scenario.connections,
+        result["throughput"],
+        result["p50_ms"],
+        result["p99_ms"],
+        result["peak_rss_mb"],
+        result["requests"] - ok,
+        cpu_ms=result.get("cpu_ms_per_request", float("nan")),
+        config=label or "",
+        statuses=result["statuses"],
+    )
+    print(
+        f"   {scenario.name:<28} {row.throughput:7.0f} req/s  p50 {row.p50_ms:6.1f} ms"
+        f"  p99 {row.p99_ms:6.1f} ms  {row.cpu_ms:5.2f} CPU ms/req"
+        f"  statuses {result['statuses']}",
+        flush=True,
+    )
+    return row
 
 
 def _run_scripts() -> list[tuple[str, str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import os
 import platform
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Row:
     config: str = ""
     vs_trivial: float = math.nan
     vs_bare: float = math.nan
+    statuses: dict[str, int] = field(default_factory=dict)
 
     def cells(self, with_config: bool = False) -> list[str]:
         return [
@@ -58,6 +60,46 @@ class Row:
             _ratio(self.vs_bare),
             str(self.non_2xx),
         ]
+
+
+def median_round(rounds: list[Row]) -> Row:
+    """One row for a scenario measured in several rounds: the median of each figure (the
+    largest peak memory, every non-2xx answer counted)."""
+    if len(rounds) == 1:
+        return rounds[0]
+    first = rounds[0]
+    statuses: dict[str, int] = {}
+    for row in rounds:
+        for status, count in row.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return Row(
+        first.scenario,
+        first.backend,
+        first.connections,
+        statistics.median(r.throughput for r in rounds),
+        statistics.median(r.p50_ms for r in rounds),
+        statistics.median(r.p99_ms for r in rounds),
+        max(r.peak_rss_mb for r in rounds),
+        sum(r.non_2xx for r in rounds),
+        cpu_ms=statistics.median(r.cpu_ms for r in rounds),
+        config=first.config,
+        statuses=statuses,
+    )
+
+
+def round_ratios(backend: str, measured: dict[str, list[Row]]) -> list[str]:
+    """Per round, each repeated scenario's throughput against that round's bare insert, and its
+    p99: the spread behind the medians in the table."""
+    bare = measured.get("bare insert (reference)", [])
+    lines = []
+    for name, rounds in measured.items():
+        if len(rounds) < 2 or "(reference)" in name:
+            continue
+        ratios = [f"{r.throughput / b.throughput:.0%}" for r, b in zip(rounds, bare, strict=False)]
+        p99s = ", ".join(f"{r.p99_ms:.1f}" for r in rounds)
+        versus = f"vs bare insert {', '.join(ratios)}; " if ratios else ""
+        lines.append(f"{backend} {name}, each round: {versus}p99 {p99s} ms")
+    return lines
 
 
 def _ratio(value: float) -> str:

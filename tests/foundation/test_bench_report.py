@@ -1,0 +1,44 @@
+"""The bench's report: a scenario measured in several rounds shows each figure's median."""
+
+from __future__ import annotations
+
+from bench.report import Row, add_ratios, median_round, round_ratios
+
+
+def _row(scenario: str, throughput: float, p99: float, **extra: object) -> Row:
+    return Row(scenario, "sqlite", 16, throughput, p99 / 2, p99, 80.0, 0, cpu_ms=1.0, **extra)
+
+
+def test_a_repeated_scenario_shows_the_median_of_each_figure() -> None:
+    rounds = [
+        _row("POST", 900, 30.0, statuses={"201": 9}),
+        _row("POST", 1100, 20.0, statuses={"201": 11}),
+        Row("POST", "sqlite", 16, 1000, 12.0, 60.0, 95.0, 1, 2.0, statuses={"201": 9, "500": 1}),
+    ]
+    merged = median_round(rounds)
+    assert (merged.throughput, merged.p99_ms, merged.p50_ms) == (1000, 30.0, 12.0)
+    assert (merged.cpu_ms, merged.peak_rss_mb, merged.non_2xx) == (1.0, 95.0, 1)
+    assert merged.statuses == {"201": 29, "500": 1}
+    assert median_round(rounds[:1]) is rounds[0]
+
+
+def test_each_rounds_ratio_is_against_the_same_rounds_bare_insert() -> None:
+    measured = {
+        "bare insert (reference)": [_row("bare insert (reference)", t, 10) for t in (2000, 1000)],
+        "POST": [_row("POST", 1200, 25.0), _row("POST", 700, 31.5)],
+        "login": [_row("login", 70, 200)],
+    }
+    assert round_ratios("sqlite", measured) == [
+        "sqlite POST, each round: vs bare insert 60%, 70%; p99 25.0, 31.5 ms"
+    ]
+
+
+def test_ratios_use_the_references_of_the_same_backend_and_config() -> None:
+    rows = [
+        _row("bare insert (reference)", 2000, 10),
+        _row("POST", 1000, 20),
+        _row("bare insert (reference)", 500, 10, config="sync w=5"),
+        _row("POST", 400, 20, config="sync w=5"),
+    ]
+    add_ratios(rows)
+    assert [round(r.vs_bare, 2) for r in rows] == [1.0, 0.5, 1.0, 0.8]
