@@ -35,40 +35,47 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def post_worker_init(worker):
-    """Never share the master's database connections with a worker (preload_app), and move
-    everything loaded so far out of the garbage collector's sight.
-    """
+def _dispose_engine(worker, *, close: bool) -> None:
+    """Drop the worker's pooled database connections (``close``: closing them)."""
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "app_context"):
         from server.extensions import db
 
         with app.app_context():
-            db.engine.dispose(close=False)
+            db.engine.dispose(close=close)
+
+
+def post_worker_init(worker):
+    """Never share the master's database connections with a worker (preload_app), and move
+    everything loaded so far out of the garbage collector's sight.
+    """
+    _dispose_engine(worker, close=False)
     # The app's long-lived objects (models, schemas, the OpenAPI spec) would otherwise be
     # scanned by every full collection; frozen, a collection only walks what requests create.
     gc.freeze()
 
 
 def worker_exit(server, worker):
-    """Leave a recycled or stopped worker at once, without the interpreter's teardown.
+    """Leave a recycled or stopped sync worker at once, without the interpreter's teardown.
 
     The teardown frees every object one by one: in a worker forked from the preloaded master
-    that writes to (and so copies) nearly every shared page, hundreds of milliseconds of CPU
-    taken from the workers still serving (measured with make bench). The database connections
-    are closed and the logs flushed first; the exit status gunicorn set is kept, since its
-    arbiter reads it (a worker that failed to boot stops the server). Called by gunicorn in
-    the worker, in the ``finally`` around ``sys.exit``.
+    that writes to (and so copies) nearly every shared page, CPU taken from the workers still
+    serving (in make bench, a recycle cost the busy single POST a quarter of its throughput).
+    The database connections are closed and the logs flushed first; the exit status gunicorn
+    set is kept, since its arbiter reads it (a worker that failed to boot stops the server).
+
+    gunicorn calls this in the worker, in the ``finally`` around ``sys.exit``, and in the
+    arbiter for a worker it found gone (left alone here). Only sync workers: a gthread
+    worker's pool may still be finishing requests that the usual exit would wait for.
     """
+    from gunicorn.workers.sync import SyncWorker
+
     leaving = sys.exc_info()[1]
+    if not isinstance(worker, SyncWorker) or getattr(worker, "pid", None) != os.getpid():
+        return
     if not isinstance(leaving, SystemExit) or not isinstance(leaving.code, int | None):
         return  # not gunicorn's own exit: let Python finish as usual
-    app = getattr(worker, "wsgi", None)
-    if app is not None and hasattr(app, "app_context"):
-        from server.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
+    _dispose_engine(worker, close=True)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

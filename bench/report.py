@@ -62,7 +62,7 @@ class Row:
         ]
 
 
-def median_round(rounds: list[Row]) -> Row:
+def median_of_rounds(rounds: list[Row]) -> Row:
     """One row for a scenario measured in several rounds: the median of each figure (the
     largest peak memory, every non-2xx answer counted)."""
     if len(rounds) == 1:

@@ -44,7 +44,8 @@ def _earlier(current: sa.ColumnElement, new: sa.ColumnElement) -> sa.ColumnEleme
 def _upsert_due(insert: Any) -> Any:
     """On conflict keep the earlier due time and the earlier pending day. A patient already
     due as early, from as early a day, is left alone: a burst of records between two ticks
-    writes the row once, not once per record (no dead row version, no dirtied page).
+    writes the row once, not once per record (SQLite: no page written; PostgreSQL: the row is
+    only locked, with no new row version and no new index entries for ``next_sweep_at``).
     """
     due, day = insert.excluded.next_sweep_at, insert.excluded.pending_from
     return insert.on_conflict_do_update(

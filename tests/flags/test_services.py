@@ -401,6 +401,12 @@ def test_a_mark_writes_the_row_only_when_it_moves_the_due_time_or_day_earlier(en
         state = db.session.get(FlagEvaluationState, patient.patient_id)
         assert wrote == [True, False, False, True, True]
         assert (state.pending_from, state.next_sweep_at) == (day(2), patient.at(5, 19))
+        # Evaluated: no pending day, due again at the next midnight. Any new record marks it.
+        assert run_pending_evaluations(patient.at(5, 22)) == 1
+        assert mark_due(**ids, days={day(5)}, now=patient.at(5, 23)) is True
+        db.session.commit()
+        db.session.refresh(state)
+        assert (state.pending_from, state.next_sweep_at) == (day(5), patient.at(5, 23))
 
 
 def test_a_tick_with_nothing_due_is_one_indexed_read(engine, app, backend):

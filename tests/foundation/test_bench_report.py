@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report import Row, add_ratios, median_round, round_ratios
+from bench.report import Row, add_ratios, median_of_rounds, round_ratios
 
 
 def _row(scenario: str, throughput: float, p99: float, **extra: object) -> Row:
@@ -15,11 +15,11 @@ def test_a_repeated_scenario_shows_the_median_of_each_figure() -> None:
         _row("POST", 1100, 20.0, statuses={"201": 11}),
         Row("POST", "sqlite", 16, 1000, 12.0, 60.0, 95.0, 1, 2.0, statuses={"201": 9, "500": 1}),
     ]
-    merged = median_round(rounds)
+    merged = median_of_rounds(rounds)
     assert (merged.throughput, merged.p99_ms, merged.p50_ms) == (1000, 30.0, 12.0)
     assert (merged.cpu_ms, merged.peak_rss_mb, merged.non_2xx) == (1.0, 95.0, 1)
     assert merged.statuses == {"201": 29, "500": 1}
-    assert median_round(rounds[:1]) is rounds[0]
+    assert median_of_rounds(rounds[:1]) is rounds[0]
 
 
 def test_each_rounds_ratio_is_against_the_same_rounds_bare_insert() -> None:

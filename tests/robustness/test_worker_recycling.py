@@ -4,13 +4,16 @@ a leaving worker skips the interpreter's teardown but keeps the exit status guni
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
 
 from server.extensions import db
 from tests.robustness.conftest import (
@@ -38,8 +41,29 @@ class _Exited(Exception):
         self.status = status
 
 
-def _leave(conf: ModuleType, code: int | None, worker: object) -> int | None:
-    """Run ``worker_exit`` as gunicorn does, in the ``finally`` around ``sys.exit(code)``."""
+@pytest.fixture
+def conf(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """gunicorn.conf.py with ``os._exit`` replaced by an exception carrying the status."""
+    module = _gunicorn_conf()
+
+    def _exit(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(module.os, "_exit", _exit)
+    return module
+
+
+def _worker(kind: type = SyncWorker, app: object = None, pid: int | None = None) -> object:
+    """A gunicorn worker object as the hook sees it (no process, no sockets)."""
+    worker = object.__new__(kind)
+    worker.wsgi = app
+    worker.pid = os.getpid() if pid is None else pid
+    return worker
+
+
+def _leave(conf: ModuleType, code: object, worker: object) -> int | None:
+    """Run ``worker_exit`` as gunicorn does, in the ``finally`` around ``sys.exit(code)``;
+    the status it exits with, or None when it let Python exit as usual."""
     try:
         try:
             sys.exit(code)
@@ -48,48 +72,30 @@ def _leave(conf: ModuleType, code: int | None, worker: object) -> int | None:
     except _Exited as exited:
         return exited.status
     except SystemExit:
-        return None  # the hook let Python exit as usual
+        return None
 
 
 @pytest.mark.parametrize(("code", "status"), [(0, 0), (None, 0), (3, 3), (-1, 255)])
 def test_a_leaving_worker_keeps_the_exit_status_gunicorn_set(
-    code: int | None, status: int, monkeypatch: pytest.MonkeyPatch
+    conf: ModuleType, code: int | None, status: int
 ) -> None:
-    conf = _gunicorn_conf()
-
-    def _exit(value: int) -> None:
-        raise _Exited(value)
-
-    monkeypatch.setattr(conf.os, "_exit", _exit)
-    assert _leave(conf, code, SimpleNamespace(wsgi=None)) == status
+    assert _leave(conf, code, _worker()) == status
 
 
-def test_the_exit_hook_does_nothing_outside_gunicorns_own_exit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    conf = _gunicorn_conf()
-    exits: list[int] = []
-    monkeypatch.setattr(conf.os, "_exit", exits.append)
-    conf.worker_exit(None, SimpleNamespace(wsgi=None))  # no exit under way
-    assert _leave(conf, "a message for stderr", SimpleNamespace(wsgi=None)) is None  # type: ignore[arg-type]
-    assert exits == []
+def test_the_exit_hook_leaves_other_exits_to_python(conf: ModuleType) -> None:
+    conf.worker_exit(None, _worker())  # no exit under way: returns
+    assert _leave(conf, "a message for stderr", _worker()) is None
+    assert _leave(conf, 0, _worker(ThreadWorker)) is None  # its pool may still be serving
+    assert _leave(conf, 0, _worker(pid=os.getpid() + 1)) is None  # the arbiter's call
 
 
-def test_the_exit_hook_closes_the_workers_database_connections(
-    app, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    conf = _gunicorn_conf()
-
-    def _exit(value: int) -> None:
-        raise _Exited(value)
-
-    monkeypatch.setattr(conf.os, "_exit", _exit)
+def test_the_exit_hook_closes_the_workers_database_connections(app, conf: ModuleType) -> None:
     with app.app_context():
         db.session.execute(db.select(1))
         db.session.remove()
         pool = db.engine.pool
         assert pool.checkedin() == 1
-    assert _leave(conf, 0, SimpleNamespace(wsgi=app)) == 0
+    assert _leave(conf, 0, _worker(app=app)) == 0
     assert pool.checkedin() == 0
 
 

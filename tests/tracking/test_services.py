@@ -136,3 +136,30 @@ def test_a_replayed_single_record_writes_no_audit_row_and_no_queue_mark(app_ctx,
     assert count(AuditEvent) == 1
     db.session.refresh(state)
     assert (state.next_sweep_at, state.pending_from) == (None, None)
+
+
+def test_a_second_record_before_the_tick_leaves_the_queue_row_alone(
+    app_ctx, patient, backend
+) -> None:
+    """The record's own statement carries the queue mark (one CTE on PostgreSQL); once the
+    patient is due, later records of the same or a later day do not rewrite the row."""
+    import sqlalchemy as sa
+
+    from server.flags.models import FlagEvaluationState
+
+    row = db.session.get(Patient, patient.id)
+    states = FlagEvaluationState.__table__
+    version = sa.text("SELECT xmin::text FROM flag_evaluation_states WHERE patient_id = :p")
+
+    def record(minutes: int) -> str | None:
+        body = _pain(NOW - timedelta(minutes=minutes))
+        services.record_one(patient=row, kind="pain_rating", body=body, actor=None, now=NOW)
+        db.session.commit()
+        if backend == "postgresql":
+            return db.session.scalar(version, {"p": patient.id})
+        return None
+
+    first = record(90)
+    assert record(30) == first  # due already, from as early a day: no new row version
+    marked = db.session.execute(sa.select(states.c.next_sweep_at, states.c.pending_from)).one()
+    assert marked == (NOW, (NOW - timedelta(minutes=30)).date())
