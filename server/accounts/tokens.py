@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt as pyjwt
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_jwt_extended import JWTManager, view_decorators
 from sqlalchemy import orm
 
@@ -56,10 +56,11 @@ def family_revoked(family_id: Any) -> bool:
 
 
 @functools.cache
-def _family_and_patient_statement() -> sa.Select:
-    """The family's ``revoked_at`` and, outer-joined, the patient's own row with its user (not
-    the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic LEFT JOIN users …
-    WHERE family id``. Both joins are outer, so a missing patient row never hides the family.
+def _family_and_patient_statement(with_user: bool) -> sa.Select:
+    """The family's ``revoked_at`` and, outer-joined, the patient's own row, ``with_user`` its
+    user too (not the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic
+    [LEFT JOIN users …] WHERE family id``. The joins are outer, so a missing patient row never
+    hides the family.
     """
     from server.accounts.models import Patient, TokenFamily, User
 
@@ -68,19 +69,27 @@ def _family_and_patient_statement() -> sa.Select:
         Patient.id == sa.bindparam("patient_id", type_=Patient.id.type),
         Patient.clinic_id == sa.bindparam("clinic_id", type_=Patient.clinic_id.type),
     )
+    user = (
+        orm.joinedload(Patient.user, innerjoin=False).lazyload(User.clinic)
+        if with_user
+        else orm.lazyload(Patient.user)
+    )
     return (
         sa.select(families.c.revoked_at, Patient)
         .select_from(families)
         .outerjoin(Patient, own_row)
         .where(families.c.id == sa.bindparam("family_id", type_=families.c.id.type))
-        .options(orm.joinedload(Patient.user, innerjoin=False).lazyload(User.clinic))
+        .options(user)
     )
 
 
 def patient_session_revoked(claims: dict[str, Any]) -> bool:
     """:func:`family_revoked` for a patient's access token, loading the patient's own row in the
     same query: nearly every patient request needs it, and the request's scoped loads
-    (``access.get_scoped``) then find it without another round trip.
+    (``access.get_scoped``) then find it without another round trip. Reads also load its user
+    (they show the patient's name and language); writes, the hottest being a single record,
+    rarely need the account and load it on first use: the join cost a record POST a twentieth
+    of its instructions.
     """
     from server.access import actor_from_claims, remember_scoped
     from server.accounts.models import Patient
@@ -93,7 +102,8 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     if key is None:
         return True
     params = {"family_id": key, "patient_id": actor.user_id, "clinic_id": actor.clinic_id}
-    row = db.session.execute(_family_and_patient_statement(), params).first()
+    reads = request.method in ("GET", "HEAD")
+    row = db.session.execute(_family_and_patient_statement(reads), params).first()
     if row is None or row[0] is not None:
         return True
     if row[1] is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -275,3 +276,55 @@ class _FrozenDatetime:
                 return datetime.fromtimestamp(timestamp, tz or UTC)
 
         return Frozen
+
+
+def test_the_token_check_joins_the_patients_account_on_reads_only(
+    app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    """Reads show the account (name, language), so its row comes with the token check; writes
+    load it only when they use it, and then still answer from it."""
+    patient = make_patient()
+    selects: list[str] = []
+
+    def record(_connection, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    def token_check(send: Callable[[], Any]) -> tuple[Any, list[str]]:
+        selects.clear()
+        response = send()
+        assert response.status_code < 300, response.get_json()
+        return response, [s for s in selects if "token_families" in s]
+
+    rating = {"recorded_at": datetime.now(UTC).isoformat(), "score": 3, "context": "now"}
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        _, on_read = token_check(lambda: client.get("/api/v1/me", headers=patient.headers))
+        reads_selects = list(selects)
+        _, on_record = token_check(
+            lambda: client.post(
+                "/api/v1/me/pain-ratings",
+                headers=patient.headers,
+                json=rating | {"id": str(uuid.uuid4())},
+            )
+        )
+        record_selects = list(selects)
+        changed, on_change = token_check(
+            lambda: client.patch(
+                "/api/v1/me/preferences", headers=patient.headers, json={"language": "en"}
+            )
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert len(on_read) == 1
+    assert "JOIN users" in on_read[0]
+    assert not any("FROM users" in s or "JOIN users" in s for s in reads_selects[1:])
+    assert len(on_record) == 1
+    assert "users" not in on_record[0]
+    assert record_selects == on_record  # the record needs nothing else read
+    assert len(on_change) == 1
+    assert "users" not in on_change[0]
+    assert changed.json["preferences"]["language"] == "en"  # the account, loaded on first use
