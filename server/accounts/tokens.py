@@ -88,8 +88,8 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     same query: nearly every patient request needs it, and the request's scoped loads
     (``access.get_scoped``) then find it without another round trip. Reads also load its user
     (they show the patient's name and language); writes, the hottest being a single record,
-    rarely need the account and load it on first use: the join cost a record POST a twentieth
-    of its instructions.
+    rarely need the account and load it on first use: the join cost a record POST 4 % of its
+    instructions.
     """
     from server.access import actor_from_claims, remember_scoped
     from server.accounts.models import Patient
