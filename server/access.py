@@ -65,6 +65,11 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
     )
 
 
+def is_read_request() -> bool:
+    """A GET, or a HEAD (which Flask answers with the GET view): the request only reads."""
+    return request.method in ("GET", "HEAD")
+
+
 def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view; authenticate, authorize, then commit once or roll back.
 
@@ -83,7 +88,7 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             g.scoped_objects = {}  # what get_scoped loaded in this request, for reuse
             if PUBLIC not in flat:
                 # Before the token's revocation check, the request's first query.
-                begin_request(db.session, READ if request.method == "GET" else WRITE)
+                begin_request(db.session, READ if is_read_request() else WRITE)
                 verify_jwt_in_request()
                 actor = current_actor()
                 if actor.role not in flat:

@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt as pyjwt
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask_jwt_extended import JWTManager, view_decorators
 from sqlalchemy import orm
 
@@ -91,7 +91,7 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     rarely need the account and load it on first use: the join cost a record POST 4 % of its
     instructions.
     """
-    from server.access import actor_from_claims, remember_scoped
+    from server.access import actor_from_claims, is_read_request, remember_scoped
     from server.accounts.models import Patient
 
     key = _family_key(claims.get("fam"))
@@ -102,8 +102,7 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     if key is None:
         return True
     params = {"family_id": key, "patient_id": actor.user_id, "clinic_id": actor.clinic_id}
-    reads = request.method in ("GET", "HEAD")
-    row = db.session.execute(_family_and_patient_statement(reads), params).first()
+    row = db.session.execute(_family_and_patient_statement(is_read_request()), params).first()
     if row is None or row[0] is not None:
         return True
     if row[1] is not None:
