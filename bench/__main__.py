@@ -22,6 +22,7 @@ from bench.report import (
     cpu_times,
     markdown_table,
     median_of_rounds,
+    round_order,
     round_ratios,
     steal_share,
     text_table,
@@ -177,8 +178,9 @@ def _run_scenarios(
                 continue
             chosen.append(scenario)
         # The first round measures every scenario but the bulk writes; later rounds (defaults
-        # only) measure the targets' scenarios again, interleaved, and the table shows each
-        # one's median. The bulk writes come last (Scenario.bulk_writes).
+        # only) measure the targets' scenarios again, interleaved, in alternating order (see
+        # round_order), and the table shows each one's median. The bulk writes come last
+        # (Scenario.bulk_writes).
         url = env["DATABASE_URL"]
         stand_in = backend == "postgresql" and autovacuum_is_off(url)
 
@@ -192,7 +194,7 @@ def _run_scenarios(
         repeated = [s for s in chosen if s in COMPARISON] if label is None else []
         for round_number in range(2, args.rounds + 1 if repeated else 2):
             print(f"   -- round {round_number}", flush=True)
-            for scenario in repeated:
+            for scenario in round_order(repeated, round_number):
                 measured[scenario.name].append(measure(scenario))
         measured |= {s.name: [measure(s)] for s in chosen if s.bulk_writes}
     if stand_in and label is None:

@@ -10,7 +10,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
+T = TypeVar("T")
 RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = [
     "scenario",
@@ -85,6 +87,14 @@ def median_of_rounds(rounds: list[Row]) -> Row:
         config=first.config,
         statuses=statuses,
     )
+
+
+def round_order(scenarios: list[T], round_number: int) -> list[T]:
+    """The order of a round: as listed in odd rounds, reversed in even ones. A shared host
+    drifts within a run (its calibration loop has moved by 40 % between a run's start and end),
+    and a fixed order would measure the references before the endpoints in every round, so a
+    drift would always count for them or always against them."""
+    return list(scenarios) if round_number % 2 else list(reversed(scenarios))
 
 
 def round_ratios(backend: str, measured: dict[str, list[Row]]) -> list[str]:

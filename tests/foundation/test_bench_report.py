@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report import Row, add_ratios, median_of_rounds, round_ratios
+from bench.report import Row, add_ratios, median_of_rounds, round_order, round_ratios
 
 
 def _row(scenario: str, throughput: float, p99: float, **extra: object) -> Row:
@@ -42,3 +42,11 @@ def test_ratios_use_the_references_of_the_same_backend_and_config() -> None:
     ]
     add_ratios(rows)
     assert [round(r.vs_bare, 2) for r in rows] == [1.0, 0.5, 1.0, 0.8]
+
+
+def test_rounds_alternate_their_order_so_a_drifting_host_favours_no_scenario() -> None:
+    scenarios = ["trivial", "bare insert", "POST", "plan"]
+    assert round_order(scenarios, 1) == scenarios
+    assert round_order(scenarios, 2) == ["plan", "POST", "bare insert", "trivial"]
+    assert round_order(scenarios, 3) == scenarios
+    assert scenarios == ["trivial", "bare insert", "POST", "plan"]  # the caller's list untouched
