@@ -25,7 +25,7 @@ graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then so a slow leak can never grow without bound; not so often that
 # recycling itself shows: at the bench's peak (300-1,200 req/s a worker) 10,000 meant a restart
-# every 10-30 s, each costing the busy API a share of its throughput (make bench, README).
+# every 10-30 s, each costing the busy API a share of its throughput (make bench, bench/HISTORY.md).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
 # Heartbeat files in memory, not on a possibly slow disk (gunicorn's own advice for containers).
