@@ -1,6 +1,6 @@
 """gunicorn settings for the API. Every knob can be overridden from the environment.
 
-The defaults were chosen with ``make bench`` on a 2-core machine (README "Production"):
+The defaults were chosen with ``make bench`` on a 2-core machine (README, "Benchmarks"):
 ``WEB_CONCURRENCY`` workers of ``GUNICORN_WORKER_CLASS`` (``GUNICORN_THREADS`` for gthread).
 """
 
