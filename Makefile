@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format bench migrate seed scheduler clean
+.PHONY: run test fuzz lint format bench migrate seed scheduler clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -39,6 +39,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+## fuzz: schemathesis with a larger, random sample than make test's (FUZZ_EXAMPLES per mode).
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/pytest -n 2 -p no:cacheprovider \
+		tests/robustness/test_api_schema.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
