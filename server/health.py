@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from server.access import PUBLIC, allow
 from server.errors import problem
 from server.extensions import db
+from server.routing import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health")
 

@@ -1,15 +1,48 @@
-"""HTTP hardening: security headers and JSON-only API bodies."""
+"""HTTP hardening: security headers, body limits, and JSON bodies that parse or fail as 400."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
+
+# Python's JSON parser recurses once per nesting level, so a small body of a thousand nested
+# brackets raises RecursionError, which no JSON caller expects: each parser below turns it into
+# the error its callers already handle as a malformed body (a 400 problem).
+TOO_DEEP = "The JSON body is nested too deeply."
+
+
+class DepthSafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, whose ``loads`` raises ValueError for a body nested too deeply, as for any
+    malformed body (``request.get_json`` answers 400, or None when ``silent``)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(TOO_DEEP) from None
+
+
+class DepthSafeParser(FlaskParser):
+    """webargs' Flask parser (behind ``@blp.arguments``), reporting a body nested too deeply as
+    invalid JSON (400) like any other malformed body."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError(TOO_DEEP, TOO_DEEP, 0) from None
 
 
 def register_http_hardening(app: Flask) -> None:
-    """Refuse oversize bodies early, add security headers, serve the bundled Swagger UI."""
+    """Refuse oversize bodies early, parse JSON safely, add security headers, serve the bundled
+    Swagger UI."""
+    app.json = DepthSafeJSONProvider(app)
 
     @app.before_request
     def _refuse_oversize_bodies() -> None:

@@ -1,8 +1,17 @@
-"""The list of blueprints the API serves, one per domain."""
+"""The API's blueprint class, and the list of blueprints it serves, one per domain."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import flask_smorest
+
+from server.http import DepthSafeParser
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose ``@blp.arguments`` parse JSON bodies with
+    :class:`server.http.DepthSafeParser`."""
+
+    ARGUMENTS_PARSER = DepthSafeParser()
 
 
 def all_blueprints() -> list[Blueprint]:

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint
 
 from server.access import ADMIN, AUTHENTICATED, PATIENT, PUBLIC, STAFF, allow, current_actor
 from server.accounts import invitations, services, sessions
@@ -33,6 +32,7 @@ from server.accounts.schemas import (
     TokenPairOut,
 )
 from server.pagination import PageArgs, page_of
+from server.routing import Blueprint
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1")
 PatientPage = page_of(PatientOut, "PatientPage")

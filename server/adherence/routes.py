@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from server.access import PATIENT, STAFF, allow, current_actor, get_scoped
 from server.accounts.models import Patient
 from server.adherence import pain, schemas, services
 from server.clock import utcnow
 from server.flags.inputs import reported_baseline
+from server.routing import Blueprint
 
 blp = Blueprint(
     "adherence", __name__, url_prefix="/api/v1", description="Adherence and pain, per local day"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from server.access import ADMIN, allow, current_actor
 from server.audit.schemas import AuditArgs, AuditEventOut
 from server.audit.services import list_audit_events
 from server.pagination import page_of
+from server.routing import Blueprint
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1")
 AuditPage = page_of(AuditEventOut, "AuditPage")

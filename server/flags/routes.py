@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from server.access import STAFF, allow, current_actor
 from server.flags import review, schemas
 from server.pagination import PageArgs
+from server.routing import Blueprint
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags for therapist review")
 

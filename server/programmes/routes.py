@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
@@ -24,6 +23,7 @@ from server.programmes.schemas import (
     RevisionPage,
     TemplatePage,
 )
+from server.routing import Blueprint
 
 blp = Blueprint(
     "programmes", __name__, url_prefix="/api/v1", description="Exercises, programmes and plans"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from server.access import PATIENT, allow, current_actor
 from server.reminders import schemas, services
+from server.routing import Blueprint
 
 blp = Blueprint(
     "reminders", __name__, url_prefix="/api/v1", description="Reminder inbox and push devices"

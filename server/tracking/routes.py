@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from server.access import PATIENT, allow, current_actor
+from server.routing import Blueprint
 from server.tracking import schemas, services
 
 blp = Blueprint(

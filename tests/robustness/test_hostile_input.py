@@ -181,6 +181,40 @@ def test_nul_in_a_query_string_is_a_field_error(
     assert_field_error(response, field)
 
 
+# Python's JSON parser recurses once per level: a few kilobytes of brackets exhaust the stack.
+TOO_DEEP = {
+    "arrays": "[" * 5000 + "]" * 5000,
+    "objects": '{"a":' * 5000 + "1" + "}" * 5000,
+}
+
+
+@pytest.mark.parametrize("body", TOO_DEEP.values(), ids=TOO_DEEP.keys())
+@pytest.mark.parametrize(
+    ("route", "who"),
+    [
+        ("POST /auth/login", "public"),  # its rate limit reads the body before the view does
+        ("POST /auth/activate", "public"),
+        ("POST /me/pain-ratings", "patient"),
+        ("POST /me/sync", "patient"),
+        ("PATCH /me/preferences", "patient"),
+        ("POST /patients", "therapist"),
+    ],
+)
+def test_json_nested_too_deeply_is_a_bad_request(
+    client: FlaskClient, world: World, route: str, who: str, body: str
+) -> None:
+    method, path = route.split(" ")
+    response = client.open(
+        f"/api/v1{path}",
+        method=method,
+        data=body,
+        content_type="application/json",
+        headers=world.headers(who),
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.content_type == PROBLEM
+
+
 EDGES_OF_THE_CALENDAR = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"]
 FAR_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "1970-01-01T00:00:00Z"]
 
