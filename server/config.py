@@ -52,6 +52,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         # PostgreSQL: ping a pooled connection before use only after this long idle (0: always).
         "DATABASE_PING_AFTER_IDLE_SECONDS": float(env.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": ONE_MIB,
+        # Reverse proxies in front of the API that append to X-Forwarded-For (and set
+        # X-Forwarded-Proto); their hops are trusted for the client's address (rate limits).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,

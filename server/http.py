@@ -10,6 +10,7 @@ from flask import Flask, Response, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Python's JSON parser recurses once per nesting level, so a small body of a thousand nested
 # brackets raises RecursionError, which no JSON caller expects: each parser below turns it into
@@ -40,8 +41,13 @@ class DepthSafeParser(FlaskParser):
 
 
 def register_http_hardening(app: Flask) -> None:
-    """Refuse oversize bodies early, parse JSON safely, add security headers, serve the bundled
-    Swagger UI."""
+    """Take the client's address from trusted proxies, refuse oversize bodies early, parse JSON
+    safely, add security headers, serve the bundled Swagger UI."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind a proxy every request comes from the proxy's address: without this, the
+        # per-address rate limits would be one bucket shared by every client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.json = DepthSafeJSONProvider(app)
 
     @app.before_request

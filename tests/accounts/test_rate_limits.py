@@ -137,3 +137,25 @@ def test_retry_after_is_sent_even_without_rate_limit_headers(
     finally:
         with quiet.app_context():
             db.engine.dispose()
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address_limit(
+    app: Flask, database_url: str
+) -> None:
+    """Every request reaches the API from the proxy's address; the limit follows the client's
+    address from X-Forwarded-For, and a client cannot spoof past the proxy's own entry."""
+    proxied = make_test_app(database_url, LOGIN_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    client = proxied.test_client()
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+
+    def via_proxy(forwarded_for: str):
+        headers = {"X-Forwarded-For": forwarded_for}
+        return login(client, "nobody@clinic.example", "x", headers=headers, environ_base=proxy)
+
+    assert [via_proxy("203.0.113.1").status_code for _ in range(2)] == [401, 401]
+    _assert_429(via_proxy("203.0.113.1"))
+    # A forged first entry does not help: the proxy appended the client's real address last.
+    _assert_429(via_proxy("198.51.100.7, 203.0.113.1"))
+    assert via_proxy("203.0.113.2").status_code == 401  # another client, its own bucket
+    with proxied.app_context():
+        db.engine.dispose()
