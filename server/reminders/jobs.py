@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from time import monotonic
 
 import sqlalchemy as sa
 from flask import current_app
@@ -72,14 +73,24 @@ def deliver_pending(
     provider: PushProvider | None = None,
     batch_size: int = DELIVERY_BATCH,
 ) -> Counter[str]:
-    """Send every outbox row due at ``now`` through the provider; commit claim and outcome."""
+    """Send every outbox row due at ``now`` through the provider; commit claim and outcome.
+
+    Each batch's lease, backoff and sent time count from ``now`` plus the time this run has
+    taken so far: in a long run (a catch-up, a slow webhook) later batches would otherwise be
+    leased already expired, for another scheduler process to send again.
+    """
     now = now or utcnow()
+    started = monotonic()
+
+    def as_of_now() -> datetime:
+        return now + timedelta(seconds=monotonic() - started)
+
     owned = provider is None
     provider = provider or provider_from_config(current_app.config)
     statuses: Counter[str] = Counter()
     try:
         while True:
-            messages = claim_deliveries(now, batch_size)
+            messages = claim_deliveries(now, batch_size, leased_at=as_of_now())
             db.session.commit()
             if not messages:
                 return statuses
@@ -97,7 +108,7 @@ def deliver_pending(
                     )
                     result = DeliveryResult(ok=False, retryable=True, error=type(error).__name__)
                 outcomes.append((message.delivery_id, result))
-            statuses.update(record_delivery_results(outcomes, now))
+            statuses.update(record_delivery_results(outcomes, as_of_now()))
             db.session.commit()
     except BaseException:
         db.session.rollback()

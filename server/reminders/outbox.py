@@ -169,8 +169,11 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
 DELIVERIES = Delivery.__table__
 
 
-def claim_deliveries(now: datetime, batch_size: int) -> list[OutboundMessage]:
-    """Lease a batch of deliveries due at ``now`` and return what to send. Flushes only."""
+def claim_deliveries(
+    now: datetime, batch_size: int, *, leased_at: datetime | None = None
+) -> list[OutboundMessage]:
+    """Lease a batch of deliveries due at ``now`` for :data:`LEASE` from ``leased_at`` (the
+    moment of the claim; default ``now``) and return what to send. Flushes only."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -190,7 +193,7 @@ def claim_deliveries(now: datetime, batch_size: int) -> list[OutboundMessage]:
     db.session.execute(
         sa.update(DELIVERIES)
         .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
-        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=now + LEASE)
+        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=(leased_at or now) + LEASE)
     )
     push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.extensions import db
+from server.reminders import jobs
 from server.reminders.jobs import cleanup_job, digest_job, dispatch_tick, reconcile_streams_job
 from server.reminders.models import Delivery, Notification
+from server.reminders.providers import DeliveryResult
 from server.reminders.services import enqueue_urgent_flag_alert, refresh_reminder_streams
 from server.tracking.models import PostureBreak, SessionLog
 from tests.reminders.conftest import (
@@ -286,3 +288,44 @@ def test_reconcile_creates_missing_streams(app, make_patient, make_programme) ->
         assert reconcile_streams_job(BEFORE) == 0
         db.session.remove()
     assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 8)
+
+
+def test_a_long_delivery_run_leases_each_batch_from_when_it_is_claimed(
+    app, reminder_patient, monkeypatch
+) -> None:
+    """A run whose batches take 20 minutes each (a catch-up, a slow webhook) leases and backs
+    off each batch from its own claim, not from the run's start: a lease counted from the start
+    would have run out before the batch was even claimed, free for another process to resend."""
+    patient = reminder_patient(now=BEFORE)
+    flag_stub = type("FlagStub", (), {"patient_id": patient.id})
+    with app.app_context():
+        for _ in range(2):
+            flag_stub.id = uuid.uuid4()
+            enqueue_urgent_flag_alert(flag=flag_stub, cause_id=uuid.uuid4(), now=BEFORE)
+        db.session.commit()
+    elapsed = iter(range(0, 10_000, 1200))  # each reading of the run's clock: 20 minutes later
+    monkeypatch.setattr(jobs, "monotonic", lambda: next(elapsed))
+    leases = []
+
+    class SlowFailingProvider(RecordingProvider):
+        def send(self, message):
+            with db.engine.connect() as connection:  # the claim is committed before sending
+                leases.append(
+                    connection.scalar(
+                        sa.select(Delivery.next_attempt_at).where(
+                            Delivery.id == message.delivery_id
+                        )
+                    )
+                )
+            return DeliveryResult(ok=False, retryable=True, error="timeout")
+
+    run = BEFORE + timedelta(seconds=30)
+    with app.app_context():
+        jobs.deliver_pending(run, provider=SlowFailingProvider(), batch_size=1)
+        db.session.remove()
+    lease = timedelta(minutes=15)
+    # Readings: start 0; batch 1 claimed at +20 min, answered at +40; batch 2 at +60, +80.
+    assert leases == [run + timedelta(minutes=20) + lease, run + timedelta(minutes=60) + lease]
+    retries = sorted(d["next_attempt_at"] for d in deliveries(app))
+    assert retries[0] > run + timedelta(minutes=40)
+    assert retries[1] > run + timedelta(minutes=80)
