@@ -20,6 +20,8 @@ from server.clock import days_between
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
 
+EXERCISE_CONTEXTS = ("during_exercise", "after_exercise")
+
 
 @dataclass(frozen=True)
 class DayPain:
@@ -28,6 +30,8 @@ class DayPain:
     ``max_pain`` is the day's highest of pain ratings, headache intensities and session
     ``pain_during``/``pain_after`` (PRODUCT.md §4 "daily pain"). ``mean_pain`` averages the day's
     pain ratings only; ``morning_pain`` is the highest ``context=morning`` rating.
+    ``session_pain_max`` is the highest pain during or after exercise: a session log's
+    ``pain_during``/``pain_after`` or a rating in context ``during_exercise``/``after_exercise``.
     ``sessions_logged`` counts session logs of any status (completed, partial or skipped).
     """
 
@@ -75,11 +79,14 @@ def daily_pain_series_for_patients(
     if not ids or end < start:
         return {patient_id: [] for patient_id in ids}
     morning = sa.case((PainRating.context == "morning", PainRating.score))
+    # A rating taken during or after exercise is session pain as much as a session log's own.
+    exercise = sa.case((PainRating.context.in_(EXERCISE_CONTEXTS), PainRating.score))
     ratings = _grouped(
         [
             sa.func.max(PainRating.score),
             sa.func.avg(PainRating.score),
             sa.func.max(morning),
+            sa.func.max(exercise),
         ],
         PainRating,
         ids,
@@ -118,7 +125,11 @@ def daily_pain_series_for_patients(
             rating = ratings.get(key)
             headache = headaches.get(key)
             session = sessions.get(key)
-            session_pain = _max_of(session[2], session[3]) if session else None
+            session_pain = _max_of(
+                session[2] if session else None,
+                session[3] if session else None,
+                rating[5] if rating else None,
+            )
             series.append(
                 DayPain(
                     day=day,

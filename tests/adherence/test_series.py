@@ -99,6 +99,28 @@ def test_series_combines_ratings_headaches_and_sessions(app_ctx, patient) -> Non
     assert third.headache_count == 0
 
 
+def test_a_rating_during_or_after_exercise_is_session_pain(app_ctx, patient) -> None:
+    """The flare rule "pain during or after exercise > 5/10" reads ``session_pain_max``: a
+    rating the patient gave in that context counts as much as a session log's own pain."""
+    d1, d2, d3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+    db.session.add_all(
+        [
+            _rating(patient, d1, 7, "during_exercise"),
+            _rating(patient, d1, 3, "now"),
+            _session(patient, d2, during=4),
+            _rating(patient, d2, 6, "after_exercise"),
+            _rating(patient, d3, 8, "evening"),
+        ]
+    )
+    db.session.commit()
+
+    first, second, third = daily_pain_series(patient.id, d1, d3)
+
+    assert (first.session_pain_max, first.max_pain, first.sessions_logged) == (7, 7, 0)
+    assert (second.session_pain_max, second.max_pain) == (6, 6)
+    assert (third.session_pain_max, third.max_pain) == (None, 8)
+
+
 def test_batch_variant_keeps_patients_apart(app_ctx, make_patient, patient) -> None:
     other = make_patient()
     day = date(2026, 3, 1)

@@ -87,6 +87,20 @@ def test_flare_not_settled_after_72_hours_escalates_to_worsening(engine):
     assert "worsening.unsettled_flare" in rules
 
 
+def test_pain_rated_during_exercise_above_five_is_a_flare(engine):
+    """Silbernagel's limit holds for a pain rating the patient gave in the exercise context as
+    for a session log's own pain: 6/10 during exercise is a flare even where daily pain (6,
+    against a baseline of 5) is not, and an exercise-related one."""
+    patient = engine(baseline_pain=5)
+    patient.ingest(good_days(0, 19, score=5), patient.at(19, 20))
+    assert patient.flags("flare_up") == []
+    day_20 = [pain(20, 5), pain(20, 6, "during_exercise"), session(20), session(20, "evening")]
+    patient.ingest(day_20, patient.at(20, 20))
+    flare = patient.one("flare_up")
+    assert [e["rule"] for e in flare["evidence"]] == ["flare_up.session_pain"]
+    assert flare["suggested_action"] == "regress_one_level"
+
+
 def test_missing_data_never_escalates_a_flare(engine):
     patient = engine()
     patient.ingest(good_days(0, 19), patient.at(19, 20))
