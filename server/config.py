@@ -111,7 +111,8 @@ def engine_options(
 
 
 def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run in production with default secrets or the embedded database."""
+    """Refuse to run in production with default or shared secrets, the embedded database, or
+    rate limits counted per process."""
     if config.get("HEP_ENV") != "production":
         return
     problems = []
@@ -119,6 +120,17 @@ def check_production_safety(config: dict[str, Any]) -> None:
         value = config.get(key) or ""
         if value == DEV_SECRET or len(value) < 32:
             problems.append(f"{key} must be set to a random value of at least 32 characters")
+    if config.get("JWT_SECRET_KEY") == config.get("SECRET_KEY"):
+        problems.append("JWT_SECRET_KEY must differ from SECRET_KEY")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL must name PostgreSQL (SQLite is the development database)")
+    if config.get("RATELIMIT_ENABLED", True) and str(
+        config.get("RATELIMIT_STORAGE_URI", "memory://")
+    ).startswith("memory://"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI must name a shared store such as redis://…: memory:// counts "
+            "attempts per worker process"
+        )
     if config.get("BENCH_REFERENCES"):
         problems.append("BENCH_REFERENCES must be off in production")
     if config.get("PUSH_PROVIDER") == "webhook" and not config.get("WEBHOOK_SECRET"):

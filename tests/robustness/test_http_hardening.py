@@ -18,6 +18,14 @@ from tests.conftest import make_test_app
 ROOT = Path(__file__).resolve().parents[2]
 WEB_APP = "https://app.hep.example"
 STRONG = "a-production-secret-that-is-long-and-random-4f9c2b7e1d"
+# A configuration production accepts (nothing connects to the database or Redis at start-up).
+PRODUCTION = {
+    "HEP_ENV": "production",
+    "SECRET_KEY": STRONG,
+    "JWT_SECRET_KEY": STRONG[::-1],
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://hep@127.0.0.1:5432/hep",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+}
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/api/v1/no-such-thing", "/api/v1/openapi.json"])
@@ -30,9 +38,9 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path: 
     assert "Strict-Transport-Security" not in response.headers  # only behind TLS in production
 
 
-def test_production_adds_hsts(sqlite_url: str) -> None:
-    app = make_test_app(sqlite_url, HEP_ENV="production", SECRET_KEY=STRONG, JWT_SECRET_KEY=STRONG)
-    response = app.test_client().get("/healthz")
+def test_production_adds_hsts() -> None:
+    response = create_app(PRODUCTION).test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
@@ -84,31 +92,25 @@ def test_oversize_bodies_are_refused_even_without_a_content_length(client: Flask
     ("secret", "jwt_secret"),
     [(DEV_SECRET, STRONG), (STRONG, DEV_SECRET), ("short", "short"), ("", "")],
 )
-def test_production_refuses_default_or_weak_secrets(
-    sqlite_url: str, secret: str, jwt_secret: str
-) -> None:
+def test_production_refuses_default_or_weak_secrets(secret: str, jwt_secret: str) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app(
-            {
-                "HEP_ENV": "production",
-                "SQLALCHEMY_DATABASE_URI": sqlite_url,
-                "SECRET_KEY": secret,
-                "JWT_SECRET_KEY": jwt_secret,
-            }
-        )
+        create_app({**PRODUCTION, "SECRET_KEY": secret, "JWT_SECRET_KEY": jwt_secret})
 
 
-def test_production_refuses_the_bench_reference_endpoints(sqlite_url: str) -> None:
-    with pytest.raises(ConfigError, match="BENCH_REFERENCES"):
-        create_app(
-            {
-                "HEP_ENV": "production",
-                "SQLALCHEMY_DATABASE_URI": sqlite_url,
-                "SECRET_KEY": STRONG,
-                "JWT_SECRET_KEY": STRONG,
-                "BENCH_REFERENCES": True,
-            }
-        )
+@pytest.mark.parametrize(
+    ("unsafe", "named"),
+    [
+        ({"BENCH_REFERENCES": True}, "BENCH_REFERENCES"),
+        ({"JWT_SECRET_KEY": STRONG}, "JWT_SECRET_KEY must differ from SECRET_KEY"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///hep.db"}, "DATABASE_URL must name PostgreSQL"),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI"),
+        ({"PUSH_PROVIDER": "webhook", "WEBHOOK_SECRET": ""}, "WEBHOOK_SECRET"),
+    ],
+    ids=["bench references", "one secret for both", "sqlite", "per-process limits", "webhook"],
+)
+def test_production_refuses_an_unsafe_setting(unsafe: dict[str, object], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        create_app({**PRODUCTION, **unsafe})
 
 
 def test_bench_reference_endpoints_are_absent_by_default(client: FlaskClient) -> None:
