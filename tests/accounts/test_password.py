@@ -235,3 +235,44 @@ def test_a_login_keeps_a_hash_made_with_the_current_parameters(
     old = stored_hash(app, patient.id)
     assert login(client, patient.email, patient.password).status_code == 200
     assert stored_hash(app, patient.id) == old
+
+
+def test_a_password_changed_while_a_login_verified_the_old_one_opens_no_session(
+    app: Flask,
+    client: FlaskClient,
+    make_staff: Callable[..., UserHandle],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The owner changes the password (another request, committed) while an attacker's login
+    with the old one is inside argon2: the login must not open a session that outlives the
+    change, which revoked every session open at the time."""
+    from server.accounts import sessions
+    from server.accounts.passwords import hash_password
+
+    therapist = make_staff()
+    verify = sessions.verify_password
+
+    def sessions_opened() -> int:
+        with app.app_context():
+            return db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(TokenFamily)
+                .where(TokenFamily.user_id == therapist.id)
+            )
+
+    before = sessions_opened()
+
+    def verify_while_the_owner_changes_it(stored: str | None, password: str) -> bool:
+        verified = verify(stored, password)
+        with db.engine.begin() as connection:  # another request's committed change
+            connection.execute(
+                sa.update(User)
+                .where(User.id == therapist.id)
+                .values(password_hash=hash_password("the-owners-new-passphrase"))
+            )
+        return verified
+
+    monkeypatch.setattr(sessions, "verify_password", verify_while_the_owner_changes_it)
+    response = login(client, therapist.email, therapist.password)
+    assert response.status_code == 401, response.json
+    assert sessions_opened() == before
