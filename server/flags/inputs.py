@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from server.extensions import db
 from server.flags.rules import Baseline, DayFacts, derive_baseline
 from server.flags.thresholds import Thresholds, merge_thresholds
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import local_date_of
+from server.programmes.rules import level_moves, local_date_of
 from server.tracking.models import SymptomCheck
 
 
@@ -50,21 +51,29 @@ def programme_in_force(patient: Patient, today: date) -> tuple[Programme | None,
 
 
 def programme_facts(programme: Programme, tz: ZoneInfo) -> ProgrammeFacts:
-    """The programme's start, baseline and the local dates of its intensity changes."""
+    """The programme's start, baseline and the local dates of its intensity changes: a progress
+    or regress, or any revision that moves an item's level (up: an increase)."""
     rows = db.session.execute(
-        sa.select(ProgrammeRevision.kind, ProgrammeRevision.effective_at).where(
-            ProgrammeRevision.programme_id == programme.id,
-            ProgrammeRevision.kind.in_(("progress", "regress")),
-        )
+        sa.select(ProgrammeRevision.kind, ProgrammeRevision.effective_at, ProgrammeRevision.items)
+        .where(ProgrammeRevision.programme_id == programme.id)
+        .order_by(ProgrammeRevision.number)
     ).all()
-    changes = sorted({local_date_of(at, tz) for _, at in rows})
-    increases = sorted({local_date_of(at, tz) for kind, at in rows if kind == "progress"})
+    changes: set[date] = set()
+    increases: set[date] = set()
+    previous: list[Any] | None = None
+    for kind, effective_at, items in rows:
+        raised, moved = level_moves(previous, items) if previous is not None else (False, False)
+        previous = items
+        if kind == "progress" or raised:
+            increases.add(local_date_of(effective_at, tz))
+        if kind in ("progress", "regress") or moved:
+            changes.add(local_date_of(effective_at, tz))
     return ProgrammeFacts(
         id=programme.id,
         start_date=programme.start_date,
         baseline_pain=programme.baseline_pain,
-        intensity_increases=tuple(increases),
-        intensity_changes=tuple(changes),
+        intensity_increases=tuple(sorted(increases)),
+        intensity_changes=tuple(sorted(changes)),
     )
 
 

@@ -71,8 +71,8 @@ class Context:
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     baseline: Baseline | None = None
     programme_start: date | None = None
-    intensity_increases: tuple[date, ...] = ()  # local dates of "progress" revisions
-    intensity_changes: tuple[date, ...] = ()  # "progress" and "regress" revisions
+    intensity_increases: tuple[date, ...] = ()  # local dates of revisions raising a level
+    intensity_changes: tuple[date, ...] = ()  # of revisions moving a level either way
 
     def baseline_on(self, day: date) -> float | None:
         return self.baseline.as_of(day) if self.baseline else None

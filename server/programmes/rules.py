@@ -152,6 +152,17 @@ def move_level(ladder_len: int, level: int, direction: str) -> int:
     return moved
 
 
+def level_moves(
+    before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
+) -> tuple[bool, bool]:
+    """(raised, changed): whether a revision's ``after`` items move any item that ``before``
+    also holds (same ``item_id``) up a level, and whether they move any at all. A revision of
+    any kind may change levels, not only a progress or regress."""
+    levels = {item["item_id"]: item["level"] for item in before}
+    moves = [item["level"] - levels[item["item_id"]] for item in after if item["item_id"] in levels]
+    return any(move > 0 for move in moves), any(moves)
+
+
 def resolve_dosage(
     ladder: Sequence[Mapping[str, Any]], level: int, override: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

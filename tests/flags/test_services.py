@@ -174,7 +174,13 @@ def test_non_adherence_auto_resolves_when_the_patient_is_back(engine):
     assert flag["episode_end"] == day(13)
 
 
-def test_progression_ready_is_superseded_by_the_next_intensity_change(engine, app):
+@pytest.mark.parametrize(
+    ("kind", "raised"),
+    [("progress", 0), ("revision", 1)],
+    ids=["a progress", "a revision raising a level"],
+)
+def test_progression_ready_is_superseded_by_the_next_intensity_change(engine, app, kind, raised):
+    """An intensity increase is a progress or any revision that raises an item's level."""
     patient = engine()
     patient.ingest(good_days(0, 13, score=2), patient.at(13, 20))
     patient.sweep(patient.at(14, 0, 5))
@@ -193,8 +199,8 @@ def test_progression_ready_is_superseded_by_the_next_intensity_change(engine, ap
                 clinic_id=programme.clinic_id,
                 patient_id=programme.patient_id,
                 number=2,
-                kind="progress",
-                items=first.items,
+                kind=kind,
+                items=[{**item, "level": item["level"] + raised} for item in first.items],
                 schedule=first.schedule,
                 posture_breaks=first.posture_breaks,
                 author_id=first.author_id,

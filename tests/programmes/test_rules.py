@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.programmes import rules
-from server.programmes.rules import LadderEndError, local_to_utc, move_level
+from server.programmes.rules import LadderEndError, level_moves, local_to_utc, move_level
 
 ZONES = ["Europe/London", "America/New_York", "Europe/Istanbul"]
 LONDON, NEW_YORK, ISTANBUL = (ZoneInfo(z) for z in ZONES)
@@ -337,3 +337,22 @@ def test_effective_times_never_reach_back_for_a_replacement():
     )
     assert rules.next_effective_at(date(2025, 6, 1), LONDON, now) == now
     assert rules.next_effective_at(date(2025, 6, 20), LONDON, now) == utc(2025, 6, 19, 23)
+
+
+def _items(**levels: int) -> list[dict]:
+    return [{"item_id": item_id, "level": level} for item_id, level in levels.items()]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (_items(a=1, b=2), _items(a=1, b=2), (False, False)),
+        (_items(a=1, b=2), _items(a=2, b=2), (True, True)),
+        (_items(a=1, b=2), _items(a=1, b=1), (False, True)),
+        (_items(a=1, b=2), _items(a=2, b=1), (True, True)),
+        (_items(a=1), _items(a=1, c=3), (False, False)),  # a new item moves nothing
+        (_items(a=1, b=2), _items(b=2), (False, False)),  # nor does a dropped one
+    ],
+)
+def test_level_moves_compare_the_items_both_revisions_hold(before, after, expected):
+    assert level_moves(before, after) == expected
