@@ -32,8 +32,18 @@ from server.tracking.models import SymptomCheck
 
 # Late records are accepted up to 60 days back; re-deriving never looks further than this.
 MAX_WINDOW_DAYS = 70
-# The longest rule looks back over 21 days (morning pain, three weeks).
+# The longest fixed window is 21 days (morning pain, three weeks): 20 days before the first.
 RULE_LOOKBACK_DAYS = 20
+
+
+def rule_lookback_days(thresholds: Thresholds) -> int:
+    """Days of history the rules read before the first day they judge: the longest fixed window,
+    or a longer configured one (adherence, progression, silence), never beyond
+    :data:`MAX_WINDOW_DAYS`."""
+    configured = max(
+        thresholds.adherence_window_days, thresholds.progression_days, thresholds.silence_days
+    )
+    return min(max(RULE_LOOKBACK_DAYS, configured - 1), MAX_WINDOW_DAYS)
 
 
 def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
@@ -173,7 +183,8 @@ def evaluate_patient(
         intensity_increases=facts.intensity_increases if facts else (),
         intensity_changes=facts.intensity_changes if facts else (),
     )
-    series = inputs.load_series(patient, first - timedelta(days=RULE_LOOKBACK_DAYS), today, now)
+    lookback = timedelta(days=rule_lookback_days(thresholds))
+    series = inputs.load_series(patient, first - lookback, today, now)
     findings = evaluate(series, ctx, first)
     reconcile(
         patient_id=patient.id,

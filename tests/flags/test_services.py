@@ -174,6 +174,16 @@ def test_non_adherence_auto_resolves_when_the_patient_is_back(engine):
     assert flag["episode_end"] == day(13)
 
 
+def test_a_configured_progression_window_longer_than_three_weeks_is_read_whole(engine):
+    """A programme's 28-day progression window: the week without sessions at its start keeps
+    adherence below 80 %, so no progression is suggested. Read as 21 days, it would be."""
+    patient = engine(thresholds={"progression_days": 28})
+    patient.ingest([pain(n, 2) for n in range(0, 7)], patient.at(6, 20))
+    patient.ingest(good_days(7, 27, score=2), patient.at(27, 20))
+    patient.sweep(patient.at(28, 0, 5))
+    assert patient.flags("progression_ready") == []
+
+
 @pytest.mark.parametrize(
     ("kind", "raised"),
     [("progress", 0), ("revision", 1)],
