@@ -61,7 +61,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Item:
-    """One submitted item after validation: a body, or field errors."""
+    """One submitted item after validation: a body, field errors, or both (a body outside the
+    accepted time window: refused, unless it replays a stored record exactly)."""
 
     kind: str | None
     body: Mapping[str, Any] | None
@@ -79,8 +80,7 @@ def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
         body = INPUTS[kind].load(data)
     except ma.ValidationError as error:
         return Item(kind, None, error.normalized_messages(), raw_id)
-    errors = rules.time_window_errors(body, now, local_today=today)
-    return Item(kind, None, errors, raw_id) if errors else Item(kind, body)
+    return Item(kind, body, rules.time_window_errors(body, now, local_today=today) or None)
 
 
 def store_items(
@@ -88,11 +88,15 @@ def store_items(
 ) -> list[Outcome]:
     """Store validated items; one outcome per item, in order, in a fixed number of queries.
 
-    Invalid items are reported and skipped; they never spoil the others. A session log whose
-    items are not prescribed for its slot that day is invalid, unless it replays a stored one.
+    Invalid items are reported and skipped; they never spoil the others. A body outside the
+    accepted time window, or a session log whose items are not prescribed for its slot that day,
+    is invalid unless it replays a stored record: a retry stays safe after the record aged out
+    of the window or the programme changed under it.
     """
     tz = ZoneInfo(patient.timezone)
-    logs = [item.body for item in items if item.body is not None and item.kind == "session_log"]
+    logs = [
+        i.body for i in items if i.body is not None and not i.errors and i.kind == "session_log"
+    ]
     prescribed = store.prescriptions(patient.id, [log["date"] for log in logs], tz)
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
@@ -103,7 +107,7 @@ def store_items(
             continue
         row = store.row_of(item.kind, item.body, patient, tz, now, prescribed)
         candidate = Candidate(row["id"], item.kind, row["body_digest"])
-        errors = _prescription_errors(item, prescribed)
+        errors = item.errors or _prescription_errors(item, prescribed)
         (refused if errors else candidates).append((index, candidate, row))
         status = INVALID if errors else CREATED
         outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
@@ -134,7 +138,8 @@ def _prescription_errors(
 
 def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> None:
     """Refused items that replay a stored record exactly are duplicates, not errors: a retry
-    stays safe after the programme changed under a record it already accepted. One lookup.
+    stays safe after the record aged out of the time window or the programme changed under it.
+    One lookup.
     """
     stored = store.lookup([candidate.id for _, candidate, _ in refused])
     for index, candidate, row in refused:
@@ -244,11 +249,14 @@ def record_one(
     """
     now = (now or utcnow()).astimezone(UTC)
     today = local_date_of(now, ZoneInfo(patient.timezone))
-    errors = rules.time_window_errors(body, now, local_today=today)
-    if errors:
-        raise Unprocessable("The record is outside the accepted time window.", errors=errors)
-    (outcome,) = store_items(patient=patient, items=[Item(kind, body)], actor=actor, now=now)
+    window_errors = rules.time_window_errors(body, now, local_today=today) or None
+    item = Item(kind, body, window_errors)
+    (outcome,) = store_items(patient=patient, items=[item], actor=actor, now=now)
     if outcome.status == INVALID:
+        if window_errors:
+            raise Unprocessable(
+                "The record is outside the accepted time window.", errors=outcome.errors
+            )
         raise Unprocessable("The session does not match the prescription.", errors=outcome.errors)
     if outcome.status == CONFLICT:
         raise Conflict("This id already holds a different record.", id=outcome.id)

@@ -75,6 +75,56 @@ def test_the_time_window_is_relative_to_the_given_now(app_ctx, patient) -> None:
         )
 
 
+def test_a_retry_after_the_record_aged_out_of_the_window_is_still_a_replay(
+    app_ctx, patient
+) -> None:
+    """Stored at 59 days and 23 hours old, its answer lost: the retry two hours later is past
+    the 60-day window, but it replays a stored record, so it is answered as one (200 on a single
+    POST, ``duplicate`` in a sync), not refused. A different body under the id, or a new record
+    that old, is still refused for its age."""
+    row = db.session.get(Patient, patient.id)
+    body = _pain(NOW - timedelta(days=59, hours=23))
+    first, created = services.record_one(
+        patient=row, kind="pain_rating", body=body, actor=None, now=NOW
+    )
+    assert created
+    later = NOW + timedelta(hours=2)
+    again, created = services.record_one(
+        patient=row, kind="pain_rating", body=body, actor=None, now=later
+    )
+    assert (again, created) == (first, False)
+    [result] = services.sync(
+        patient=row,
+        items=[
+            {
+                "kind": "pain_rating",
+                "data": {
+                    **body,
+                    "id": str(body["id"]),
+                    "recorded_at": body["recorded_at"].isoformat(),
+                },
+            }
+        ],
+        actor=None,
+        now=later,
+    )
+    assert result == {"id": str(body["id"]), "status": "duplicate"}
+    with pytest.raises(Unprocessable) as refused:
+        services.record_one(
+            patient=row, kind="pain_rating", body={**body, "score": 4}, actor=None, now=later
+        )
+    assert "recorded_at" in refused.value.errors
+    with pytest.raises(Unprocessable):
+        services.record_one(
+            patient=row,
+            kind="pain_rating",
+            body={**body, "id": uuid.uuid4()},
+            actor=None,
+            now=later,
+        )
+    assert count(PainRating) == 1
+
+
 def test_replay_returns_the_stored_row_and_conflict_raises(app_ctx, patient) -> None:
     row = db.session.get(Patient, patient.id)
     body = _pain(NOW - timedelta(hours=1))
