@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from server.accounts.models import Clinic, Patient, User
 from server.clock import utcnow
 from server.extensions import db
-from server.reminders.contexts import zone
-from server.reminders.dispatch import insert_ignoring_duplicates
+from server.reminders.contexts import load_reminder_infos, zone
+from server.reminders.dispatch import insert_ignoring_duplicates, lookback_date
 from server.reminders.messages import digest_text, urgent_flag_text
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
-from server.reminders.rules import MAX_ATTEMPTS, digest_local_date, retry_delay
+from server.reminders.rules import MAX_ATTEMPTS, digest_local_date, retry_delay, withheld_status
 
 LEASE = timedelta(minutes=15)
 RETENTION = timedelta(days=30)
@@ -182,6 +182,8 @@ def claim_deliveries(
             DELIVERIES.c.recipient_id,
             DELIVERIES.c.payload,
             DELIVERIES.c.attempts,
+            DELIVERIES.c.notification_id,
+            DELIVERIES.c.created_at,
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
@@ -195,6 +197,8 @@ def claim_deliveries(
         .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
         .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=(leased_at or now) + LEASE)
     )
+    withheld = _withhold_outdated_reminders(claimed, leased_at or now)
+    claimed = [d for d in claimed if d.id not in withheld]
     push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
     if push_recipients:
@@ -217,6 +221,50 @@ def claim_deliveries(
         )
         for d in claimed
     ]
+
+
+def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.UUID]:
+    """Close, unsent, the claimed reminder pushes that must not go out at ``at`` any more
+    (:func:`~server.reminders.rules.withheld_status`): the delivery dead with the reason, its
+    record ``suppressed`` or ``missed``. Returns their delivery ids."""
+    by_notification = {d.notification_id: d for d in claimed if d.notification_id is not None}
+    if not by_notification:
+        return set()
+    records = db.session.execute(
+        sa.select(
+            Notification.id,
+            Notification.patient_id,
+            Notification.kind,
+            Notification.local_date,
+            Notification.slot,
+        ).where(Notification.id.in_(list(by_notification)), Notification.status == "due")
+    ).all()
+    infos = load_reminder_infos({r.patient_id for r in records}, since=lookback_date(at))
+    withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    for record in records:
+        delivery = by_notification[record.id]
+        info = infos.get(record.patient_id)
+        status = (
+            withheld_status(
+                record.kind, record.local_date, record.slot, delivery.created_at, info.ctx, at
+            )
+            if info is not None
+            else "missed"
+        )
+        if status is not None:
+            withheld.setdefault(status, []).append((delivery.id, record.id))
+    for status, pairs in withheld.items():
+        db.session.execute(
+            sa.update(DELIVERIES)
+            .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _ in pairs]))
+            .values(status="dead", next_attempt_at=None, last_error=f"withheld: {status}")
+        )
+        db.session.execute(
+            sa.update(Notification.__table__)
+            .where(Notification.id.in_([record_id for _, record_id in pairs]))
+            .values(status=status)
+        )
+    return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
 
 
 def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> None:

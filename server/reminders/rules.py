@@ -217,6 +217,32 @@ def occurrence_status(occurrence: Occurrence, ctx: ReminderContext, now: datetim
     return "due"
 
 
+def withheld_status(
+    kind: str,
+    local_date: date,
+    slot: str | None,
+    queued_at: datetime,
+    ctx: ReminderContext,
+    at: datetime,
+) -> str | None:
+    """Why a reminder's push, queued at ``queued_at``, must not go out at ``at`` after all (a
+    retry, or a tick running late): ``suppressed`` when reminders are off, ``at`` falls in
+    quiet hours, or the session or a posture break was logged meanwhile; ``missed`` past its
+    grace since it was queued. None: send it."""
+    if not ctx.reminders_enabled or in_quiet_hours(
+        at.astimezone(ctx.tz).time(), ctx.quiet_start, ctx.quiet_end
+    ):
+        return "suppressed"
+    if kind == SESSION and (local_date, slot) in ctx.logged_sessions:
+        return "suppressed"
+    last_break = ctx.last_posture_break_at
+    if kind == POSTURE_BREAK and last_break is not None and last_break >= queued_at:
+        return "suppressed"
+    if at - queued_at > GRACE[kind]:
+        return "missed"
+    return None
+
+
 def catch_up_start(next_due_at: datetime, now: datetime) -> datetime:
     """The instant after which a claimed stream's occurrences are walked (bounded look-back)."""
     return max(next_due_at - timedelta(microseconds=1), now - CATCH_UP_WINDOW)

@@ -5,8 +5,9 @@ quiet hours, snooze, logged sessions and posture breaks, therapist alerts and di
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -329,3 +330,56 @@ def test_a_long_delivery_run_leases_each_batch_from_when_it_is_claimed(
     retries = sorted(d["next_attempt_at"] for d in deliveries(app))
     assert retries[0] > run + timedelta(minutes=40)
     assert retries[1] > run + timedelta(minutes=80)
+
+
+FAILED_ONCE = [DeliveryResult(ok=False, retryable=True, error="timeout")]
+
+
+def _log_morning_session(app, patient) -> None:
+    with app.app_context():
+        db.session.add(
+            SessionLog(
+                id=uuid.uuid4(),
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                recorded_at=utc(2026, 6, 1, 8, 0, 40),
+                received_at=utc(2026, 6, 1, 8, 0, 40),
+                local_date=MONDAY,
+                body_digest="0" * 64,
+                slot="morning",
+                status="completed",
+            )
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("retry_at", "meanwhile", "status"),
+    [
+        (utc(2026, 6, 1, 8, 5), "the session is logged", "suppressed"),
+        (utc(2026, 6, 1, 8, 5), "quiet hours begin at 08:02", "suppressed"),
+        (utc(2026, 6, 1, 8, 45), "nothing", "missed"),
+        (utc(2026, 6, 1, 8, 5), "nothing", "sent"),
+    ],
+)
+def test_a_retried_reminder_is_judged_again_when_it_would_go_out(
+    app, reminder_patient, retry_at, meanwhile, status
+) -> None:
+    """The 08:00 push fails once. Its retry goes out only if it still may: not once the
+    session is logged, not in quiet hours, not past the 30-minute grace."""
+    quiet = {"quiet_start": time(8, 2), "quiet_end": time(8, 30)} if "quiet" in meanwhile else {}
+    patient = reminder_patient(now=BEFORE, **quiet)
+    provider = RecordingProvider(answers=list(FAILED_ONCE))
+    tick(app, utc(2026, 6, 1, 8, 0, 20), provider)
+    [record] = notifications_of(app, patient.id)
+    assert record["status"] == "due"  # its push failed; a retry is queued
+    if meanwhile == "the session is logged":
+        _log_morning_session(app, patient)
+    tick(app, retry_at, provider)
+    assert [n["status"] for n in notifications_of(app, patient.id)] == [status]
+    assert len(provider.sent) == (2 if status == "sent" else 1)
+    [delivery] = deliveries(app)
+    if status == "sent":
+        assert delivery["status"] == "sent"
+    else:
+        assert (delivery["status"], delivery["last_error"]) == ("dead", f"withheld: {status}")

@@ -21,6 +21,7 @@ from server.reminders.rules import (
     next_occurrence,
     occurrence_status,
     occurrences_between,
+    withheld_status,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -363,3 +364,52 @@ def test_posture_breaks_only_inside_the_window(
     same_day = [o for o in found if o.local_date == day]
     for before, after in itertools.pairwise(same_day):
         assert after.at - before.at == timedelta(minutes=interval)
+
+
+QUEUED = utc(2026, 6, 1, 8, 0)
+MONDAY_1 = QUEUED.date()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "at", "expected"),
+    [
+        ("session", {}, QUEUED + timedelta(minutes=5), None),
+        ("session", {"reminders_enabled": False}, QUEUED + timedelta(minutes=5), "suppressed"),
+        (
+            "session",
+            {"quiet_start": time(8, 1), "quiet_end": time(9)},
+            QUEUED + timedelta(minutes=5),
+            "suppressed",
+        ),
+        (
+            "session",
+            {"logged_sessions": frozenset({(MONDAY_1, "morning")})},
+            QUEUED + timedelta(minutes=5),
+            "suppressed",
+        ),
+        (
+            "session",
+            {"logged_sessions": frozenset({(MONDAY_1, "evening")})},
+            QUEUED + timedelta(minutes=5),
+            None,
+        ),
+        ("session", {}, QUEUED + timedelta(minutes=31), "missed"),
+        ("posture_break", {}, QUEUED + timedelta(minutes=4), None),
+        ("posture_break", {}, QUEUED + timedelta(minutes=6), "missed"),
+        (
+            "posture_break",
+            {"last_posture_break_at": QUEUED + timedelta(minutes=1)},
+            QUEUED + timedelta(minutes=2),
+            "suppressed",
+        ),
+        (
+            "posture_break",
+            {"last_posture_break_at": QUEUED - timedelta(minutes=1)},
+            QUEUED + timedelta(minutes=2),
+            None,
+        ),
+    ],
+)
+def test_a_queued_push_is_withheld_when_it_may_no_longer_go_out(kind, fields, at, expected):
+    ctx = ReminderContext(tz=ZoneInfo("UTC"), **{**NO_QUIET, **fields})
+    assert withheld_status(kind, MONDAY_1, "morning", QUEUED, ctx, at) == expected
