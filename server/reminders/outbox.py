@@ -226,7 +226,8 @@ def claim_deliveries(
 def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.UUID]:
     """Close, unsent, the claimed reminder pushes that must not go out at ``at`` any more
     (:func:`~server.reminders.rules.withheld_status`): the delivery dead with the reason, its
-    record ``suppressed`` or ``missed``. Returns their delivery ids."""
+    record ``suppressed`` or ``missed``; and those of a record the patient snoozed meanwhile
+    (it comes back as a new round when the snooze ends). Returns their delivery ids."""
     by_notification = {d.notification_id: d for d in claimed if d.notification_id is not None}
     if not by_notification:
         return set()
@@ -237,20 +238,25 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             Notification.kind,
             Notification.local_date,
             Notification.slot,
-        ).where(Notification.id.in_(list(by_notification)), Notification.status == "due")
+            Notification.status,
+        ).where(
+            Notification.id.in_(list(by_notification)),
+            Notification.status.in_(("due", "snoozed")),
+        )
     ).all()
     infos = load_reminder_infos({r.patient_id for r in records}, since=lookback_date(at))
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
         delivery = by_notification[record.id]
         info = infos.get(record.patient_id)
-        status = (
-            withheld_status(
+        if record.status == "snoozed":
+            status: str | None = "snoozed"
+        elif info is None:
+            status = "missed"
+        else:
+            status = withheld_status(
                 record.kind, record.local_date, record.slot, delivery.created_at, info.ctx, at
             )
-            if info is not None
-            else "missed"
-        )
         if status is not None:
             withheld.setdefault(status, []).append((delivery.id, record.id))
     for status, pairs in withheld.items():

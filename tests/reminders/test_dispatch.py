@@ -383,3 +383,29 @@ def test_a_retried_reminder_is_judged_again_when_it_would_go_out(
         assert delivery["status"] == "sent"
     else:
         assert (delivery["status"], delivery["last_error"]) == ("dead", f"withheld: {status}")
+
+
+def test_a_pending_push_of_a_snoozed_reminder_is_withheld(app, reminder_patient) -> None:
+    """The 08:00 push failed; the patient snoozes the reminder from the inbox before the retry.
+    The retry is withheld, and only the snooze's own round goes out, at 08:11."""
+    patient = reminder_patient(now=BEFORE)
+    provider = RecordingProvider(answers=list(FAILED_ONCE))
+    tick(app, utc(2026, 6, 1, 8, 0, 20), provider)
+    [record] = notifications_of(app, patient.id)
+    with app.app_context():
+        from server.access import Actor
+        from server.reminders.services import snooze_notification
+
+        actor = Actor(patient.id, "patient", patient.clinic_id)
+        snooze_notification(actor, record["id"], minutes=10, now=utc(2026, 6, 1, 8, 0, 40))
+        db.session.commit()
+    tick(app, utc(2026, 6, 1, 8, 5), provider)
+    assert len(provider.sent) == 1  # the failed first attempt only
+    assert notifications_of(app, patient.id)[0]["status"] == "snoozed"
+    tick(app, utc(2026, 6, 1, 8, 11), provider)
+    assert len(provider.sent) == 2
+    assert notifications_of(app, patient.id)[0]["status"] == "sent"
+    assert sorted((d["status"], d["last_error"]) for d in deliveries(app)) == [
+        ("dead", "withheld: snoozed"),
+        ("sent", None),
+    ]
