@@ -40,6 +40,9 @@ def create_invitation(
     """Issue a 7-day, single-use code for a patient; older unused codes stop working."""
     now = now or utcnow()
     patient = get_scoped(Patient, patient_id, actor)
+    # Two codes issued at once for one patient: the second waits here for the first to commit,
+    # then revokes it (PostgreSQL; SQLite's single writer serialises them anyway).
+    db.session.execute(sa.select(Patient.id).where(Patient.id == patient.id).with_for_update())
     db.session.execute(
         sa.update(Invitation)
         .where(

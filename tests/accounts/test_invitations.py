@@ -172,3 +172,53 @@ def test_a_patient_cannot_invite_and_other_clinics_get_404(
     assert client.post(url, headers=outsider.headers).status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_two_codes_issued_at_once_leave_one_live(
+    app: Flask, make_patient: Callable[..., UserHandle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two therapists' requests both load the patient before either writes: the code issued
+    second still revokes the first, so one code is live, as when they come one after the other."""
+    import threading
+
+    from server.accounts import invitations
+
+    patient = make_patient()
+    therapist = Actor(patient.therapist_id, "therapist", patient.clinic_id)
+    both_loaded = threading.Barrier(2, timeout=10)
+    load = invitations.get_scoped
+
+    def load_then_wait(*args, **kwargs):
+        found = load(*args, **kwargs)
+        both_loaded.wait()
+        return found
+
+    monkeypatch.setattr(invitations, "get_scoped", load_then_wait)
+    errors: list[BaseException] = []
+
+    def issue() -> None:
+        try:
+            with app.app_context():
+                create_invitation(patient.id, actor=therapist)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with app.app_context():
+        live = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.patient_id == patient.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+        )
+    assert live == 1
