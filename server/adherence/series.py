@@ -32,7 +32,8 @@ class DayPain:
     pain ratings only; ``morning_pain`` is the highest ``context=morning`` rating.
     ``session_pain_max`` is the highest pain during or after exercise: a session log's
     ``pain_during``/``pain_after`` or a rating in context ``during_exercise``/``after_exercise``.
-    ``sessions_logged`` counts session logs of any status (completed, partial or skipped).
+    ``sessions_logged`` counts session logs of any status (completed, partial or skipped),
+    ``sessions_done`` those completed or partial, scheduled that day or not.
     """
 
     day: date
@@ -44,6 +45,7 @@ class DayPain:
     session_pain_max: int | None
     exertion_max: int | None
     sessions_logged: int
+    sessions_done: int = 0
 
     @property
     def has_data(self) -> bool:
@@ -110,6 +112,7 @@ def daily_pain_series_for_patients(
             sa.func.max(SessionLog.pain_after),
             sa.func.max(SessionLog.exertion),
             sa.func.count(),
+            sa.func.count(sa.case((SessionLog.status != "skipped", 1))),
         ],
         SessionLog,
         ids,
@@ -145,6 +148,7 @@ def daily_pain_series_for_patients(
                     session_pain_max=session_pain,
                     exertion_max=session[4] if session else None,
                     sessions_logged=int(session[5]) if session else 0,
+                    sessions_done=int(session[6]) if session else 0,
                 )
             )
         result[patient_id] = series

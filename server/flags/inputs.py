@@ -178,7 +178,9 @@ def load_series(patient: Patient, start: date, end: date, now: datetime) -> dict
             exertion_max=day_pain.exertion_max,
             sessions_due=day_adherence.sessions_prescribed - day_adherence.pending,
             sessions_credit=day_adherence.completed + 0.5 * day_adherence.partial,
-            exercised=done > 0,
+            # Any session done counts for the next-morning rule, even on a day the schedule
+            # leaves free (adherence counts only scheduled ones).
+            exercised=done > 0 or day_pain.sessions_done > 0,
             logged=day_pain.has_data or day_adherence.posture_breaks_logged > 0 or day in checks,
         )
     return series

@@ -101,6 +101,22 @@ def test_pain_rated_during_exercise_above_five_is_a_flare(engine):
     assert flare["suggested_action"] == "regress_one_level"
 
 
+def test_a_session_on_a_day_the_schedule_leaves_free_counts_for_the_next_morning(engine):
+    """Sessions are scheduled Monday to Friday; the patient also exercises on Saturday, and
+    Sunday's morning pain is raised: the flare's evidence includes "not settled by the next
+    morning", as after any session."""
+    weekdays = {
+        "days": [1, 2, 3, 4, 5],
+        "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
+    }
+    patient = engine(schedule=weekdays)
+    patient.ingest(good_days(0, 4), patient.at(4, 20))
+    patient.ingest([pain(5, 3), session(5)], patient.at(5, 20))
+    patient.ingest([pain(6, 6, "morning")], patient.at(6, 9))
+    flare = patient.one("flare_up")
+    assert "flare_up.next_morning" in {e["rule"] for e in flare["evidence"]}
+
+
 def test_missing_data_never_escalates_a_flare(engine):
     patient = engine()
     patient.ingest(good_days(0, 19), patient.at(19, 20))
