@@ -106,13 +106,15 @@ def _last_posture_breaks(
 
 
 def load_reminder_infos(
-    patient_ids: Collection[uuid.UUID], *, since: date
+    patient_ids: Collection[uuid.UUID], *, since: date, with_programmes: bool = True
 ) -> dict[uuid.UUID, PatientReminderInfo]:
-    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered."""
+    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered.
+    Without programmes (``with_programmes=False``) a context can judge a recorded occurrence,
+    not plan the next one."""
     ids = list(set(patient_ids))
     if not ids:
         return {}
-    programmes = _programmes(ids, since)
+    programmes = _programmes(ids, since) if with_programmes else {}
     logged = _logged_sessions(ids, since)
     last_breaks = _last_posture_breaks(ids, since)
     rows = db.session.execute(

@@ -18,7 +18,7 @@ from server.accounts.models import Clinic, Patient, User
 from server.clock import utcnow
 from server.extensions import db
 from server.reminders.contexts import load_reminder_infos, zone
-from server.reminders.dispatch import insert_ignoring_duplicates, lookback_date
+from server.reminders.dispatch import insert_ignoring_duplicates
 from server.reminders.messages import digest_text, urgent_flag_text
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
@@ -244,7 +244,13 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             Notification.status.in_(("due", "snoozed")),
         )
     ).all()
-    infos = load_reminder_infos({r.patient_id for r in records}, since=lookback_date(at))
+    if not records:
+        return set()
+    infos = load_reminder_infos(
+        {r.patient_id for r in records},
+        since=min(r.local_date for r in records),
+        with_programmes=False,
+    )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
         delivery = by_notification[record.id]
