@@ -102,24 +102,29 @@ def test_reminders_disabled_means_no_stream_due(app, reminder_patient, provider)
     assert notifications_of(app, patient.id) == []
 
 
-def test_no_reminder_for_a_session_already_logged(app, reminder_patient, provider) -> None:
-    patient = reminder_patient(now=BEFORE)
+def _log_morning_session(app, patient, *, at) -> None:
+    """Monday's morning session, completed and stored at ``at`` (streams not refreshed)."""
     with app.app_context():
         db.session.add(
             SessionLog(
                 id=uuid.uuid4(),
                 clinic_id=patient.clinic_id,
                 patient_id=patient.id,
-                recorded_at=utc(2026, 6, 1, 7, 30),
-                received_at=utc(2026, 6, 1, 7, 30),
+                recorded_at=at,
+                received_at=at,
                 local_date=MONDAY,
                 body_digest="0" * 64,
                 slot="morning",
                 status="completed",
             )
         )
-        # Even if the domain forgot to refresh, the claim re-checks the logs.
         db.session.commit()
+
+
+def test_no_reminder_for_a_session_already_logged(app, reminder_patient, provider) -> None:
+    patient = reminder_patient(now=BEFORE)
+    # Even if the domain forgot to refresh the streams, the claim re-checks the logs.
+    _log_morning_session(app, patient, at=utc(2026, 6, 1, 7, 30))
     tick(app, utc(2026, 6, 1, 8, 0, 5), provider)
     assert notifications_of(app, patient.id) == []
     assert stream_due(app, patient.id, "session") == utc(2026, 6, 1, 19)
@@ -335,24 +340,6 @@ def test_a_long_delivery_run_leases_each_batch_from_when_it_is_claimed(
 FAILED_ONCE = [DeliveryResult(ok=False, retryable=True, error="timeout")]
 
 
-def _log_morning_session(app, patient) -> None:
-    with app.app_context():
-        db.session.add(
-            SessionLog(
-                id=uuid.uuid4(),
-                clinic_id=patient.clinic_id,
-                patient_id=patient.id,
-                recorded_at=utc(2026, 6, 1, 8, 0, 40),
-                received_at=utc(2026, 6, 1, 8, 0, 40),
-                local_date=MONDAY,
-                body_digest="0" * 64,
-                slot="morning",
-                status="completed",
-            )
-        )
-        db.session.commit()
-
-
 @pytest.mark.parametrize(
     ("retry_at", "meanwhile", "status"),
     [
@@ -374,7 +361,7 @@ def test_a_retried_reminder_is_judged_again_when_it_would_go_out(
     [record] = notifications_of(app, patient.id)
     assert record["status"] == "due"  # its push failed; a retry is queued
     if meanwhile == "the session is logged":
-        _log_morning_session(app, patient)
+        _log_morning_session(app, patient, at=utc(2026, 6, 1, 8, 0, 40))
     tick(app, retry_at, provider)
     assert [n["status"] for n in notifications_of(app, patient.id)] == [status]
     assert len(provider.sent) == (2 if status == "sent" else 1)
