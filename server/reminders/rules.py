@@ -226,13 +226,18 @@ def withheld_status(
     at: datetime,
 ) -> str | None:
     """Why a reminder's push, queued at ``queued_at``, must not go out at ``at`` after all (a
-    retry, or a tick running late): ``suppressed`` when reminders are off, ``at`` falls in
-    quiet hours, or the session or a posture break was logged meanwhile; ``missed`` past its
-    grace since it was queued. None: send it."""
+    retry, a tick running late, a snooze ending): ``suppressed`` when reminders are off, ``at``
+    falls in quiet hours (or, for a posture break, outside the working window), or the session
+    or a posture break was logged meanwhile; ``missed`` past its grace since it was queued.
+    None: send it."""
     if not ctx.reminders_enabled or in_quiet_hours(
         at.astimezone(ctx.tz).time(), ctx.quiet_start, ctx.quiet_end
     ):
         return "suppressed"
+    if kind == POSTURE_BREAK:
+        window = working_window_utc(ctx, at.astimezone(ctx.tz).date())
+        if window is None or not window[0] <= at <= window[1]:
+            return "suppressed"
     if kind == SESSION and (local_date, slot) in ctx.logged_sessions:
         return "suppressed"
     last_break = ctx.last_posture_break_at

@@ -368,6 +368,7 @@ def test_posture_breaks_only_inside_the_window(
 
 QUEUED = utc(2026, 6, 1, 8, 0)
 MONDAY_1 = QUEUED.date()
+WORKING = {"work_start": time(7, 0), "work_end": time(17, 0)}  # 08:00 UTC is inside
 
 
 @pytest.mark.parametrize(
@@ -394,17 +395,24 @@ MONDAY_1 = QUEUED.date()
             None,
         ),
         ("session", {}, QUEUED + timedelta(minutes=31), "missed"),
-        ("posture_break", {}, QUEUED + timedelta(minutes=4), None),
-        ("posture_break", {}, QUEUED + timedelta(minutes=6), "missed"),
+        ("posture_break", WORKING, QUEUED + timedelta(minutes=4), None),
+        ("posture_break", WORKING, QUEUED + timedelta(minutes=6), "missed"),
+        ("posture_break", {}, QUEUED + timedelta(minutes=4), "suppressed"),  # before 09:00
         (
             "posture_break",
-            {"last_posture_break_at": QUEUED + timedelta(minutes=1)},
+            {**WORKING, "work_end": time(8, 3)},
+            QUEUED + timedelta(minutes=4),
+            "suppressed",
+        ),
+        (
+            "posture_break",
+            {**WORKING, "last_posture_break_at": QUEUED + timedelta(minutes=1)},
             QUEUED + timedelta(minutes=2),
             "suppressed",
         ),
         (
             "posture_break",
-            {"last_posture_break_at": QUEUED - timedelta(minutes=1)},
+            {**WORKING, "last_posture_break_at": QUEUED - timedelta(minutes=1)},
             QUEUED + timedelta(minutes=2),
             None,
         ),
