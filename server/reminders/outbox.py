@@ -271,6 +271,8 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _ in pairs]))
             .values(status="dead", next_attempt_at=None, last_error=f"withheld: {status}")
         )
+        if status == "snoozed":
+            continue  # the record stays snoozed
         db.session.execute(
             sa.update(Notification.__table__)
             .where(Notification.id.in_([record_id for _, record_id in pairs]))

@@ -230,19 +230,17 @@ def withheld_status(
     falls in quiet hours (or, for a posture break, outside the working window), or the session
     or a posture break was logged meanwhile; ``missed`` past its grace since it was queued.
     None: send it."""
-    if not ctx.reminders_enabled or in_quiet_hours(
-        at.astimezone(ctx.tz).time(), ctx.quiet_start, ctx.quiet_end
-    ):
+    local = at.astimezone(ctx.tz)
+    if not ctx.reminders_enabled or in_quiet_hours(local.time(), ctx.quiet_start, ctx.quiet_end):
         return "suppressed"
-    if kind == POSTURE_BREAK:
-        window = working_window_utc(ctx, at.astimezone(ctx.tz).date())
-        if window is None or not window[0] <= at <= window[1]:
-            return "suppressed"
     if kind == SESSION and (local_date, slot) in ctx.logged_sessions:
         return "suppressed"
-    last_break = ctx.last_posture_break_at
-    if kind == POSTURE_BREAK and last_break is not None and last_break >= queued_at:
-        return "suppressed"
+    if kind == POSTURE_BREAK:
+        window = working_window_utc(ctx, local.date())
+        last_break = ctx.last_posture_break_at
+        outside = window is None or not window[0] <= at <= window[1]
+        if outside or (last_break is not None and last_break >= queued_at):
+            return "suppressed"
     if at - queued_at > GRACE[kind]:
         return "missed"
     return None

@@ -80,6 +80,12 @@ def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
         body = INPUTS[kind].load(data)
     except ma.ValidationError as error:
         return Item(kind, None, error.normalized_messages(), raw_id)
+    return window_checked(kind, body, now, today)
+
+
+def window_checked(kind: str, body: Mapping[str, Any], now: datetime, today: date) -> Item:
+    """A schema-valid body as an item, with its errors if it falls outside the accepted time
+    window (then refused unless it replays a stored record, see :func:`store_items`)."""
     return Item(kind, body, rules.time_window_errors(body, now, local_today=today) or None)
 
 
@@ -249,11 +255,10 @@ def record_one(
     """
     now = (now or utcnow()).astimezone(UTC)
     today = local_date_of(now, ZoneInfo(patient.timezone))
-    window_errors = rules.time_window_errors(body, now, local_today=today) or None
-    item = Item(kind, body, window_errors)
+    item = window_checked(kind, body, now, today)
     (outcome,) = store_items(patient=patient, items=[item], actor=actor, now=now)
     if outcome.status == INVALID:
-        if window_errors:
+        if item.errors:
             raise Unprocessable(
                 "The record is outside the accepted time window.", errors=outcome.errors
             )
