@@ -18,6 +18,7 @@ from server.audit.services import record_audit
 from server.clock import utcnow
 from server.errors import Gone, NotFound
 from server.extensions import db
+from server.reminders.services import enqueue_password_reset_notice
 
 SPENT = "This code was used, replaced or has expired. Ask your therapist for a new one."
 
@@ -100,9 +101,13 @@ def activate_invitation(code: str, password: str, *, now: datetime | None = None
     user = db.session.get(User, invitation.patient_id)
     if user is None or not user.is_active:
         raise Gone(SPENT)
+    resets = user.password_hash is not None
     user.password_hash = hash_password(password)
-    # A code also serves as a reset: sessions opened with the old password end here.
+    # A code also serves as a reset: sessions opened with the old password end here, and the
+    # patient's phones hear of it (whoever typed the code may not be the patient).
     revoke_all_sessions(user.id, reason="password_set", now=now)
+    if resets:
+        enqueue_password_reset_notice(user=user, invitation_id=invitation.id, now=now)
     record_audit(
         actor=actor_of(user),
         clinic_id=user.clinic_id,

@@ -25,6 +25,9 @@ TEXTS = {
         "urgent_body": "A patient reported a danger sign. Please review now.",
         "digest_title": "Open flags",
         "digest_body": "You have {total} open flags to review ({urgent} urgent, {high} high).",
+        "password_title": "Your password was changed",
+        "password_body": "Your password was set with a code from your clinic. If this was not "
+        "you, call your clinic.",
     },
     "tr": {
         "session_title": "Egzersiz zamanı",
@@ -37,6 +40,9 @@ TEXTS = {
         "urgent_body": "Bir hasta tehlike belirtisi bildirdi. Lütfen hemen inceleyin.",
         "digest_title": "Açık uyarılar",
         "digest_body": "İncelemeniz gereken {total} açık uyarı var ({urgent} acil, {high} yüksek).",
+        "password_title": "Şifreniz değiştirildi",
+        "password_body": "Şifreniz kliniğinizin verdiği bir kodla yeniden belirlendi. Bunu siz "
+        "yapmadıysanız kliniğinizi arayın.",
     },
 }
 
@@ -67,3 +73,9 @@ def digest_text(language: str, *, total: int, urgent: int, high: int) -> tuple[s
     """(title, body) of a therapist's daily digest of open flags."""
     texts = _texts(language)
     return texts["digest_title"], texts["digest_body"].format(total=total, urgent=urgent, high=high)
+
+
+def password_reset_text(language: str) -> tuple[str, str]:
+    """(title, body) of the notice to a patient whose password a clinic-issued code set again."""
+    texts = _texts(language)
+    return texts["password_title"], texts["password_body"]

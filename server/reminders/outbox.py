@@ -19,7 +19,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.reminders.contexts import load_reminder_infos, zone
 from server.reminders.dispatch import insert_ignoring_duplicates
-from server.reminders.messages import digest_text, urgent_flag_text
+from server.reminders.messages import digest_text, password_reset_text, urgent_flag_text
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
 from server.reminders.rules import MAX_ATTEMPTS, digest_local_date, retry_delay, withheld_status
@@ -33,16 +33,24 @@ def _enqueue(rows: list[dict[str, Any]]) -> int:
     return len(insert_ignoring_duplicates(Delivery, rows, ("dedupe_key",)))
 
 
-def _staff_row(
-    *, key: str, clinic_id: uuid.UUID, recipient: User, kind: str, payload: dict[str, Any], now
+def _outbox_row(
+    *,
+    key: str,
+    clinic_id: uuid.UUID,
+    recipient: User,
+    kind: str,
+    payload: dict[str, Any],
+    now,
+    channel: str = "staff",
 ) -> dict[str, Any]:
+    """An outbox row that is not a reminder record's push: a staff alert, or a patient notice."""
     return {
         "id": uuid.uuid4(),
         "dedupe_key": key,
         "clinic_id": clinic_id,
         "recipient_id": recipient.id,
         "notification_id": None,
-        "channel": "staff",
+        "channel": channel,
         "kind": kind,
         "payload": payload,
         "status": "pending",
@@ -93,7 +101,7 @@ def enqueue_urgent_flag_alert(
             "body": body,
         }
         rows.append(
-            _staff_row(
+            _outbox_row(
                 key=f"urgent_flag:{cause_id}:{recipient.id}",
                 clinic_id=patient.clinic_id,
                 recipient=recipient,
@@ -103,6 +111,28 @@ def enqueue_urgent_flag_alert(
             )
         )
     return _enqueue(rows)
+
+
+def enqueue_password_reset_notice(
+    *, user: User, invitation_id: uuid.UUID, now: datetime | None = None
+) -> int:
+    """Tell a patient's phones that a clinic-issued code has just set their password again.
+
+    A code doubles as a reset and the staff member who issues it sees it, so a reset the patient
+    did not ask for must not be silent: the notice goes to the devices registered before it.
+    One per code (the outbox ``dedupe_key``). Flushes only.
+    """
+    title, body = password_reset_text(user.language)
+    row = _outbox_row(
+        key=f"password_reset:{invitation_id}",
+        clinic_id=user.clinic_id,
+        recipient=user,
+        kind="password_reset",
+        payload={"type": "password_reset", "title": title, "body": body},
+        now=now or utcnow(),
+        channel="push",
+    )
+    return _enqueue([row])
 
 
 def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, Counter[str]]:
@@ -154,7 +184,7 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
                 "body": body,
             }
             rows.append(
-                _staff_row(
+                _outbox_row(
                     key=f"digest:{therapist.id}:{local_date.isoformat()}",
                     clinic_id=clinic_id,
                     recipient=therapist,

@@ -23,13 +23,18 @@ from server.reminders.dispatch import (
     preview_due,
 )
 from server.reminders.models import Device, Notification, ReminderStream
-from server.reminders.outbox import enqueue_flag_digests, enqueue_urgent_flag_alert
+from server.reminders.outbox import (
+    enqueue_flag_digests,
+    enqueue_password_reset_notice,
+    enqueue_urgent_flag_alert,
+)
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
     "claim_due_snoozes",
     "claim_due_streams",
     "enqueue_flag_digests",
+    "enqueue_password_reset_notice",
     "enqueue_urgent_flag_alert",
     "list_notifications",
     "mark_notification_read",

@@ -222,3 +222,54 @@ def test_two_codes_issued_at_once_leave_one_live(
             )
         )
     assert live == 1
+
+
+def _pushes_after_tick(app: Flask) -> list:
+    from server.reminders.jobs import dispatch_tick
+    from tests.reminders.conftest import RecordingProvider
+
+    provider = RecordingProvider()
+    with app.app_context():
+        dispatch_tick(utcnow(), provider=provider)
+    return provider.sent
+
+
+def test_a_code_that_resets_a_password_tells_the_patients_phones(
+    app: Flask,
+    client: FlaskClient,
+    make_patient: Callable[..., UserHandle],
+    invite: Callable[..., tuple[UserHandle, str]],
+) -> None:
+    patient = make_patient(language="tr")
+    device = {"platform": "android", "token": "phone-registered-before-the-reset"}
+    registered = client.post("/api/v1/me/devices", json=device, headers=patient.headers)
+    assert registered.status_code == 201
+    _, code = invite(patient=patient)
+
+    body = {"invite_code": code, "password": STRONG_PASSWORD}
+    assert client.post("/api/v1/auth/activate", json=body).status_code == 201
+
+    [notice] = _pushes_after_tick(app)
+    assert (notice.channel, notice.kind, notice.recipient_id) == (
+        "push",
+        "password_reset",
+        patient.id,
+    )
+    assert [token for _, _, token in notice.devices] == [device["token"]]
+    assert notice.title == "Şifreniz değiştirildi"
+    assert "kliniğinizi arayın" in notice.body
+    assert _pushes_after_tick(app) == []  # sent once
+
+
+def test_a_first_activation_sends_no_reset_notice(
+    app: Flask, client: FlaskClient, invite: Callable[..., tuple[UserHandle, str]]
+) -> None:
+    patient, code = invite()
+    with app.app_context():
+        db.session.get(User, patient.id).password_hash = None  # never activated
+        db.session.commit()
+
+    body = {"invite_code": code, "password": STRONG_PASSWORD}
+    assert client.post("/api/v1/auth/activate", json=body).status_code == 201
+
+    assert _pushes_after_tick(app) == []
