@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -22,7 +23,7 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String()
     status = ma.fields.Integer()
     detail = ma.fields.String()
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
 
 
 class AppError(Exception):
@@ -94,7 +95,7 @@ def problem(
         "detail": detail,
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = field_messages(errors)
     body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
     for key, value in (headers or {}).items():
@@ -105,22 +106,41 @@ def problem(
 def flatten_messages(messages: Any) -> dict[str, list[str]]:
     """Turn webargs' ``{location: {field: [...]}}`` into ``{field: [messages]}``."""
     if not isinstance(messages, dict):
-        return {"_body": _as_list(messages)}
+        return field_messages({"_body": messages})
     locations = {"json", "query", "querystring", "form", "headers", "view_args", "path", "files"}
     if messages and set(messages) <= locations:
         merged: dict[str, Any] = {}
         for by_field in messages.values():
             merged.update(by_field if isinstance(by_field, dict) else {"_body": by_field})
         messages = merged
-    return {str(field): _as_list(value) for field, value in messages.items()}
+    return field_messages(messages)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [value]
-    return [str(value)]
+def field_messages(errors: Mapping[Any, Any]) -> dict[str, list[str]]:
+    """Errors as the API promises them, ``{field: [messages]}`` with string messages: an error
+    inside a nested field is one of its field's messages, prefixed with its path there
+    (``answers: ["thunderclap: Not a valid boolean."]``, ``items: ["0.item_id: …"]``); a nested
+    schema's own errors (marshmallow's ``_schema``) carry no prefix."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(field: str, path: tuple[str, ...], value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                name = str(key)
+                if not field:
+                    walk(name, (), inner)
+                else:
+                    walk(field, path if name == "_schema" else (*path, name), inner)
+            return
+        for message in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(message, Mapping):
+                walk(field, path, message)
+            else:
+                prefix = f"{'.'.join(path)}: " if path else ""
+                flat.setdefault(field or "_body", []).append(prefix + str(message))
+
+    walk("", (), errors)
+    return flat
 
 
 def _handle_app_error(error: AppError) -> Response:

@@ -88,7 +88,9 @@ class SymptomCheckIn(RecordIn):
 class SyncIn(ma.Schema):
     """Up to 500 ``{kind, data}`` items; each is validated on its own so one never spoils all."""
 
-    items = fields.List(fields.Raw(), required=True, validate=validate.Length(max=500))
+    items = fields.List(
+        fields.Raw(allow_none=True), required=True, validate=validate.Length(max=500)
+    )
 
 
 # Outputs: the stored record, so a replay can return exactly the original body.
@@ -150,7 +152,7 @@ class SyncResultOut(ma.Schema):
 
     id = fields.String(allow_none=True, required=True)
     status = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     urgent = fields.Boolean()
     guidance = fields.String()
 

@@ -276,6 +276,7 @@ def test_one_hostile_item_in_a_sync_batch_spoils_only_itself(
         {"kind": "session_log", "data": session_body(notes=SURROGATE)},
         {"kind": "pain_rating", "data": pain_body(recorded_at="0001-01-01T00:00:00+05:00")},
         {"kind": NUL, "data": pain_body()},
+        None,
         {"kind": "posture_break", "data": posture_body()},
     ]
     response = client.post("/api/v1/me/sync", json={"items": items}, headers=world.patient.headers)
@@ -283,6 +284,7 @@ def test_one_hostile_item_in_a_sync_batch_spoils_only_itself(
     results = response.json["results"]
     assert [r["status"] for r in results] == [
         "created",
+        "invalid",
         "invalid",
         "invalid",
         "invalid",
@@ -295,8 +297,10 @@ def test_one_hostile_item_in_a_sync_batch_spoils_only_itself(
         ["notes"],
         ["recorded_at"],
         ["kind"],
+        ["_schema"],
         [],
     ]
+    assert results[1]["errors"]["triggers"] == ["0: Must not contain NUL characters."]
     with app.app_context():
         assert (count(PainRating), count(PostureBreak)) == (1, 1)
 

@@ -118,7 +118,10 @@ def test_invalid_bodies_are_422_with_field_errors(client, patient, kind, change,
 
     assert response.status_code == 422, response.json
     assert response.content_type == PROBLEM
-    assert field in response.json["errors"]
+    errors = response.json["errors"]
+    assert field in errors
+    # The contract's {field: [messages]}, nested fields included.
+    assert all(isinstance(m, str) for messages in errors.values() for m in messages), errors
 
 
 def test_missing_required_fields_are_422(client, patient) -> None:
