@@ -34,6 +34,7 @@ def get_flag(flag_id: uuid.UUID):
 @blp.route("/flags/<uuid:flag_id>/acknowledge", methods=["POST"])
 @allow(STAFF)
 @blp.response(200, schemas.FlagDetailOut)
+@blp.alt_response(409, description="The flag is not open; the body has flag_status.")
 def acknowledge_flag(flag_id: uuid.UUID):
     """Acknowledge an open flag (409 unless it is open)."""
     return review.acknowledge_flag(actor=current_actor(), flag_id=flag_id)
@@ -43,6 +44,7 @@ def acknowledge_flag(flag_id: uuid.UUID):
 @allow(STAFF)
 @blp.arguments(schemas.ResolveIn())
 @blp.response(200, schemas.FlagDetailOut)
+@blp.alt_response(409, description="The flag is already closed; the body has flag_status.")
 def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
     """Resolve an open or acknowledged flag with a note and the action taken (409 once closed)."""
     return review.resolve_flag(actor=current_actor(), flag_id=flag_id, **body)
