@@ -78,11 +78,16 @@ class Refresh(MethodView):
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
-    @allow(AUTHENTICATED)
+    @allow(PUBLIC)
     @blp.response(204)
+    @blp.alt_response(401, description="Missing, expired or revoked token.")
+    @blp.doc(security=[{"bearerAuth": []}])
     def post(self) -> None:
-        """End this session: its refresh and access tokens stop working."""
-        sessions.logout(uuid.UUID(get_jwt()["fam"]), user_id=current_actor().user_id)
+        """End this session: its refresh and access tokens stop working. Either token of the
+        session may be the bearer, so an app whose access token has expired can still log out."""
+        verify_jwt_in_request(verify_type=False)
+        claims = get_jwt()
+        sessions.logout(uuid.UUID(claims["fam"]), user_id=uuid.UUID(claims["sub"]))
 
 
 @blp.route("/auth/activate")

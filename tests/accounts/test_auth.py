@@ -122,6 +122,29 @@ def test_logout_revokes_the_session_and_its_access_token(
     assert _refresh(client, therapist.refresh_token).status_code == 401
 
 
+def test_the_refresh_token_also_logs_out(
+    client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    """An app whose 15-minute access token has expired can still end its session."""
+    patient = make_patient()
+    response = client.post("/api/v1/auth/logout", headers=bearer(patient.refresh_token))
+    assert response.status_code == 204
+    assert client.get("/api/v1/me", headers=patient.headers).status_code == 401
+    assert _refresh(client, patient.refresh_token).status_code == 401
+
+
+def test_logout_needs_a_live_token_of_the_session(
+    client: FlaskClient, make_patient: Callable[..., UserHandle]
+) -> None:
+    patient = make_patient()
+    assert client.post("/api/v1/auth/logout").status_code == 401
+    assert client.post("/api/v1/auth/logout", headers=bearer("not-a-token")).status_code == 401
+    assert client.post("/api/v1/auth/logout", headers=patient.headers).status_code == 204
+    again = client.post("/api/v1/auth/logout", headers=bearer(patient.refresh_token))
+    assert again.status_code == 401
+    assert again.json["detail"] == "The token has been revoked."
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/api/v1/me"), ("GET", "/api/v1/me/plan"), ("POST", "/api/v1/me/pain-ratings")],
