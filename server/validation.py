@@ -70,3 +70,15 @@ class SaneInstant(fields.AwareDateTime):
         instant = super()._deserialize(value, attr, data, **kwargs)
         SANE_INSTANTS(instant)
         return instant
+
+
+class OptionalList(fields.List):
+    """An optional list for which JSON ``null`` means the same as leaving the field out (its
+    ``load_default``): phone serialisers often write ``null`` for an empty optional field, and a
+    record must not be refused, or digested differently, for it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, allow_none=True, **kwargs)
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):
+        return super().deserialize(ma.missing if value is None else value, attr, data, **kwargs)

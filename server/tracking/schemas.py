@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.tracking.rules import SYMPTOM_KEYS
-from server.validation import SaneDate, SaneInstant, Text
+from server.validation import OptionalList, SaneDate, SaneInstant, Text
 
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
 SCORE = validate.Range(min=0, max=10)
@@ -38,7 +38,7 @@ class SessionLogIn(RecordIn):
     date = SaneDate(required=True)
     slot = Text(required=True, validate=SLOT_NAME)
     status = Text(required=True, validate=validate.OneOf(["completed", "partial", "skipped"]))
-    items = fields.List(
+    items = OptionalList(
         fields.Nested(SessionItemIn), load_default=list, validate=validate.Length(max=50)
     )
     exertion = _score(allow_none=True, load_default=None)
@@ -62,7 +62,7 @@ class HeadacheEntryIn(RecordIn):
     )
     intensity = _score(required=True)
     side = Text(required=True, validate=validate.OneOf(["left", "right", "both"]))
-    triggers = fields.List(
+    triggers = OptionalList(
         Text(validate=TRIGGER),
         load_default=list,
         validate=validate.Length(max=20),

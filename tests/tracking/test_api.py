@@ -124,6 +124,30 @@ def test_invalid_bodies_are_422_with_field_errors(client, patient, kind, change,
     assert all(isinstance(m, str) for messages in errors.values() for m in messages), errors
 
 
+@pytest.mark.parametrize(
+    ("kind", "optional"),
+    [
+        ("session_log", "items"),
+        ("session_log", "notes"),
+        ("session_log", "exertion"),
+        ("headache_entry", "triggers"),
+        ("headache_entry", "notes"),
+    ],
+)
+def test_null_for_an_optional_field_means_left_out(client, patient, kind, optional) -> None:
+    """Phone serialisers often write null for an empty optional field: accepted, and the same
+    record as one without the field (a retry in the other form is a replay, not a conflict)."""
+    with_null = {**BODIES[kind](), optional: None}
+    left_out = {k: v for k, v in with_null.items() if k != optional}
+
+    first = client.post(PATHS[kind], json=with_null, headers=patient.headers)
+    replay = client.post(PATHS[kind], json=left_out, headers=patient.headers)
+
+    assert first.status_code == 201, first.json
+    assert replay.status_code == 200, replay.json
+    assert replay.json == first.json
+
+
 def test_missing_required_fields_are_422(client, patient) -> None:
     response = client.post(PATHS["pain_rating"], json={}, headers=patient.headers)
     assert response.status_code == 422
