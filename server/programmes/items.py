@@ -31,6 +31,7 @@ def prescription(
         ids=[uuid.UUID(str(r["exercise_id"])) for r in raw_items if r.get("exercise_id")],
     )
     known_ids = {i["item_id"] for i in previous or []}
+    kept = {(i["item_id"], i["exercise_id"]) for i in previous or []}
     slot_names = {s["slot"] for s in schedule["slots"]}
     errors: dict[str, list[str]] = {}
     items: list[dict[str, Any]] = []
@@ -41,6 +42,8 @@ def prescription(
         level, slots = raw.get("level", 1), raw.get("slots") or None
         if exercise is None:
             errors[f"{at}.exercise"] = ["Unknown exercise."]
+        elif exercise.retired_at is not None and (item_id, str(exercise.id)) not in kept:
+            errors[f"{at}.exercise"] = ["This exercise is retired; it cannot be prescribed anew."]
         elif level > len(exercise.ladder):
             errors[f"{at}.level"] = [f"The ladder of {exercise.slug} has {len(exercise.ladder)}."]
         if raw.get("item_id") and item_id not in known_ids:

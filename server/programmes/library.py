@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from server.access import Actor
 from server.audit.services import record_audit
 from server.clock import utcnow
-from server.errors import Conflict
+from server.errors import Conflict, Forbidden, NotFound
 from server.extensions import db
 from server.pagination import paginate
 from server.programmes.models import Exercise, ProgrammeTemplate
@@ -25,11 +25,15 @@ def visible_to(clinic_id: uuid.UUID | sa.BindParameter[Any]) -> sa.ColumnElement
 
 
 def list_exercises(
-    *, actor: Actor, limit: int, cursor: str | None
+    *, actor: Actor, limit: int, cursor: str | None, include_retired: bool = False
 ) -> tuple[list[Exercise], str | None]:
-    """One page of the library plus the actor's clinic's own exercises, by slug."""
+    """One page of the library plus the actor's clinic's own exercises, by slug; retired ones
+    only when asked for."""
+    query = sa.select(Exercise).where(visible_to(actor.clinic_id))
+    if not include_retired:
+        query = query.where(Exercise.retired_at.is_(None))
     return paginate(
-        sa.select(Exercise).where(visible_to(actor.clinic_id)),
+        query,
         keys=[(Exercise.slug, False), (Exercise.id, False)],
         key_of=lambda e: (e.slug, e.id),
         limit=limit,
@@ -59,6 +63,41 @@ def create_exercise(*, actor: Actor, data: dict[str, Any], now: datetime | None 
         object_id=exercise.id,
         now=now,
     )
+    return exercise
+
+
+def update_exercise(
+    exercise_id: uuid.UUID, *, actor: Actor, changes: dict[str, Any], now: datetime | None = None
+) -> Exercise:
+    """Edit one of the clinic's own exercises: its texts, category and media, and ``retired``
+    (True retires it, False brings it back). The shared library is read-only (403); another
+    clinic's exercise is not found (404). Plans show the change within their cache's 5 minutes.
+    """
+    now = now or utcnow()
+    exercise = db.session.scalar(
+        sa.select(Exercise).where(visible_to(actor.clinic_id), Exercise.id == exercise_id)
+    )
+    if exercise is None:
+        raise NotFound("No exercise with this id.")
+    if exercise.clinic_id is None:
+        raise Forbidden("The shared library cannot be edited; add your own exercise instead.")
+    retired = changes.pop("retired", None)
+    for field, value in changes.items():
+        setattr(exercise, field, value)
+    actions = ["exercise.update"] if changes else []
+    if retired is not None and retired != (exercise.retired_at is not None):
+        exercise.retired_at = now if retired else None
+        actions.append("exercise.retire" if retired else "exercise.restore")
+    for action in actions:
+        record_audit(
+            actor=actor,
+            clinic_id=actor.clinic_id,
+            action=action,
+            object_type="exercise",
+            object_id=exercise.id,
+            now=now,
+        )
+    db.session.flush()
     return exercise
 
 
@@ -93,7 +132,7 @@ def _lookup_statement() -> sa.Select[tuple[Exercise]]:
 class ExerciseLookup:
     """The exercises a clinic may use, loaded once for a set of slugs and ids.
 
-    A clinic's own exercise wins over a library entry with the same slug.
+    A clinic's own exercise wins over a library entry with the same slug, unless it is retired.
     """
 
     def __init__(self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[Any] = ()):
@@ -106,7 +145,8 @@ class ExerciseLookup:
         self.by_id = {e.id: e for e in found}
         self.by_slug: dict[str, Exercise] = {}
         for exercise in sorted(found, key=lambda e: e.clinic_id is not None):
-            self.by_slug[exercise.slug] = exercise
+            if exercise.retired_at is None:  # a retired one is found by id only
+                self.by_slug[exercise.slug] = exercise
 
     def find(self, *, slug: str | None = None, exercise_id: Any = None) -> Exercise | None:
         """The exercise named by slug or id, or None when the clinic may not use it."""

@@ -20,7 +20,9 @@ class Exercise(Base):
 
     ``ladder`` is the ordered progression: ``[{"level": 1, "sets": 3, "reps": 10,
     "hold_seconds": 10, "rest_seconds": 30, "target": {"kind": "pressure_mmhg", "value": 22}}]``.
-    ``name`` and ``instructions`` map a language code (``en``, ``tr``) to text.
+    ``name`` and ``instructions`` map a language code (``en``, ``tr``) to text. A clinic may
+    edit its own exercise's texts, category and media, never its slug or ladder (prescriptions
+    name its levels).
     """
 
     __tablename__ = "exercises"
@@ -44,6 +46,9 @@ class Exercise(Base):
     media_urls: Mapped[list[Any]] = mapped_column(default=list)
     ladder: Mapped[list[Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A retired exercise is left out of the library list and cannot be prescribed anew; items
+    # that already prescribe it keep it.
+    retired_at: Mapped[datetime | None]
 
 
 class ProgrammeTemplate(Base):

@@ -106,9 +106,10 @@ class PrescribedDay:
 
 _SESSION_DUMP = PlanSessionOut(exclude=("status",))
 
-# Revisions are immutable and exercises cannot be edited, so a prescribed day never changes;
-# the TTL only bounds how long a clinic's newly added exercise that shadows a library slug
-# (the posture-break routine is named by slug) takes to show.
+# Revisions are immutable (their dosages are snapshots), so a prescribed day changes only with
+# its exercises' texts: the TTL bounds how long a clinic's edit of its own exercise, or a newly
+# added one that shadows a library slug (the posture-break routine is named by slug), takes
+# to show.
 _prescribed_days: cachetools.TTLCache = cachetools.TTLCache(maxsize=4096, ttl=300)
 
 

@@ -13,8 +13,10 @@ from server.programmes import library, plan, reads, services
 from server.programmes.plan_schemas import PlanArgs, PlanOut
 from server.programmes.schemas import (
     ExerciseIn,
+    ExerciseListArgs,
     ExerciseOut,
     ExercisePage,
+    ExercisePatchIn,
     IntensityIn,
     ProgrammeIn,
     ProgrammeOut,
@@ -38,10 +40,10 @@ def _page(result: tuple[list[Any], str | None]) -> dict[str, Any]:
 @blp.route("/exercises")
 class Exercises(MethodView):
     @allow(STAFF)
-    @blp.arguments(PageArgs(), location="query")
+    @blp.arguments(ExerciseListArgs(), location="query")
     @blp.response(200, ExercisePage)
     def get(self, args: dict[str, Any]):
-        """The shared library and the clinic's own exercises, by slug."""
+        """The shared library and the clinic's own exercises, by slug (retired ones on request)."""
         return _page(library.list_exercises(actor=current_actor(), **args))
 
     @allow(STAFF)
@@ -51,6 +53,15 @@ class Exercises(MethodView):
     def post(self, data: dict[str, Any]):
         """Add one of the clinic's own exercises, with its progression ladder."""
         return library.create_exercise(actor=current_actor(), data=data)
+
+
+@blp.route("/exercises/<uuid:exercise_id>", methods=["PATCH"])
+@allow(STAFF)
+@blp.arguments(ExercisePatchIn())
+@blp.response(200, ExerciseOut)
+def update_exercise(changes: dict[str, Any], exercise_id: uuid.UUID):
+    """Edit or retire one of the clinic's own exercises (the shared library is read-only)."""
+    return library.update_exercise(exercise_id, actor=current_actor(), changes=changes)
 
 
 @blp.route("/programme-templates")

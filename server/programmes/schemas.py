@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.pagination import page_of
+from server.pagination import PageArgs, page_of
 from server.validation import SaneDate, Text, Url
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
@@ -90,6 +90,24 @@ class ExerciseIn(ma.Schema):
         levels = [step["level"] for step in data.get("ladder", [])]
         if levels != list(range(1, len(levels) + 1)):
             raise ma.ValidationError(["Levels must be numbered 1, 2, 3, … in order."], "ladder")
+
+
+class ExercisePatchIn(ma.Schema):
+    """Changes to a clinic's own exercise: not its slug or ladder, which prescriptions name."""
+
+    category = Text(validate=NAME)
+    name = fields.Nested(LocalizedTextIn)
+    instructions = fields.Nested(LocalizedTextIn)
+    media_urls = fields.List(Url(schemes={"https", "http"}), validate=validate.Length(max=10))
+    retired = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        metadata={"description": "true retires it (hidden, never prescribed anew); false restores"},
+    )
+
+
+class ExerciseListArgs(PageArgs):
+    include_retired = fields.Boolean(load_default=False)
 
 
 class SeedExerciseIn(ExerciseIn):
@@ -248,6 +266,7 @@ class ExerciseOut(ma.Schema):
     instructions = fields.Dict(keys=fields.String(), values=fields.String())
     media_urls = fields.List(fields.String())
     ladder = fields.List(fields.Nested(LadderLevelOut))
+    retired_at = fields.DateTime(allow_none=True)
 
 
 class TemplateOut(ma.Schema):

@@ -107,3 +107,116 @@ def test_templates_are_listed(client: FlaskClient, library, make_staff):
     basic = page["items"][slugs.index("cervicogenic-headache-basic")]
     assert basic["posture_breaks"]["interval_minutes"] == 40
     assert [s["time"] for s in basic["schedule"]["slots"]] == ["08:00", "19:00"]
+
+
+def _own_exercise(client: FlaskClient, staff, **changes: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/exercises", json=NEW_EXERCISE | changes, headers=staff.headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def _patch(client: FlaskClient, staff, exercise_id: str, body: dict[str, Any]):
+    return client.patch(f"/api/v1/exercises/{exercise_id}", json=body, headers=staff.headers)
+
+
+def _exercise_actions(app, exercise_id: str) -> list[str]:
+    import sqlalchemy as sa
+
+    from server.audit.models import AuditEvent
+    from server.extensions import db
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent.action)
+                .where(AuditEvent.object_id == exercise_id)
+                .order_by(AuditEvent.at)
+            )
+        )
+
+
+def test_a_clinic_edits_the_texts_of_its_own_exercise(
+    app, client: FlaskClient, library, make_staff
+) -> None:
+    therapist = make_staff()
+    exercise = _own_exercise(client, therapist)
+    fixed = {"en": "Slide both arms up the wall, slowly.", "tr": "İki kolunuzu yavaşça kaydırın."}
+
+    response = _patch(client, therapist, exercise["id"], {"instructions": fixed})
+
+    assert response.status_code == 200, response.json
+    assert response.json["instructions"] == fixed
+    assert response.json["ladder"] == exercise["ladder"]
+    assert response.json["name"] == NEW_EXERCISE["name"]
+    listed = client.get("/api/v1/exercises?limit=200", headers=therapist.headers).json["items"]
+    assert next(e for e in listed if e["id"] == exercise["id"])["instructions"] == fixed
+    assert _exercise_actions(app, exercise["id"]) == ["exercise.create", "exercise.update"]
+
+
+def test_slug_and_ladder_are_not_editable(client: FlaskClient, library, make_staff) -> None:
+    therapist = make_staff()
+    exercise = _own_exercise(client, therapist)
+    for body in ({"slug": "renamed"}, {"ladder": NEW_EXERCISE["ladder"][:1]}):
+        response = _patch(client, therapist, exercise["id"], body)
+        assert response.status_code == 422
+        assert list(response.json["errors"]) == list(body)
+
+
+def test_the_shared_library_and_other_clinics_exercises_are_not_editable(
+    client: FlaskClient, library, make_staff
+) -> None:
+    mine, other_clinic = make_staff(), make_staff()
+    theirs = _own_exercise(client, other_clinic)
+    shared = client.get("/api/v1/exercises?limit=1", headers=mine.headers).json["items"][0]
+    assert shared["clinic_id"] is None
+
+    assert _patch(client, mine, shared["id"], {"category": "mobility"}).status_code == 403
+    hidden = _patch(client, mine, theirs["id"], {"category": "mobility"})
+    assert hidden.status_code == 404
+    assert theirs["slug"] not in hidden.get_data(as_text=True)
+
+
+def test_a_retired_exercise_is_hidden_and_never_prescribed_anew(
+    app, client: FlaskClient, library, make_staff, make_patient, create_programme
+) -> None:
+    therapist = make_staff()
+    patient, newcomer = make_patient(therapist), make_patient(therapist)
+    exercise = _own_exercise(client, therapist)
+    schedule = {"days": [1, 2, 3, 4, 5, 6, 7], "slots": [{"slot": "morning", "time": "08:00"}]}
+    items = [{"exercise_id": exercise["id"]}, {"exercise": "chin-tuck-sitting"}]
+    programme = create_programme(therapist, patient, template=None, schedule=schedule, items=items)
+
+    retired = _patch(client, therapist, exercise["id"], {"retired": True})
+
+    assert retired.status_code == 200
+    assert retired.json["retired_at"] is not None
+    assert exercise["slug"] not in _all_slugs(client, therapist.headers)
+    with_retired = client.get(
+        "/api/v1/exercises?limit=200&include_retired=true", headers=therapist.headers
+    )
+    assert exercise["slug"] in [e["slug"] for e in with_retired.json["items"]]
+    # Not for a new programme, by id or by slug.
+    for item in ({"exercise_id": exercise["id"]}, {"exercise": exercise["slug"]}):
+        response = client.post(
+            f"/api/v1/patients/{newcomer.id}/programmes",
+            json={"items": [item], "schedule": schedule, "start_date": programme["start_date"]},
+            headers=therapist.headers,
+        )
+        assert response.status_code == 422, response.json
+        assert "items.0.exercise" in response.json["errors"]
+    # The programme that prescribes it keeps it through a new revision and in the plan.
+    revision = client.post(
+        f"/api/v1/programmes/{programme['id']}/revisions",
+        json={"base_revision": 1, "reason": "evening too", "schedule": schedule},
+        headers=therapist.headers,
+    )
+    assert revision.status_code == 201, revision.json
+    plan = client.get("/api/v1/me/plan", headers=patient.headers).json
+    assert exercise["slug"] in [i["slug"] for s in plan["sessions"] for i in s["items"]]
+    # Restored, it can be prescribed again.
+    assert _patch(client, therapist, exercise["id"], {"retired": False}).json["retired_at"] is None
+    assert _exercise_actions(app, exercise["id"]) == [
+        "exercise.create",
+        "exercise.retire",
+        "exercise.restore",
+    ]
