@@ -128,7 +128,9 @@ def non_adherence_scan(series: Series, ctx: Context, first: date) -> list[Episod
     for day in days_between(first, ctx.today - ONE_DAY):
         triggers = non_adherence_triggers(series, day, ctx)
         if current is not None and not triggers:
-            current.close(day, "back_above_threshold")
+            current.close(
+                day, "programme_ended" if ctx.ended_before(day) else "back_above_threshold"
+            )
             current = None
         elif triggers:
             if current is None:
@@ -150,6 +152,9 @@ def progression_scan(series: Series, ctx: Context, first: date) -> list[Episode]
             pain, baseline = facts(series, day).daily_pain, ctx.baseline_on(day)
             if day in changes:
                 current.close(day, "intensity_changed")
+                current = None
+            elif ctx.ended_before(day):
+                current.close(day, "programme_ended")
                 current = None
             elif pain is not None and baseline is not None and pain > baseline:
                 current.close(day, "pain_above_baseline")

@@ -180,6 +180,7 @@ def evaluate_patient(
         thresholds=thresholds,
         baseline=inputs.baseline_for(patient.id, facts, thresholds),
         programme_start=start,
+        programme_end=programme.end_date if programme else None,
         intensity_increases=facts.intensity_increases if facts else (),
         intensity_changes=facts.intensity_changes if facts else (),
     )

@@ -76,7 +76,8 @@ class Programme(Base):
     """A patient's plan. Its content lives in revisions; ``current_revision`` is the newest.
 
     A patient has at most one programme with ``end_date`` null (the active one). Creating a new
-    programme ends the active one on the day before the new one starts.
+    programme ends the active one on the day before the new one starts; a therapist may also
+    end it (a discharge).
     """
 
     __tablename__ = "programmes"
@@ -95,8 +96,10 @@ class Programme(Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     template_slug: Mapped[str | None] = mapped_column(sa.String(80))
     start_date: Mapped[date]
-    # The last local date it applies; set when a newer programme replaces it.
+    # The last local date it applies: set when a newer programme replaces it, or when a
+    # therapist ends it (then with ``end_reason``, e.g. a discharge).
     end_date: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(sa.String(500))
     baseline_pain: Mapped[float | None]
     # Per-programme overrides of flag thresholds (take precedence over the clinic's).
     flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -12,6 +12,7 @@ from server.pagination import PageArgs
 from server.programmes import library, plan, reads, services
 from server.programmes.plan_schemas import PlanArgs, PlanOut
 from server.programmes.schemas import (
+    EndIn,
     ExerciseIn,
     ExerciseListArgs,
     ExerciseOut,
@@ -127,6 +128,17 @@ class ProgrammeIntensity(MethodView):
     def post(self, data: dict[str, Any], programme_id: uuid.UUID):
         """Progress or regress the chosen items one ladder level (422 at a ladder end)."""
         return services.change_intensity(actor=current_actor(), programme_id=programme_id, **data)
+
+
+@blp.route("/programmes/<uuid:programme_id>/end", methods=["POST"])
+@allow(STAFF)
+@blp.arguments(EndIn())
+@blp.response(200, ProgrammeOut)
+@blp.alt_response(409, description="The programme has already ended.")
+def end_programme(data: dict[str, Any], programme_id: uuid.UUID):
+    """End the active programme after end_date (a discharge): reminders stop, and adherence
+    and its flags are no longer judged after that day."""
+    return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
 
 
 @blp.route("/me/plan")

@@ -227,6 +227,16 @@ class RevisionIn(ma.Schema):
     reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
+class EndIn(ma.Schema):
+    """End the active programme: the patient is discharged, or stops."""
+
+    end_date = SaneDate(
+        load_default=None,
+        metadata={"description": "The last local date it applies (default: today; not earlier)."},
+    )
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
+
+
 class IntensityIn(ma.Schema):
     """Move the chosen items (default: all) one level along their ladders."""
 
@@ -309,6 +319,7 @@ class ProgrammeOut(ma.Schema):
     template_slug = fields.String(allow_none=True)
     start_date = fields.Date()
     end_date = fields.Date(allow_none=True)
+    end_reason = fields.String(allow_none=True)
     baseline_pain = fields.Float(allow_none=True)
     current_revision = fields.Integer()
     created_by = fields.UUID()

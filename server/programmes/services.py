@@ -84,6 +84,9 @@ def create_programme(
             raise Unprocessable(message, errors={"start_date": [message]})
         previous.end_date = start_date - timedelta(days=1)
         db.session.flush()
+    elif (last_end := _last_end_date(patient.id)) is not None and start_date <= last_end:
+        message = f"Must be after the previous programme's last day ({last_end.isoformat()})."
+        raise Unprocessable(message, errors={"start_date": [message]})
     programme = Programme(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
@@ -193,14 +196,7 @@ def _lock_current(
     actor: Actor, programme_id: uuid.UUID, base_revision: int
 ) -> tuple[Programme, ProgrammeRevision]:
     """Lock the programme row (FOR UPDATE) and check ``base_revision`` is still current."""
-    programme = db.session.scalar(
-        scoped(Programme, actor)
-        .where(Programme.id == programme_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if programme is None:
-        raise NotFound("No programme with this id.")
+    programme = _locked_programme(actor, programme_id)
     if base_revision != programme.current_revision:
         raise Conflict(
             f"base_revision {base_revision} is stale; the current revision is "
@@ -209,10 +205,67 @@ def _lock_current(
         )
     if programme.end_date is not None:
         raise Conflict(
-            "This programme has been replaced by a newer one and can no longer change.",
+            "This programme has ended and can no longer change.",
             current_revision=programme.current_revision,
         )
     return programme, revision_of(programme.id, programme.current_revision)
+
+
+def _last_end_date(patient_id: uuid.UUID) -> date | None:
+    """The last day any of the patient's ended programmes applies: programmes never overlap."""
+    return db.session.scalar(
+        sa.select(sa.func.max(Programme.end_date)).where(Programme.patient_id == patient_id)
+    )
+
+
+def _locked_programme(actor: Actor, programme_id: uuid.UUID) -> Programme:
+    """The programme row, locked (FOR UPDATE) until commit; 404 when the actor cannot see it."""
+    programme = db.session.scalar(
+        scoped(Programme, actor)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if programme is None:
+        raise NotFound("No programme with this id.")
+    return programme
+
+
+def end_programme(
+    *,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    reason: str,
+    end_date: date | None = None,
+    now: datetime | None = None,
+) -> ProgrammeView:
+    """End the active programme after ``end_date`` (default: the patient's today), e.g. at a
+    discharge. Not before today (history stays as it was; a programme not started yet then
+    never applies); 409 once it has ended. Reminders stop after that day, adherence no longer
+    counts it, and the flag engine re-derives from it (adherence and progression are not judged
+    past it).
+    """
+    now = now or utcnow()
+    programme = _locked_programme(actor, programme_id)
+    if programme.end_date is not None:
+        raise Conflict(
+            f"This programme has already ended (on {programme.end_date.isoformat()}).",
+            end_date=programme.end_date.isoformat(),
+        )
+    tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
+    today = rules.local_date_of(now, tz)
+    end_date = end_date or today
+    if end_date < today:
+        message = f"Must be today ({today.isoformat()}) or later: history stays as it was."
+        raise Unprocessable(message, errors={"end_date": [message]})
+    programme.end_date, programme.end_reason = end_date, reason
+    db.session.flush()
+    audit_programme(actor, programme, "programme.end", now)
+    refresh_reminder_streams(programme.patient_id, now)
+    flag_services.queue_evaluation(
+        patient_id=programme.patient_id, clinic_id=programme.clinic_id, days={today}, now=now
+    )
+    return ProgrammeView(programme, revision_of(programme.id, programme.current_revision))
 
 
 def _append_revision(

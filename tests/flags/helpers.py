@@ -43,6 +43,7 @@ def ctx(
     baseline: float | None = 3,
     *,
     start: int | None = 0,
+    end: int | None = None,
     increases: tuple[int, ...] = (),
     changes: tuple[int, ...] | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
@@ -58,6 +59,7 @@ def ctx(
         thresholds=thresholds,
         baseline=found,
         programme_start=day(start) if start is not None else None,
+        programme_end=day(end) if end is not None else None,
         intensity_increases=tuple(day(n) for n in increases),
         intensity_changes=tuple(day(n) for n in (changes if changes is not None else increases)),
     )

@@ -86,6 +86,21 @@ def test_non_adherence_opens_after_three_quiet_days_and_ends_when_back():
     assert [e.rule for e in episodes[0].evidence] == ["non_adherence.nothing_logged"]
 
 
+def test_nothing_is_owed_after_the_programme_ended():
+    """A discharged patient stops logging: no non-adherence, and an open one closes."""
+    series = {day(n): facts(n, 3) for n in range(10)}
+    assert non_adherence_scan(series, ctx(20, end=9), day(0)) == []
+    episodes = non_adherence_scan(series, ctx(20, end=13), day(0))
+    assert outline(episodes) == [(day(12), day(14), "programme_ended")]
+
+
+def test_progression_is_not_suggested_after_the_programme_ended():
+    series = {day(n): facts(n, 2, exertion_max=3) for n in range(20)}
+    assert progression_scan(series, ctx(18, end=12), day(0)) == []
+    episodes = progression_scan(series, ctx(18, end=14), day(0))
+    assert outline(episodes) == [(day(13), day(15), "programme_ended")]
+
+
 def test_non_adherence_is_only_judged_on_complete_days():
     series = {day(n): facts(n, 3) for n in range(10)}
     assert non_adherence_scan(series, ctx(12), day(0)) == []  # days 10, 11 and today 12

@@ -434,3 +434,79 @@ def test_concurrent_creates_leave_exactly_one_active_programme(
     active = [p for p in listing.json["items"] if p["end_date"] is None]
     assert len(active) == 1
     assert len(listing.json["items"]) == statuses.count(201)
+
+
+def _end(client: FlaskClient, who: Any, programme: dict[str, Any], **body: Any):
+    body.setdefault("reason", "Discharged: goals met")
+    return _post(client, f"/programmes/{programme['id']}/end", who, body)
+
+
+def _sessions_on(client: FlaskClient, patient: Any, day) -> list[dict[str, Any]]:
+    plan = client.get(f"/api/v1/me/plan?date={day.isoformat()}", headers=patient.headers)
+    assert plan.status_code == 200, plan.json
+    return plan.json["sessions"]
+
+
+def test_a_therapist_ends_a_programme_and_its_reminders_stop(
+    app: Flask, client: FlaskClient, create_programme, make_staff, make_patient
+) -> None:
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from server.reminders.jobs import dispatch_tick
+    from server.reminders.models import Notification
+    from tests.reminders.conftest import RecordingProvider
+
+    therapist = make_staff()
+    discharged, continuing = make_patient(therapist), make_patient(therapist)
+    programme = create_programme(therapist, discharged)
+    create_programme(therapist, continuing)
+    today = today_in("Europe/Istanbul")
+
+    response = _end(client, therapist, programme)
+
+    assert response.status_code == 200, response.json
+    assert response.json["end_date"] == today.isoformat()
+    assert response.json["end_reason"] == "Discharged: goals met"
+    assert _sessions_on(client, discharged, today)  # today's sessions still stand
+    assert _sessions_on(client, discharged, today + timedelta(days=1)) == []
+    # Tomorrow's 08:00 reminders go to the continuing patient only.
+    tomorrow = today + timedelta(days=1)
+    at = datetime.combine(tomorrow, time(8, 5), ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+    with app.app_context():
+        dispatch_tick(at, provider=RecordingProvider())
+        reminded = db.session.scalars(
+            sa.select(Notification.patient_id).where(Notification.local_date == tomorrow)
+        ).all()
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.patient_id == discharged.id)
+        ).all()
+    assert set(reminded) == {continuing.id}
+    assert "programme.end" in actions
+    # Ended is final: no new revision, no second end.
+    revise = {"base_revision": 1, "reason": "more", "schedule": SCHEDULE}
+    revised = _post(client, f"/programmes/{programme['id']}/revisions", therapist, revise)
+    assert revised.status_code == 409
+    assert _end(client, therapist, programme).status_code == 409
+
+
+def test_an_end_before_today_is_refused_and_the_next_programme_starts_after_it(
+    client: FlaskClient, create_programme, make_staff, make_patient
+) -> None:
+    therapist = make_staff()
+    patient = make_patient(therapist)
+    programme = create_programme(therapist, patient)
+    today = today_in("Europe/Istanbul")
+
+    past = _end(client, therapist, programme, end_date=(today - timedelta(days=1)).isoformat())
+    assert past.status_code == 422
+    assert list(past.json["errors"]) == ["end_date"]
+    friday = today + timedelta(days=4)
+    assert _end(client, therapist, programme, end_date=friday.isoformat()).status_code == 200
+
+    overlapping = {"template": "cervicogenic-headache-basic", "start_date": friday.isoformat()}
+    refused = _post(client, f"/patients/{patient.id}/programmes", therapist, overlapping)
+    assert refused.status_code == 422
+    assert list(refused.json["errors"]) == ["start_date"]
+    after = {**overlapping, "start_date": (friday + timedelta(days=1)).isoformat()}
+    assert _post(client, f"/patients/{patient.id}/programmes", therapist, after).status_code == 201
