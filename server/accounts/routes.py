@@ -29,6 +29,7 @@ from server.accounts.schemas import (
     PreferencesIn,
     TherapistIn,
     TherapistOut,
+    TherapistPatchIn,
     TokenPairOut,
 )
 from server.pagination import PageArgs, page_of
@@ -172,6 +173,17 @@ class Therapists(MethodView):
         """Create a therapist or clinic admin in the caller's clinic (clinic admins only)."""
         actor = current_actor()
         return services.create_staff(clinic_id=actor.clinic_id, actor=actor, **body)
+
+
+@blp.route("/therapists/<uuid:user_id>", methods=["PATCH"])
+@allow(ADMIN)
+@blp.arguments(TherapistPatchIn)
+@blp.response(200, TherapistOut)
+@blp.alt_response(409, description="The clinic would have no active admin left.")
+def update_therapist(body: dict[str, Any], user_id: uuid.UUID) -> Any:
+    """Change a therapist's or admin's name, language, role, or deactivate them (clinic admins
+    only): a deactivated account's sessions end at once."""
+    return services.update_staff(user_id, actor=current_actor(), changes=body)
 
 
 # --- the patient's own profile ------------------------------------------------------------

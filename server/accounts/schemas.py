@@ -259,6 +259,17 @@ class TherapistIn(ma.Schema):
     language = Text(load_default=None, validate=validate.OneOf(LANGUAGES))
 
 
+class TherapistPatchIn(ma.Schema):
+    """A clinic admin's changes to a colleague's account (not the email, which is the login)."""
+
+    name = Text(validate=validate.Length(min=1, max=200))
+    role = Text(validate=validate.OneOf(STAFF_ROLES))
+    language = Text(validate=validate.OneOf(LANGUAGES))
+    is_active = StrictBoolean(
+        metadata={"description": "false ends every session and refuses login; true restores"}
+    )
+
+
 class TherapistOut(ma.Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)

@@ -17,10 +17,11 @@ from server.access import ADMIN, Actor, get_scoped, scoped
 from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
+from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
 from server.audit.services import audit_row, record_audit, write_audits
 from server.clock import utcnow
-from server.errors import Conflict, Forbidden, Unprocessable
+from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.extensions import db
 from server.pagination import paginate
 from server.reminders.services import refresh_reminder_streams
@@ -112,6 +113,58 @@ def list_staff(*, actor: Actor, limit: int, cursor: str | None) -> tuple[list[Us
         key_of=lambda user: (user.name, user.id),
         limit=limit,
         cursor=cursor,
+    )
+
+
+def update_staff(
+    user_id: uuid.UUID, *, actor: Actor, changes: dict[str, Any], now: datetime | None = None
+) -> User:
+    """A clinic admin changes a colleague's name, language, role or ``is_active``.
+
+    Deactivating ends every session at once (and login and refresh refuse the account); the
+    clinic always keeps an active admin, so an admin cannot deactivate or demote the last one,
+    themself included (409). Another clinic's account is not found (404).
+    """
+    now = now or utcnow()
+    # Two admins demoting each other at once: the clinic row serialises them.
+    db.session.execute(sa.select(Clinic.id).where(Clinic.id == actor.clinic_id).with_for_update())
+    user = db.session.scalar(
+        sa.select(User).where(
+            User.id == user_id, User.clinic_id == actor.clinic_id, User.role.in_(STAFF_ROLES)
+        )
+    )
+    if user is None:
+        raise NotFound("No therapist or admin with this id in your clinic.")
+    role, active = changes.get("role", user.role), changes.get("is_active", user.is_active)
+    stays_admin = role == ADMIN and active
+    if user.role == ADMIN and user.is_active and not stays_admin and _active_admins(actor) <= 1:
+        raise Conflict("The clinic must keep an active admin; make another admin first.")
+    deactivated = user.is_active and changes.get("is_active") is False
+    reactivated = not user.is_active and changes.get("is_active") is True
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if deactivated:
+        revoke_all_sessions(user.id, reason="deactivated", now=now)
+    action = (
+        "staff.deactivate" if deactivated else "staff.reactivate" if reactivated else "staff.update"
+    )
+    record_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+    db.session.flush()
+    return user
+
+
+def _active_admins(actor: Actor) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            User.clinic_id == actor.clinic_id, User.role == ADMIN, User.is_active.is_(True)
+        )
     )
 
 

@@ -41,7 +41,8 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/v1/auth/logout"),  # needs either token of the session it ends
 }
 # Path parameters that do not name a patient's data (and so are not scoped by patient).
-NOT_PATIENT_DATA_PARAMS = {"exercise_id"}  # a clinic's own exercise: tests/programmes
+# A clinic's own exercise (tests/programmes) and a staff account (tests/accounts).
+NOT_PATIENT_DATA_PARAMS = {"exercise_id", "user_id"}
 ROLES = ("patient", "therapist", "clinic_admin")
 # Every role has these on its own account; the rest of /me is the patient's own data.
 OWN_ACCOUNT_OPERATIONS = {("POST", "/api/v1/me/password")}

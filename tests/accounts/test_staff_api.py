@@ -1,0 +1,93 @@
+"""PATCH /therapists/{id}: a clinic admin manages colleagues; deactivated means out at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.audit.models import AuditEvent
+from server.extensions import db
+from tests.accounts.helpers import bearer, login
+from tests.factories import UserHandle
+
+
+def _patch(client: FlaskClient, who: UserHandle, target: UserHandle, body: dict[str, Any]):
+    return client.patch(f"/api/v1/therapists/{target.id}", json=body, headers=who.headers)
+
+
+def test_deactivating_a_therapist_ends_their_sessions_and_login(
+    app: Flask,
+    client: FlaskClient,
+    make_clinic: Callable[..., Any],
+    make_staff: Callable[..., UserHandle],
+) -> None:
+    clinic = make_clinic()
+    admin, leaver = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    assert client.get("/api/v1/patients", headers=leaver.headers).status_code == 200
+
+    response = _patch(client, admin, leaver, {"is_active": False})
+
+    assert response.status_code == 200, response.json
+    assert response.json["is_active"] is False
+    assert client.get("/api/v1/patients", headers=leaver.headers).status_code == 401
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(leaver.refresh_token))
+    assert refreshed.status_code == 401
+    assert login(client, leaver.email, leaver.password).status_code == 401
+    # Back again: login works.
+    assert _patch(client, admin, leaver, {"is_active": True}).json["is_active"] is True
+    assert login(client, leaver.email, leaver.password).status_code == 200
+    with app.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.object_id == str(leaver.id))
+            .order_by(AuditEvent.at)
+        ).all()
+    assert actions[-2:] == ["staff.deactivate", "staff.reactivate"]
+
+
+def test_name_language_and_role_change(
+    client: FlaskClient, make_clinic: Callable[..., Any], make_staff: Callable[..., UserHandle]
+) -> None:
+    clinic = make_clinic()
+    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    body = {"name": "Dr. Ayşe Kaya", "language": "tr", "role": "clinic_admin"}
+
+    response = _patch(client, admin, therapist, body)
+
+    assert response.status_code == 200, response.json
+    assert {k: response.json[k] for k in body} == body
+    assert _patch(client, admin, therapist, {"email": "x@clinic.example"}).status_code == 422
+
+
+def test_the_clinic_always_keeps_an_active_admin(
+    client: FlaskClient, make_clinic: Callable[..., Any], make_staff: Callable[..., UserHandle]
+) -> None:
+    clinic = make_clinic()
+    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+
+    for body in ({"is_active": False}, {"role": "therapist"}):
+        refused = _patch(client, admin, admin, body)
+        assert refused.status_code == 409, body
+    assert _patch(client, admin, therapist, {"role": "clinic_admin"}).status_code == 200
+    # With a second admin, the first may step down.
+    stepped_down = _patch(client, admin, admin, {"role": "therapist"})
+    assert stepped_down.status_code == 200
+    assert stepped_down.json["role"] == "therapist"
+
+
+def test_only_admins_of_the_same_clinic_manage_staff(
+    client: FlaskClient, make_clinic: Callable[..., Any], make_staff: Callable[..., UserHandle]
+) -> None:
+    clinic = make_clinic()
+    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    other_admin = make_staff(role="clinic_admin")
+
+    assert _patch(client, therapist, admin, {"is_active": False}).status_code == 403
+    hidden = _patch(client, other_admin, therapist, {"is_active": False})
+    assert hidden.status_code == 404
+    assert therapist.email not in hidden.get_data(as_text=True)
+    assert client.get("/api/v1/patients", headers=therapist.headers).status_code == 200
