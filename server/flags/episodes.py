@@ -125,19 +125,31 @@ def non_adherence_scan(series: Series, ctx: Context, first: date) -> list[Episod
     """Runs of complete days on which a non-adherence rule holds; each ends when none does."""
     episodes: list[Episode] = []
     current: Episode | None = None
-    for day in days_between(first, ctx.today - ONE_DAY):
+    for day in days_between(first, _last_judged(ctx, ctx.today - ONE_DAY)):
         triggers = non_adherence_triggers(series, day, ctx)
         if current is not None and not triggers:
-            current.close(
-                day, "programme_ended" if ctx.ended_before(day) else "back_above_threshold"
-            )
+            current.close(day, "back_above_threshold")
             current = None
         elif triggers:
             if current is None:
                 current = Episode("non_adherence", day)
                 episodes.append(current)
             current.evidence.extend(triggers)
+    _close_at_programme_end(current, ctx)
     return episodes
+
+
+def _last_judged(ctx: Context, last: date) -> date:
+    """``last``, or the programme's last day if it ended before: nothing is owed after it."""
+    return min(last, ctx.programme_end) if ctx.programme_end is not None else last
+
+
+def _close_at_programme_end(current: Episode | None, ctx: Context) -> None:
+    """An episode still open once its programme has ended (today at the latest) closes on the
+    programme's last day: nothing is owed or suggested any more."""
+    end = ctx.programme_end
+    if current is not None and end is not None and end <= ctx.today:
+        current.close(max(end, current.start), "programme_ended")
 
 
 def progression_scan(series: Series, ctx: Context, first: date) -> list[Episode]:
@@ -147,14 +159,11 @@ def progression_scan(series: Series, ctx: Context, first: date) -> list[Episode]
     episodes: list[Episode] = []
     current: Episode | None = None
     changes = set(ctx.intensity_changes)
-    for day in days_between(first, ctx.today):
+    for day in days_between(first, _last_judged(ctx, ctx.today)):
         if current is not None:
             pain, baseline = facts(series, day).daily_pain, ctx.baseline_on(day)
             if day in changes:
                 current.close(day, "intensity_changed")
-                current = None
-            elif ctx.ended_before(day):
-                current.close(day, "programme_ended")
                 current = None
             elif pain is not None and baseline is not None and pain > baseline:
                 current.close(day, "pain_above_baseline")
@@ -163,6 +172,7 @@ def progression_scan(series: Series, ctx: Context, first: date) -> list[Episode]
         if day < ctx.today and (found := progression_ready(series, day, ctx)) is not None:
             current = Episode("progression_ready", day, [found])
             episodes.append(current)
+    _close_at_programme_end(current, ctx)
     return episodes
 
 

@@ -10,6 +10,8 @@ from server.programmes import rules
 from server.programmes.library import ExerciseLookup
 from server.programmes.schemas import DEFAULT_INTERVAL
 
+RETIRED = "This exercise is retired; it cannot be prescribed anew."
+
 
 def prescription(
     raw_items: list[dict[str, Any]],
@@ -18,11 +20,13 @@ def prescription(
     *,
     clinic_id: uuid.UUID,
     previous: list[dict[str, Any]] | None = None,
+    previous_routine: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Validate and resolve items and the posture-break rule against the clinic's exercises.
 
     Items get a stable ``item_id`` (kept when given and present in ``previous``) and a snapshot
-    of their resolved ``dosage``. 422 with ``items.<index>.<field>`` errors.
+    of their resolved ``dosage``. A retired exercise stays only where ``previous`` (or
+    ``previous_routine``) already held it. 422 with ``items.<index>.<field>`` errors.
     """
     routine = posture_breaks.get("routine")
     lookup = ExerciseLookup(
@@ -43,7 +47,7 @@ def prescription(
         if exercise is None:
             errors[f"{at}.exercise"] = ["Unknown exercise."]
         elif exercise.retired_at is not None and (item_id, str(exercise.id)) not in kept:
-            errors[f"{at}.exercise"] = ["This exercise is retired; it cannot be prescribed anew."]
+            errors[f"{at}.exercise"] = [RETIRED]
         elif level > len(exercise.ladder):
             errors[f"{at}.level"] = [f"The ladder of {exercise.slug} has {len(exercise.ladder)}."]
         if raw.get("item_id") and item_id not in known_ids:
@@ -66,8 +70,11 @@ def prescription(
                 "slots": slots,
             }
         )
-    if routine and lookup.find(slug=routine) is None:
+    found_routine = lookup.find(slug=routine) if routine else None
+    if routine and found_routine is None:
         errors["posture_breaks.routine"] = ["Unknown exercise."]
+    elif found_routine is not None and found_routine.retired_at and routine != previous_routine:
+        errors["posture_breaks.routine"] = [RETIRED]
     if errors:
         raise Unprocessable("The programme is invalid.", errors=errors)
     posture = {

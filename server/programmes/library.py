@@ -132,7 +132,8 @@ def _lookup_statement() -> sa.Select[tuple[Exercise]]:
 class ExerciseLookup:
     """The exercises a clinic may use, loaded once for a set of slugs and ids.
 
-    A clinic's own exercise wins over a library entry with the same slug, unless it is retired.
+    A clinic's own exercise wins over a library entry with the same slug. Retired exercises
+    are found too: what already prescribes them keeps them (new prescriptions refuse them).
     """
 
     def __init__(self, clinic_id: uuid.UUID, *, slugs: Iterable[str] = (), ids: Iterable[Any] = ()):
@@ -145,8 +146,7 @@ class ExerciseLookup:
         self.by_id = {e.id: e for e in found}
         self.by_slug: dict[str, Exercise] = {}
         for exercise in sorted(found, key=lambda e: e.clinic_id is not None):
-            if exercise.retired_at is None:  # a retired one is found by id only
-                self.by_slug[exercise.slug] = exercise
+            self.by_slug[exercise.slug] = exercise
 
     def find(self, *, slug: str | None = None, exercise_id: Any = None) -> Exercise | None:
         """The exercise named by slug or id, or None when the clinic may not use it."""

@@ -136,8 +136,8 @@ class ProgrammeIntensity(MethodView):
 @blp.response(200, ProgrammeOut)
 @blp.alt_response(409, description="The programme has already ended.")
 def end_programme(data: dict[str, Any], programme_id: uuid.UUID):
-    """End the active programme after end_date (a discharge): reminders stop, and adherence
-    and its flags are no longer judged after that day."""
+    """End the active programme today (a discharge): reminders stop after today, and adherence
+    and its flags are no longer judged."""
     return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
 
 

@@ -228,12 +228,8 @@ class RevisionIn(ma.Schema):
 
 
 class EndIn(ma.Schema):
-    """End the active programme: the patient is discharged, or stops."""
+    """End the active programme today: the patient is discharged, or stops."""
 
-    end_date = SaneDate(
-        load_default=None,
-        metadata={"description": "The last local date it applies (default: today; not earlier)."},
-    )
     reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 

@@ -78,15 +78,15 @@ def create_programme(
         .where(Programme.patient_id == patient.id, Programme.end_date.is_(None))
         .with_for_update()
     )
+    if (last_end := _last_end_date(patient.id)) is not None and start_date <= last_end:
+        message = f"Must be after the previous programme's last day ({last_end.isoformat()})."
+        raise Unprocessable(message, errors={"start_date": [message]})
     if previous is not None:
         if start_date < rules.local_date_of(now, tz):
             message = "A programme that replaces the active one cannot start in the past."
             raise Unprocessable(message, errors={"start_date": [message]})
         previous.end_date = start_date - timedelta(days=1)
         db.session.flush()
-    elif (last_end := _last_end_date(patient.id)) is not None and start_date <= last_end:
-        message = f"Must be after the previous programme's last day ({last_end.isoformat()})."
-        raise Unprocessable(message, errors={"start_date": [message]})
     programme = Programme(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
@@ -140,6 +140,7 @@ def revise_programme(
         schedule,
         clinic_id=programme.clinic_id,
         previous=current.items,
+        previous_routine=current.posture_breaks.get("routine"),
     )
     revision = _append_revision(programme, actor, "revision", built, schedule, posture, reason, now)
     return ProgrammeView(programme, revision)
@@ -212,9 +213,12 @@ def _lock_current(
 
 
 def _last_end_date(patient_id: uuid.UUID) -> date | None:
-    """The last day any of the patient's ended programmes applies: programmes never overlap."""
+    """The last day any of the patient's ended programmes applied (one that ended before it
+    started never did): a new programme starts after it, so programmes never overlap."""
     return db.session.scalar(
-        sa.select(sa.func.max(Programme.end_date)).where(Programme.patient_id == patient_id)
+        sa.select(sa.func.max(Programme.end_date)).where(
+            Programme.patient_id == patient_id, Programme.end_date >= Programme.start_date
+        )
     )
 
 
@@ -232,18 +236,12 @@ def _locked_programme(actor: Actor, programme_id: uuid.UUID) -> Programme:
 
 
 def end_programme(
-    *,
-    actor: Actor,
-    programme_id: uuid.UUID,
-    reason: str,
-    end_date: date | None = None,
-    now: datetime | None = None,
+    *, actor: Actor, programme_id: uuid.UUID, reason: str, now: datetime | None = None
 ) -> ProgrammeView:
-    """End the active programme after ``end_date`` (default: the patient's today), e.g. at a
-    discharge. Not before today (history stays as it was; a programme not started yet then
-    never applies); 409 once it has ended. Reminders stop after that day, adherence no longer
-    counts it, and the flag engine re-derives from it (adherence and progression are not judged
-    past it).
+    """End the active programme today (the patient's local today), e.g. at a discharge: today
+    is its last day (a programme not started yet never applies), history stays as it was, and
+    409 once it has ended. Reminders stop after today, adherence no longer counts it, and the
+    flag engine closes its adherence and progression flags.
     """
     now = now or utcnow()
     programme = _locked_programme(actor, programme_id)
@@ -254,11 +252,7 @@ def end_programme(
         )
     tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
     today = rules.local_date_of(now, tz)
-    end_date = end_date or today
-    if end_date < today:
-        message = f"Must be today ({today.isoformat()}) or later: history stays as it was."
-        raise Unprocessable(message, errors={"end_date": [message]})
-    programme.end_date, programme.end_reason = end_date, reason
+    programme.end_date, programme.end_reason = today, reason
     db.session.flush()
     audit_programme(actor, programme, "programme.end", now)
     refresh_reminder_streams(programme.patient_id, now)

@@ -91,14 +91,20 @@ def test_nothing_is_owed_after_the_programme_ended():
     series = {day(n): facts(n, 3) for n in range(10)}
     assert non_adherence_scan(series, ctx(20, end=9), day(0)) == []
     episodes = non_adherence_scan(series, ctx(20, end=13), day(0))
-    assert outline(episodes) == [(day(12), day(14), "programme_ended")]
+    assert outline(episodes) == [(day(12), day(13), "programme_ended")]
+    # Ended today: the open episode closes at once, not after the next complete day.
+    assert outline(non_adherence_scan(series, ctx(14, end=14), day(0))) == [
+        (day(12), day(14), "programme_ended")
+    ]
+    still_running = non_adherence_scan(series, ctx(14, end=15), day(0))
+    assert outline(still_running) == [(day(12), None, None)]
 
 
 def test_progression_is_not_suggested_after_the_programme_ended():
     series = {day(n): facts(n, 2, exertion_max=3) for n in range(20)}
     assert progression_scan(series, ctx(18, end=12), day(0)) == []
     episodes = progression_scan(series, ctx(18, end=14), day(0))
-    assert outline(episodes) == [(day(13), day(15), "programme_ended")]
+    assert outline(episodes) == [(day(13), day(14), "programme_ended")]
 
 
 def test_non_adherence_is_only_judged_on_complete_days():

@@ -184,7 +184,10 @@ def test_a_retired_exercise_is_hidden_and_never_prescribed_anew(
     exercise = _own_exercise(client, therapist)
     schedule = {"days": [1, 2, 3, 4, 5, 6, 7], "slots": [{"slot": "morning", "time": "08:00"}]}
     items = [{"exercise_id": exercise["id"]}, {"exercise": "chin-tuck-sitting"}]
-    programme = create_programme(therapist, patient, template=None, schedule=schedule, items=items)
+    routine = {"enabled": True, "interval_minutes": 40, "routine": exercise["slug"]}
+    programme = create_programme(
+        therapist, patient, template=None, schedule=schedule, items=items, posture_breaks=routine
+    )
 
     retired = _patch(client, therapist, exercise["id"], {"retired": True})
 
@@ -195,26 +198,37 @@ def test_a_retired_exercise_is_hidden_and_never_prescribed_anew(
         "/api/v1/exercises?limit=200&include_retired=true", headers=therapist.headers
     )
     assert exercise["slug"] in [e["slug"] for e in with_retired.json["items"]]
-    # Not for a new programme, by id or by slug.
-    for item in ({"exercise_id": exercise["id"]}, {"exercise": exercise["slug"]}):
-        response = client.post(
-            f"/api/v1/patients/{newcomer.id}/programmes",
-            json={"items": [item], "schedule": schedule, "start_date": programme["start_date"]},
-            headers=therapist.headers,
+
+    def new_programme(**parts: Any):
+        body = {"items": [{"exercise": "chin-tuck-sitting"}], "schedule": schedule} | parts
+        body["start_date"] = programme["start_date"]
+        return client.post(
+            f"/api/v1/patients/{newcomer.id}/programmes", json=body, headers=therapist.headers
         )
+
+    # Not for a new programme: by id, by slug, or as its posture-break routine.
+    for item in ({"exercise_id": exercise["id"]}, {"exercise": exercise["slug"]}):
+        response = new_programme(items=[item])
         assert response.status_code == 422, response.json
-        assert "items.0.exercise" in response.json["errors"]
-    # The programme that prescribes it keeps it through a new revision and in the plan.
+        assert response.json["errors"]["items.0.exercise"] == [
+            "This exercise is retired; it cannot be prescribed anew."
+        ]
+    as_routine = new_programme(posture_breaks=routine)
+    assert as_routine.status_code == 422
+    assert list(as_routine.json["errors"]) == ["posture_breaks.routine"]
+    # The programme that prescribes it keeps it, routine included, through a new revision.
     revision = client.post(
         f"/api/v1/programmes/{programme['id']}/revisions",
-        json={"base_revision": 1, "reason": "evening too", "schedule": schedule},
+        json={"base_revision": 1, "reason": "a later morning", "schedule": schedule},
         headers=therapist.headers,
     )
     assert revision.status_code == 201, revision.json
     plan = client.get("/api/v1/me/plan", headers=patient.headers).json
     assert exercise["slug"] in [i["slug"] for s in plan["sessions"] for i in s["items"]]
+    assert plan["posture_breaks"]["routine"]["slug"] == exercise["slug"]
     # Restored, it can be prescribed again.
     assert _patch(client, therapist, exercise["id"], {"retired": False}).json["retired_at"] is None
+    assert new_programme(items=[{"exercise_id": exercise["id"]}]).status_code == 201
     assert _exercise_actions(app, exercise["id"]) == [
         "exercise.create",
         "exercise.retire",

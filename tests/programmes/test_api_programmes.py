@@ -490,23 +490,36 @@ def test_a_therapist_ends_a_programme_and_its_reminders_stop(
     assert _end(client, therapist, programme).status_code == 409
 
 
-def test_an_end_before_today_is_refused_and_the_next_programme_starts_after_it(
+def test_programmes_never_overlap_an_ended_one(
     client: FlaskClient, create_programme, make_staff, make_patient
 ) -> None:
     therapist = make_staff()
     patient = make_patient(therapist)
-    programme = create_programme(therapist, patient)
     today = today_in("Europe/Istanbul")
+    ended = create_programme(therapist, patient)
+    assert _end(client, therapist, ended).json["end_date"] == today.isoformat()
+    assert _end(client, therapist, ended, end_date=today.isoformat()).status_code == 422
 
-    past = _end(client, therapist, programme, end_date=(today - timedelta(days=1)).isoformat())
-    assert past.status_code == 422
-    assert list(past.json["errors"]) == ["end_date"]
-    friday = today + timedelta(days=4)
-    assert _end(client, therapist, programme, end_date=friday.isoformat()).status_code == 200
+    def start(day) -> Any:
+        body = {"template": "cervicogenic-headache-basic", "start_date": day.isoformat()}
+        return _post(client, f"/patients/{patient.id}/programmes", therapist, body)
 
-    overlapping = {"template": "cervicogenic-headache-basic", "start_date": friday.isoformat()}
-    refused = _post(client, f"/patients/{patient.id}/programmes", therapist, overlapping)
+    refused = start(today)
     assert refused.status_code == 422
     assert list(refused.json["errors"]) == ["start_date"]
-    after = {**overlapping, "start_date": (friday + timedelta(days=1)).isoformat()}
-    assert _post(client, f"/patients/{patient.id}/programmes", therapist, after).status_code == 201
+    assert start(today + timedelta(days=1)).status_code == 201
+    # Replacing that active one may not reach back into the ended one either.
+    assert start(today).status_code == 422
+
+
+def test_a_programme_ended_before_it_started_never_applied(
+    client: FlaskClient, create_programme, make_staff, make_patient
+) -> None:
+    therapist = make_staff()
+    patient = make_patient(therapist)
+    today = today_in("Europe/Istanbul")
+    planned = create_programme(therapist, patient, start_date=(today + timedelta(5)).isoformat())
+    assert _end(client, therapist, planned).status_code == 200
+
+    body = {"template": "cervicogenic-headache-basic", "start_date": today.isoformat()}
+    assert _post(client, f"/patients/{patient.id}/programmes", therapist, body).status_code == 201
