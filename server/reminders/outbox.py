@@ -119,8 +119,9 @@ def enqueue_password_reset_notice(
     """Tell a patient's phones that a clinic-issued code has just set their password again.
 
     A code doubles as a reset and the staff member who issues it sees it, so a reset the patient
-    did not ask for must not be silent: the notice goes to the devices registered before it.
-    One per code (the outbox ``dedupe_key``). Flushes only.
+    did not ask for must not be silent: the notice goes to every device the patient has
+    registered when it is sent (their own phones among them). One per code (the outbox
+    ``dedupe_key``). Flushes only.
     """
     title, body = password_reset_text(user.language)
     row = _outbox_row(
