@@ -76,6 +76,20 @@ def create_invitation(
     return IssuedInvitation(code, invitation.expires_at)
 
 
+def revoke_invitations_issued_by(user_id: uuid.UUID, *, now: datetime) -> None:
+    """Unused codes a staff member issued stop working (they leave, or their role changes):
+    whoever saw a code could otherwise still sign in as its patient."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.created_by == user_id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
 def activate_invitation(code: str, password: str, *, now: datetime | None = None) -> TokenPair:
     """Set the patient's password from a valid code and log them in (404 unknown, 410 spent)."""
     now = now or utcnow()
@@ -85,6 +99,9 @@ def activate_invitation(code: str, password: str, *, now: datetime | None = None
     if invitation is None:
         raise NotFound("Unknown invitation code.")
     if invitation.used_at or invitation.revoked_at or invitation.expires_at <= now:
+        raise Gone(SPENT)
+    issuer = db.session.get(User, invitation.created_by)
+    if issuer is None or not issuer.is_active:  # issued by someone who has since left
         raise Gone(SPENT)
     require_strong_password(password)
     claimed = db.session.execute(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from server.access import ADMIN, Actor, get_scoped, scoped
+from server.accounts.invitations import revoke_invitations_issued_by
 from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
@@ -135,29 +136,52 @@ def update_staff(
     )
     if user is None:
         raise NotFound("No therapist or admin with this id in your clinic.")
+    if not _is_active_admin(actor):  # demoted or deactivated since the token was issued
+        raise Forbidden("Your role may not use this endpoint.")
     role, active = changes.get("role", user.role), changes.get("is_active", user.is_active)
-    stays_admin = role == ADMIN and active
-    if user.role == ADMIN and user.is_active and not stays_admin and _active_admins(actor) <= 1:
+    loses_an_admin = user.role == ADMIN and user.is_active and not (role == ADMIN and active)
+    if loses_an_admin and _active_admins(actor) <= 1:
         raise Conflict("The clinic must keep an active admin; make another admin first.")
-    deactivated = user.is_active and changes.get("is_active") is False
-    reactivated = not user.is_active and changes.get("is_active") is True
+    actions = _staff_actions(user, changes)
     for field, value in changes.items():
         setattr(user, field, value)
-    if deactivated:
-        revoke_all_sessions(user.id, reason="deactivated", now=now)
-    action = (
-        "staff.deactivate" if deactivated else "staff.reactivate" if reactivated else "staff.update"
-    )
-    record_audit(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action=action,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
+    if "staff.deactivate" in actions or "staff.role_change" in actions:
+        # Tokens carry the role: every session ends, and a leaver's unused codes with them.
+        revoke_all_sessions(user.id, reason="staff_change", now=now)
+        revoke_invitations_issued_by(user.id, now=now)
+    for action in actions:
+        record_audit(
+            actor=actor,
+            clinic_id=actor.clinic_id,
+            action=action,
+            object_type="user",
+            object_id=user.id,
+            now=now,
+        )
     db.session.flush()
     return user
+
+
+def _staff_actions(user: User, changes: dict[str, Any]) -> list[str]:
+    """The audit actions of ``changes`` to ``user``, one per kind of change made."""
+    actions = []
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        actions.append("staff.reactivate" if changes["is_active"] else "staff.deactivate")
+    if "role" in changes and changes["role"] != user.role:
+        actions.append("staff.role_change")
+    if any(changes.get(f, getattr(user, f)) != getattr(user, f) for f in ("name", "language")):
+        actions.append("staff.update")
+    return actions
+
+
+def _is_active_admin(actor: Actor) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(User.id).where(
+                User.id == actor.user_id, User.role == ADMIN, User.is_active.is_(True)
+            )
+        )
+    )
 
 
 def _active_admins(actor: Actor) -> int:

@@ -131,14 +131,14 @@ def login(email: str, password: str, *, now: datetime | None = None) -> TokenPai
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
-    # A password change or reset may have committed while argon2 ran. Lock the account's row
-    # and open the session only if the password just verified is still the account's; a
-    # change that commits after this waits for the new session and then revokes it with the
-    # others (revoke_all_sessions).
-    current = db.session.scalar(
-        sa.select(User.password_hash).where(User.id == user.id).with_for_update()
-    )
-    if current != user.password_hash:
+    # A password change or reset, or a deactivation, may have committed while argon2 ran. Lock
+    # the account's row and open the session only if the password just verified is still the
+    # account's and the account still active; a change that commits after this waits for the
+    # new session and then revokes it with the others (revoke_all_sessions).
+    current = db.session.execute(
+        sa.select(User.password_hash, User.is_active).where(User.id == user.id).with_for_update()
+    ).one()
+    if current.password_hash != user.password_hash or not current.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
     if needs_rehash(user.password_hash):  # the configured argon2 parameters have changed
         user.password_hash = hash_password(password)

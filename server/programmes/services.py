@@ -238,20 +238,22 @@ def _locked_programme(actor: Actor, programme_id: uuid.UUID) -> Programme:
 def end_programme(
     *, actor: Actor, programme_id: uuid.UUID, reason: str, now: datetime | None = None
 ) -> ProgrammeView:
-    """End the active programme today (the patient's local today), e.g. at a discharge: today
-    is its last day (a programme not started yet never applies), history stays as it was, and
-    409 once it has ended. Reminders stop after today, adherence no longer counts it, and the
+    """End a programme today (the patient's local today), e.g. at a discharge: today is its
+    last day (a programme not started yet never applies), history stays as it was, and 409 once
+    it has ended (one a newer programme replaces later may end sooner; that one is ended on its
+    own). Reminders stop after today, adherence no longer counts it, and the
     flag engine closes its adherence and progression flags.
     """
     now = now or utcnow()
     programme = _locked_programme(actor, programme_id)
-    if programme.end_date is not None:
+    tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
+    today = rules.local_date_of(now, tz)
+    # A programme a newer one will replace later still runs until then: it may end sooner.
+    if programme.end_date is not None and programme.end_date <= today:
         raise Conflict(
             f"This programme has already ended (on {programme.end_date.isoformat()}).",
             end_date=programme.end_date.isoformat(),
         )
-    tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
-    today = rules.local_date_of(now, tz)
     programme.end_date, programme.end_reason = today, reason
     db.session.flush()
     audit_programme(actor, programme, "programme.end", now)

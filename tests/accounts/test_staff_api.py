@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.access import Actor
+from server.accounts.services import update_staff
 from server.audit.models import AuditEvent
+from server.errors import Forbidden
 from server.extensions import db
 from tests.accounts.helpers import bearer, login
 from tests.factories import UserHandle
@@ -91,3 +95,79 @@ def test_only_admins_of_the_same_clinic_manage_staff(
     assert hidden.status_code == 404
     assert therapist.email not in hidden.get_data(as_text=True)
     assert client.get("/api/v1/patients", headers=therapist.headers).status_code == 200
+
+
+def test_a_demoted_admin_loses_admin_powers_at_once(
+    client: FlaskClient, make_clinic: Callable[..., Any], make_staff: Callable[..., UserHandle]
+) -> None:
+    """Tokens carry the role: a role change ends every session, and the clinic lock re-reads
+    the caller's own row, so a just-demoted admin cannot promote themself back."""
+    clinic = make_clinic()
+    first, second = make_staff(clinic, role="clinic_admin"), make_staff(clinic, role="clinic_admin")
+
+    assert _patch(client, first, second, {"role": "therapist"}).status_code == 200
+
+    assert _patch(client, second, second, {"role": "clinic_admin"}).status_code == 401
+    assert _patch(client, second, first, {"role": "therapist"}).status_code == 401
+    with client.application.app_context():
+        demoted = Actor(second.id, "clinic_admin", clinic.id)  # a token issued before
+        with pytest.raises(Forbidden):
+            update_staff(first.id, actor=demoted, changes={"is_active": False})
+
+
+def test_a_leavers_unused_invitation_codes_stop_working(
+    client: FlaskClient,
+    make_clinic: Callable[..., Any],
+    make_staff: Callable[..., UserHandle],
+    make_patient: Callable[..., UserHandle],
+) -> None:
+    clinic = make_clinic()
+    admin, leaver = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    patient = make_patient(leaver)
+    issued = client.post(f"/api/v1/patients/{patient.id}/invitations", headers=leaver.headers)
+    assert issued.status_code == 201
+
+    assert _patch(client, admin, leaver, {"is_active": False}).status_code == 200
+
+    body = {"invite_code": issued.json["code"], "password": "a-new-strong-passphrase"}
+    assert client.post("/api/v1/auth/activate", json=body).status_code == 410
+
+
+def test_a_login_racing_a_deactivation_opens_no_session(
+    app: Flask,
+    client: FlaskClient,
+    make_staff: Callable[..., UserHandle],
+    monkeypatch: Any,
+) -> None:
+    from server.accounts import sessions
+    from server.accounts.models import User
+
+    leaver = make_staff()
+    verify = sessions.verify_password
+
+    def verify_while_an_admin_deactivates(stored: str | None, password: str) -> bool:
+        verified = verify(stored, password)
+        with db.engine.begin() as connection:  # the admin's request, committed meanwhile
+            connection.execute(sa.update(User).where(User.id == leaver.id).values(is_active=False))
+        return verified
+
+    monkeypatch.setattr(sessions, "verify_password", verify_while_an_admin_deactivates)
+    assert login(client, leaver.email, leaver.password).status_code == 401
+
+
+def test_each_kind_of_change_has_its_own_audit_event(
+    app: Flask,
+    client: FlaskClient,
+    make_clinic: Callable[..., Any],
+    make_staff: Callable[..., UserHandle],
+) -> None:
+    clinic = make_clinic()
+    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    body = {"role": "clinic_admin", "name": "Dr. New Name", "is_active": True}
+    assert _patch(client, admin, therapist, body).status_code == 200
+    assert _patch(client, admin, therapist, {}).status_code == 200  # nothing changed
+    with app.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_id == str(therapist.id))
+        ).all()
+    assert sorted(actions) == ["staff.role_change", "staff.update"]

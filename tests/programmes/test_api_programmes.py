@@ -498,7 +498,7 @@ def test_programmes_never_overlap_an_ended_one(
     today = today_in("Europe/Istanbul")
     ended = create_programme(therapist, patient)
     assert _end(client, therapist, ended).json["end_date"] == today.isoformat()
-    assert _end(client, therapist, ended, end_date=today.isoformat()).status_code == 422
+    assert _end(client, therapist, ended).status_code == 409
 
     def start(day) -> Any:
         body = {"template": "cervicogenic-headache-basic", "start_date": day.isoformat()}
@@ -523,3 +523,21 @@ def test_a_programme_ended_before_it_started_never_applied(
 
     body = {"template": "cervicogenic-headache-basic", "start_date": today.isoformat()}
     assert _post(client, f"/patients/{patient.id}/programmes", therapist, body).status_code == 201
+
+
+def test_a_programme_with_a_replacement_pending_can_still_be_ended_today(
+    client: FlaskClient, create_programme, make_staff, make_patient
+) -> None:
+    therapist = make_staff()
+    patient = make_patient(therapist)
+    today = today_in("Europe/Istanbul")
+    running = create_programme(therapist, patient)
+    pending = create_programme(therapist, patient, start_date=(today + timedelta(30)).isoformat())
+    assert _sessions_on(client, patient, today + timedelta(days=10))  # still running then
+
+    ended = _end(client, therapist, running)
+
+    assert ended.status_code == 200, ended.json
+    assert ended.json["end_date"] == today.isoformat()
+    assert _sessions_on(client, patient, today + timedelta(days=10)) == []
+    assert _end(client, therapist, pending).status_code == 200  # and the next one, if wanted
