@@ -61,15 +61,19 @@ def _outbox_row(
 
 
 def _alert_recipients(patient: Patient) -> list[User]:
-    """The patient's therapist, or the clinic's admins when no therapist is assigned."""
+    """The patient's therapist, or the clinic's admins when none is assigned or theirs left."""
     if patient.therapist_id is not None:
         therapist = db.session.get(User, patient.therapist_id)
         if therapist is not None and therapist.is_active:
             return [therapist]
+    return _active_admins(patient.clinic_id)
+
+
+def _active_admins(clinic_id: uuid.UUID) -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User).where(
-                User.clinic_id == patient.clinic_id,
+                User.clinic_id == clinic_id,
                 User.role == "clinic_admin",
                 User.is_active.is_(True),
             )
@@ -136,8 +140,10 @@ def enqueue_password_reset_notice(
     return _enqueue([row])
 
 
-def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, Counter[str]]:
-    """Open (or acknowledged) flags by recipient therapist and severity, for one clinic."""
+def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, tuple[User, Counter[str]]]:
+    """Open (or acknowledged) flags by severity for each active recipient of one clinic: the
+    patient's therapist, or the clinic's admins when the patient has none or theirs has left
+    (as for urgent alerts)."""
     from server.flags.models import Flag
 
     rows = db.session.execute(
@@ -145,11 +151,21 @@ def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, Counter[str]]:
         .join(Patient, Patient.id == Flag.patient_id)
         .where(Flag.clinic_id == clinic_id, Flag.status.in_(OPEN_FLAG_STATUSES))
         .group_by(Patient.therapist_id, Flag.severity)
-    )
-    counts: dict[uuid.UUID, Counter[str]] = {}
+    ).all()
+    if not rows:
+        return {}
+    staff = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.clinic_id == clinic_id, User.is_active.is_(True))
+        )
+        if user.role != "patient"
+    }
+    admins = [user for user in staff.values() if user.role == "clinic_admin"]
+    counts: dict[uuid.UUID, tuple[User, Counter[str]]] = {}
     for therapist_id, severity, n in rows:
-        if therapist_id is not None:
-            counts.setdefault(therapist_id, Counter())[severity] += n
+        for recipient in [staff[therapist_id]] if therapist_id in staff else admins:
+            counts.setdefault(recipient.id, (recipient, Counter()))[1][severity] += n
     return counts
 
 
@@ -164,12 +180,7 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
         local_date = digest_local_date(now, zone(tz_name))
         if local_date is None:
             continue
-        counts = _open_flag_counts(clinic_id)
-        therapists = db.session.scalars(
-            sa.select(User).where(User.id.in_(counts), User.is_active.is_(True))
-        )
-        for therapist in therapists:
-            by_severity = counts[therapist.id]
+        for therapist, by_severity in _open_flag_counts(clinic_id).values():
             total = sum(by_severity.values())
             title, body = digest_text(
                 therapist.language,
@@ -204,7 +215,20 @@ def claim_deliveries(
     now: datetime, batch_size: int, *, leased_at: datetime | None = None
 ) -> list[OutboundMessage]:
     """Lease a batch of deliveries due at ``now`` for :data:`LEASE` from ``leased_at`` (the
-    moment of the claim; default ``now``) and return what to send. Flushes only."""
+    moment of the claim; default ``now``) and return what to send; rows closed unsent on the
+    way (withheld, re-routed) do not count, so an empty list means nothing is left to send.
+    Flushes only."""
+    while True:
+        claimed = _claim_batch(now, batch_size, leased_at or now)
+        if claimed is None:
+            return []
+        if claimed:
+            return _messages(claimed)
+
+
+def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any] | None:
+    """One leased batch minus the rows closed unsent (possibly empty); None if nothing was
+    due."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -215,6 +239,7 @@ def claim_deliveries(
             DELIVERIES.c.attempts,
             DELIVERIES.c.notification_id,
             DELIVERIES.c.created_at,
+            DELIVERIES.c.clinic_id,
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
@@ -222,14 +247,19 @@ def claim_deliveries(
         .with_for_update(skip_locked=True)
     ).all()
     if not claimed:
-        return []
+        return None
     db.session.execute(
         sa.update(DELIVERIES)
         .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
-        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=(leased_at or now) + LEASE)
+        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
     )
-    withheld = _withhold_outdated_reminders(claimed, leased_at or now)
-    claimed = [d for d in claimed if d.id not in withheld]
+    withheld = _withhold_outdated_reminders(claimed, leased_at)
+    withheld |= _reroute_alerts_of_inactive_staff(claimed, due=now)
+    return [d for d in claimed if d.id not in withheld]
+
+
+def _messages(claimed: list[Any]) -> list[OutboundMessage]:
+    """What to send for claimed rows: a push with the recipient's devices, a staff alert."""
     push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
     if push_recipients:
@@ -310,6 +340,50 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             .values(status=status)
         )
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
+
+
+def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> set[uuid.UUID]:
+    """Staff alerts whose recipient has been deactivated since they were queued: closed unsent
+    (dead, ``withheld: recipient inactive``); an urgent alert goes to the clinic's active admins
+    instead, ``due`` at once (a digest is rebuilt for the right people the next day). Returns
+    the closed delivery ids."""
+    to_staff = [d for d in claimed if d.channel == "staff"]
+    if not to_staff:
+        return set()
+    inactive = set(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.id.in_({d.recipient_id for d in to_staff}), User.is_active.is_(False)
+            )
+        )
+    )
+    gone = [d for d in to_staff if d.recipient_id in inactive]
+    if not gone:
+        return set()
+    db.session.execute(
+        sa.update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_([d.id for d in gone]))
+        .values(status="dead", next_attempt_at=None, last_error="withheld: recipient inactive")
+    )
+    admins: dict[uuid.UUID, list[User]] = {}
+    rows = []
+    for delivery in (d for d in gone if d.kind == "urgent_flag"):
+        if delivery.clinic_id not in admins:
+            admins[delivery.clinic_id] = _active_admins(delivery.clinic_id)
+        for admin in admins[delivery.clinic_id]:
+            title, body = urgent_flag_text(admin.language)
+            rows.append(
+                _outbox_row(
+                    key=f"rerouted:{delivery.id}:{admin.id}",
+                    clinic_id=delivery.clinic_id,
+                    recipient=admin,
+                    kind="urgent_flag",
+                    payload={**delivery.payload, "title": title, "body": body},
+                    now=due,
+                )
+            )
+    _enqueue(rows)
+    return {d.id for d in gone}
 
 
 def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> None:

@@ -396,3 +396,76 @@ def test_a_pending_push_of_a_snoozed_reminder_is_withheld(app, reminder_patient)
         ("dead", "withheld: snoozed"),
         ("sent", None),
     ]
+
+
+def _open_flag(app, patient, clinic_id) -> None:
+    from server.flags.models import Flag
+
+    with app.app_context():
+        db.session.add(
+            Flag(
+                clinic_id=clinic_id,
+                patient_id=patient.id,
+                type="high_pain",
+                severity="high",
+                severity_rank=0,
+                status="open",
+                episode_start=MONDAY,
+                last_evidence_on=MONDAY,
+                suggested_action="review",
+            )
+        )
+        db.session.commit()
+
+
+def _deactivate(app, user_id) -> None:
+    from server.accounts.models import User
+
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == user_id).values(is_active=False))
+        db.session.commit()
+
+
+def test_a_leavers_patients_reach_the_admins_digest(
+    app, make_clinic, make_staff, make_patient, provider
+):
+    clinic = make_clinic(timezone="Europe/Istanbul")
+    admin, leaver, stays = (
+        make_staff(clinic, role="clinic_admin"),
+        make_staff(clinic),
+        make_staff(clinic),
+    )
+    _open_flag(app, make_patient(leaver), clinic.id)
+    _open_flag(app, make_patient(stays), clinic.id)
+    _deactivate(app, leaver.id)
+    with app.app_context():
+        assert digest_job(utc(2026, 6, 1, 5, 1), provider=provider) == 2
+        db.session.remove()
+    digests = {m.recipient_id: m.payload["open_flags"] for m in provider.sent}
+    assert digests == {admin.id: 1, stays.id: 1}
+
+
+def test_an_urgent_alert_queued_for_a_leaver_goes_to_the_admins(
+    app, make_clinic, make_staff, make_patient, provider
+):
+    clinic = make_clinic()
+    admin, leaver = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    patient = make_patient(leaver)
+
+    class FlagStub:
+        id = uuid.uuid4()
+        patient_id = patient.id
+
+    with app.app_context():
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 1
+        db.session.commit()
+    _deactivate(app, leaver.id)  # after the alert was queued, before it went out
+
+    tick(app, BEFORE + timedelta(seconds=30), provider)
+
+    assert [(m.kind, m.recipient_id) for m in provider.sent] == [("urgent_flag", admin.id)]
+    assert provider.sent[0].payload["flag_id"] == str(FlagStub.id)
+    closed = [d for d in deliveries(app) if d["recipient_id"] == leaver.id]
+    assert [(d["status"], d["last_error"]) for d in closed] == [
+        ("dead", "withheld: recipient inactive")
+    ]
