@@ -30,6 +30,7 @@ from server.flags.rules import (
 )
 
 ONE_DAY = timedelta(days=1)
+PROGRAMME_ENDED = "programme_ended"  # why an adherence or progression episode ended
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _close_at_programme_end(current: Episode | None, ctx: Context) -> None:
     programme's last day: nothing is owed or suggested any more."""
     end = ctx.programme_end
     if current is not None and end is not None and end <= ctx.today:
-        current.close(max(end, current.start), "programme_ended")
+        current.close(max(end, current.start), PROGRAMME_ENDED)
 
 
 def progression_scan(series: Series, ctx: Context, first: date) -> list[Episode]:

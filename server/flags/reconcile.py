@@ -16,12 +16,14 @@ from typing import Any
 
 from server.audit.services import record_audit
 from server.extensions import db
-from server.flags.episodes import Episode, Findings
+from server.flags.episodes import PROGRAMME_ENDED, Episode, Findings
 from server.flags.messages import suggested_action
 from server.flags.models import SEVERITY_OF, SEVERITY_RANK, Flag
 from server.flags.rules import Context, Evidence
 
 SUPERSEDED = "superseded"
+# Flags about following a programme: they end with it, unlike those about the patient's pain.
+PROGRAMME_BOUND = ("non_adherence", "progression_ready")
 SELF_ENDING = ("flare_up", "non_adherence", "progression_ready")
 THERAPIST_ENDING = ("worsening", "high_pain")
 # Rolling rules: firing again the next day continues the same run, already reviewed if the
@@ -128,7 +130,10 @@ class Reconciler:
                 pairs[i] = (episode, adopt)
         for flag in free:
             self.merge(flag, {}, {})
-            if flag.is_active:
+            if flag.is_active and self.owed_to_an_earlier_programme(flag):
+                start = self.ctx.programme_start
+                self.auto_resolve(flag, PROGRAMME_ENDED, start - timedelta(days=1))
+            elif flag.is_active:
                 self.auto_resolve(flag, SUPERSEDED, None)
             elif flag.status == "auto_resolved" and flag.episode_start >= self.first:
                 self.set_reason(flag, SUPERSEDED)
@@ -138,6 +143,12 @@ class Reconciler:
         db.session.flush()
         for episode, flag in pairs:
             self.sync_episode(flag_type, episode, flag)
+
+    def owed_to_an_earlier_programme(self, flag: Flag) -> bool:
+        """An adherence or progression flag from before the programme in force began: the
+        programme it judged has ended (a newer one replaced it)."""
+        start = self.ctx.programme_start
+        return flag.type in PROGRAMME_BOUND and start is not None and flag.episode_start < start
 
     def sync_episode(self, flag_type: str, episode: Episode, flag: Flag | None) -> None:
         if flag is None:

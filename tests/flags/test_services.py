@@ -5,6 +5,8 @@ Baseline 3 (the therapist's) unless a test says otherwise; programme from day 0.
 
 from __future__ import annotations
 
+from datetime import date
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -498,3 +500,49 @@ def test_a_claimed_patient_is_not_claimed_by_a_concurrent_tick(engine, app, back
             with db.engine.connect() as other:
                 assert other.execute(other_tick).all() == []
         db.session.rollback()
+
+
+def _end_programme(app, patient, last_day: date) -> None:
+    with app.app_context():
+        db.session.execute(
+            sa.update(Programme)
+            .where(Programme.patient_id == patient.patient_id)
+            .values(end_date=last_day)
+        )
+        db.session.commit()
+
+
+def test_a_discharge_closes_the_adherence_flag_at_once(engine, app):
+    patient = engine()
+    patient.ingest(good_days(0, 9), patient.at(9, 20))
+    patient.sweep(patient.at(13, 0, 5))
+    assert patient.one("non_adherence")["status"] == "open"
+
+    _end_programme(app, patient, day(13))  # ended today, its last day
+    patient.tick(patient.at(13, 10))
+
+    flag = patient.one("non_adherence")
+    assert (flag["status"], flag["auto_resolution_reason"]) == ("auto_resolved", "programme_ended")
+    assert flag["episode_end"] == day(13)
+    patient.tick(patient.at(16, 10))  # and nothing more is owed afterwards
+    assert [f["status"] for f in patient.flags("non_adherence")] == ["auto_resolved"]
+
+
+def test_a_programme_replaced_today_closes_the_old_adherence_flag_as_ended(
+    engine, app, make_programme
+):
+    patient = engine()
+    patient.ingest(good_days(0, 9), patient.at(9, 20))
+    patient.sweep(patient.at(13, 0, 5))
+    assert patient.one("non_adherence")["status"] == "open"
+
+    _end_programme(app, patient, day(13))  # what a newer programme from day 14 does to it
+    owner = SimpleNamespace(
+        id=patient.patient_id, clinic_id=patient.clinic_id, therapist_id=patient.therapist_id
+    )
+    make_programme(owner, start_date=day(14), effective_at=patient.at(13, 20))
+    patient.tick(patient.at(14, 10))
+
+    flag = patient.one("non_adherence")
+    assert (flag["status"], flag["auto_resolution_reason"]) == ("auto_resolved", "programme_ended")
+    assert flag["episode_end"] == day(13)
