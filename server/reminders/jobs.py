@@ -15,11 +15,11 @@ from server.accounts.models import Patient
 from server.clock import utcnow
 from server.extensions import db
 from server.programmes.models import Programme
+from server.reminders.alerts import enqueue_flag_digests
 from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
 from server.reminders.models import ReminderStream
 from server.reminders.outbox import (
     claim_deliveries,
-    enqueue_flag_digests,
     purge_old_deliveries,
     record_delivery_results,
 )

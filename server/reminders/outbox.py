@@ -1,4 +1,5 @@
-"""The delivery outbox: enqueue pushes and therapist alerts, claim them, record each outcome.
+"""The delivery outbox: claim due pushes and alerts, send them, record each outcome (what
+enqueues them: ``dispatch`` for reminders, ``alerts`` for the rest).
 
 Rows are claimed with a lease (``next_attempt_at`` moved past the send) and committed before the
 provider is called, so no database lock is held during network I/O and two scheduler processes
@@ -14,198 +15,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.accounts.models import Clinic, Patient, User
+from server.accounts.models import User
 from server.clock import utcnow
 from server.extensions import db
-from server.reminders.contexts import load_reminder_infos, zone
-from server.reminders.dispatch import insert_ignoring_duplicates
-from server.reminders.messages import digest_text, password_reset_text, urgent_flag_text
+from server.reminders.alerts import active_admins, enqueue, outbox_row
+from server.reminders.contexts import load_reminder_infos
+from server.reminders.messages import urgent_flag_text
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
-from server.reminders.rules import MAX_ATTEMPTS, digest_local_date, retry_delay, withheld_status
+from server.reminders.rules import MAX_ATTEMPTS, retry_delay, withheld_status
 
 LEASE = timedelta(minutes=15)
 RETENTION = timedelta(days=30)
-OPEN_FLAG_STATUSES = ("open", "acknowledged")
-
-
-def _enqueue(rows: list[dict[str, Any]]) -> int:
-    return len(insert_ignoring_duplicates(Delivery, rows, ("dedupe_key",)))
-
-
-def _outbox_row(
-    *,
-    key: str,
-    clinic_id: uuid.UUID,
-    recipient: User,
-    kind: str,
-    payload: dict[str, Any],
-    now,
-    channel: str = "staff",
-) -> dict[str, Any]:
-    """An outbox row that is not a reminder record's push: a staff alert, or a patient notice."""
-    return {
-        "id": uuid.uuid4(),
-        "dedupe_key": key,
-        "clinic_id": clinic_id,
-        "recipient_id": recipient.id,
-        "notification_id": None,
-        "channel": channel,
-        "kind": kind,
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-
-
-def _alert_recipients(patient: Patient) -> list[User]:
-    """The patient's therapist, or the clinic's admins when none is assigned or theirs left."""
-    if patient.therapist_id is not None:
-        therapist = db.session.get(User, patient.therapist_id)
-        if therapist is not None and therapist.is_active:
-            return [therapist]
-    return _active_admins(patient.clinic_id)
-
-
-def _active_admins(clinic_id: uuid.UUID) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(
-                User.clinic_id == clinic_id,
-                User.role == "clinic_admin",
-                User.is_active.is_(True),
-            )
-        )
-    )
-
-
-def enqueue_urgent_flag_alert(
-    *, flag: Any, cause_id: uuid.UUID, now: datetime | None = None
-) -> int:
-    """Alert the patient's therapist about an urgent flag at once (next dispatch tick sends it).
-
-    One alert per cause (the symptom check that raised or added to the flag) and recipient: a
-    second danger sign alerts again, a replayed one does not. Returns the number of alerts
-    enqueued. Flushes only.
-    """
-    now = now or utcnow()
-    patient = db.session.get(Patient, flag.patient_id)
-    if patient is None:
-        return 0
-    rows = []
-    for recipient in _alert_recipients(patient):
-        title, body = urgent_flag_text(recipient.language)
-        payload = {
-            "type": "urgent_flag",
-            "flag_id": str(flag.id),
-            "patient_id": str(flag.patient_id),
-            "title": title,
-            "body": body,
-        }
-        rows.append(
-            _outbox_row(
-                key=f"urgent_flag:{cause_id}:{recipient.id}",
-                clinic_id=patient.clinic_id,
-                recipient=recipient,
-                kind="urgent_flag",
-                payload=payload,
-                now=now,
-            )
-        )
-    return _enqueue(rows)
-
-
-def enqueue_password_reset_notice(
-    *, user: User, invitation_id: uuid.UUID, now: datetime | None = None
-) -> int:
-    """Tell a patient's phones that a clinic-issued code has just set their password again.
-
-    A code doubles as a reset and the staff member who issues it sees it, so a reset the patient
-    did not ask for must not be silent: the notice goes to every device the patient has
-    registered when it is sent (their own phones among them). One per code (the outbox
-    ``dedupe_key``). Flushes only.
-    """
-    title, body = password_reset_text(user.language)
-    row = _outbox_row(
-        key=f"password_reset:{invitation_id}",
-        clinic_id=user.clinic_id,
-        recipient=user,
-        kind="password_reset",
-        payload={"type": "password_reset", "title": title, "body": body},
-        now=now or utcnow(),
-        channel="push",
-    )
-    return _enqueue([row])
-
-
-def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, tuple[User, Counter[str]]]:
-    """Open (or acknowledged) flags by severity for each active recipient of one clinic: the
-    patient's therapist, or the clinic's admins when the patient has none or theirs has left
-    (as for urgent alerts)."""
-    from server.flags.models import Flag
-
-    rows = db.session.execute(
-        sa.select(Patient.therapist_id, Flag.severity, sa.func.count())
-        .join(Patient, Patient.id == Flag.patient_id)
-        .where(Flag.clinic_id == clinic_id, Flag.status.in_(OPEN_FLAG_STATUSES))
-        .group_by(Patient.therapist_id, Flag.severity)
-    ).all()
-    if not rows:
-        return {}
-    staff = {
-        user.id: user
-        for user in db.session.scalars(
-            sa.select(User).where(User.clinic_id == clinic_id, User.is_active.is_(True))
-        )
-        if user.role != "patient"
-    }
-    admins = [user for user in staff.values() if user.role == "clinic_admin"]
-    counts: dict[uuid.UUID, tuple[User, Counter[str]]] = {}
-    for therapist_id, severity, n in rows:
-        for recipient in [staff[therapist_id]] if therapist_id in staff else admins:
-            counts.setdefault(recipient.id, (recipient, Counter()))[1][severity] += n
-    return counts
-
-
-def enqueue_flag_digests(now: datetime | None = None) -> int:
-    """Each clinic's daily digest of open flags, once its local 08:00 has passed that day.
-
-    Idempotent: one digest per therapist per clinic-local date (the outbox ``dedupe_key``).
-    """
-    now = now or utcnow()
-    rows = []
-    for clinic_id, tz_name in db.session.execute(sa.select(Clinic.id, Clinic.timezone)):
-        local_date = digest_local_date(now, zone(tz_name))
-        if local_date is None:
-            continue
-        for therapist, by_severity in _open_flag_counts(clinic_id).values():
-            total = sum(by_severity.values())
-            title, body = digest_text(
-                therapist.language,
-                total=total,
-                urgent=by_severity["urgent"],
-                high=by_severity["high"],
-            )
-            payload = {
-                "type": "flag_digest",
-                "local_date": local_date.isoformat(),
-                "open_flags": total,
-                "title": title,
-                "body": body,
-            }
-            rows.append(
-                _outbox_row(
-                    key=f"digest:{therapist.id}:{local_date.isoformat()}",
-                    clinic_id=clinic_id,
-                    recipient=therapist,
-                    kind="flag_digest",
-                    payload=payload,
-                    now=now,
-                )
-            )
-    return _enqueue(rows)
 
 
 DELIVERIES = Delivery.__table__
@@ -369,11 +190,11 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
     rows = []
     for delivery in (d for d in gone if d.kind == "urgent_flag"):
         if delivery.clinic_id not in admins:
-            admins[delivery.clinic_id] = _active_admins(delivery.clinic_id)
+            admins[delivery.clinic_id] = active_admins(delivery.clinic_id)
         for admin in admins[delivery.clinic_id]:
             title, body = urgent_flag_text(admin.language)
             rows.append(
-                _outbox_row(
+                outbox_row(
                     key=f"rerouted:{delivery.id}:{admin.id}",
                     clinic_id=delivery.clinic_id,
                     recipient=admin,
@@ -382,7 +203,7 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
                     now=due,
                 )
             )
-    _enqueue(rows)
+    enqueue(rows)
     return {d.id for d in gone}
 
 

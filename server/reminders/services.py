@@ -14,6 +14,11 @@ from server.clock import utcnow
 from server.errors import Unprocessable
 from server.extensions import db
 from server.pagination import paginate
+from server.reminders.alerts import (
+    enqueue_flag_digests,
+    enqueue_password_reset_notice,
+    enqueue_urgent_flag_alert,
+)
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.dispatch import (
     claim_due_snoozes,
@@ -23,11 +28,6 @@ from server.reminders.dispatch import (
     preview_due,
 )
 from server.reminders.models import Device, Notification, ReminderStream
-from server.reminders.outbox import (
-    enqueue_flag_digests,
-    enqueue_password_reset_notice,
-    enqueue_urgent_flag_alert,
-)
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
