@@ -146,9 +146,9 @@ def update_staff(
     for field, value in changes.items():
         setattr(user, field, value)
     if "staff.deactivate" in actions or "staff.role_change" in actions:
-        # Tokens carry the role: every session ends, and a leaver's unused codes with them.
-        revoke_all_sessions(user.id, reason="staff_change", now=now)
-        revoke_invitations_issued_by(user.id, now=now)
+        revoke_all_sessions(user.id, reason="staff_change", now=now)  # tokens carry the role
+    if "staff.deactivate" in actions:
+        revoke_invitations_issued_by(user.id, now=now)  # a leaver's unused codes
     for action in actions:
         record_audit(
             actor=actor,

@@ -131,14 +131,14 @@ def login(email: str, password: str, *, now: datetime | None = None) -> TokenPai
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
-    # A password change or reset, or a deactivation, may have committed while argon2 ran. Lock
-    # the account's row and open the session only if the password just verified is still the
-    # account's and the account still active; a change that commits after this waits for the
-    # new session and then revokes it with the others (revoke_all_sessions).
-    current = db.session.execute(
-        sa.select(User.password_hash, User.is_active).where(User.id == user.id).with_for_update()
-    ).one()
-    if current.password_hash != user.password_hash or not current.is_active:
+    # A password change or reset, a deactivation or a role change may have committed while
+    # argon2 ran. Lock the account's row, read it again, and open the session only if the
+    # password just verified is still the account's and the account still active, with the
+    # role it has now; a change that commits after this waits for the new session and then
+    # revokes it with the others (revoke_all_sessions).
+    verified_hash = user.password_hash
+    db.session.refresh(user, with_for_update=True)  # the role and clinic the tokens carry too
+    if user.password_hash != verified_hash or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
     if needs_rehash(user.password_hash):  # the configured argon2 parameters have changed
         user.password_hash = hash_password(password)

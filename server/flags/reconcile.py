@@ -124,7 +124,10 @@ class Reconciler:
         for i, (episode, match) in enumerate(pairs):
             if match is not None or episode.end is not None:
                 continue
-            adopt = next((f for f in free if f.is_active), None)
+            adopt = next(
+                (f for f in free if f.is_active and not self.owed_to_an_earlier_programme(f)),
+                None,
+            )
             if adopt is not None:
                 free.remove(adopt)
                 pairs[i] = (episode, adopt)

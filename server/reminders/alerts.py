@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -64,10 +65,10 @@ def _alert_recipients(patient: Patient) -> list[User]:
         therapist = db.session.get(User, patient.therapist_id)
         if therapist is not None and therapist.is_active:
             return [therapist]
-    return active_admins(patient.clinic_id)
+    return _active_admins(patient.clinic_id)
 
 
-def active_admins(clinic_id: uuid.UUID) -> list[User]:
+def _active_admins(clinic_id: uuid.UUID) -> list[User]:
     """The clinic's active admins: who hears of a patient without an active therapist."""
     return list(
         db.session.scalars(
@@ -89,27 +90,38 @@ def enqueue_urgent_flag_alert(
     second danger sign alerts again, a replayed one does not. Returns the number of alerts
     enqueued. Flushes only.
     """
-    now = now or utcnow()
     patient = db.session.get(Patient, flag.patient_id)
     if patient is None:
         return 0
+    about = {"type": "urgent_flag", "flag_id": str(flag.id), "patient_id": str(patient.id)}
+    return _enqueue_urgent(patient, f"urgent_flag:{cause_id}", about, now or utcnow())
+
+
+def requeue_urgent_alert(*, dedupe_key: str, payload: Mapping[str, Any], now: datetime) -> int:
+    """Queue an urgent alert again, for whoever the patient's alerts go to now (their new
+    therapist, or the admins), when the one it was queued for has been deactivated. Under the
+    keys a direct alert for the same cause has, so nobody gets it twice. Flushes only."""
+    patient = db.session.get(Patient, uuid.UUID(str(payload.get("patient_id"))))
+    if patient is None:
+        return 0
+    about = {k: v for k, v in payload.items() if k not in ("title", "body")}
+    return _enqueue_urgent(patient, dedupe_key.rsplit(":", 1)[0], about, now)
+
+
+def _enqueue_urgent(
+    patient: Patient, cause_key: str, about: Mapping[str, Any], now: datetime
+) -> int:
+    """One urgent alert per current recipient, keyed ``<cause_key>:<recipient id>``."""
     rows = []
     for recipient in _alert_recipients(patient):
         title, body = urgent_flag_text(recipient.language)
-        payload = {
-            "type": "urgent_flag",
-            "flag_id": str(flag.id),
-            "patient_id": str(flag.patient_id),
-            "title": title,
-            "body": body,
-        }
         rows.append(
             outbox_row(
-                key=f"urgent_flag:{cause_id}:{recipient.id}",
+                key=f"{cause_key}:{recipient.id}",
                 clinic_id=patient.clinic_id,
                 recipient=recipient,
                 kind="urgent_flag",
-                payload=payload,
+                payload={**about, "title": title, "body": body},
                 now=now,
             )
         )

@@ -90,12 +90,12 @@ def deliver_pending(
     statuses: Counter[str] = Counter()
     try:
         while True:
-            messages = claim_deliveries(now, batch_size, leased_at=as_of_now())
+            claimed = claim_deliveries(now, batch_size, leased_at=as_of_now())
             db.session.commit()
-            if not messages:
+            if not claimed.rows:
                 return statuses
             outcomes = []
-            for message in messages:
+            for message in claimed.messages:
                 try:
                     result = provider.send(message)
                 except Exception as error:  # a provider bug must not lose the batch's outcomes

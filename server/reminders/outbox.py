@@ -11,16 +11,15 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from server.accounts.models import User
 from server.clock import utcnow
 from server.extensions import db
-from server.reminders.alerts import active_admins, enqueue, outbox_row
+from server.reminders.alerts import requeue_urgent_alert
 from server.reminders.contexts import load_reminder_infos
-from server.reminders.messages import urgent_flag_text
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
 from server.reminders.rules import MAX_ATTEMPTS, retry_delay, withheld_status
@@ -32,24 +31,26 @@ RETENTION = timedelta(days=30)
 DELIVERIES = Delivery.__table__
 
 
+class Claimed(NamedTuple):
+    """A claimed batch: what to send, and how many rows were claimed (rows closed unsent on
+    the way, withheld or re-routed, count too: 0 means nothing was due)."""
+
+    messages: list[OutboundMessage]
+    rows: int
+
+
 def claim_deliveries(
     now: datetime, batch_size: int, *, leased_at: datetime | None = None
-) -> list[OutboundMessage]:
+) -> Claimed:
     """Lease a batch of deliveries due at ``now`` for :data:`LEASE` from ``leased_at`` (the
-    moment of the claim; default ``now``) and return what to send; rows closed unsent on the
-    way (withheld, re-routed) do not count, so an empty list means nothing is left to send.
-    Flushes only."""
-    while True:
-        claimed = _claim_batch(now, batch_size, leased_at or now)
-        if claimed is None:
-            return []
-        if claimed:
-            return _messages(claimed)
+    moment of the claim; default ``now``) and return what to send. Flushes only."""
+    claimed = _claim_batch(now, batch_size, leased_at or now)
+    kept = [d for d in claimed if d.id not in _close_unsendable(claimed, now, leased_at or now)]
+    return Claimed(_messages(kept), len(claimed))
 
 
-def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any] | None:
-    """One leased batch minus the rows closed unsent (possibly empty); None if nothing was
-    due."""
+def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
+    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -60,23 +61,28 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
             DELIVERIES.c.attempts,
             DELIVERIES.c.notification_id,
             DELIVERIES.c.created_at,
-            DELIVERIES.c.clinic_id,
+            DELIVERIES.c.dedupe_key,
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()
+    if claimed:
+        db.session.execute(
+            sa.update(DELIVERIES)
+            .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
+            .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
+        )
+    return claimed
+
+
+def _close_unsendable(claimed: list[Any], now: datetime, leased_at: datetime) -> set[uuid.UUID]:
+    """Close, unsent, the claimed rows that must not go out as queued; returns their ids."""
     if not claimed:
-        return None
-    db.session.execute(
-        sa.update(DELIVERIES)
-        .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
-        .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
-    )
-    withheld = _withhold_outdated_reminders(claimed, leased_at)
-    withheld |= _reroute_alerts_of_inactive_staff(claimed, due=now)
-    return [d for d in claimed if d.id not in withheld]
+        return set()
+    closed = _withhold_outdated_reminders(claimed, leased_at)
+    return closed | _reroute_alerts_of_inactive_staff(claimed, due=now)
 
 
 def _messages(claimed: list[Any]) -> list[OutboundMessage]:
@@ -165,9 +171,9 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
 
 def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> set[uuid.UUID]:
     """Staff alerts whose recipient has been deactivated since they were queued: closed unsent
-    (dead, ``withheld: recipient inactive``); an urgent alert goes to the clinic's active admins
-    instead, ``due`` at once (a digest is rebuilt for the right people the next day). Returns
-    the closed delivery ids."""
+    (dead, ``withheld: recipient inactive``); an urgent alert is queued again, ``due`` at once,
+    for whoever the patient's alerts go to now (a digest is rebuilt for the right people the
+    next day). Returns the closed delivery ids."""
     to_staff = [d for d in claimed if d.channel == "staff"]
     if not to_staff:
         return set()
@@ -186,24 +192,8 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
         .where(DELIVERIES.c.id.in_([d.id for d in gone]))
         .values(status="dead", next_attempt_at=None, last_error="withheld: recipient inactive")
     )
-    admins: dict[uuid.UUID, list[User]] = {}
-    rows = []
     for delivery in (d for d in gone if d.kind == "urgent_flag"):
-        if delivery.clinic_id not in admins:
-            admins[delivery.clinic_id] = active_admins(delivery.clinic_id)
-        for admin in admins[delivery.clinic_id]:
-            title, body = urgent_flag_text(admin.language)
-            rows.append(
-                outbox_row(
-                    key=f"rerouted:{delivery.id}:{admin.id}",
-                    clinic_id=delivery.clinic_id,
-                    recipient=admin,
-                    kind="urgent_flag",
-                    payload={**delivery.payload, "title": title, "body": body},
-                    now=due,
-                )
-            )
-    enqueue(rows)
+        requeue_urgent_alert(dedupe_key=delivery.dedupe_key, payload=delivery.payload, now=due)
     return {d.id for d in gone}
 
 

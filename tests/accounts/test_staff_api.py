@@ -171,3 +171,53 @@ def test_each_kind_of_change_has_its_own_audit_event(
             sa.select(AuditEvent.action).where(AuditEvent.object_id == str(therapist.id))
         ).all()
     assert sorted(actions) == ["staff.role_change", "staff.update"]
+
+
+def test_a_login_racing_a_demotion_gets_the_new_role(
+    app: Flask,
+    client: FlaskClient,
+    make_clinic: Callable[..., Any],
+    make_staff: Callable[..., UserHandle],
+    monkeypatch: Any,
+) -> None:
+    from server.accounts import sessions
+    from server.accounts.models import User
+
+    clinic = make_clinic()
+    make_staff(clinic, role="clinic_admin")
+    demoted = make_staff(clinic, role="clinic_admin")
+    verify = sessions.verify_password
+
+    def verify_while_another_admin_demotes(stored: str | None, password: str) -> bool:
+        verified = verify(stored, password)
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(User).where(User.id == demoted.id).values(role="therapist")
+            )
+        return verified
+
+    monkeypatch.setattr(sessions, "verify_password", verify_while_another_admin_demotes)
+    response = login(client, demoted.email, demoted.password)
+
+    assert response.status_code == 200
+    assert response.json["user"]["role"] == "therapist"
+    body = {"name": "X", "email": "x@clinic.example", "password": "a-strong-passphrase"}
+    headers = {"Authorization": f"Bearer {response.json['access_token']}"}
+    assert client.post("/api/v1/therapists", json=body, headers=headers).status_code == 403
+
+
+def test_a_promotion_keeps_the_codes_they_issued(
+    client: FlaskClient,
+    make_clinic: Callable[..., Any],
+    make_staff: Callable[..., UserHandle],
+    make_patient: Callable[..., UserHandle],
+) -> None:
+    clinic = make_clinic()
+    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    patient = make_patient(therapist)
+    issued = client.post(f"/api/v1/patients/{patient.id}/invitations", headers=therapist.headers)
+
+    assert _patch(client, admin, therapist, {"role": "clinic_admin"}).status_code == 200
+
+    body = {"invite_code": issued.json["code"], "password": "a-new-strong-passphrase"}
+    assert client.post("/api/v1/auth/activate", json=body).status_code == 201

@@ -469,3 +469,55 @@ def test_an_urgent_alert_queued_for_a_leaver_goes_to_the_admins(
     assert [(d["status"], d["last_error"]) for d in closed] == [
         ("dead", "withheld: recipient inactive")
     ]
+
+
+def test_a_rerouted_alert_reaches_each_admin_once(
+    app, make_clinic, make_staff, make_patient, provider
+):
+    """With the therapist gone the alert went to both admins; one admin leaves before it went
+    out: the other still gets it once, not a second copy re-routed from the leaver's."""
+    clinic = make_clinic()
+    first, second = make_staff(clinic, role="clinic_admin"), make_staff(clinic, role="clinic_admin")
+    leaver = make_staff(clinic)
+    patient = make_patient(leaver)
+    _deactivate(app, leaver.id)
+
+    class FlagStub:
+        id = uuid.uuid4()
+        patient_id = patient.id
+
+    with app.app_context():
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 2
+        db.session.commit()
+    _deactivate(app, first.id)
+
+    tick(app, BEFORE + timedelta(seconds=30), provider)
+
+    assert [(m.kind, m.recipient_id) for m in provider.sent] == [("urgent_flag", second.id)]
+
+
+def test_a_rerouted_alert_follows_a_reassignment(
+    app, make_clinic, make_staff, make_patient, provider
+):
+    from server.accounts.models import Patient
+
+    clinic = make_clinic()
+    make_staff(clinic, role="clinic_admin")
+    leaver, successor = make_staff(clinic), make_staff(clinic)
+    patient = make_patient(leaver)
+
+    class FlagStub:
+        id = uuid.uuid4()
+        patient_id = patient.id
+
+    with app.app_context():
+        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 1
+        db.session.execute(
+            sa.update(Patient).where(Patient.id == patient.id).values(therapist_id=successor.id)
+        )
+        db.session.commit()
+    _deactivate(app, leaver.id)
+
+    tick(app, BEFORE + timedelta(seconds=30), provider)
+
+    assert [(m.kind, m.recipient_id) for m in provider.sent] == [("urgent_flag", successor.id)]
