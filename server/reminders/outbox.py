@@ -45,8 +45,8 @@ def claim_deliveries(
     """Lease a batch of deliveries due at ``now`` for :data:`LEASE` from ``leased_at`` (the
     moment of the claim; default ``now``) and return what to send. Flushes only."""
     claimed = _claim_batch(now, batch_size, leased_at or now)
-    kept = [d for d in claimed if d.id not in _close_unsendable(claimed, now, leased_at or now)]
-    return Claimed(_messages(kept), len(claimed))
+    closed = _close_unsendable(claimed, now, leased_at or now)
+    return Claimed(_messages([d for d in claimed if d.id not in closed]), len(claimed))
 
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
