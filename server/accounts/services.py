@@ -20,7 +20,7 @@ from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
-from server.audit.services import audit_row, record_audit, write_audits
+from server.audit.services import audit_row, record_audit, record_audits, write_audits
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.extensions import db
@@ -149,15 +149,14 @@ def update_staff(
         revoke_all_sessions(user.id, reason="staff_change", now=now)  # tokens carry the role
     if "staff.deactivate" in actions:
         revoke_invitations_issued_by(user.id, now=now)  # a leaver's unused codes
-    for action in actions:
-        record_audit(
-            actor=actor,
-            clinic_id=actor.clinic_id,
-            action=action,
-            object_type="user",
-            object_id=user.id,
-            now=now,
-        )
+    record_audits(
+        actions,
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
     db.session.flush()
     return user
 

@@ -48,6 +48,13 @@ def record_audit(**event: object) -> None:
     db.session.add(AuditEvent(**audit_row(**event)))
 
 
+def record_audits(actions: Iterable[str], **event: object) -> None:
+    """:func:`record_audit` once per action, the rest of the event shared (one change that is
+    several kinds of change, each with its own event)."""
+    for action in actions:
+        record_audit(action=action, **event)
+
+
 @functools.cache
 def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.access import Actor
-from server.audit.services import record_audit
+from server.audit.services import record_audit, record_audits
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound
 from server.extensions import db
@@ -88,15 +88,14 @@ def update_exercise(
     if retired is not None and retired != (exercise.retired_at is not None):
         exercise.retired_at = now if retired else None
         actions.append("exercise.retire" if retired else "exercise.restore")
-    for action in actions:
-        record_audit(
-            actor=actor,
-            clinic_id=actor.clinic_id,
-            action=action,
-            object_type="exercise",
-            object_id=exercise.id,
-            now=now,
-        )
+    record_audits(
+        actions,
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        object_type="exercise",
+        object_id=exercise.id,
+        now=now,
+    )
     db.session.flush()
     return exercise
 

@@ -115,44 +115,57 @@ def test_a_demoted_admin_loses_admin_powers_at_once(
             update_staff(first.id, actor=demoted, changes={"is_active": False})
 
 
-def test_a_leavers_unused_invitation_codes_stop_working(
+@pytest.mark.parametrize(
+    ("change", "activation"),
+    [({"is_active": False}, 410), ({"role": "clinic_admin"}, 201)],
+    ids=["a leaver's codes stop working", "a promotion keeps them"],
+)
+def test_codes_a_staff_member_issued(
     client: FlaskClient,
     make_clinic: Callable[..., Any],
     make_staff: Callable[..., UserHandle],
     make_patient: Callable[..., UserHandle],
+    change: dict[str, Any],
+    activation: int,
 ) -> None:
     clinic = make_clinic()
-    admin, leaver = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
-    patient = make_patient(leaver)
-    issued = client.post(f"/api/v1/patients/{patient.id}/invitations", headers=leaver.headers)
+    admin, issuer = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
+    patient = make_patient(issuer)
+    issued = client.post(f"/api/v1/patients/{patient.id}/invitations", headers=issuer.headers)
     assert issued.status_code == 201
 
-    assert _patch(client, admin, leaver, {"is_active": False}).status_code == 200
+    assert _patch(client, admin, issuer, change).status_code == 200
 
     body = {"invite_code": issued.json["code"], "password": "a-new-strong-passphrase"}
-    assert client.post("/api/v1/auth/activate", json=body).status_code == 410
+    assert client.post("/api/v1/auth/activate", json=body).status_code == activation
 
 
-def test_a_login_racing_a_deactivation_opens_no_session(
-    app: Flask,
-    client: FlaskClient,
-    make_staff: Callable[..., UserHandle],
-    monkeypatch: Any,
-) -> None:
+def _login_while_an_admin_commits(
+    client: FlaskClient, user: UserHandle, change: dict[str, Any], monkeypatch: Any
+):
+    """Log in as ``user`` while another request commits ``change`` to their account, between
+    the password check (argon2) and the session."""
     from server.accounts import sessions
     from server.accounts.models import User
 
-    leaver = make_staff()
     verify = sessions.verify_password
 
-    def verify_while_an_admin_deactivates(stored: str | None, password: str) -> bool:
+    def verify_while_it_commits(stored: str | None, password: str) -> bool:
         verified = verify(stored, password)
-        with db.engine.begin() as connection:  # the admin's request, committed meanwhile
-            connection.execute(sa.update(User).where(User.id == leaver.id).values(is_active=False))
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(User).where(User.id == user.id).values(**change))
         return verified
 
-    monkeypatch.setattr(sessions, "verify_password", verify_while_an_admin_deactivates)
-    assert login(client, leaver.email, leaver.password).status_code == 401
+    monkeypatch.setattr(sessions, "verify_password", verify_while_it_commits)
+    return login(client, user.email, user.password)
+
+
+def test_a_login_racing_a_deactivation_opens_no_session(
+    client: FlaskClient, make_staff: Callable[..., UserHandle], monkeypatch: Any
+) -> None:
+    leaver = make_staff()
+    response = _login_while_an_admin_commits(client, leaver, {"is_active": False}, monkeypatch)
+    assert response.status_code == 401
 
 
 def test_each_kind_of_change_has_its_own_audit_event(
@@ -174,50 +187,19 @@ def test_each_kind_of_change_has_its_own_audit_event(
 
 
 def test_a_login_racing_a_demotion_gets_the_new_role(
-    app: Flask,
     client: FlaskClient,
     make_clinic: Callable[..., Any],
     make_staff: Callable[..., UserHandle],
     monkeypatch: Any,
 ) -> None:
-    from server.accounts import sessions
-    from server.accounts.models import User
-
     clinic = make_clinic()
     make_staff(clinic, role="clinic_admin")
     demoted = make_staff(clinic, role="clinic_admin")
-    verify = sessions.verify_password
 
-    def verify_while_another_admin_demotes(stored: str | None, password: str) -> bool:
-        verified = verify(stored, password)
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.update(User).where(User.id == demoted.id).values(role="therapist")
-            )
-        return verified
-
-    monkeypatch.setattr(sessions, "verify_password", verify_while_another_admin_demotes)
-    response = login(client, demoted.email, demoted.password)
+    response = _login_while_an_admin_commits(client, demoted, {"role": "therapist"}, monkeypatch)
 
     assert response.status_code == 200
     assert response.json["user"]["role"] == "therapist"
     body = {"name": "X", "email": "x@clinic.example", "password": "a-strong-passphrase"}
     headers = {"Authorization": f"Bearer {response.json['access_token']}"}
     assert client.post("/api/v1/therapists", json=body, headers=headers).status_code == 403
-
-
-def test_a_promotion_keeps_the_codes_they_issued(
-    client: FlaskClient,
-    make_clinic: Callable[..., Any],
-    make_staff: Callable[..., UserHandle],
-    make_patient: Callable[..., UserHandle],
-) -> None:
-    clinic = make_clinic()
-    admin, therapist = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
-    patient = make_patient(therapist)
-    issued = client.post(f"/api/v1/patients/{patient.id}/invitations", headers=therapist.headers)
-
-    assert _patch(client, admin, therapist, {"role": "clinic_admin"}).status_code == 200
-
-    body = {"invite_code": issued.json["code"], "password": "a-new-strong-passphrase"}
-    assert client.post("/api/v1/auth/activate", json=body).status_code == 201

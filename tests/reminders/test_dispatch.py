@@ -418,6 +418,20 @@ def _open_flag(app, patient, clinic_id) -> None:
         db.session.commit()
 
 
+def _queue_urgent_alert(app, patient) -> tuple[uuid.UUID, int]:
+    """An urgent flag's alert for ``patient``, queued at BEFORE: (flag id, rows queued)."""
+    flag_id = uuid.uuid4()
+
+    class FlagStub:
+        id = flag_id
+        patient_id = patient.id
+
+    with app.app_context():
+        queued = enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE)
+        db.session.commit()
+    return flag_id, queued
+
+
 def _deactivate(app, user_id) -> None:
     from server.accounts.models import User
 
@@ -450,21 +464,14 @@ def test_an_urgent_alert_queued_for_a_leaver_goes_to_the_admins(
 ):
     clinic = make_clinic()
     admin, leaver = make_staff(clinic, role="clinic_admin"), make_staff(clinic)
-    patient = make_patient(leaver)
-
-    class FlagStub:
-        id = uuid.uuid4()
-        patient_id = patient.id
-
-    with app.app_context():
-        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 1
-        db.session.commit()
+    flag_id, queued = _queue_urgent_alert(app, make_patient(leaver))
+    assert queued == 1
     _deactivate(app, leaver.id)  # after the alert was queued, before it went out
 
     tick(app, BEFORE + timedelta(seconds=30), provider)
 
     assert [(m.kind, m.recipient_id) for m in provider.sent] == [("urgent_flag", admin.id)]
-    assert provider.sent[0].payload["flag_id"] == str(FlagStub.id)
+    assert provider.sent[0].payload["flag_id"] == str(flag_id)
     closed = [d for d in deliveries(app) if d["recipient_id"] == leaver.id]
     assert [(d["status"], d["last_error"]) for d in closed] == [
         ("dead", "withheld: recipient inactive")
@@ -481,14 +488,7 @@ def test_a_rerouted_alert_reaches_each_admin_once(
     leaver = make_staff(clinic)
     patient = make_patient(leaver)
     _deactivate(app, leaver.id)
-
-    class FlagStub:
-        id = uuid.uuid4()
-        patient_id = patient.id
-
-    with app.app_context():
-        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 2
-        db.session.commit()
+    assert _queue_urgent_alert(app, patient)[1] == 2
     _deactivate(app, first.id)
 
     tick(app, BEFORE + timedelta(seconds=30), provider)
@@ -505,13 +505,8 @@ def test_a_rerouted_alert_follows_a_reassignment(
     make_staff(clinic, role="clinic_admin")
     leaver, successor = make_staff(clinic), make_staff(clinic)
     patient = make_patient(leaver)
-
-    class FlagStub:
-        id = uuid.uuid4()
-        patient_id = patient.id
-
+    assert _queue_urgent_alert(app, patient)[1] == 1
     with app.app_context():
-        assert enqueue_urgent_flag_alert(flag=FlagStub(), cause_id=uuid.uuid4(), now=BEFORE) == 1
         db.session.execute(
             sa.update(Patient).where(Patient.id == patient.id).values(therapist_id=successor.id)
         )
