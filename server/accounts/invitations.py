@@ -77,8 +77,8 @@ def create_invitation(
 
 
 def revoke_invitations_issued_by(user_id: uuid.UUID, *, now: datetime) -> None:
-    """Unused codes a staff member issued stop working (they leave, or their role changes):
-    whoever saw a code could otherwise still sign in as its patient."""
+    """Unused codes a staff member issued stop working when they leave: whoever saw a code
+    could otherwise still sign in as its patient."""
     db.session.execute(
         sa.update(Invitation)
         .where(

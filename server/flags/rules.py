@@ -71,16 +71,12 @@ class Context:
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     baseline: Baseline | None = None
     programme_start: date | None = None
-    programme_end: date | None = None  # the last day it applies, once a therapist ended it
+    programme_end: date | None = None  # its last day once ended (the scans judge no later)
     intensity_increases: tuple[date, ...] = ()  # local dates of revisions raising a level
     intensity_changes: tuple[date, ...] = ()  # of revisions moving a level either way
 
     def baseline_on(self, day: date) -> float | None:
         return self.baseline.as_of(day) if self.baseline else None
-
-    def ended_before(self, day: date) -> bool:
-        """The programme no longer applies on ``day``: nothing is prescribed to adhere to."""
-        return self.programme_end is not None and day > self.programme_end
 
 
 @dataclass(frozen=True)
@@ -240,7 +236,7 @@ def non_adherence_triggers(series: Series, day: date, ctx: Context) -> list[Evid
     programme has run 7 days), or nothing at all logged on the last 3 days.
     """
     t, start = ctx.thresholds, ctx.programme_start
-    if start is None or ctx.ended_before(day):
+    if start is None:
         return []
     found = []
     span = int(t.adherence_window_days)
@@ -266,8 +262,6 @@ def progression_ready(series: Series, day: date, ctx: Context) -> Evidence | Non
     first = day - timedelta(days=span - 1)
     changes = [c for c in ctx.intensity_changes if c <= day]
     if baseline is None or start is None or first < start or (changes and first < max(changes)):
-        return None
-    if ctx.ended_before(day):
         return None
     days = window(series, day, span)
     _, _, ratio = _adherence(days)

@@ -27,12 +27,12 @@ from server.reminders.rules import digest_local_date
 OPEN_FLAG_STATUSES = ("open", "acknowledged")
 
 
-def enqueue(rows: list[dict[str, Any]]) -> int:
+def _enqueue(rows: list[dict[str, Any]]) -> int:
     """Add outbox rows, skipping those whose ``dedupe_key`` is taken; returns how many were new."""
     return len(insert_ignoring_duplicates(Delivery, rows, ("dedupe_key",)))
 
 
-def outbox_row(
+def _outbox_row(
     *,
     key: str,
     clinic_id: uuid.UUID,
@@ -116,7 +116,7 @@ def _enqueue_urgent(
     for recipient in _alert_recipients(patient):
         title, body = urgent_flag_text(recipient.language)
         rows.append(
-            outbox_row(
+            _outbox_row(
                 key=f"{cause_key}:{recipient.id}",
                 clinic_id=patient.clinic_id,
                 recipient=recipient,
@@ -125,7 +125,7 @@ def _enqueue_urgent(
                 now=now,
             )
         )
-    return enqueue(rows)
+    return _enqueue(rows)
 
 
 def enqueue_password_reset_notice(
@@ -139,7 +139,7 @@ def enqueue_password_reset_notice(
     ``dedupe_key``). Flushes only.
     """
     title, body = password_reset_text(user.language)
-    row = outbox_row(
+    row = _outbox_row(
         key=f"password_reset:{invitation_id}",
         clinic_id=user.clinic_id,
         recipient=user,
@@ -148,7 +148,7 @@ def enqueue_password_reset_notice(
         now=now or utcnow(),
         channel="push",
     )
-    return enqueue([row])
+    return _enqueue([row])
 
 
 def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, tuple[User, Counter[str]]]:
@@ -207,7 +207,7 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
                 "body": body,
             }
             rows.append(
-                outbox_row(
+                _outbox_row(
                     key=f"digest:{therapist.id}:{local_date.isoformat()}",
                     clinic_id=clinic_id,
                     recipient=therapist,
@@ -216,4 +216,4 @@ def enqueue_flag_digests(now: datetime | None = None) -> int:
                     now=now,
                 )
             )
-    return enqueue(rows)
+    return _enqueue(rows)
