@@ -227,3 +227,47 @@ def _reads_by_its_text(statement: str) -> bool:
     if head != "SELECT" and not (head.startswith("WITH") and _WRITE.search(statement) is None):
         return False
     return _LOCKS_OR_EFFECTS.search(statement) is None
+
+
+class Prepared:
+    """A Core statement compiled once for a dialect and run as the driver's own SQL, its values
+    converted by the same column types SQLAlchemy would use (:func:`execute_prepared`)."""
+
+    def __init__(self, statement: sa.Executable, dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.escaped_bind_names:
+            raise ValueError("bound parameter names that need escaping are not supported")
+        self.sql = compiled.string
+        self._positional = compiled.positiontup is not None
+        names = compiled.positiontup if self._positional else list(compiled.binds)
+        self._converters = tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        )
+
+    def values(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The driver's parameters; a KeyError names a value that was not given."""
+        if self._positional:
+            return tuple([params[n] if c is None else c(params[n]) for n, c in self._converters])
+        return {n: params[n] if c is None else c(params[n]) for n, c in self._converters}
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(statement: sa.Executable, dialect: sa.Dialect) -> Prepared:
+    return Prepared(statement, dialect)
+
+
+def execute_prepared(
+    connection: sa.Connection, statement: sa.Executable, params: dict[str, Any], **options: Any
+) -> sa.CursorResult[Any]:
+    """Execute a cached Core ``statement`` without SQLAlchemy's per-execution compile step.
+
+    ``Connection.execute`` derives the statement's cache key on every call, a walk of the whole
+    expression; for a single record's guarded insert that and the compiled-statement setup cost
+    more than SQLite spends running it. Here the statement is compiled once per dialect and sent
+    with ``exec_driver_sql``, so events, error wrapping and the transaction still work as for any
+    statement. Every bound value must be given (column defaults do not apply), and the result's
+    rows come back as the driver gives them, without type conversion.
+    """
+    prepared = _prepared(statement, connection.dialect)
+    return connection.exec_driver_sql(prepared.sql, prepared.values(params), options or None)

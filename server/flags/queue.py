@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.db import UTCDateTime
+from server.db import UTCDateTime, execute_prepared
 from server.extensions import db
 from server.flags.models import FlagEvaluationState
 from server.programmes.models import Programme
@@ -87,10 +87,10 @@ def mark_due(
     """Queue the patient for evaluation from the earliest of ``days`` on, due at ``now``; True
     when that wrote the row (a new mark, or one that moved earlier)."""
     earliest = min(days)
-    result = db.session.execute(
+    result = execute_prepared(
+        db.session.connection(),
         _mark_due_statement(_dialect()),
         {"patient_id": patient_id, "clinic_id": clinic_id, "now": now, "day": earliest},
-        execution_options={"preserve_rowcount": True},  # an INSERT's is not kept otherwise
     )
     return result.rowcount == 1
 

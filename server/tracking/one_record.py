@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
-from server.db import SOLE_WRITE, UTCDateTime
+from server.db import SOLE_WRITE, UTCDateTime, execute_prepared
 from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services
@@ -142,7 +142,9 @@ def _insert_followed(
         params.update(touch_patient_id=row["patient_id"], touch_at=touch)
     statement = _insert_one_followed_statement(kind, tuple(row), due is not None, touch is not None)
     options = {SOLE_WRITE: True} if sole else {}
-    return db.session.execute(statement, params, execution_options=options).first() is not None
+    return (
+        execute_prepared(db.session.connection(), statement, params, **options).first() is not None
+    )
 
 
 def _insert_separately(
@@ -152,19 +154,21 @@ def _insert_separately(
     due: tuple[date, datetime] | None,
     touch: datetime | None,
 ) -> bool:
-    """SQLite: one Core statement per table on the session's connection (no ORM autoflush or
-    compile step each), in the request's transaction."""
+    """SQLite: one statement per table on the session's connection, each compiled once (no ORM
+    autoflush or per-execution compile step), in the request's transaction."""
     connection = db.session.connection()
     statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
-    if connection.execute(statement, row).rowcount != 1:
+    if execute_prepared(connection, statement, row).rowcount != 1:
         return False
-    connection.execute(_audit_insert_statement(), audit)
+    execute_prepared(connection, _audit_insert_statement(), audit)
     if due is not None:
         flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
         )
     if touch is not None:
-        connection.execute(
-            _touch_statement(), {"touch_patient_id": row["patient_id"], "touch_at": touch}
+        execute_prepared(
+            connection,
+            _touch_statement(),
+            {"touch_patient_id": row["patient_id"], "touch_at": touch},
         )
     return True
