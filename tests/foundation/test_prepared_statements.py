@@ -1,0 +1,96 @@
+"""``execute_prepared``: a Core statement compiled once and sent as the driver's SQL must store
+exactly what ``Connection.execute`` stores, and stay visible to the engine's events and errors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.db import execute_prepared
+from server.extensions import db
+from server.tracking.models import HeadacheEntry, SymptomCheck
+
+
+def _row(patient, **fields) -> dict:
+    now = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # a DST change in Europe
+    return {
+        "id": uuid.uuid4(),
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.id,
+        "recorded_at": now,
+        "received_at": now + timedelta(microseconds=1),
+        "local_date": date(2026, 3, 29),
+        "body_digest": "f" * 64,
+        **fields,
+    }
+
+
+def _stored(table: sa.Table, record_id: uuid.UUID) -> dict:
+    row = db.session.execute(sa.select(table).where(table.c.id == record_id)).mappings().one()
+    return {name: value for name, value in row.items() if name != "id"}
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (SymptomCheck, {"answers": {"thunderclap": False, "numbness": True}, "urgent": True}),
+        (
+            HeadacheEntry,
+            {
+                "started_at": datetime(2026, 3, 28, 23, 59, 59, 999999, tzinfo=UTC),
+                "duration_minutes": 90,
+                "intensity": 7,
+                "side": "left",
+                "triggers": ["screen", "stress"],
+                "medication_taken": False,
+                "notes": "Ağrı ensede başladı.",
+            },
+        ),
+    ],
+)
+def test_a_prepared_insert_stores_what_core_stores(app_ctx, make_patient, model, fields) -> None:
+    patient = make_patient()
+    table = model.__table__
+    statement = sa.insert(table)
+    prepared, core = _row(patient, **fields), _row(patient, **fields)
+    connection = db.session.connection()
+
+    assert execute_prepared(connection, statement, prepared).rowcount == 1
+    connection.execute(statement, core)
+
+    assert _stored(table, prepared["id"]) == _stored(table, core["id"])
+    assert _stored(table, prepared["id"])["started_at" if model is HeadacheEntry else "answers"]
+
+
+def test_a_value_left_out_is_refused_before_the_database(app_ctx, make_patient) -> None:
+    row = _row(make_patient(), answers={}, urgent=False)
+    del row["urgent"]  # Core would send NULL here; a column default would not apply either
+
+    with pytest.raises(KeyError, match="urgent"):
+        execute_prepared(db.session.connection(), sa.insert(SymptomCheck.__table__), row)
+
+
+def test_prepared_statements_pass_through_the_engines_events_and_errors(
+    app_ctx, make_patient
+) -> None:
+    table = SymptomCheck.__table__
+    row = _row(make_patient(), answers={}, urgent=False)
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement: str, *_args) -> None:
+        seen.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        connection = db.session.connection()
+        execute_prepared(connection, sa.insert(table), row)
+        with pytest.raises(sa.exc.IntegrityError):
+            execute_prepared(connection, sa.insert(table), row)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert [s.split(" (")[0] for s in seen] == ["INSERT INTO symptom_checks"] * 2
