@@ -198,8 +198,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 # How long a SQLite statement waits for a lock before "database is locked".
 BUSY_TIMEOUT_MS = 30_000
-# Between tries for the write lock: the first pause, doubled up to the longest.
-FIRST_PAUSE_S, LONGEST_PAUSE_S = 50e-6, 1e-3
+# Waiting for the write lock: tries at pauses from the first, doubling up to the longest, for
+# up to QUICK_WAIT_S; then SQLite's own busy handler for the rest.
+FIRST_PAUSE_S, LONGEST_PAUSE_S, QUICK_WAIT_S = 50e-6, 1e-3, 0.01
 
 
 def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
@@ -207,25 +208,27 @@ def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15 … ms between tries, so a lock that another
     worker holds for a fraction of a millisecond (a single record's writes and commit) cost each
-    waiting worker at least 1 ms, with its CPU idle. Here the write lock is tried again after
-    50 µs, then at doubling pauses up to 1 ms; every other wait (a reader while a crashed
-    process's WAL is recovered) keeps SQLite's handler.
+    waiting worker at least 1 ms, with its CPU idle. For the first 10 ms the lock is tried again
+    here, after 50 µs and then at pauses doubling to 1 ms; a lock held longer (a scheduler
+    batch, a migration, a backup) is then waited for by SQLite's handler, which does not wake a
+    thousand times a second. Every other wait keeps SQLite's handler.
     """
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        quick_until = time.monotonic() + QUICK_WAIT_S
         pause = FIRST_PAUSE_S
-        while True:
+        while time.monotonic() < quick_until:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # or an extended BUSY
                     raise
             time.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE_S)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 # PostgreSQL allows a write inside WITH only at the top, so a statement that starts with SELECT
@@ -260,47 +263,3 @@ def _reads_by_its_text(statement: str) -> bool:
     if head != "SELECT" and not (head.startswith("WITH") and _WRITE.search(statement) is None):
         return False
     return _LOCKS_OR_EFFECTS.search(statement) is None
-
-
-class Prepared:
-    """A Core statement compiled once for a dialect and run as the driver's own SQL, its values
-    converted by the same column types SQLAlchemy would use (:func:`execute_prepared`)."""
-
-    def __init__(self, statement: sa.Executable, dialect: sa.Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        if compiled.escaped_bind_names:
-            raise ValueError("bound parameter names that need escaping are not supported")
-        self.sql = compiled.string
-        self._positional = compiled.positiontup is not None
-        names = compiled.positiontup if self._positional else list(compiled.binds)
-        self._converters = tuple(
-            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for name in names
-        )
-
-    def values(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        """The driver's parameters; a KeyError names a value that was not given."""
-        if self._positional:
-            return tuple([params[n] if c is None else c(params[n]) for n, c in self._converters])
-        return {n: params[n] if c is None else c(params[n]) for n, c in self._converters}
-
-
-@functools.lru_cache(maxsize=256)
-def _prepared(statement: sa.Executable, dialect: sa.Dialect) -> Prepared:
-    return Prepared(statement, dialect)
-
-
-def execute_prepared(
-    connection: sa.Connection, statement: sa.Executable, params: dict[str, Any], **options: Any
-) -> sa.CursorResult[Any]:
-    """Execute a cached Core ``statement`` without SQLAlchemy's per-execution compile step.
-
-    ``Connection.execute`` derives the statement's cache key on every call, a walk of the whole
-    expression; for a single record's guarded insert that and the compiled-statement setup cost
-    more than SQLite spends running it. Here the statement is compiled once per dialect and sent
-    with ``exec_driver_sql``, so events, error wrapping and the transaction still work as for any
-    statement. Every bound value must be given (column defaults do not apply), and the result's
-    rows come back as the driver gives them, without type conversion.
-    """
-    prepared = _prepared(statement, connection.dialect)
-    return connection.exec_driver_sql(prepared.sql, prepared.values(params), options or None)

@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.db import UTCDateTime, execute_prepared
+from server.db import UTCDateTime
 from server.extensions import db
 from server.flags.models import FlagEvaluationState
+from server.prepared import execute_prepared
 from server.programmes.models import Programme
 
 STATES = FlagEvaluationState.__table__

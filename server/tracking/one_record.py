@@ -14,10 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
-from server.db import SOLE_WRITE, UTCDateTime, execute_prepared
+from server.db import SOLE_WRITE, UTCDateTime
 from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services
+from server.prepared import execute_prepared
 from server.tracking.store import MODELS, dialect_insert
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.db import execute_prepared
 from server.extensions import db
+from server.prepared import execute_prepared
 from server.tracking.models import HeadacheEntry, SymptomCheck
 
 
@@ -31,6 +31,14 @@ def _row(patient, **fields) -> dict:
 
 def _stored(table: sa.Table, record_id: uuid.UUID) -> dict:
     row = db.session.execute(sa.select(table).where(table.c.id == record_id)).mappings().one()
+    return {name: value for name, value in row.items() if name != "id"}
+
+
+def _stored_raw(table: sa.Table, record_id: uuid.UUID) -> dict:
+    """The row as the database holds it (SQLite compares datetimes as text), without its id."""
+    by_id = sa.select(table).where(table.c.id == sa.bindparam("id"))
+    connection = db.session.connection()
+    (row,) = execute_prepared(connection, by_id, {"id": record_id}).mappings().all()
     return {name: value for name, value in row.items() if name != "id"}
 
 
@@ -63,7 +71,24 @@ def test_a_prepared_insert_stores_what_core_stores(app_ctx, make_patient, model,
     connection.execute(statement, core)
 
     assert _stored(table, prepared["id"]) == _stored(table, core["id"])
+    assert _stored_raw(table, prepared["id"]) == _stored_raw(table, core["id"])
     assert _stored(table, prepared["id"])["started_at" if model is HeadacheEntry else "answers"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.update(SymptomCheck.__table__).values(urgent=True),  # a value held in the statement
+        sa.select(SymptomCheck.__table__).where(SymptomCheck.id.in_([uuid.uuid4()])),
+        sa.select(SymptomCheck.__table__.c.id).with_for_update(),
+    ],
+    ids=["held value", "expanding IN", "FOR UPDATE"],
+)
+def test_statements_that_need_sqlalchemys_per_execution_step_are_refused(
+    app_ctx, statement
+) -> None:
+    with pytest.raises(ValueError, match="bound by name"):
+        execute_prepared(db.session.connection(), statement, {})
 
 
 def test_a_value_left_out_is_refused_before_the_database(app_ctx, make_patient) -> None:

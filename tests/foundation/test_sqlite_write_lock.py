@@ -21,7 +21,7 @@ from server.tracking.models import PainRating
 from tests.conftest import count
 from tests.tracking.conftest import pain_body
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 @contextmanager
@@ -51,6 +51,7 @@ def _busy_timeout() -> int:
     return db.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar_one()
 
 
+@sqlite_only
 def test_a_write_waits_for_the_lock_and_then_commits(app_ctx, make_clinic) -> None:
     clinic = make_clinic()
     audit = {"clinic_id": clinic.id, "actor_role": "system", "action": "lock.test"}
@@ -66,6 +67,7 @@ def test_a_write_waits_for_the_lock_and_then_commits(app_ctx, make_clinic) -> No
     assert _busy_timeout() == engine_tuning.BUSY_TIMEOUT_MS
 
 
+@sqlite_only
 def test_a_write_gives_up_after_the_busy_timeout(app_ctx, make_clinic, monkeypatch) -> None:
     monkeypatch.setattr(engine_tuning, "BUSY_TIMEOUT_MS", 50)
     clinic = make_clinic()
@@ -77,6 +79,7 @@ def test_a_write_gives_up_after_the_busy_timeout(app_ctx, make_clinic, monkeypat
     assert _busy_timeout() == 50  # SQLite's own handler is back for every other wait
 
 
+@sqlite_only
 def test_a_post_that_cannot_get_the_lock_is_503_and_its_retry_stores_it_once(
     app, client, make_patient, monkeypatch
 ) -> None:
@@ -94,3 +97,58 @@ def test_a_post_that_cannot_get_the_lock_is_503_and_its_retry_stores_it_once(
     assert (retried.status_code, replayed.status_code) == (201, 200)
     with app.app_context():
         assert count(PainRating) == 1
+
+
+class ScriptedConnection:
+    """A DB-API connection whose ``BEGIN IMMEDIATE`` fails with the given SQLite error codes,
+    one per try, before it succeeds; it records every statement."""
+
+    def __init__(self, *codes: int) -> None:
+        self.codes = list(codes)
+        self.statements: list[str] = []
+
+    def execute(self, sql: str) -> None:
+        self.statements.append(sql)
+        if sql == "BEGIN IMMEDIATE" and self.codes:
+            error = sqlite3.OperationalError("scripted")
+            error.sqlite_errorcode = self.codes.pop(0)
+            raise error
+
+
+BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, IOERR = 5, 261, 517, 10
+RESTORE = f"PRAGMA busy_timeout={engine_tuning.BUSY_TIMEOUT_MS}"
+
+
+def test_the_lock_is_tried_again_on_every_kind_of_busy() -> None:
+    connection = ScriptedConnection(BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT)
+
+    engine_tuning.begin_immediate(connection)
+
+    assert connection.statements == [
+        "PRAGMA busy_timeout=0",
+        *["BEGIN IMMEDIATE"] * 4,
+        RESTORE,
+    ]
+
+
+def test_any_other_error_is_raised_at_once_and_the_busy_timeout_restored() -> None:
+    connection = ScriptedConnection(BUSY, IOERR)
+
+    with pytest.raises(sqlite3.OperationalError):
+        engine_tuning.begin_immediate(connection)
+
+    assert connection.statements == [
+        "PRAGMA busy_timeout=0",
+        "BEGIN IMMEDIATE",
+        "BEGIN IMMEDIATE",
+        RESTORE,
+    ]
+
+
+def test_after_the_quick_tries_sqlites_own_handler_waits(monkeypatch) -> None:
+    monkeypatch.setattr(engine_tuning, "QUICK_WAIT_S", 0.0)
+    connection = ScriptedConnection()
+
+    engine_tuning.begin_immediate(connection)
+
+    assert connection.statements == ["PRAGMA busy_timeout=0", RESTORE, "BEGIN IMMEDIATE"]
