@@ -72,6 +72,15 @@ class SaneInstant(fields.AwareDateTime):
         return instant
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true``/``false`` only (no ``"yes"``, ``1`` or ``"true"``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ma.ValidationError("Not a valid boolean: use true or false.")
+        return value
+
+
 class OptionalList(fields.List):
     """An optional list for which JSON ``null`` means the same as leaving the field out (its
     ``load_default``): phone serialisers often write ``null`` for an empty optional field, and a

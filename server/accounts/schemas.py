@@ -17,7 +17,7 @@ from server.accounts.rules import (
 from server.clock import utcnow
 from server.pagination import PageArgs
 from server.programmes.rules import format_hhmm
-from server.validation import Email, Text
+from server.validation import Email, StrictBoolean, Text
 
 SEVERITIES = ("urgent", "high", "normal", "low", "info")
 
@@ -35,15 +35,6 @@ class ClockTime(fields.Field):
             return parse_clock(value)
         except ValueError as error:
             raise ma.ValidationError(str(error)) from None
-
-
-class StrictBoolean(fields.Boolean):
-    """A JSON ``true``/``false`` only (no ``"yes"``, ``1`` or ``"true"``)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ma.ValidationError("Not a valid boolean: use true or false.")
-        return value
 
 
 def _timezone(value: str) -> None:

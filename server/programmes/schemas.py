@@ -11,7 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.pagination import PageArgs, page_of
-from server.validation import SaneDate, Text, Url
+from server.validation import SaneDate, StrictBoolean, Text, Url
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
 NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lowercase letters, digits, '_'.")
@@ -99,9 +99,7 @@ class ExercisePatchIn(ma.Schema):
     name = fields.Nested(LocalizedTextIn)
     instructions = fields.Nested(LocalizedTextIn)
     media_urls = fields.List(Url(schemes={"https", "http"}), validate=validate.Length(max=10))
-    retired = fields.Boolean(
-        truthy={True},
-        falsy={False},
+    retired = StrictBoolean(
         metadata={"description": "true retires it (hidden, never prescribed anew); false restores"},
     )
 

@@ -241,8 +241,8 @@ def end_programme(
     """End a programme today (the patient's local today), e.g. at a discharge: today is its
     last day (a programme not started yet never applies), history stays as it was, and 409 once
     it has ended (one a newer programme replaces later may end sooner; that one is ended on its
-    own). Reminders stop after today, adherence no longer counts it, and the
-    flag engine closes its adherence and progression flags.
+    own). Reminders stop after today, adherence no longer counts it, and the flag engine closes
+    its adherence and progression flags.
     """
     now = now or utcnow()
     programme = _locked_programme(actor, programme_id)

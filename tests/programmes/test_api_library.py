@@ -162,6 +162,16 @@ def test_slug_and_ladder_are_not_editable(client: FlaskClient, library, make_sta
         assert list(response.json["errors"]) == list(body)
 
 
+def test_retired_takes_a_json_boolean_only(client: FlaskClient, library, make_staff) -> None:
+    therapist = make_staff()
+    exercise = _own_exercise(client, therapist)
+    for value in (1, 0, "true"):
+        response = _patch(client, therapist, exercise["id"], {"retired": value})
+        assert response.status_code == 422, value
+        assert response.json["errors"] == {"retired": ["Not a valid boolean: use true or false."]}
+    assert _patch(client, therapist, exercise["id"], {}).json["retired_at"] is None
+
+
 def test_the_shared_library_and_other_clinics_exercises_are_not_editable(
     client: FlaskClient, library, make_staff
 ) -> None:
