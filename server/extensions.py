@@ -27,7 +27,7 @@ class ProblemResponsesPlugin(BasePlugin):
             for status, response in operation.get("responses", {}).items():
                 is_error = str(status).isdigit() and int(status) >= 400
                 if is_error and isinstance(response, dict) and "content" not in response:
-                    response["content"] = {PROBLEM_MIME: {"schema": "ProblemSchema"}}
+                    response["content"] = {PROBLEM_MIME: {"schema": "Problem"}}
 
 
 class HepApi(Api):
