@@ -80,7 +80,7 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         # flask-smorest / OpenAPI
         "API_TITLE": "HEP Tracker API",
         "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",

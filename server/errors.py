@@ -17,13 +17,28 @@ log = logging.getLogger(__name__)
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as documented in the OpenAPI spec."""
+    """RFC 9457 problem details, as documented in the OpenAPI spec; a cause may add members."""
 
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+    class Meta:
+        unknown = ma.INCLUDE  # documented as additionalProperties: clients must ignore extras
+
+    type = ma.fields.String(
+        required=True, metadata={"description": "Stable per cause, e.g. /problems/token-expired."}
+    )
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True, metadata={"description": "In the reader's language."})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "422 only: the messages for each invalid field."},
+    )
+    current_revision = ma.fields.Integer(
+        metadata={"description": "409 on a programme: the revision now in force."}
+    )
+    end_date = ma.fields.Date(metadata={"description": "409 on ending: when it ended."})
+    flag_status = ma.fields.String(metadata={"description": "409 on a flag: its status now."})
+    id = ma.fields.UUID(metadata={"description": "409 on a record: the id already taken."})
 
 
 class AppError(Exception):

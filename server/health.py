@@ -22,8 +22,13 @@ class HealthOut(Schema):
 @allow(PUBLIC)
 @blp.response(200, HealthOut)
 @blp.alt_response(503, description="The database is unreachable.")
+@blp.doc(operationId="getHealth")
 def healthz():
-    """Report whether the service and its database answer."""
+    """Report whether the service and its database answer.
+
+    200 when the service and its database answer; 503 (with `Retry-After`) when the database does
+    not. Needs no token; for load balancers and uptime checks.
+    """
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:

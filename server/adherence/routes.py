@@ -21,8 +21,13 @@ blp = Blueprint(
 @allow(STAFF)
 @blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.AdherenceOut)
+@blp.doc(operationId="getPatientAdherence")
 def patient_adherence(args: dict[str, Any], patient_id: uuid.UUID):
-    """A patient's sessions and posture breaks, prescribed versus logged, per day and in total."""
+    """A patient's sessions and posture breaks, prescribed versus logged, per day and in total.
+
+    Staff of the patient's clinic. One row per local day: sessions prescribed, completed, partial,
+    skipped; posture breaks prescribed and logged; the ratio (completed 1, partial 0.5).
+    """
     patient = get_scoped(Patient, patient_id)
     return services.adherence_report(patient=patient, actor=current_actor(), **args)
 
@@ -31,8 +36,12 @@ def patient_adherence(args: dict[str, Any], patient_id: uuid.UUID):
 @allow(PATIENT)
 @blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.AdherenceOut)
+@blp.doc(operationId="getMyAdherence")
 def my_adherence(args: dict[str, Any]):
-    """My own adherence, per day and in total."""
+    """My own adherence, per day and in total.
+
+    Patients only; the same body as `getPatientAdherence`.
+    """
     actor = current_actor()
     patient = get_scoped(Patient, actor.user_id)
     return services.adherence_report(patient=patient, actor=actor, **args)
@@ -42,8 +51,13 @@ def my_adherence(args: dict[str, Any]):
 @allow(STAFF)
 @blp.arguments(schemas.RangeArgs(), location="query")
 @blp.response(200, schemas.PainOut)
+@blp.doc(operationId="getPatientPain")
 def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
-    """A patient's daily max, mean and morning pain, headaches, and the pain baseline."""
+    """A patient's daily max, mean and morning pain, headaches, and the pain baseline.
+
+    Staff of the patient's clinic. One row per local day: max, mean and morning pain, headache count
+    and minutes; plus the baseline and where it came from.
+    """
     patient = get_scoped(Patient, patient_id)
     now = utcnow()
     baseline = reported_baseline(patient, now)

@@ -12,7 +12,9 @@ from server.audit.services import list_audit_events
 from server.pagination import page_of
 from server.routing import Blueprint
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1")
+blp = Blueprint(
+    "audit", __name__, url_prefix="/api/v1", description="Who read or changed which patient's data"
+)
 AuditPage = page_of(AuditEventOut, "AuditPage")
 
 
@@ -21,7 +23,12 @@ class Audit(MethodView):
     @allow(ADMIN)
     @blp.arguments(AuditArgs(), location="query")
     @blp.response(200, AuditPage)
+    @blp.doc(operationId="listAuditEvents")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Who did what to which patient's data, newest first (clinic admins only)."""
+        """Who did what to which patient's data, newest first (clinic admins only).
+
+        Clinic admins only: every read and write of patient data in the clinic, newest first,
+        filterable by patient, actor, action and time.
+        """
         items, next_cursor = list_audit_events(actor=current_actor(), **args)
         return {"items": items, "next_cursor": next_cursor}

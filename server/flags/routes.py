@@ -17,8 +17,13 @@ blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags for 
 @allow(STAFF)
 @blp.arguments(schemas.FlagQueueArgs(), location="query")
 @blp.response(200, schemas.FlagPageOut)
+@blp.doc(operationId="listFlags")
 def list_flags(args: dict[str, Any]):
-    """The clinic's flags, most severe first (urgent, high, normal, low, info), then oldest."""
+    """The clinic's flags, most severe first (urgent, high, normal, low, info), then oldest.
+
+    Staff only, the caller's clinic. Most severe first, then oldest first; filter by status,
+    severity or patient. Each patient shown is audited.
+    """
     items, next_cursor = review.list_flags(actor=current_actor(), **args)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -26,8 +31,13 @@ def list_flags(args: dict[str, Any]):
 @blp.route("/flags/<uuid:flag_id>")
 @allow(STAFF)
 @blp.response(200, schemas.FlagDetailOut)
+@blp.doc(operationId="getFlag")
 def get_flag(flag_id: uuid.UUID):
-    """One flag with its evidence: the rules that fired, on which data, with which thresholds."""
+    """One flag with its evidence: the rules that fired, on which data, with which thresholds.
+
+    Staff of the patient's clinic. The evidence says which rule fired, on which days, with which
+    values and thresholds, whether it was expected, and the suggested action.
+    """
     return review.get_flag(actor=current_actor(), flag_id=flag_id)
 
 
@@ -35,8 +45,12 @@ def get_flag(flag_id: uuid.UUID):
 @allow(STAFF)
 @blp.response(200, schemas.FlagDetailOut)
 @blp.alt_response(409, description="The flag is not open; the body has flag_status.")
+@blp.doc(operationId="acknowledgeFlag")
 def acknowledge_flag(flag_id: uuid.UUID):
-    """Acknowledge an open flag (409 unless it is open)."""
+    """Acknowledge an open flag (409 unless it is open).
+
+    open → acknowledged; 409 from any other status.
+    """
     return review.acknowledge_flag(actor=current_actor(), flag_id=flag_id)
 
 
@@ -45,8 +59,12 @@ def acknowledge_flag(flag_id: uuid.UUID):
 @blp.arguments(schemas.ResolveIn())
 @blp.response(200, schemas.FlagDetailOut)
 @blp.alt_response(409, description="The flag is already closed; the body has flag_status.")
+@blp.doc(operationId="resolveFlag")
 def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
-    """Resolve an open or acknowledged flag with a note and the action taken (409 once closed)."""
+    """Resolve an open or acknowledged flag with a note and the action taken (409 once closed).
+
+    open or acknowledged → resolved, with the action taken and a note; 409 once it is closed.
+    """
     return review.resolve_flag(actor=current_actor(), flag_id=flag_id, **body)
 
 
@@ -54,7 +72,11 @@ def resolve_flag(body: dict[str, Any], flag_id: uuid.UUID):
 @allow(STAFF)
 @blp.arguments(PageArgs(), location="query")
 @blp.response(200, schemas.FlagPageOut)
+@blp.doc(operationId="listPatientFlags")
 def patient_flags(args: dict[str, Any], patient_id: uuid.UUID):
-    """A patient's flag history, every status, newest first."""
+    """A patient's flag history, every status, newest first.
+
+    Staff of the patient's clinic. Every status, newest first.
+    """
     items, next_cursor = review.patient_flags(actor=current_actor(), patient_id=patient_id, **args)
     return {"items": items, "next_cursor": next_cursor}

@@ -18,8 +18,12 @@ blp = Blueprint(
 @allow(PATIENT)
 @blp.arguments(schemas.NotificationsArgs(), location="query")
 @blp.response(200, schemas.NotificationPageOut)
+@blp.doc(operationId="listMyNotifications")
 def my_notifications(args: dict[str, Any]):
-    """My in-app inbox of reminders, newest first (``since`` limits it to later occurrences)."""
+    """My in-app inbox of reminders, newest first (``since`` limits it to later occurrences).
+
+    Patients only: reminders and messages, newest first.
+    """
     items, next_cursor = services.list_notifications(current_actor(), **args)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -28,16 +32,24 @@ def my_notifications(args: dict[str, Any]):
 @allow(PATIENT)
 @blp.arguments(schemas.SnoozeIn())
 @blp.response(200, schemas.NotificationOut)
+@blp.doc(operationId="snoozeNotification")
 def snooze_notification(body: dict[str, Any], notification_id: uuid.UUID):
-    """Snooze one reminder for 10, 20 or 30 minutes; the same occurrence fires again."""
+    """Snooze one reminder for 10, 20 or 30 minutes; the same occurrence fires again.
+
+    Moves this one occurrence 10, 20 or 30 minutes later; the next occurrences keep their time.
+    """
     return services.snooze_notification(current_actor(), notification_id, minutes=body["minutes"])
 
 
 @blp.route("/me/notifications/<uuid:notification_id>/read", methods=["POST"])
 @allow(PATIENT)
 @blp.response(200, schemas.NotificationOut)
+@blp.doc(operationId="markNotificationRead")
 def read_notification(notification_id: uuid.UUID):
-    """Mark one inbox entry as read."""
+    """Mark one inbox entry as read.
+
+    Idempotent: reading it again changes nothing.
+    """
     return services.mark_notification_read(current_actor(), notification_id)
 
 
@@ -46,8 +58,12 @@ def read_notification(notification_id: uuid.UUID):
 @blp.arguments(schemas.DeviceIn())
 @blp.response(201, schemas.DeviceOut)
 @blp.alt_response(200, schema=schemas.DeviceOut, description="The token was already mine.")
+@blp.doc(operationId="registerDevice")
 def register_device(body: dict[str, Any]):
-    """Register a push token (idempotent by token): 201 when new to me, 200 when known."""
+    """Register a push token (idempotent by token): 201 when new to me, 200 when known.
+
+    Idempotent by token: 201 when new, 200 when already registered to you.
+    """
     device, created = services.register_device(current_actor(), **body)
     return device, 201 if created else 200
 
@@ -55,6 +71,10 @@ def register_device(body: dict[str, Any]):
 @blp.route("/me/devices/<uuid:device_id>", methods=["DELETE"])
 @allow(PATIENT)
 @blp.response(204)
+@blp.doc(operationId="removeDevice")
 def remove_device(device_id: uuid.UUID):
-    """Remove one of my push devices."""
+    """Remove one of my push devices.
+
+    The device stops getting pushes at once.
+    """
     services.remove_device(current_actor(), device_id)

@@ -29,8 +29,13 @@ def _record(kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @blp.response(201, schemas.SessionLogOut)
 @blp.alt_response(200, schema=schemas.SessionLogOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
+@blp.doc(operationId="recordSessionLog")
 def post_session_log(body: dict[str, Any]):
-    """Log a scheduled session as completed, partial or skipped."""
+    """Log a scheduled session as completed, partial or skipped.
+
+    Idempotent by the client `id`: a replay answers 200 with the stored body, the same `id` with a
+    different body 409.
+    """
     return _record("session_log", body)
 
 
@@ -40,8 +45,13 @@ def post_session_log(body: dict[str, Any]):
 @blp.response(201, schemas.PainRatingOut)
 @blp.alt_response(200, schema=schemas.PainRatingOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
+@blp.doc(operationId="recordPainRating")
 def post_pain_rating(body: dict[str, Any]):
-    """Record a 0–10 pain rating with its context."""
+    """Record a 0–10 pain rating with its context.
+
+    0–10 NRS. Idempotent by the client `id`: a replay answers 200 with the stored body, the same
+    `id` with a different body 409.
+    """
     return _record("pain_rating", body)
 
 
@@ -51,8 +61,12 @@ def post_pain_rating(body: dict[str, Any]):
 @blp.response(201, schemas.HeadacheEntryOut)
 @blp.alt_response(200, schema=schemas.HeadacheEntryOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
+@blp.doc(operationId="recordHeadacheEntry")
 def post_headache_entry(body: dict[str, Any]):
-    """Add a headache diary entry."""
+    """Add a headache diary entry.
+
+    Medication is yes or no only, never a drug or dose. Idempotent by the client `id`.
+    """
     return _record("headache_entry", body)
 
 
@@ -62,8 +76,12 @@ def post_headache_entry(body: dict[str, Any]):
 @blp.response(201, schemas.PostureBreakOut)
 @blp.alt_response(200, schema=schemas.PostureBreakOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
+@blp.doc(operationId="recordPostureBreak")
 def post_posture_break(body: dict[str, Any]):
-    """Record a posture break."""
+    """Record a posture break.
+
+    Restarts the posture-break countdown. Idempotent by the client `id`.
+    """
     return _record("posture_break", body)
 
 
@@ -73,8 +91,13 @@ def post_posture_break(body: dict[str, Any]):
 @blp.response(201, schemas.SymptomCheckOut)
 @blp.alt_response(200, schema=schemas.SymptomCheckOut, description=REPLAY)
 @blp.alt_response(409, description=CONFLICT)
+@blp.doc(operationId="recordSymptomCheck")
 def post_symptom_check(body: dict[str, Any]):
-    """Answer the red-flag screen; urgent answers get emergency guidance and alert the team."""
+    """Answer the red-flag screen; urgent answers get emergency guidance and alert the team.
+
+    Any positive answer makes `urgent` true: show `guidance` at once (call the clinic's emergency
+    number, do not exercise). The therapist is alerted. Idempotent by the client `id`.
+    """
     return _record("symptom_check", body)
 
 
@@ -82,8 +105,14 @@ def post_symptom_check(body: dict[str, Any]):
 @allow(PATIENT)
 @blp.arguments(schemas.SyncIn())
 @blp.response(200, schemas.SyncOut)
+@blp.doc(operationId="syncRecords")
 def post_sync(body: dict[str, Any]):
-    """Upload up to 500 offline records; each gets its own result, in order."""
+    """Upload up to 500 offline records; each gets its own result, in order.
+
+    Each item is `{kind, data}`, `data` being the body of the matching `record…` operation. Results
+    come in the same order: `created`, `duplicate`, `invalid` (with `errors`) or `conflict`. Valid
+    items are stored even when others are not.
+    """
     actor = current_actor()
     patient = services.patient_of(actor)
     return {"results": services.sync(patient=patient, items=body["items"], actor=actor)}

@@ -1,0 +1,139 @@
+"""The OpenAPI contract's conventions, applied to every operation and schema in one place.
+
+Routes declare what is theirs (an ``operationId``, a summary and description in the docstring,
+their own error cases); what follows from the access rule, the path and the body is added here,
+so every operation documents the same errors the same way.
+"""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from server.errors import PROBLEM_MIME, ProblemSchema
+
+API_DESCRIPTION = """\
+The HEP Tracker API: therapist-prescribed home exercise programmes, the patient's diary
+(sessions, pain, headaches, posture breaks, red-flag screens), adherence, and flags for
+therapist review.
+
+**Auth.** `POST /auth/login` returns a 15-minute access token and a 30-day refresh token. Send
+`Authorization: Bearer <access token>` (the scheme is case-insensitive). `POST /auth/refresh`,
+with the refresh token as the bearer, rotates the pair; re-using a rotated refresh token ends
+the whole session. Each operation lists the roles that may call it in `x-roles`.
+
+**Errors.** Every error is `application/problem+json` (RFC 9457) with `type`, `title`, `status`
+and `detail`; `type` is stable per cause. A 422 adds `errors: {field: [messages]}`. Unknown
+fields are refused. Messages follow `Accept-Language` (`tr` or `en`). A 429 or 503 carries
+`Retry-After` in seconds. Bodies must be JSON (`Content-Type: application/json`, else 415) and
+at most 1 MiB (else 413).
+
+**Lists.** Paginated with `limit` (1–200) and `cursor`. Pass back the `next_cursor` of the
+previous page unchanged (it is opaque); `null` means the last page.
+
+**Idempotency.** Every patient record carries a client-generated UUID `id`. Sending the same
+record again answers 200 with the stored body; the same `id` with a different body is 409.
+`POST /me/sync` stores a batch item by item, so one bad item never loses the others.
+
+**Time.** Instants are ISO 8601 with an offset, stored and returned in UTC with microsecond
+precision. Dates (`YYYY-MM-DD`) are the patient's local calendar days. `recorded_at` may be up to
+5 minutes ahead of the server's clock and up to 60 days in the past; date ranges (`from`/`to`)
+span at most 366 days between 2000-01-01 and 2100-12-31.
+"""
+
+# Error responses every operation of a kind can give, added unless the route documents its own.
+_UNAUTHORIZED = "Missing, malformed, expired or revoked access token."
+_FORBIDDEN = "Your role may not use this endpoint."
+_NOT_FOUND = "No such resource in your clinic (or it is not yours to see)."
+_MALFORMED = "The body is not valid JSON."
+_TOO_LARGE = "The body is larger than 1 MiB."
+_UNSUPPORTED = "The body is not sent as `application/json`."
+_INVALID = "A field is missing or invalid; `errors` names each field."
+_UNAVAILABLE = "The database is unavailable; nothing was stored. Retry after `Retry-After`."
+_ALL_ROLES = {"patient", "therapist", "clinic_admin"}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def _problem(description: str, *, retry: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_MIME: {"schema": "Problem"}},
+    }
+    if retry:
+        response["headers"] = {"Retry-After": _RETRY_AFTER}
+    return response
+
+
+def _implied_errors(path: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The errors an operation can give because of who may call it, its path and its input."""
+    roles = set(operation.get("x-roles", []))
+    implied: dict[str, dict[str, Any]] = {}
+    if "public" not in roles:
+        implied["401"] = _problem(_UNAUTHORIZED)
+        if not roles >= _ALL_ROLES:
+            implied["403"] = _problem(_FORBIDDEN)
+    if "{" in path:
+        implied["404"] = _problem(_NOT_FOUND)
+    if "requestBody" in operation:
+        implied["400"] = _problem(_MALFORMED)
+        implied["413"] = _problem(_TOO_LARGE)
+        implied["415"] = _problem(_UNSUPPORTED)
+    if "requestBody" in operation or any(p.get("in") == "query" for p in _parameters(operation)):
+        implied["422"] = _problem(_INVALID)
+    implied["503"] = _problem(_UNAVAILABLE, retry=True)
+    return implied
+
+
+def _parameters(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in operation.get("parameters", []) if isinstance(p, dict)]
+
+
+class ContractPlugin(BasePlugin):
+    """Document every operation's errors as problem+json and every output field as present."""
+
+    def operation_helper(self, path: Any = None, operations: Any = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status, response in _implied_errors(path or "", operation).items():
+                responses.setdefault(status, response)
+            for status, response in responses.items():
+                if not isinstance(response, dict) or int(status) < 400:
+                    continue
+                response.setdefault("content", {PROBLEM_MIME: {"schema": "Problem"}})
+                if status in ("429", "503"):
+                    response.setdefault("headers", {"Retry-After": _RETRY_AFTER})
+
+    def schema_helper(self, name: str, definition: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """An output schema (``…Out``) dumps every field it declares: list them all as required."""
+        schema = kwargs.get("schema")
+        if schema is None or not name.endswith("Out"):
+            return None
+        fields = resolve_schema_instance(schema).dump_fields
+        return {"required": sorted(field.data_key or key for key, field in fields.items())}
+
+
+class HepApi(Api):
+    """smorest Api whose documented error shape is RFC 9457 ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(
+                response, self.spec, PROBLEM_MIME if status >= 400 else "application/json"
+            )
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_MIME)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
