@@ -16,6 +16,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from server.errors import PROBLEM_MIME, ProblemSchema
+from server.serialization import TaggedUnion
 
 API_DESCRIPTION = """\
 The HEP Tracker API: therapist-prescribed home exercise programmes, the patient's diary
@@ -105,25 +106,62 @@ class ContractPlugin(BasePlugin):
             for status, response in _implied_errors(path or "", operation).items():
                 responses.setdefault(status, response)
             for status, response in responses.items():
-                if not isinstance(response, dict) or int(status) < 400:
+                if not isinstance(response, dict) or str(status) == "default" or int(status) < 400:
                     continue
                 response.setdefault("content", {PROBLEM_MIME: {"schema": "Problem"}})
-                if status in ("429", "503"):
+                if str(status) in ("429", "503"):
                     response.setdefault("headers", {"Retry-After": _RETRY_AFTER})
 
     def schema_helper(self, name: str, definition: Any, **kwargs: Any) -> dict[str, Any] | None:
-        """An output schema (``…Out``) dumps every field it declares: list them all as required."""
+        """An output schema (``…Out``) dumps every field it declares: list them as required,
+        but for those marked ``metadata={"optional": True}``. An input schema's ``EXAMPLE``
+        becomes its documented example."""
         schema = kwargs.get("schema")
-        if schema is None or not name.endswith("Out"):
+        if schema is None:
             return None
-        fields = resolve_schema_instance(schema).dump_fields
-        return {"required": sorted(field.data_key or key for key, field in fields.items())}
+        instance = resolve_schema_instance(schema)
+        if example := getattr(instance, "EXAMPLE", None):
+            return {"examples": [example]}
+        if not name.endswith("Out"):
+            return None
+        fields = instance.dump_fields
+        required = (f.data_key or k for k, f in fields.items() if not f.metadata.get("optional"))
+        return {"required": sorted(required)}
+
+
+def tagged_union2properties(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """Document a :class:`TaggedUnion` as ``oneOf`` one component per tag, with a discriminator."""
+    if not isinstance(field, TaggedUnion):
+        return {}
+    mapping = {}
+    for tag, schema in field.variants.items():
+        name = "".join(part.title() for part in tag.split("_")) + "Item"
+        if name not in converter.spec.components.schemas:
+            body = converter.resolve_nested_schema(schema)
+            converter.spec.components.schema(
+                name,
+                {
+                    "type": "object",
+                    "properties": {field.tag: {"type": "string", "enum": [tag]}, field.body: body},
+                    "required": [field.tag, field.body],
+                    "additionalProperties": False,
+                },
+            )
+        mapping[tag] = f"#/components/schemas/{name}"
+    return {
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": field.tag, "mapping": mapping},
+    }
 
 
 class HepApi(Api):
     """smorest Api whose documented error shape is RFC 9457 ``application/problem+json``."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(tagged_union2properties)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

@@ -18,7 +18,8 @@ from datetime import date, time, timedelta
 INVITE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY346789"
 INVITE_LENGTH = 10
 INVITE_LIFETIME = timedelta(days=7)
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CLOCK_PATTERN = r"^([01]\d|2[0-3]):([0-5]\d)$"
+_CLOCK = re.compile(CLOCK_PATTERN)
 PAIN_WINDOW_DAYS = 7
 
 

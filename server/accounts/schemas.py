@@ -7,8 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.accounts.models import LANGUAGES, STAFF_ROLES
+from server.accounts.models import LANGUAGES, ROLES, STAFF_ROLES
 from server.accounts.rules import (
+    CLOCK_PATTERN,
     is_iana_timezone,
     parse_clock,
     quiet_hours_problems,
@@ -17,13 +18,18 @@ from server.accounts.rules import (
 from server.clock import utcnow
 from server.pagination import PageArgs
 from server.programmes.rules import format_hhmm
+from server.serialization import Whole
 from server.validation import Email, StrictBoolean, Text
 
 SEVERITIES = ("urgent", "high", "normal", "low", "info")
 
 
-class ClockTime(fields.Field):
+class ClockTime(fields.String):
     """A local wall-clock time as ``"HH:MM"``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": CLOCK_PATTERN, "example": "08:30", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format_hhmm(value)
@@ -67,30 +73,38 @@ def _birth_year_field() -> fields.Integer:
 
 
 class LoginIn(ma.Schema):
+    EXAMPLE = {"email": "therapist@demo.example", "password": "demo-therapist"}
+
     email = Text(required=True, validate=validate.Length(min=1, max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class ActivateIn(ma.Schema):
+    EXAMPLE = {"invite_code": "K7QF2M9XTA", "password": "a long passphrase"}
+
     invite_code = Text(required=True, validate=validate.Length(min=1, max=64))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class PasswordChangeIn(ma.Schema):
+    EXAMPLE = {"current_password": "demo-therapist", "new_password": "a new long passphrase"}
+
     current_password = Text(required=True, validate=validate.Length(min=1, max=1024))
     new_password = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class TokenUserOut(ma.Schema):
     id = fields.UUID(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     clinic_id = fields.UUID(required=True)
 
 
 class TokenPairOut(ma.Schema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
-    token_type = fields.Constant("Bearer", required=True)
+    token_type = fields.Constant(
+        "Bearer", required=True, metadata={"type": "string", "enum": ["Bearer"]}
+    )
     expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
     user = fields.Nested(TokenUserOut, required=True)
 
@@ -123,6 +137,14 @@ class WorkingHoursIn(ma.Schema):
 
 
 class PreferencesIn(ma.Schema):
+    EXAMPLE = {
+        "timezone": "Europe/Istanbul",
+        "language": "tr",
+        "reminders_enabled": True,
+        "quiet_hours": {"start": "22:00", "end": "07:00"},
+        "working_hours": {"start": "09:00", "end": "18:00", "days": [1, 2, 3, 4, 5]},
+    }
+
     timezone = _tz()
     language = _language()
     reminders_enabled = StrictBoolean()
@@ -145,10 +167,10 @@ class PreferencesOut(ma.Schema):
     """Dumped from a ``Patient``."""
 
     timezone = fields.String()
-    language = fields.String()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
     reminders_enabled = fields.Boolean()
-    quiet_hours = fields.Function(lambda patient: QuietHoursOut().dump(patient))
-    working_hours = fields.Function(lambda patient: WorkingHoursOut().dump(patient))
+    quiet_hours = Whole(QuietHoursOut)
+    working_hours = Whole(WorkingHoursOut)
 
 
 class ClinicBriefOut(ma.Schema):
@@ -166,14 +188,22 @@ class MeOut(ma.Schema):
     email = fields.String()
     birth_year = fields.Integer(allow_none=True)
     therapist_id = fields.UUID(allow_none=True)
-    clinic = fields.Function(lambda patient: ClinicBriefOut().dump(patient.user.clinic))
-    preferences = fields.Function(lambda patient: PreferencesOut().dump(patient))
+    clinic = fields.Nested(ClinicBriefOut, attribute="user.clinic")
+    preferences = Whole(PreferencesOut)
 
 
 # --- patients (staff side) ----------------------------------------------------------------
 
 
 class PatientIn(ma.Schema):
+    EXAMPLE = {
+        "name": "Ayşe Yılmaz",
+        "email": "ayse@example.org",
+        "timezone": "Europe/Istanbul",
+        "language": "tr",
+        "birth_year": 1988,
+    }
+
     name = _name(required=True)
     email = Email(required=True, validate=validate.Length(max=254))
     timezone = _tz(required=True)
@@ -183,6 +213,8 @@ class PatientIn(ma.Schema):
 
 
 class PatientPatchIn(ma.Schema):
+    EXAMPLE = {"language": "en"}
+
     name = _name()
     timezone = _tz()
     language = _language()
@@ -209,7 +241,9 @@ class PatientOut(ma.Schema):
     name = fields.String(required=True, attribute="patient.name")
     email = fields.String(required=True, attribute="patient.email")
     timezone = fields.String(required=True, attribute="patient.timezone")
-    language = fields.String(required=True, attribute="patient.language")
+    language = fields.String(
+        required=True, attribute="patient.language", validate=validate.OneOf(LANGUAGES)
+    )
     birth_year = fields.Integer(allow_none=True, attribute="patient.birth_year")
     therapist_id = fields.UUID(allow_none=True, attribute="patient.therapist_id")
     activated = fields.Boolean(
@@ -231,7 +265,7 @@ class PatientOut(ma.Schema):
 
 
 class PatientDetailOut(PatientOut):
-    preferences = fields.Function(lambda view: PreferencesOut().dump(view.patient))
+    preferences = Whole(PreferencesOut, through="patient")
 
 
 class InvitationOut(ma.Schema):
@@ -243,6 +277,14 @@ class InvitationOut(ma.Schema):
 
 
 class TherapistIn(ma.Schema):
+    EXAMPLE = {
+        "name": "Dr. Mert Kaya",
+        "email": "mert@example.org",
+        "password": "a long passphrase",
+        "role": "therapist",
+        "language": "tr",
+    }
+
     name = Text(required=True, validate=validate.Length(min=1, max=200))
     email = Email(required=True, validate=validate.Length(max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
@@ -252,6 +294,8 @@ class TherapistIn(ma.Schema):
 
 class TherapistPatchIn(ma.Schema):
     """A clinic admin's changes to a colleague's account (not the email, which is the login)."""
+
+    EXAMPLE = {"role": "clinic_admin"}
 
     name = Text(validate=validate.Length(min=1, max=200))
     role = Text(validate=validate.OneOf(STAFF_ROLES))
@@ -265,7 +309,7 @@ class TherapistOut(ma.Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)
     email = fields.String(required=True)
-    role = fields.String(required=True)
-    language = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     is_active = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
+from server.accounts.models import ROLES
 from server.pagination import PageArgs
 
 
@@ -17,7 +18,7 @@ class AuditEventOut(ma.Schema):
     id = fields.UUID(required=True)
     at = fields.DateTime(required=True)
     actor_id = fields.UUID(allow_none=True, metadata={"description": "null for system jobs."})
-    actor_role = fields.String(required=True)
+    actor_role = fields.String(required=True, validate=validate.OneOf(ROLES))
     action = fields.String(required=True, metadata={"example": "patient.read"})
     patient_id = fields.UUID(allow_none=True)
     object_type = fields.String(allow_none=True)

@@ -8,6 +8,7 @@ from webargs.fields import DelimitedList
 
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
 from server.pagination import PageArgs, page_of
+from server.serialization import EvidenceValue
 from server.validation import Text
 
 
@@ -23,6 +24,8 @@ class FlagQueueArgs(PageArgs):
 
 
 class ResolveIn(ma.Schema):
+    EXAMPLE = {"note": "Called the patient; regressed the chin tucks.", "action": "regressed"}
+
     note = Text(required=True, validate=validate.Length(min=1, max=2000))
     action = Text(required=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
 
@@ -32,15 +35,23 @@ class SuggestedActionOut(ma.Schema):
     text = fields.String(required=True)
 
 
+class BaselineEvidenceOut(ma.Schema):
+    """The baseline a rule compared against, and where it came from."""
+
+    value = fields.Float()
+    source = fields.String(validate=validate.OneOf(["therapist", "derived"]))
+    established_on = fields.Date(allow_none=True)
+
+
 class EvidenceOut(ma.Schema):
     """One data point a rule fired on; ``withdrawn`` when later data no longer supports it."""
 
     key = fields.String(required=True)
     rule = fields.String(required=True)
     day = fields.String(required=True, metadata={"format": "date"})
-    values = fields.Dict(required=True)
-    thresholds = fields.Dict(required=True)
-    baseline = fields.Dict(allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=EvidenceValue(), required=True)
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    baseline = fields.Nested(BaselineEvidenceOut, allow_none=True)
     withdrawn = fields.Boolean(dump_default=False)
 
 
@@ -48,8 +59,8 @@ class FlagOut(ma.Schema):
     id = fields.UUID(required=True)
     patient_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.OneOf(FLAG_TYPES))
-    severity = fields.String(required=True)
-    status = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     opened_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
     episode_start = fields.Date(required=True)
@@ -64,7 +75,7 @@ class FlagOut(ma.Schema):
     resolved_by = fields.UUID(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolution_note = fields.String(allow_none=True)
-    resolution_action = fields.String(allow_none=True)
+    resolution_action = fields.String(allow_none=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
     auto_resolution_reason = fields.String(allow_none=True)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
+from server.accounts.models import LANGUAGES
+from server.programmes.rules import LOGGED_STATUSES
 from server.programmes.schemas import DosageOut
 from server.validation import SaneDate
 
@@ -41,7 +43,7 @@ class PlanSessionOut(ma.Schema):
     time = fields.String(metadata={"description": "Prescribed local wall time, HH:MM."})
     starts_at = fields.DateTime(metadata={"description": "The UTC instant (DST-resolved)."})
     local_starts_at = fields.DateTime(metadata={"description": "The same instant, local offset."})
-    status = fields.String(metadata={"description": "completed|partial|skipped|pending|missed"})
+    status = fields.String(validate=validate.OneOf([*LOGGED_STATUSES, "pending", "missed"]))
     items = fields.List(fields.Nested(PlanItemOut))
 
 
@@ -72,7 +74,7 @@ class PlanOut(ma.Schema):
     date = fields.Date()
     today = fields.Date()
     timezone = fields.String()
-    language = fields.String()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
     programme_id = fields.UUID(allow_none=True)
     revision = fields.Integer(allow_none=True)
     sessions = Dumped(fields.Nested(PlanSessionOut))

@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.pagination import PageArgs, page_of
+from server.programmes.models import REVISION_KINDS
 from server.validation import SaneDate, StrictBoolean, Text, Url
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
@@ -72,6 +73,21 @@ class DosageOverrideIn(ma.Schema):
 class ExerciseIn(ma.Schema):
     """A clinic's own exercise (API) or a library entry (seed)."""
 
+    EXAMPLE = {
+        "slug": "wall-angel",
+        "category": "mobility",
+        "name": {"en": "Wall angel", "tr": "Duvar meleği"},
+        "instructions": {
+            "en": "Back against a wall, slide the arms up and down.",
+            "tr": "Sırtınız duvara dayalı, kollarınızı yukarı aşağı kaydırın.",
+        },
+        "ladder": [
+            {"level": 1, "sets": 2, "reps": 8},
+            {"level": 2, "sets": 3, "reps": 10},
+            {"level": 3, "sets": 3, "reps": 12, "hold_seconds": 3},
+        ],
+    }
+
     slug = Text(required=True, validate=[validate.Length(min=2, max=80), SLUG])
     category = Text(required=True, validate=NAME)
     name = fields.Nested(LocalizedTextIn, required=True)
@@ -94,6 +110,8 @@ class ExerciseIn(ma.Schema):
 
 class ExercisePatchIn(ma.Schema):
     """Changes to a clinic's own exercise: not its slug or ladder, which prescriptions name."""
+
+    EXAMPLE = {"retired": True}
 
     category = Text(validate=NAME)
     name = fields.Nested(LocalizedTextIn)
@@ -199,6 +217,12 @@ class TemplateIn(ma.Schema):
 class ProgrammeIn(ma.Schema):
     """Create a programme from a ``template`` slug, explicit ``items``, or both (items win)."""
 
+    EXAMPLE = {
+        "template": "cervicogenic-headache-basic",
+        "start_date": "2026-12-07",
+        "baseline_pain": 4,
+    }
+
     template = Text(load_default=None, validate=SLUG)
     items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
     schedule = fields.Nested(ScheduleIn, load_default=None)
@@ -218,6 +242,15 @@ class ProgrammeIn(ma.Schema):
 class RevisionIn(ma.Schema):
     """A new revision; omitted parts are carried over from ``base_revision``."""
 
+    EXAMPLE = {
+        "base_revision": 2,
+        "schedule": {
+            "days": [1, 2, 3, 4, 5],
+            "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
+        },
+        "reason": "Evening sessions suit the patient's shifts.",
+    }
+
     base_revision = fields.Integer(required=True, validate=validate.Range(min=1))
     items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
     schedule = fields.Nested(ScheduleIn, load_default=None)
@@ -228,11 +261,19 @@ class RevisionIn(ma.Schema):
 class EndIn(ma.Schema):
     """End the active programme today: the patient is discharged, or stops."""
 
+    EXAMPLE = {"reason": "Discharged: goals met."}
+
     reason = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
 class IntensityIn(ma.Schema):
     """Move the chosen items (default: all) one level along their ladders."""
+
+    EXAMPLE = {
+        "base_revision": 2,
+        "direction": "regress",
+        "reason": "Flare after the last progression.",
+    }
 
     base_revision = fields.Integer(required=True, validate=validate.Range(min=1))
     direction = Text(required=True, validate=validate.OneOf(["progress", "regress"]))
@@ -279,9 +320,9 @@ class TemplateOut(ma.Schema):
     condition = fields.String()
     name = fields.Dict(keys=fields.String(), values=fields.String())
     description = fields.Dict(keys=fields.String(), values=fields.String())
-    items = fields.List(fields.Dict())
-    schedule = fields.Dict()
-    posture_breaks = fields.Dict()
+    items = fields.List(fields.Nested(TemplateItemIn))
+    schedule = fields.Nested(ScheduleIn)
+    posture_breaks = fields.Nested(PostureBreaksIn)
 
 
 class ItemOut(ma.Schema):
@@ -289,17 +330,17 @@ class ItemOut(ma.Schema):
     exercise_id = fields.String()
     exercise_slug = fields.String()
     level = fields.Integer()
-    dosage_override = fields.Dict(allow_none=True)
+    dosage_override = fields.Nested(DosageOverrideIn, allow_none=True)
     dosage = fields.Nested(DosageOut)
     slots = fields.List(fields.String(), allow_none=True)
 
 
 class RevisionOut(ma.Schema):
     number = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(REVISION_KINDS))
     items = fields.List(fields.Nested(ItemOut))
-    schedule = fields.Dict()
-    posture_breaks = fields.Dict()
+    schedule = fields.Nested(ScheduleIn)
+    posture_breaks = fields.Nested(PostureBreaksIn)
     author_id = fields.UUID()
     reason = fields.String()
     effective_at = fields.DateTime()

@@ -14,6 +14,9 @@ from typing import Any
 
 from server.programmes.rules import items_for_slot
 
+PAIN_CONTEXTS = ("morning", "evening", "now", "during_exercise", "after_exercise")
+SIDES = ("left", "right", "both")
+SYNC_STATUSES = ("created", "duplicate", "invalid", "conflict")
 KINDS = ("session_log", "pain_rating", "headache_entry", "posture_break", "symptom_check")
 SYMPTOM_KEYS = (
     "thunderclap",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.tracking.rules import SYMPTOM_KEYS
+from server.programmes.rules import LOGGED_STATUSES
+from server.serialization import TaggedUnion
+from server.tracking.rules import PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS, SYNC_STATUSES
 from server.validation import OptionalList, SaneDate, SaneInstant, Text
 
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
@@ -35,9 +37,20 @@ class SessionItemIn(ma.Schema):
 
 
 class SessionLogIn(RecordIn):
+    EXAMPLE = {
+        "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "recorded_at": "2026-12-06T08:20:00+03:00",
+        "date": "2026-12-06",
+        "slot": "morning",
+        "status": "completed",
+        "exertion": 4,
+        "pain_during": 2,
+        "pain_after": 2,
+    }
+
     date = SaneDate(required=True)
     slot = Text(required=True, validate=SLOT_NAME)
-    status = Text(required=True, validate=validate.OneOf(["completed", "partial", "skipped"]))
+    status = Text(required=True, validate=validate.OneOf(LOGGED_STATUSES))
     items = OptionalList(
         fields.Nested(SessionItemIn), load_default=list, validate=validate.Length(max=50)
     )
@@ -48,20 +61,38 @@ class SessionLogIn(RecordIn):
 
 
 class PainRatingIn(RecordIn):
+    EXAMPLE = {
+        "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "recorded_at": "2026-12-06T07:30:00+03:00",
+        "score": 3,
+        "context": "morning",
+    }
+
     score = _score(required=True)
     context = Text(
         required=True,
-        validate=validate.OneOf(["morning", "evening", "now", "during_exercise", "after_exercise"]),
+        validate=validate.OneOf(PAIN_CONTEXTS),
     )
 
 
 class HeadacheEntryIn(RecordIn):
+    EXAMPLE = {
+        "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "recorded_at": "2026-12-06T16:00:00+03:00",
+        "started_at": "2026-12-06T14:30:00+03:00",
+        "duration_minutes": 90,
+        "intensity": 5,
+        "side": "right",
+        "triggers": ["screen"],
+        "medication_taken": False,
+    }
+
     started_at = SaneInstant(required=True)
     duration_minutes = fields.Integer(
         strict=True, required=True, validate=validate.Range(min=1, max=7 * 24 * 60)
     )
     intensity = _score(required=True)
-    side = Text(required=True, validate=validate.OneOf(["left", "right", "both"]))
+    side = Text(required=True, validate=validate.OneOf(SIDES))
     triggers = OptionalList(
         Text(validate=TRIGGER),
         load_default=list,
@@ -72,6 +103,11 @@ class HeadacheEntryIn(RecordIn):
 
 
 class PostureBreakIn(RecordIn):
+    EXAMPLE = {
+        "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "recorded_at": "2026-12-06T10:40:00+03:00",
+    }
+
     pass
 
 
@@ -82,14 +118,52 @@ AnswersIn = ma.Schema.from_dict(
 
 
 class SymptomCheckIn(RecordIn):
+    EXAMPLE = {
+        "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "recorded_at": "2026-12-06T09:00:00+03:00",
+        "answers": {"thunderclap": False, "neuro_deficit": False},
+    }
+
     answers = fields.Nested(AnswersIn, required=True)
 
 
 class SyncIn(ma.Schema):
     """Up to 500 ``{kind, data}`` items; each is validated on its own so one never spoils all."""
 
+    EXAMPLE = {
+        "items": [
+            {
+                "kind": "pain_rating",
+                "data": {
+                    "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+                    "recorded_at": "2026-12-06T07:30:00+03:00",
+                    "score": 3,
+                    "context": "morning",
+                },
+            },
+            {
+                "kind": "posture_break",
+                "data": {
+                    "id": "9d1e0b7a-4c2f-4e8a-8b1d-2f3a4b5c6d7e",
+                    "recorded_at": "2026-12-06T10:40:00+03:00",
+                },
+            },
+        ]
+    }
+
     items = fields.List(
-        fields.Raw(allow_none=True), required=True, validate=validate.Length(max=500)
+        TaggedUnion(
+            {
+                "session_log": SessionLogIn,
+                "pain_rating": PainRatingIn,
+                "headache_entry": HeadacheEntryIn,
+                "posture_break": PostureBreakIn,
+                "symptom_check": SymptomCheckIn,
+            },
+            allow_none=True,
+        ),
+        required=True,
+        validate=validate.Length(max=500),
     )
 
 
@@ -112,7 +186,7 @@ class SessionItemOut(ma.Schema):
 class SessionLogOut(RecordOut):
     date = fields.Date(required=True, attribute="local_date", dump_only=True)
     slot = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(LOGGED_STATUSES))
     items = fields.List(fields.Nested(SessionItemOut), required=True)
     exertion = fields.Integer(allow_none=True)
     pain_during = fields.Integer(allow_none=True)
@@ -124,14 +198,14 @@ class SessionLogOut(RecordOut):
 
 class PainRatingOut(RecordOut):
     score = fields.Integer(required=True)
-    context = fields.String(required=True)
+    context = fields.String(required=True, validate=validate.OneOf(PAIN_CONTEXTS))
 
 
 class HeadacheEntryOut(RecordOut):
     started_at = fields.DateTime(required=True)
     duration_minutes = fields.Integer(required=True)
     intensity = fields.Integer(required=True)
-    side = fields.String(required=True)
+    side = fields.String(required=True, validate=validate.OneOf(SIDES))
     triggers = fields.List(fields.String(), required=True)
     medication_taken = fields.Boolean(required=True)
     notes = fields.String(allow_none=True)
@@ -151,10 +225,14 @@ class SyncResultOut(ma.Schema):
     """One item's outcome; symptom checks also carry ``urgent`` and ``guidance``."""
 
     id = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    urgent = fields.Boolean()
-    guidance = fields.String()
+    status = fields.String(required=True, validate=validate.OneOf(SYNC_STATUSES))
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"optional": True, "description": "invalid only: the messages for each field."},
+    )
+    urgent = fields.Boolean(metadata={"optional": True, "description": "Symptom checks only."})
+    guidance = fields.String(metadata={"optional": True, "description": "Symptom checks only."})
 
 
 class SyncOut(ma.Schema):
