@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from server.serialization import JSON_SCALAR_OR_LIST
+
 PROBLEM_MIME = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -19,8 +21,8 @@ log = logging.getLogger(__name__)
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details, as documented in the OpenAPI spec; a cause may add members."""
 
-    class Meta:
-        unknown = ma.INCLUDE  # documented as additionalProperties: clients must ignore extras
+    # A cause may add members beyond those below (scalars or lists); clients ignore the rest.
+    EXTRA_MEMBERS = JSON_SCALAR_OR_LIST
 
     type = ma.fields.String(
         required=True, metadata={"description": "Stable per cause, e.g. /problems/token-expired."}

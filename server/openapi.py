@@ -122,6 +122,8 @@ class ContractPlugin(BasePlugin):
         instance = resolve_schema_instance(schema)
         if example := getattr(instance, "EXAMPLE", None):
             return {"examples": [example]}
+        if extra := getattr(instance, "EXTRA_MEMBERS", None):
+            return {"additionalProperties": extra}
         if not name.endswith("Out"):
             return None
         fields = instance.dump_fields
@@ -154,6 +156,24 @@ def tagged_union2properties(converter: Any, field: Any, **kwargs: Any) -> dict[s
     }
 
 
+def nullable_enum2properties(
+    converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any
+) -> dict:
+    """A nullable enum as ``oneOf: [enum, null]``, the enum a component named by the field's
+    ``enum_name``: generators then make one clean, named enum type of it."""
+    types = ret.get("type")
+    if not (isinstance(types, list) and "null" in types and "enum" in ret):
+        return {}
+    kind = next(kind for kind in types if kind != "null")
+    enum = {"type": kind, "enum": [value for value in ret.pop("enum") if value is not None]}
+    ret.pop("type")
+    if name := field.metadata.get("enum_name"):
+        if name not in converter.spec.components.schemas:
+            converter.spec.components.schema(name, enum)
+        enum = {"$ref": f"#/components/schemas/{name}"}
+    return {"oneOf": [enum, {"type": "null"}]}
+
+
 class HepApi(Api):
     """smorest Api whose documented error shape is RFC 9457 ``application/problem+json``."""
 
@@ -162,6 +182,7 @@ class HepApi(Api):
     def _init_spec(self, *args: Any, **kwargs: Any) -> None:
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(tagged_union2properties)
+        self.ma_plugin.converter.add_attribute_function(nullable_enum2properties)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

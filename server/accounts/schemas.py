@@ -289,7 +289,11 @@ class TherapistIn(ma.Schema):
     email = Email(required=True, validate=validate.Length(max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
     role = Text(load_default="therapist", validate=validate.OneOf(STAFF_ROLES))
-    language = Text(load_default=None, validate=validate.OneOf(LANGUAGES))
+    language = Text(
+        load_default=None,
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"enum_name": "Language", "description": "Default: the clinic's language."},
+    )
 
 
 class TherapistPatchIn(ma.Schema):

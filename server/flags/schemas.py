@@ -75,7 +75,11 @@ class FlagOut(ma.Schema):
     resolved_by = fields.UUID(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolution_note = fields.String(allow_none=True)
-    resolution_action = fields.String(allow_none=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
+    resolution_action = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(RESOLUTION_ACTIONS),
+        metadata={"enum_name": "ResolutionAction"},
+    )
     auto_resolution_reason = fields.String(allow_none=True)
 
 
