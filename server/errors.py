@@ -22,7 +22,7 @@ class ProblemSchema(ma.Schema):
     """RFC 9457 problem details, as documented in the OpenAPI spec; a cause may add members."""
 
     # A cause may add members beyond those below (scalars or lists); clients ignore the rest.
-    EXTRA_MEMBERS = JSON_SCALAR_OR_LIST
+    OPENAPI = {"additionalProperties": JSON_SCALAR_OR_LIST}
 
     type = ma.fields.String(
         required=True, metadata={"description": "Stable per cause, e.g. /problems/token-expired."}

@@ -8,14 +8,16 @@ from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Python's JSON parser recurses once per nesting level, so a small body of a thousand nested
 # brackets raises RecursionError, which no JSON caller expects: each parser below turns it into
 # the error its callers already handle as a malformed body (a 400 problem).
 TOO_DEEP = "The JSON body is nested too deeply."
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class DepthSafeJSONProvider(DefaultJSONProvider):
@@ -31,7 +33,14 @@ class DepthSafeJSONProvider(DefaultJSONProvider):
 
 class DepthSafeParser(FlaskParser):
     """webargs' Flask parser (behind ``@blp.arguments``), reporting a body nested too deeply as
-    invalid JSON (400) like any other malformed body."""
+    invalid JSON (400) like any other malformed body, and refusing unknown query parameters as
+    it refuses unknown body fields (a misspelt filter must not silently list everything)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
 
     def _raw_load_json(self, req: Any) -> Any:
         try:
@@ -60,6 +69,17 @@ def register_http_hardening(app: Flask) -> None:
         too_large = declared > limit if declared is not None else False
         if too_large or (chunked and len(request.get_data(cache=True)) >= limit):
             raise RequestEntityTooLarge()
+
+    @app.before_request
+    def _refuse_bodies_that_are_not_json() -> None:
+        # Without this, webargs reads a form or text body as "no JSON" and answers 422 for
+        # every required field, which hides the real mistake.
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        has_body = bool(request.content_length) or chunked
+        if has_body and request.method in BODY_METHODS and not request.is_json:
+            raise UnsupportedMediaType(
+                "Send the body as JSON, with Content-Type: application/json."
+            )
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

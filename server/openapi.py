@@ -114,21 +114,20 @@ class ContractPlugin(BasePlugin):
 
     def schema_helper(self, name: str, definition: Any, **kwargs: Any) -> dict[str, Any] | None:
         """An output schema (``…Out``) dumps every field it declares: list them as required,
-        but for those marked ``metadata={"optional": True}``. An input schema's ``EXAMPLE``
-        becomes its documented example."""
+        but for those marked ``metadata={"optional": True}``. A schema's ``EXAMPLE`` becomes its
+        documented example, and its ``OPENAPI`` (rules across fields) joins its JSON Schema."""
         schema = kwargs.get("schema")
         if schema is None:
             return None
         instance = resolve_schema_instance(schema)
+        documented = dict(getattr(instance, "OPENAPI", {}))  # what marshmallow cannot say
         if example := getattr(instance, "EXAMPLE", None):
-            return {"examples": [example]}
-        if extra := getattr(instance, "EXTRA_MEMBERS", None):
-            return {"additionalProperties": extra}
+            documented["examples"] = [example]
         if not name.endswith("Out"):
-            return None
+            return documented or None
         fields = instance.dump_fields
         required = (f.data_key or k for k, f in fields.items() if not f.metadata.get("optional"))
-        return {"required": sorted(required)}
+        return {**documented, "required": sorted(required)}
 
 
 def tagged_union2properties(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
@@ -156,22 +155,21 @@ def tagged_union2properties(converter: Any, field: Any, **kwargs: Any) -> dict[s
     }
 
 
-def nullable_enum2properties(
-    converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any
-) -> dict:
-    """A nullable enum as ``oneOf: [enum, null]``, the enum a component named by the field's
-    ``enum_name``: generators then make one clean, named enum type of it."""
-    types = ret.get("type")
-    if not (isinstance(types, list) and "null" in types and "enum" in ret):
+def enum2properties(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict:
+    """An enum named by the field's ``enum_name`` becomes a component; a nullable enum becomes
+    ``oneOf: [enum, null]``. Generators then make one clean, named type of each."""
+    name, types = field.metadata.get("enum_name"), ret.get("type")
+    nullable = isinstance(types, list) and "null" in types
+    if "enum" not in ret or not (name or nullable):
         return {}
-    kind = next(kind for kind in types if kind != "null")
+    kind = next(kind for kind in ([types] if isinstance(types, str) else types) if kind != "null")
     enum = {"type": kind, "enum": [value for value in ret.pop("enum") if value is not None]}
     ret.pop("type")
-    if name := field.metadata.get("enum_name"):
+    if name:
         if name not in converter.spec.components.schemas:
             converter.spec.components.schema(name, enum)
         enum = {"$ref": f"#/components/schemas/{name}"}
-    return {"oneOf": [enum, {"type": "null"}]}
+    return {"oneOf": [enum, {"type": "null"}]} if nullable else enum
 
 
 class HepApi(Api):
@@ -182,7 +180,7 @@ class HepApi(Api):
     def _init_spec(self, *args: Any, **kwargs: Any) -> None:
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(tagged_union2properties)
-        self.ma_plugin.converter.add_attribute_function(nullable_enum2properties)
+        self.ma_plugin.converter.add_attribute_function(enum2properties)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

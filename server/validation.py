@@ -37,8 +37,17 @@ def storable(value: str) -> None:
         raise ma.ValidationError("Must be valid Unicode text.") from error
 
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
 class Text(fields.String):
-    """A string every database can store (checked before any other validator)."""
+    """A string every database can store (checked before any other validator); the spec says
+    so with a pattern, unless a validator's own pattern already rules NUL out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not any(isinstance(v, validate.Regexp) for v in self.validators):
+            self.metadata = {"pattern": NO_NUL_PATTERN, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -51,7 +60,12 @@ class Email(Text, fields.Email):
 
 
 class Url(Text, fields.Url):
-    """A URL every database can store."""
+    """A URL every database can store, documented as a URI of its schemes."""
+
+    def __init__(self, *, schemes: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(schemes=schemes, **kwargs)
+        pattern = f"^({'|'.join(sorted(schemes or {'http', 'https'}))})://"
+        self.metadata = {**self.metadata, "format": "uri", "pattern": pattern}
 
 
 class SaneDate(fields.Date):

@@ -141,9 +141,10 @@ DEFAULT_SCHEDULE = {
 }
 DEFAULT_POSTURE_BREAKS = {"enabled": True, "interval_minutes": 40}
 TEST_LADDER = [
-    {"level": 1, "sets": 1, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
-    {"level": 2, "sets": 2, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
-    {"level": 3, "sets": 3, "reps": 10, "hold_seconds": 10, "rest_seconds": 10},
+    # As the API stores a level: every dosage key, ``target`` null when there is none.
+    {"level": 1, "sets": 1, "reps": 10, "hold_seconds": 10, "rest_seconds": 10, "target": None},
+    {"level": 2, "sets": 2, "reps": 10, "hold_seconds": 10, "rest_seconds": 10, "target": None},
+    {"level": 3, "sets": 3, "reps": 10, "hold_seconds": 10, "rest_seconds": 10, "target": None},
 ]
 
 
@@ -196,7 +197,7 @@ def make_programme(
 
         from server.accounts.models import Patient
         from server.programmes.models import Exercise, Programme, ProgrammeRevision
-        from server.programmes.rules import local_to_utc
+        from server.programmes.rules import local_to_utc, resolve_dosage
 
         levels = levels or [1, 1]
         exercise_ids = [make_exercise() for _ in levels]
@@ -212,6 +213,8 @@ def make_programme(
                         "exercise_slug": exercise.slug,
                         "level": level,
                         "dosage_override": None,
+                        "dosage": resolve_dosage(exercise.ladder, level),
+                        "slots": None,
                     }
                 )
             programme = Programme(

@@ -53,6 +53,11 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def iana_timezones() -> list[str]:
+    """Every IANA time zone this server accepts, sorted (the spec's enum)."""
+    return sorted(_zones())
+
+
 def is_iana_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone this server knows (``Europe/Istanbul``)."""
     return name in _zones()

@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from server.accounts.models import LANGUAGES, ROLES, STAFF_ROLES
 from server.accounts.rules import (
     CLOCK_PATTERN,
+    iana_timezones,
     is_iana_timezone,
     parse_clock,
     quiet_hours_problems,
@@ -62,11 +63,13 @@ def _language(**options: Any) -> Text:
 
 
 def _tz(**options: Any) -> Text:
-    return Text(validate=[validate.Length(max=64), _timezone], **options)
+    metadata = {"enum": iana_timezones(), "enum_name": "TimeZone", "example": "Europe/Istanbul"}
+    return Text(validate=[validate.Length(max=64), _timezone], metadata=metadata, **options)
 
 
 def _birth_year_field() -> fields.Integer:
-    return fields.Integer(strict=True, allow_none=True, validate=_birth_year)
+    limits = {"minimum": 1900, "maximum": utcnow().year}  # the spec's bounds as of today
+    return fields.Integer(strict=True, allow_none=True, validate=_birth_year, metadata=limits)
 
 
 # --- auth ---------------------------------------------------------------------------------

@@ -146,6 +146,7 @@ class ScheduleIn(ma.Schema):
         fields.Integer(validate=validate.Range(min=1, max=7)),
         required=True,
         validate=validate.Length(min=1, max=7),
+        metadata={"uniqueItems": True},
     )
     slots = fields.List(fields.Nested(SlotIn), required=True, validate=validate.Length(1, 6))
 
@@ -177,6 +178,9 @@ class ItemIn(ma.Schema):
     ``item_id`` keeps an existing item's identity across revisions; omit it for a new item.
     ``slots`` limits the item to some sessions (default: every session).
     """
+
+    # Exactly one of the slug or the id names the exercise.
+    OPENAPI = {"oneOf": [{"required": ["exercise"]}, {"required": ["exercise_id"]}]}
 
     item_id = fields.UUID(load_default=None)
     exercise = Text(validate=SLUG)
@@ -216,6 +220,17 @@ class TemplateIn(ma.Schema):
 
 class ProgrammeIn(ma.Schema):
     """Create a programme from a ``template`` slug, explicit ``items``, or both (items win)."""
+
+    # A template, or items with a schedule (a template brings its own schedule).
+    OPENAPI = {
+        "anyOf": [
+            {"required": ["template"], "properties": {"template": {"type": "string"}}},
+            {
+                "required": ["items", "schedule"],
+                "properties": {"items": {"type": "array"}, "schedule": {"type": "object"}},
+            },
+        ]
+    }
 
     EXAMPLE = {
         "template": "cervicogenic-headache-basic",

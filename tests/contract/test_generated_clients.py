@@ -82,4 +82,3 @@ def test_the_typescript_types_generate_and_type_check(spec_file: Path, tmp_path:
         json.dumps({"compilerOptions": {"strict": True, "noEmit": True}, "files": ["api.d.ts"]})
     )
     _run(NODE_BIN / "tsc", "-p", tmp_path / "tsconfig.json", cwd=tmp_path)
-

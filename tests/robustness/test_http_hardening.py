@@ -136,3 +136,17 @@ def test_a_production_process_without_secrets_exits_with_a_clear_message(tmp_pat
     )
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stderr
+
+
+def test_a_body_that_is_not_json_is_415_and_a_bodiless_post_is_not(client: FlaskClient) -> None:
+    form = client.post("/api/v1/auth/login", data={"email": "a@b.c", "password": "x"})
+    assert form.status_code == 415
+    assert form.get_json()["type"] == "/problems/unsupported-media-type"
+    text = client.post(
+        "/api/v1/auth/login", data='{"email": "a"}', headers={"Content-Type": "text/plain"}
+    )
+    assert text.status_code == 415
+    # No body, no Content-Type: the request goes on (and fails later on the missing token).
+    assert client.post("/api/v1/auth/refresh").status_code == 401
+    json_body = client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "x"})
+    assert json_body.status_code == 401
