@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_smorest
 
 from server.http import DepthSafeParser
@@ -12,6 +14,17 @@ class Blueprint(flask_smorest.Blueprint):
     :class:`server.http.DepthSafeParser`."""
 
     ARGUMENTS_PARSER = DepthSafeParser()
+
+
+# The header a 201 carries, as documented on the operations that answer with :func:`created`.
+LOCATION = {
+    "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}}
+}
+
+
+def created(body: Any, location: str) -> tuple[Any, int, dict[str, str]]:
+    """A 201 answer naming the new resource's URL in ``Location``."""
+    return body, 201, {"Location": location}
 
 
 def all_blueprints() -> list[Blueprint]:

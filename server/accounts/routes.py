@@ -33,7 +33,7 @@ from server.accounts.schemas import (
     TokenPairOut,
 )
 from server.pagination import PageArgs, page_of
-from server.routing import Blueprint
+from server.routing import LOCATION, Blueprint, created
 
 blp = Blueprint(
     "accounts",
@@ -118,7 +118,7 @@ class Activate(MethodView):
     @allow(PUBLIC)
     @activate_rate_limited
     @blp.arguments(ActivateIn)
-    @blp.response(201, TokenPairOut)
+    @blp.response(201, TokenPairOut, headers=LOCATION)
     @blp.alt_response(404, description="Unknown code.")
     @blp.alt_response(410, description="Used, replaced or expired code.")
     @blp.alt_response(429, description="Too many attempts; see Retry-After.")
@@ -130,7 +130,8 @@ class Activate(MethodView):
         single use and valid for 7 days: an unknown code is 404, a used, replaced or expired one
         410.
         """
-        return _tokens(invitations.activate_invitation(body["invite_code"], body["password"]))
+        pair = invitations.activate_invitation(body["invite_code"], body["password"])
+        return created(_tokens(pair), "/api/v1/me")
 
 
 # --- patients (staff) ---------------------------------------------------------------------
@@ -153,7 +154,7 @@ class Patients(MethodView):
 
     @allow(STAFF)
     @blp.arguments(PatientIn)
-    @blp.response(201, PatientDetailOut)
+    @blp.response(201, PatientDetailOut, headers=LOCATION)
     @blp.alt_response(409, description="The email address is taken.")
     @blp.doc(operationId="createPatient")
     def post(self, body: dict[str, Any]) -> Any:
@@ -162,7 +163,8 @@ class Patients(MethodView):
         Staff only. The patient belongs to the caller's clinic and is assigned to the caller, or to
         `therapist_id` (admins). Then issue an invitation so the patient can activate the app.
         """
-        return services.create_patient(actor=current_actor(), **body)
+        view = services.create_patient(actor=current_actor(), **body)
+        return created(view, f"/api/v1/patients/{view.patient.id}")
 
 
 @blp.route("/patients/<uuid:patient_id>")
@@ -192,7 +194,7 @@ class PatientDetail(MethodView):
 @blp.route("/patients/<uuid:patient_id>/invitations")
 class PatientInvitations(MethodView):
     @allow(STAFF)
-    @blp.response(201, InvitationOut)
+    @blp.response(201, InvitationOut, headers=LOCATION)
     @blp.doc(operationId="createInvitation")
     def post(self, patient_id: uuid.UUID) -> Any:
         """Issue a 7-day activation code; any older unused code stops working.
@@ -200,7 +202,8 @@ class PatientInvitations(MethodView):
         The code is shown once: hand it to the patient (or show its QR code). It is valid for 7
         days; issuing a new one retires the old.
         """
-        return invitations.create_invitation(patient_id, actor=current_actor())
+        invitation = invitations.create_invitation(patient_id, actor=current_actor())
+        return created(invitation, f"/api/v1/patients/{patient_id}")
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -222,7 +225,7 @@ class Therapists(MethodView):
 
     @allow(ADMIN)
     @blp.arguments(TherapistIn)
-    @blp.response(201, TherapistOut)
+    @blp.response(201, TherapistOut, headers=LOCATION)
     @blp.alt_response(409, description="The email address is taken.")
     @blp.doc(operationId="createTherapist")
     def post(self, body: dict[str, Any]) -> Any:
@@ -231,7 +234,8 @@ class Therapists(MethodView):
         Clinic admins only. The new staff member logs in with the given password.
         """
         actor = current_actor()
-        return services.create_staff(clinic_id=actor.clinic_id, actor=actor, **body)
+        staff = services.create_staff(clinic_id=actor.clinic_id, actor=actor, **body)
+        return created(staff, f"/api/v1/therapists/{staff.id}")
 
 
 @blp.route("/therapists/<uuid:user_id>", methods=["PATCH"])

@@ -26,7 +26,7 @@ from server.programmes.schemas import (
     RevisionPage,
     TemplatePage,
 )
-from server.routing import Blueprint
+from server.routing import LOCATION, Blueprint, created
 
 blp = Blueprint(
     "programmes", __name__, url_prefix="/api/v1", description="Exercises, programmes and plans"
@@ -54,7 +54,7 @@ class Exercises(MethodView):
 
     @allow(STAFF)
     @blp.arguments(ExerciseIn())
-    @blp.response(201, ExerciseOut)
+    @blp.response(201, ExerciseOut, headers=LOCATION)
     @blp.alt_response(409, description="The slug is taken.")
     @blp.doc(operationId="createExercise")
     def post(self, data: dict[str, Any]):
@@ -63,7 +63,8 @@ class Exercises(MethodView):
         Staff only. The ladder's levels are numbered 1, 2, 3, … in order; the slug is unique in the
         clinic and the shared library.
         """
-        return library.create_exercise(actor=current_actor(), data=data)
+        exercise = library.create_exercise(actor=current_actor(), data=data)
+        return created(exercise, f"/api/v1/exercises/{exercise.id}")
 
 
 @blp.route("/exercises/<uuid:exercise_id>", methods=["PATCH"])
@@ -109,7 +110,7 @@ class PatientProgrammes(MethodView):
 
     @allow(STAFF)
     @blp.arguments(ProgrammeIn())
-    @blp.response(201, ProgrammeOut)
+    @blp.response(201, ProgrammeOut, headers=LOCATION)
     @blp.doc(operationId="createProgramme")
     def post(self, data: dict[str, Any], patient_id: uuid.UUID):
         """Create a programme (revision 1); it replaces the patient's active one.
@@ -118,7 +119,8 @@ class PatientProgrammes(MethodView):
         answer is the programme with revision 1; it replaces the patient's active programme from
         `start_date`.
         """
-        return services.create_programme(actor=current_actor(), patient_id=patient_id, **data)
+        programme = services.create_programme(actor=current_actor(), patient_id=patient_id, **data)
+        return created(programme, f"/api/v1/programmes/{programme.id}")
 
 
 @blp.route("/programmes/<uuid:programme_id>")
@@ -150,7 +152,7 @@ class ProgrammeRevisions(MethodView):
 
     @allow(STAFF)
     @blp.arguments(RevisionIn())
-    @blp.response(201, ProgrammeOut)
+    @blp.response(201, ProgrammeOut, headers=LOCATION)
     @blp.alt_response(409, description="base_revision is stale; the body has current_revision.")
     @blp.doc(operationId="reviseProgramme")
     def post(self, data: dict[str, Any], programme_id: uuid.UUID):
@@ -159,14 +161,17 @@ class ProgrammeRevisions(MethodView):
         Send the revision you edited as `base_revision`: if someone changed the programme since, the
         answer is 409 with `current_revision`.
         """
-        return services.revise_programme(actor=current_actor(), programme_id=programme_id, **data)
+        programme = services.revise_programme(
+            actor=current_actor(), programme_id=programme_id, **data
+        )
+        return created(programme, f"/api/v1/programmes/{programme_id}")
 
 
 @blp.route("/programmes/<uuid:programme_id>/intensity")
 class ProgrammeIntensity(MethodView):
     @allow(STAFF)
     @blp.arguments(IntensityIn())
-    @blp.response(201, ProgrammeOut)
+    @blp.response(201, ProgrammeOut, headers=LOCATION)
     @blp.alt_response(409, description="base_revision is stale; the body has current_revision.")
     @blp.doc(operationId="changeProgrammeIntensity")
     def post(self, data: dict[str, Any], programme_id: uuid.UUID):
@@ -176,7 +181,10 @@ class ProgrammeIntensity(MethodView):
         a new revision. 409 when `base_revision` is stale; 422 when an item is already at the end of
         its ladder.
         """
-        return services.change_intensity(actor=current_actor(), programme_id=programme_id, **data)
+        programme = services.change_intensity(
+            actor=current_actor(), programme_id=programme_id, **data
+        )
+        return created(programme, f"/api/v1/programmes/{programme_id}")
 
 
 @blp.route("/programmes/<uuid:programme_id>/end", methods=["POST"])

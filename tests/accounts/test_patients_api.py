@@ -46,6 +46,10 @@ def test_create_assigns_the_calling_therapist_by_default(
         "days": [1, 2, 3, 4, 5],
     }
     assert body["preferences"]["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    # The Location names the new patient, and reads back the same body.
+    location = response.headers["Location"]
+    assert location == f"/api/v1/patients/{body['id']}"
+    assert client.get(location, headers=therapist.headers).json == body
 
 
 def test_create_for_a_colleague_must_stay_in_the_clinic(

@@ -70,6 +70,7 @@ def test_create_from_explicit_items(client: FlaskClient, library, make_staff, ma
     }
     response = _post(client, f"/patients/{patient.id}/programmes", therapist, body)
     assert response.status_code == 201, response.json
+    assert response.headers["Location"] == f"/api/v1/programmes/{response.json['id']}"
     revision = response.json["revision"]
     assert response.json["template_slug"] is None
     assert revision["schedule"] == SCHEDULE
@@ -232,6 +233,7 @@ def test_intensity_moves_every_item_or_none(
         {"base_revision": 1, "direction": "progress", "reason": "Two settled weeks"},
     )
     assert progress.status_code == 201, progress.json
+    assert progress.headers["Location"] == f"/api/v1/programmes/{progress.json['id']}"
     revision = progress.json["revision"]
     assert (revision["number"], revision["kind"], revision["reason"]) == (
         2,
