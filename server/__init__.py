@@ -74,9 +74,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
+    from server.accounts.queries import signed_in_language
     from server.errors import register_error_handlers
 
     register_error_handlers(app)
+    # Problems follow Accept-Language, else the language of whoever is signed in.
+    app.extensions["reader_language"] = signed_in_language
 
 
 def register_cli(app: Flask) -> None:

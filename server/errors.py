@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, has_request_context, json, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from server.serialization import JSON_SCALAR_OR_LIST
+from server.translations import LANGUAGES, translate
 
 PROBLEM_MIME = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -105,19 +106,37 @@ def problem(
     **extra: Any,
 ) -> Response:
     """Build a problem+json response."""
+    language = reader_language()
     body: dict[str, Any] = {
         "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
-        "title": title,
+        "title": translate(title, language),
         "status": status,
-        "detail": detail,
+        "detail": translate(detail, language),
     }
     if errors is not None:
-        body["errors"] = field_messages(errors)
+        body["errors"] = {
+            field: [translate(message, language) for message in messages]
+            for field, messages in field_messages(errors).items()
+        }
     body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def reader_language() -> str:
+    """``tr`` or ``en``: the request's Accept-Language, else the signed-in user's language (the
+    lookup ``create_app`` registers), else English."""
+    if not has_request_context():
+        return "en"
+    if best := request.accept_languages.best_match(LANGUAGES):
+        return best
+    lookup = current_app.extensions.get("reader_language")
+    try:
+        return (lookup() if lookup else None) or "en"
+    except Exception:  # an error answer must not fail in turn (the database may be down)
+        return "en"
 
 
 def flatten_messages(messages: Any) -> dict[str, list[str]]:

@@ -164,6 +164,8 @@ def enum2properties(converter: Any, field: Any, ret: dict[str, Any], **kwargs: A
         return {}
     kind = next(kind for kind in ([types] if isinstance(types, str) else types) if kind != "null")
     enum = {"type": kind, "enum": [value for value in ret.pop("enum") if value is not None]}
+    if varnames := ret.pop("x-enum-varnames", None):
+        enum["x-enum-varnames"] = varnames
     ret.pop("type")
     if name:
         if name not in converter.spec.components.schemas:

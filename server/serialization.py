@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import fields, missing
@@ -45,3 +46,28 @@ class TaggedUnion(fields.Raw):
     ) -> None:
         super().__init__(**kwargs)
         self.variants, self.tag, self.body = variants, tag, body
+
+
+class Instant(fields.AwareDateTime):
+    """An instant with its offset and always microseconds, so every timestamp has one shape."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.isoformat(timespec="microseconds")
+
+
+# Every ratio (0–1) and every mean pain is rounded alike, wherever it is shown.
+RATIO_PLACES, MEAN_PLACES = 3, 2
+
+
+class Rounded(fields.Float):
+    """A float rounded for display (ratios, means)."""
+
+    def __init__(self, places: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.places = places
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else round(float(value), self.places)

@@ -58,6 +58,12 @@ def iana_timezones() -> list[str]:
     return sorted(_zones())
 
 
+def timezone_identifier(name: str) -> str:
+    """A zone as a code identifier that keeps ``Etc/GMT+3`` and ``Etc/GMT-3`` apart."""
+    name = re.sub(r"-(?=\d)", "_MINUS_", name.replace("+", "_PLUS_"))
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
+
+
 def is_iana_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone this server knows (``Europe/Istanbul``)."""
     return name in _zones()

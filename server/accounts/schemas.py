@@ -14,12 +14,13 @@ from server.accounts.rules import (
     is_iana_timezone,
     parse_clock,
     quiet_hours_problems,
+    timezone_identifier,
     working_hours_problems,
 )
 from server.clock import utcnow
 from server.pagination import PageArgs
 from server.programmes.rules import format_hhmm
-from server.serialization import Whole
+from server.serialization import MEAN_PLACES, RATIO_PLACES, Instant, Rounded, Whole
 from server.validation import Email, StrictBoolean, Text
 
 SEVERITIES = ("urgent", "high", "normal", "low", "info")
@@ -63,7 +64,13 @@ def _language(**options: Any) -> Text:
 
 
 def _tz(**options: Any) -> Text:
-    metadata = {"enum": iana_timezones(), "enum_name": "TimeZone", "example": "Europe/Istanbul"}
+    zones = iana_timezones()
+    metadata = {
+        "enum": zones,
+        "enum_name": "TimeZone",
+        "x-enum-varnames": [timezone_identifier(zone) for zone in zones],
+        "example": "Europe/Istanbul",
+    }
     return Text(validate=[validate.Length(max=64), _timezone], metadata=metadata, **options)
 
 
@@ -252,19 +259,21 @@ class PatientOut(ma.Schema):
     activated = fields.Boolean(
         attribute="patient.activated", metadata={"description": "The patient has set a password."}
     )
-    created_at = fields.DateTime(required=True, attribute="patient.created_at")
-    adherence_7d = fields.Float(
+    created_at = Instant(required=True, attribute="patient.created_at")
+    adherence_7d = Rounded(
+        RATIO_PLACES,
         allow_none=True,
         attribute="summary.adherence_7d",
         metadata={"description": "Share of prescribed sessions done over the last 7 days (0–1)."},
     )
-    pain_7d_mean = fields.Float(
+    pain_7d_mean = Rounded(
+        MEAN_PLACES,
         allow_none=True,
         attribute="summary.pain_7d_mean",
         metadata={"description": "Mean of the daily maximum pain over the last 7 local days."},
     )
     open_flags = fields.Nested(OpenFlagsOut, required=True, attribute="summary.open_flags")
-    last_activity_at = fields.DateTime(allow_none=True, attribute="summary.last_activity_at")
+    last_activity_at = Instant(allow_none=True, attribute="summary.last_activity_at")
 
 
 class PatientDetailOut(PatientOut):
@@ -273,7 +282,7 @@ class PatientDetailOut(PatientOut):
 
 class InvitationOut(ma.Schema):
     code = fields.String(required=True, metadata={"description": "Shown once; 10 characters."})
-    expires_at = fields.DateTime(required=True)
+    expires_at = Instant(required=True)
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -319,4 +328,4 @@ class TherapistOut(ma.Schema):
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     is_active = fields.Boolean(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = Instant(required=True)

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields
 
+from server.serialization import MEAN_PLACES, RATIO_PLACES, Rounded
 from server.validation import SaneDate
-
-
-class Rounded(fields.Float):
-    """A float rounded for display (ratios, means)."""
-
-    def __init__(self, places: int = 2, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.places = places
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else round(float(value), self.places)
 
 
 class RangeArgs(ma.Schema):
@@ -39,7 +27,7 @@ class DayAdherenceOut(ma.Schema):
     pending = fields.Integer(required=True)
     posture_breaks_prescribed = fields.Integer(required=True)
     posture_breaks_logged = fields.Integer(required=True)
-    ratio = Rounded(3, allow_none=True, required=True)
+    ratio = Rounded(RATIO_PLACES, allow_none=True, required=True)
 
 
 class AdherenceTotalsOut(ma.Schema):
@@ -51,7 +39,7 @@ class AdherenceTotalsOut(ma.Schema):
     pending = fields.Integer(required=True)
     posture_breaks_prescribed = fields.Integer(required=True)
     posture_breaks_logged = fields.Integer(required=True)
-    ratio = Rounded(3, allow_none=True, required=True)
+    ratio = Rounded(RATIO_PLACES, allow_none=True, required=True)
 
 
 class AdherenceOut(ma.Schema):
@@ -65,7 +53,7 @@ class AdherenceOut(ma.Schema):
 class DayPainOut(ma.Schema):
     date = fields.Date(attribute="day", required=True)
     max_pain = fields.Integer(allow_none=True, required=True)
-    mean_pain = Rounded(2, allow_none=True, required=True)
+    mean_pain = Rounded(MEAN_PLACES, allow_none=True, required=True)
     morning_pain = fields.Integer(allow_none=True, required=True)
     headache_count = fields.Integer(required=True)
     headache_minutes = fields.Integer(required=True)
@@ -75,7 +63,7 @@ class DayPainOut(ma.Schema):
 
 
 class BaselineOut(ma.Schema):
-    value = Rounded(2, allow_none=True, required=True)
+    value = Rounded(MEAN_PLACES, allow_none=True, required=True)
     source = fields.String(required=True, metadata={"enum": ["programme", "first_7_days", "none"]})
     days_used = fields.Integer(required=True)
 

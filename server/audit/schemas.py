@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from server.accounts.models import ROLES
 from server.pagination import PageArgs
+from server.serialization import Instant
 
 
 class AuditArgs(PageArgs):
@@ -16,7 +17,7 @@ class AuditArgs(PageArgs):
 
 class AuditEventOut(ma.Schema):
     id = fields.UUID(required=True)
-    at = fields.DateTime(required=True)
+    at = Instant(required=True)
     actor_id = fields.UUID(allow_none=True, metadata={"description": "null for system jobs."})
     actor_role = fields.String(required=True, validate=validate.OneOf(ROLES))
     action = fields.String(required=True, metadata={"example": "patient.read"})

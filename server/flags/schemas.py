@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
 from server.pagination import PageArgs, page_of
-from server.serialization import EvidenceValue
+from server.serialization import EvidenceValue, Instant
 from server.validation import Text
 
 
@@ -61,8 +61,8 @@ class FlagOut(ma.Schema):
     type = fields.String(required=True, validate=validate.OneOf(FLAG_TYPES))
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    opened_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
+    opened_at = Instant(required=True)
+    updated_at = Instant(required=True)
     episode_start = fields.Date(required=True)
     episode_end = fields.Date(allow_none=True)
     last_evidence_on = fields.Date(required=True)
@@ -71,9 +71,9 @@ class FlagOut(ma.Schema):
     evidence_count = fields.Integer(required=True)
     suggested_action = fields.Nested(SuggestedActionOut, required=True)
     acknowledged_by = fields.UUID(allow_none=True)
-    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    acknowledged_at = Instant(allow_none=True)
     resolved_by = fields.UUID(allow_none=True)
-    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = Instant(allow_none=True)
     resolution_note = fields.String(allow_none=True)
     resolution_action = fields.String(
         allow_none=True,

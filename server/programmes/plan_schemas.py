@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from server.accounts.models import LANGUAGES
 from server.programmes.rules import LOGGED_STATUSES
 from server.programmes.schemas import DosageOut
+from server.serialization import Instant
 from server.validation import SaneDate
 
 
@@ -41,8 +42,8 @@ class Dumped(fields.List):
 class PlanSessionOut(ma.Schema):
     slot = fields.String()
     time = fields.String(metadata={"description": "Prescribed local wall time, HH:MM."})
-    starts_at = fields.DateTime(metadata={"description": "The UTC instant (DST-resolved)."})
-    local_starts_at = fields.DateTime(metadata={"description": "The same instant, local offset."})
+    starts_at = Instant(metadata={"description": "The UTC instant (DST-resolved)."})
+    local_starts_at = Instant(metadata={"description": "The same instant, local offset."})
     status = fields.String(validate=validate.OneOf([*LOGGED_STATUSES, "pending", "missed"]))
     items = fields.List(fields.Nested(PlanItemOut))
 

@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 
 from server.pagination import PageArgs, page_of
 from server.programmes.models import REVISION_KINDS
+from server.serialization import Instant
 from server.validation import SaneDate, StrictBoolean, Text, Url
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lowercase letters, digits, '-'.")
@@ -179,11 +180,10 @@ class ItemIn(ma.Schema):
     ``slots`` limits the item to some sessions (default: every session).
     """
 
-    # Exactly one of the slug or the id names the exercise.
-    OPENAPI = {"oneOf": [{"required": ["exercise"]}, {"required": ["exercise_id"]}]}
-
     item_id = fields.UUID(load_default=None)
-    exercise = Text(validate=SLUG)
+    exercise = Text(
+        validate=SLUG, metadata={"description": "Give exactly one of exercise or exercise_id."}
+    )
     exercise_id = fields.UUID()
     level = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_LADDER_LEVELS))
     dosage_override = fields.Nested(DosageOverrideIn, load_default=None, allow_none=True)
@@ -221,24 +221,17 @@ class TemplateIn(ma.Schema):
 class ProgrammeIn(ma.Schema):
     """Create a programme from a ``template`` slug, explicit ``items``, or both (items win)."""
 
-    # A template, or items with a schedule (a template brings its own schedule).
-    OPENAPI = {
-        "anyOf": [
-            {"required": ["template"], "properties": {"template": {"type": "string"}}},
-            {
-                "required": ["items", "schedule"],
-                "properties": {"items": {"type": "array"}, "schedule": {"type": "object"}},
-            },
-        ]
-    }
-
     EXAMPLE = {
         "template": "cervicogenic-headache-basic",
         "start_date": "2026-12-07",
         "baseline_pain": 4,
     }
 
-    template = Text(load_default=None, validate=SLUG)
+    template = Text(
+        load_default=None,
+        validate=SLUG,
+        metadata={"description": "Give a template, or items with a schedule (or both)."},
+    )
     items = fields.List(fields.Nested(ItemIn), load_default=None, validate=validate.Length(1, 30))
     schedule = fields.Nested(ScheduleIn, load_default=None)
     posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
@@ -326,7 +319,7 @@ class ExerciseOut(ma.Schema):
     instructions = fields.Dict(keys=fields.String(), values=fields.String())
     media_urls = fields.List(fields.String())
     ladder = fields.List(fields.Nested(LadderLevelOut))
-    retired_at = fields.DateTime(allow_none=True)
+    retired_at = Instant(allow_none=True)
 
 
 class TemplateOut(ma.Schema):
@@ -358,8 +351,8 @@ class RevisionOut(ma.Schema):
     posture_breaks = fields.Nested(PostureBreaksIn)
     author_id = fields.UUID()
     reason = fields.String()
-    effective_at = fields.DateTime()
-    created_at = fields.DateTime()
+    effective_at = Instant()
+    created_at = Instant()
 
 
 class ProgrammeOut(ma.Schema):
@@ -373,7 +366,7 @@ class ProgrammeOut(ma.Schema):
     baseline_pain = fields.Float(allow_none=True)
     current_revision = fields.Integer()
     created_by = fields.UUID()
-    created_at = fields.DateTime()
+    created_at = Instant()
     revision = fields.Nested(RevisionOut, metadata={"description": "The current revision."})
 
 

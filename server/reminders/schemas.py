@@ -9,6 +9,7 @@ from server.accounts.models import LANGUAGES
 from server.pagination import PageArgs, page_of
 from server.reminders.models import NOTIFICATION_STATUSES, PLATFORMS
 from server.reminders.rules import SNOOZE_MINUTES
+from server.serialization import Instant
 from server.validation import SaneInstant, Text
 
 
@@ -35,16 +36,16 @@ class NotificationOut(ma.Schema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_STATUSES))
-    occurrence_at = fields.AwareDateTime(required=True)
+    occurrence_at = Instant(required=True)
     local_date = fields.Date(required=True)
     slot = fields.String(allow_none=True)
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     title = fields.String(required=True)
     message = fields.String(required=True)
     read = fields.Function(lambda n: n.read_at is not None, metadata={"type": "boolean"})
-    read_at = fields.AwareDateTime(allow_none=True)
-    snoozed_until = fields.AwareDateTime(allow_none=True)
-    sent_at = fields.AwareDateTime(allow_none=True)
+    read_at = Instant(allow_none=True)
+    snoozed_until = Instant(allow_none=True)
+    sent_at = Instant(allow_none=True)
 
 
 NotificationPageOut = page_of(NotificationOut, "NotificationPage")
@@ -55,5 +56,5 @@ class DeviceOut(ma.Schema):
 
     id = fields.UUID(required=True)
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
-    created_at = fields.AwareDateTime(required=True)
-    last_seen_at = fields.AwareDateTime(required=True)
+    created_at = Instant(required=True)
+    last_seen_at = Instant(required=True)

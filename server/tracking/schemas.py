@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.programmes.rules import LOGGED_STATUSES
-from server.serialization import TaggedUnion
+from server.serialization import Instant, TaggedUnion
 from server.tracking.rules import PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS, SYNC_STATUSES
 from server.validation import OptionalList, SaneDate, SaneInstant, Text
 
@@ -172,8 +172,8 @@ class SyncIn(ma.Schema):
 
 class RecordOut(ma.Schema):
     id = fields.UUID(required=True)
-    recorded_at = fields.DateTime(required=True)
-    received_at = fields.DateTime(required=True)
+    recorded_at = Instant(required=True)
+    received_at = Instant(required=True)
     local_date = fields.Date(required=True)
 
 
@@ -202,7 +202,7 @@ class PainRatingOut(RecordOut):
 
 
 class HeadacheEntryOut(RecordOut):
-    started_at = fields.DateTime(required=True)
+    started_at = Instant(required=True)
     duration_minutes = fields.Integer(required=True)
     intensity = fields.Integer(required=True)
     side = fields.String(required=True, validate=validate.OneOf(SIDES))

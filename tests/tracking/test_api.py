@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -306,3 +308,16 @@ def test_sync_of_exactly_500_items_stores_them_all(client, patient, app) -> None
     assert {r["status"] for r in response.json["results"]} == {"created"}
     with app.app_context():
         assert count(PainRating) == 125
+
+
+def test_every_timestamp_has_one_shape_utc_with_microseconds(client, patient) -> None:
+    # Sent in whole seconds and a local offset; returned in UTC with six fraction digits.
+    local = (now_utc() - timedelta(hours=1)).astimezone(ZoneInfo("Europe/Istanbul"))
+    created = client.post(
+        PATHS["pain_rating"], json=pain_body(recorded_at=iso(local)), headers=patient.headers
+    )
+    assert created.status_code == 201, created.json
+    shape = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+    for key in ("recorded_at", "received_at"):
+        assert shape.match(created.json[key]), created.json[key]
+    assert datetime.fromisoformat(created.json["recorded_at"]) == local

@@ -1,0 +1,177 @@
+"""Problem details in the reader's language: every message the API sends, in Turkish, looked up
+by its English text (the code keeps writing English; the edge translates)."""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGES = ("en", "tr")
+
+TURKISH: dict[str, str] = {
+    # Problem titles
+    "Bad Request": "Hatalı istek",
+    "Unauthorized": "Yetkisiz",
+    "Forbidden": "Yasak",
+    "Not Found": "Bulunamadı",
+    "Method Not Allowed": "Yönteme izin verilmiyor",
+    "Conflict": "Çakışma",
+    "Gone": "Artık geçerli değil",
+    "Request Entity Too Large": "İstek gövdesi çok büyük",
+    "Content Too Large": "İstek gövdesi çok büyük",
+    "Unsupported Media Type": "Desteklenmeyen içerik türü",
+    "Unprocessable Content": "İşlenemeyen içerik",
+    "Too Many Requests": "Çok fazla istek",
+    "Service Unavailable": "Hizmet kullanılamıyor",
+    # Details the API writes
+    "The request body or query is invalid.": "İstek gövdesi veya sorgusu geçersiz.",
+    "The request could not be parsed.": "İstek çözümlenemedi.",
+    "The body is not valid JSON.": "Gövde geçerli JSON değil.",
+    "The JSON body is nested too deeply.": "JSON gövdesi çok derin iç içe.",
+    "Send the body as JSON, with Content-Type: application/json.": (
+        "Gövdeyi JSON olarak, Content-Type: application/json ile gönderin."
+    ),
+    "The database is unavailable. Retry later; nothing was stored.": (
+        "Veritabanına ulaşılamıyor. Daha sonra yeniden deneyin; hiçbir şey kaydedilmedi."
+    ),
+    "Your role may not use this endpoint.": "Rolünüz bu işlemi kullanamaz.",
+    "The email or password is wrong.": "E-posta veya parola yanlış.",
+    "The current password is wrong.": "Mevcut parola yanlış.",
+    "The password is too weak.": "Parola çok zayıf.",
+    "Too many attempts. Wait a little and try again.": (
+        "Çok fazla deneme. Biraz bekleyip yeniden deneyin."
+    ),
+    "The account is disabled.": "Hesap devre dışı.",
+    "This session has been revoked.": "Bu oturum sonlandırıldı.",
+    "Unknown refresh token.": "Bilinmeyen yenileme belirteci.",
+    "Unknown invitation code.": "Bilinmeyen davet kodu.",
+    "This code was used, replaced or has expired. Ask your therapist for a new one.": (
+        "Bu kod kullanılmış, yenisiyle değiştirilmiş ya da süresi dolmuş. "
+        "Terapistinizden yeni bir kod isteyin."
+    ),
+    "An account with this email address already exists.": (
+        "Bu e-posta adresiyle bir hesap zaten var."
+    ),
+    "Only a clinic admin may assign a patient to another therapist.": (
+        "Hastayı başka bir terapiste yalnızca klinik yöneticisi atayabilir."
+    ),
+    "The clinic must keep an active admin; make another admin first.": (
+        "Klinikte etkin bir yönetici kalmalı; önce başka birini yönetici yapın."
+    ),
+    "No therapist or admin with this id in your clinic.": (
+        "Kliniğinizde bu kimlikle bir terapist veya yönetici yok."
+    ),
+    "Unknown staff role.": "Bilinmeyen personel rolü.",
+    "No such clinic.": "Böyle bir klinik yok.",
+    "Invalid cursor.": "Geçersiz imleç.",
+    "from must not be after to.": "from, to tarihinden sonra olamaz.",
+    "Not a known IANA time zone, e.g. Europe/Istanbul.": (
+        "Bilinen bir IANA saat dilimi değil, örneğin Europe/Istanbul."
+    ),
+    "Not a valid time: use HH:MM.": "Geçerli bir saat değil: SS:DD kullanın.",
+    "Use the 24-hour form HH:MM, e.g. 08:30.": "24 saatlik SS:DD biçimini kullanın, örn. 08:30.",
+    "Not a valid boolean: use true or false.": (
+        "Geçerli bir mantıksal değer değil: true veya false."
+    ),
+    "Must not contain NUL characters.": "NUL karakteri içeremez.",
+    "Must be valid Unicode text.": "Geçerli Unicode metin olmalı.",
+    "Values must be unique.": "Değerler birbirinden farklı olmalı.",
+    "The start must be before the end.": "Başlangıç bitişten önce olmalı.",
+    "Give a template or items.": "Bir şablon veya öğeler verin.",
+    "Required when no template is given.": "Şablon verilmediğinde zorunludur.",
+    "A schedule is required.": "Bir program takvimi gerekli.",
+    "Give at least one dosage field, or null.": "En az bir doz alanı ya da null verin.",
+    "Give exactly one of exercise (slug) or exercise_id.": (
+        "exercise (kısa ad) veya exercise_id alanlarından tam olarak birini verin."
+    ),
+    "Levels must be numbered 1, 2, 3, … in order.": "Seviyeler sırayla 1, 2, 3, … numaralanmalı.",
+    "Unknown exercise.": "Bilinmeyen egzersiz.",
+    "Unknown template.": "Bilinmeyen şablon.",
+    "No exercise with this id.": "Bu kimlikle bir egzersiz yok.",
+    "No programme with this id.": "Bu kimlikle bir program yok.",
+    "The programme is invalid.": "Program geçersiz.",
+    "Some items cannot move along their ladder.": "Bazı öğeler basamaklarında ilerleyemiyor.",
+    "This programme has ended and can no longer change.": "Bu program sona erdi, değiştirilemez.",
+    "Another revision was made at the same time.": "Aynı anda başka bir revizyon yapıldı.",
+    "The shared library cannot be edited; add your own exercise instead.": (
+        "Ortak kütüphane düzenlenemez; bunun yerine kendi egzersizinizi ekleyin."
+    ),
+    "This exercise is retired; it cannot be prescribed anew.": (
+        "Bu egzersiz kullanımdan kaldırıldı; yeniden reçete edilemez."
+    ),
+    "The session does not match the prescription.": "Seans reçeteyle uyuşmuyor.",
+    "This id already holds a different record.": "Bu kimlik zaten başka bir kayda ait.",
+    "The record is outside the accepted time window.": "Kayıt kabul edilen zaman aralığı dışında.",
+    "Must not be more than 60 days in the past.": "60 günden daha eski olamaz.",
+    "Must not be in the future.": "Gelecekte olamaz.",
+    # marshmallow's own messages
+    "Missing data for required field.": "Zorunlu alan eksik.",
+    "Field may not be null.": "Alan null olamaz.",
+    "Invalid value.": "Geçersiz değer.",
+    "Unknown field.": "Bilinmeyen alan.",
+    "Invalid input type.": "Geçersiz girdi türü.",
+    "Invalid type.": "Geçersiz tür.",
+    "Not a valid string.": "Geçerli bir metin değil.",
+    "Not a valid integer.": "Geçerli bir tam sayı değil.",
+    "Not a valid number.": "Geçerli bir sayı değil.",
+    "Number too large.": "Sayı çok büyük.",
+    "Special numeric values (nan or infinity) are not permitted.": (
+        "Özel sayısal değerlere (nan veya sonsuz) izin verilmez."
+    ),
+    "Not a valid boolean.": "Geçerli bir mantıksal değer değil.",
+    "Not a valid date.": "Geçerli bir tarih değil.",
+    "Not a valid datetime.": "Geçerli bir tarih-saat değil.",
+    "Not a valid aware datetime.": "Saat farkı içeren geçerli bir tarih-saat değil.",
+    "Not a valid UUID.": "Geçerli bir UUID değil.",
+    "Not a valid list.": "Geçerli bir liste değil.",
+    "Not a valid mapping type.": "Geçerli bir nesne değil.",
+    "Not a valid email address.": "Geçerli bir e-posta adresi değil.",
+    "Not a valid URL.": "Geçerli bir URL değil.",
+}
+
+# Messages with values in them: English pattern → Turkish template with the same groups.
+TURKISH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Must be between (\S+) and (\S+)\."), r"\1 ile \2 arasında olmalı."),
+    (
+        re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."),
+        r"\1 ile \2 arasında olmalı.",
+    ),
+    (re.compile(r"Must be greater than or equal to (\S+)\."), r"En az \1 olmalı."),
+    (re.compile(r"Must be less than or equal to (\S+)\."), r"En çok \1 olmalı."),
+    (
+        re.compile(r"Length must be between (\d+) and (\d+)\."),
+        r"Uzunluk \1 ile \2 arasında olmalı.",
+    ),
+    (re.compile(r"Shorter than minimum length (\d+)\."), r"En az \1 karakter olmalı."),
+    (re.compile(r"Longer than maximum length (\d+)\."), r"En çok \1 karakter olabilir."),
+    (re.compile(r"Must be one of: (.+)\."), r"Şunlardan biri olmalı: \1."),
+    (re.compile(r"The flag is already (\w+)\."), r"Bayrak zaten \1 durumunda."),
+    (
+        re.compile(r"Only an open flag can be acknowledged; it is (\w+)\."),
+        r"Yalnızca açık bir bayrak onaylanabilir; durumu \1.",
+    ),
+    (
+        re.compile(r"base_revision (\d+) is stale; the current revision is (\d+)\."),
+        r"base_revision \1 eski; güncel revizyon \2.",
+    ),
+    (
+        re.compile(r"An exercise with the slug (.+) already exists\."),
+        r"\1 kısa adlı bir egzersiz zaten var.",
+    ),
+    (re.compile(r"No (\w+) with this id\."), r"Bu kimlikle bir kayıt yok (\1)."),
+]
+# "items: 0.exercise: Unknown exercise.": the path before the message stays as it is.
+_PATH_PREFIX = re.compile(r"^((?:[\w\[\]-]+\.)*[\w\[\]-]+: )(.+)$")
+
+
+def translate(message: str, language: str) -> str:
+    """``message`` in ``language``; English, or a message without a translation, as it is."""
+    if language != "tr":
+        return message
+    if message in TURKISH:
+        return TURKISH[message]
+    for pattern, template in TURKISH_PATTERNS:
+        if pattern.fullmatch(message):
+            return pattern.sub(template, message)
+    if (prefixed := _PATH_PREFIX.match(message)) and prefixed.group(2) != message:
+        return prefixed.group(1) + translate(prefixed.group(2), language)
+    return message
