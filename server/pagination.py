@@ -1,9 +1,12 @@
-"""Keyset pagination with an opaque cursor: ``limit`` and ``cursor`` in, ``next_cursor`` out."""
+"""Keyset pagination with an opaque, encrypted cursor: ``limit`` and ``cursor`` in,
+``next_cursor`` out."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -12,6 +15,8 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
 
 from server.errors import Unprocessable
 from server.extensions import db
@@ -94,16 +99,31 @@ def _decode(raw: Any, python_type: type) -> Any:
     return parse(raw[tag])
 
 
+@functools.lru_cache(maxsize=4)
+def _sealer(secret: str) -> Fernet:
+    key = hashlib.sha256(b"hep-tracker pagination cursor\x00" + secret.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal_cursor(raw: bytes) -> str:
+    """Encrypt a cursor's JSON, so a URL never shows the key values (a patient's name) and a
+    client cannot make one up."""
+    return _sealer(current_app.config["SECRET_KEY"]).encrypt(raw).decode().rstrip("=")
+
+
+def _unsealed(cursor: str) -> bytes:
+    return _sealer(current_app.config["SECRET_KEY"]).decrypt(cursor + "=" * (-len(cursor) % 4))
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_encode(v) for v in values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return seal_cursor(json.dumps([_encode(v) for v in values], separators=(",", ":")).encode())
 
 
 def decode_cursor(cursor: str, keys: Sequence[tuple[Any, bool]]) -> list[Any]:
     """The key values of ``cursor``, each checked against its key column's type (else a 422)."""
     types = [_python_type(expr) for expr, _ in keys]
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        raw = json.loads(_unsealed(cursor))
         if not isinstance(raw, list) or len(raw) != len(types):
             raise ValueError("wrong number of values")
         return [_decode(value, python_type) for value, python_type in zip(raw, types, strict=True)]
@@ -114,6 +134,7 @@ def decode_cursor(cursor: str, keys: Sequence[tuple[Any, bool]]) -> list[Any]:
         OverflowError,
         RecursionError,
         binascii.Error,
+        InvalidToken,
         ma.ValidationError,
     ) as error:
         raise Unprocessable("Invalid cursor.", errors={"cursor": ["Invalid cursor."]}) from error

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 
 from server.extensions import db
 from server.flags.models import Flag
+from server.pagination import seal_cursor
 from server.tracking.models import PainRating, PostureBreak
 from tests.conftest import count
 from tests.factories import DEFAULT_SCHEDULE, UserHandle
@@ -305,10 +306,10 @@ def test_one_hostile_item_in_a_sync_batch_spoils_only_itself(
         assert (count(PainRating), count(PostureBreak)) == (1, 1)
 
 
-def cursor_of(values: Any) -> str:
-    """A cursor as the server encodes one: unpadded URL-safe base64 of JSON."""
-    raw = json.dumps(values).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def cursor_of(values: Any) -> Callable[[], str]:
+    """A cursor as the server seals one (a forgery by someone holding the key), made when
+    called inside the app."""
+    return lambda: seal_cursor(json.dumps(values).encode())
 
 
 # A valid cursor value for a key column of each type, and wrong ones (each alone in a cursor).
@@ -334,10 +335,11 @@ WRONG = {
     "text": ["a\x00b", 1, VALID["uuid"], None, ["m"]],
 }
 MALFORMED = [
-    "!!!",
-    "\x00",
-    base64.urlsafe_b64encode(b"not json").decode(),
-    base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),
+    lambda: "!!!",
+    lambda: "\x00",
+    lambda: base64.urlsafe_b64encode(b"[1]").decode(),  # well formed but not sealed by us
+    lambda: seal_cursor(b"not json"),
+    lambda: seal_cursor(b"[" * 5000 + b"]" * 5000),
     cursor_of({}),
     cursor_of("x"),
     cursor_of(["x", "y"]),
@@ -370,15 +372,35 @@ def _forged(types: list[str]) -> list[list[Any]]:
 
 @pytest.mark.parametrize(("path", "who", "types"), LISTS, ids=[path for path, *_ in LISTS])
 def test_a_forged_cursor_is_a_field_error_on_every_list(
-    client: FlaskClient, world: World, path: str, who: str, types: list[str]
+    app: Flask, client: FlaskClient, world: World, path: str, who: str, types: list[str]
 ) -> None:
     url = "/api/v1" + path.format(patient=world.patient.id, programme=world.programme_id)
     headers = world.headers(who)
-    valid = cursor_of([VALID[kind] for kind in types])
+    with app.app_context():
+        valid = cursor_of([VALID[kind] for kind in types])()
+        cursors = [make() for make in [*MALFORMED, *map(cursor_of, _forged(types))]]
     accepted = client.get(url, query_string={"cursor": valid}, headers=headers)
     assert accepted.status_code == 200, accepted.json  # each forgery differs from it in one value
-    for cursor in [*MALFORMED, *map(cursor_of, _forged(types))]:
+    for cursor in cursors:
         response = client.get(url, query_string={"cursor": cursor}, headers=headers)
         assert response.status_code == 422, (cursor, response.get_data(as_text=True))
         assert response.content_type == PROBLEM
         assert list(response.json["errors"]) == ["cursor"], response.json
+
+
+def test_a_cursor_shows_no_name_and_still_pages(
+    client: FlaskClient, world: World, make_patient: Callable[..., UserHandle]
+) -> None:
+    make_patient(world.therapist)
+    headers = world.headers("therapist")
+    first = client.get("/api/v1/patients", query_string={"limit": 1}, headers=headers).json
+    cursor = first["next_cursor"]
+    name = first["items"][0]["name"]
+    shown = base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+    assert name not in cursor
+    assert shown[:8] not in cursor
+    second = client.get(
+        "/api/v1/patients", query_string={"limit": 1, "cursor": cursor}, headers=headers
+    ).json
+    assert second["items"]
+    assert second["items"][0]["id"] != first["items"][0]["id"]
