@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
+from server.flags.thresholds import SOURCES
 from server.pagination import PageArgs, page_of
 from server.validation import Text
 
@@ -40,6 +41,11 @@ class EvidenceOut(ma.Schema):
     day = fields.String(required=True, metadata={"format": "date"})
     values = fields.Dict(required=True)
     thresholds = fields.Dict(required=True)
+    threshold_sources = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(SOURCES)),
+        metadata={"description": "Where each threshold came from: programme, clinic or default."},
+    )
     baseline = fields.Dict(allow_none=True)
     withdrawn = fields.Boolean(dump_default=False)
 
@@ -47,6 +53,7 @@ class EvidenceOut(ma.Schema):
 class FlagOut(ma.Schema):
     id = fields.UUID(required=True)
     patient_id = fields.UUID(required=True)
+    patient_name = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(FLAG_TYPES))
     severity = fields.String(required=True)
     status = fields.String(required=True)
