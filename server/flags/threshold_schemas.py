@@ -16,6 +16,15 @@ from server.flags.thresholds import (
 )
 
 
+class JsonNumber(fields.Float):
+    """A JSON number only: a string such as ``"9"`` is refused, not converted."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def _threshold_field(name: str, **options: Any) -> fields.Field:
     """One threshold: its type, its sane range and its default in the spec."""
     low, high = LIMITS[name]
@@ -24,7 +33,7 @@ def _threshold_field(name: str, **options: Any) -> fields.Field:
     limits = validate.Range(min=low, max=high)
     if name in INTEGER_THRESHOLDS:
         return fields.Integer(strict=True, validate=limits, metadata=metadata, **options)
-    return fields.Float(allow_nan=False, validate=limits, metadata=metadata, **options)
+    return JsonNumber(allow_nan=False, validate=limits, metadata=metadata, **options)
 
 
 FlagThresholdsIn = ma.Schema.from_dict(
