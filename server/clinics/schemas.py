@@ -61,7 +61,7 @@ class ClinicPatchIn(ma.Schema):
     )
     default_language = Text(
         validate=validate.OneOf(LANGUAGES),
-        metadata={"description": "The language of new patients and staff unless given."},
+        metadata={"description": "The language of new staff accounts created without one."},
     )
     flag_thresholds = fields.Nested(FlagThresholdsIn)
 
