@@ -171,8 +171,16 @@ class RecordListArgs(PageArgs):
     """``from``/``to`` bound the records' patient-local dates (a session log's ``date``, a
     headache's start date, otherwise ``recorded_at``'s), both inclusive."""
 
-    start = SaneDate(data_key="from", load_default=None)
-    end = SaneDate(data_key="to", load_default=None)
+    start = SaneDate(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First patient-local date (inclusive); not after to."},
+    )
+    end = SaneDate(
+        data_key="to",
+        load_default=None,
+        metadata={"description": "Last patient-local date (inclusive)."},
+    )
 
 
 class PatientRecordListArgs(RecordListArgs):
