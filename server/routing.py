@@ -32,10 +32,11 @@ def all_blueprints() -> list[Blueprint]:
     from server.accounts.routes import blp as accounts
     from server.adherence.routes import blp as adherence
     from server.audit.routes import blp as audit
+    from server.clinics.routes import blp as clinics
     from server.flags.routes import blp as flags
     from server.health import blp as health
     from server.programmes.routes import blp as programmes
     from server.reminders.routes import blp as reminders
     from server.tracking.routes import blp as tracking
 
-    return [health, accounts, audit, programmes, tracking, adherence, flags, reminders]
+    return [health, accounts, audit, programmes, tracking, adherence, flags, reminders, clinics]

@@ -63,7 +63,8 @@ def _language(**options: Any) -> Text:
     return Text(validate=validate.OneOf(LANGUAGES), **options)
 
 
-def _tz(**options: Any) -> Text:
+def time_zone(**options: Any) -> Text:
+    """A field for an IANA time zone, documented as the ``TimeZone`` enum."""
     zones = iana_timezones()
     metadata = {
         "enum": zones,
@@ -155,7 +156,7 @@ class PreferencesIn(ma.Schema):
         "working_hours": {"start": "09:00", "end": "18:00", "days": [1, 2, 3, 4, 5]},
     }
 
-    timezone = _tz()
+    timezone = time_zone()
     language = _language()
     reminders_enabled = StrictBoolean()
     quiet_hours = fields.Nested(QuietHoursIn)
@@ -216,7 +217,7 @@ class PatientIn(ma.Schema):
 
     name = _name(required=True)
     email = Email(required=True, validate=validate.Length(max=254))
-    timezone = _tz(required=True)
+    timezone = time_zone(required=True)
     language = _language(required=True)
     birth_year = _birth_year_field()
     therapist_id = fields.UUID(allow_none=True)
@@ -226,7 +227,7 @@ class PatientPatchIn(ma.Schema):
     EXAMPLE = {"language": "en"}
 
     name = _name()
-    timezone = _tz()
+    timezone = time_zone()
     language = _language()
     birth_year = _birth_year_field()
     therapist_id = fields.UUID()

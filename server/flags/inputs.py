@@ -20,7 +20,7 @@ from server.adherence.series import PAIN_SOURCES, daily_pain_series
 from server.adherence.services import adherence_by_patient
 from server.extensions import db
 from server.flags.rules import Baseline, DayFacts, derive_baseline
-from server.flags.thresholds import Thresholds, merge_thresholds
+from server.flags.thresholds import ResolvedThresholds, Thresholds, resolve_thresholds
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.rules import level_moves, local_date_of
 from server.tracking.models import SymptomCheck
@@ -35,6 +35,7 @@ class ProgrammeFacts:
     baseline_pain: float | None
     intensity_increases: tuple[date, ...]
     intensity_changes: tuple[date, ...]
+    flag_thresholds: dict[str, Any]  # the newest revision's overrides
 
 
 def programme_in_force(patient: Patient, today: date) -> tuple[Programme | None, Programme | None]:
@@ -51,17 +52,23 @@ def programme_in_force(patient: Patient, today: date) -> tuple[Programme | None,
 
 
 def programme_facts(programme: Programme, tz: ZoneInfo) -> ProgrammeFacts:
-    """The programme's start, baseline and the local dates of its intensity changes: a progress
-    or regress, or any revision that moves an item's level (up: an increase)."""
+    """The programme's start, baseline, threshold overrides and the local dates of its intensity
+    changes: a progress or regress, or any revision that moves an item's level (up: an increase).
+    """
     rows = db.session.execute(
-        sa.select(ProgrammeRevision.kind, ProgrammeRevision.effective_at, ProgrammeRevision.items)
+        sa.select(
+            ProgrammeRevision.kind,
+            ProgrammeRevision.effective_at,
+            ProgrammeRevision.items,
+            ProgrammeRevision.flag_thresholds,
+        )
         .where(ProgrammeRevision.programme_id == programme.id)
         .order_by(ProgrammeRevision.number)
     ).all()
     changes: set[date] = set()
     increases: set[date] = set()
     previous: list[Any] | None = None
-    for kind, effective_at, items in rows:
+    for kind, effective_at, items, _ in rows:
         raised, moved = level_moves(previous, items) if previous is not None else (False, False)
         previous = items
         if kind == "progress" or raised:
@@ -74,15 +81,16 @@ def programme_facts(programme: Programme, tz: ZoneInfo) -> ProgrammeFacts:
         baseline_pain=programme.baseline_pain,
         intensity_increases=tuple(sorted(increases)),
         intensity_changes=tuple(sorted(changes)),
+        flag_thresholds=dict(rows[-1].flag_thresholds or {}) if rows else {},
     )
 
 
-def thresholds_for(patient: Patient, programme: Programme | None) -> Thresholds:
-    """Defaults, overridden by the clinic's thresholds, then by the programme's."""
+def thresholds_for(patient: Patient, programme: ProgrammeFacts | None) -> ResolvedThresholds:
+    """The thresholds in force: the programme's overrides, then the clinic's, then defaults."""
     clinic = db.session.get(Clinic, patient.clinic_id)
-    return merge_thresholds(
-        clinic.flag_thresholds if clinic else None,
-        programme.flag_thresholds if programme else None,
+    return resolve_thresholds(
+        clinic=clinic.flag_thresholds if clinic else None,
+        programme=programme.flag_thresholds if programme else None,
     )
 
 
@@ -140,9 +148,11 @@ def reported_baseline(patient: Patient, now: datetime) -> ReportBaseline:
     """The baseline the flag engine judges the patient's pain against today, for the pain
     report: the therapist's, else the median of the first 7 days with data once there are 7.
     """
-    programme, _ = programme_in_force(patient, local_date_of(now, ZoneInfo(patient.timezone)))
-    thresholds = thresholds_for(patient, programme)
-    baseline = baseline_for(patient.id, programme, thresholds)
+    tz = ZoneInfo(patient.timezone)
+    programme, _ = programme_in_force(patient, local_date_of(now, tz))
+    facts = programme_facts(programme, tz) if programme else None
+    thresholds = thresholds_for(patient, facts).values
+    baseline = baseline_for(patient.id, facts, thresholds)
     if baseline is None:
         return ReportBaseline(None, "none", 0)
     if baseline.source == "therapist":

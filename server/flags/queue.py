@@ -96,6 +96,18 @@ def mark_due(
     return result.rowcount == 1
 
 
+def mark_many_due(marks: Iterable[tuple[uuid.UUID, uuid.UUID, date]], now: datetime) -> int:
+    """:func:`mark_due` for many patients at once, ``(patient_id, clinic_id, from day)`` each:
+    one statement executed with every mark's parameters; returns how many were given."""
+    params = [
+        {"patient_id": patient_id, "clinic_id": clinic_id, "now": now, "day": day}
+        for patient_id, clinic_id, day in marks
+    ]
+    if params:
+        db.session.execute(_mark_due_statement(_dialect()), params)
+    return len(params)
+
+
 def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationState:
     """The patient's evaluation state row, created if missing and locked until commit.
 

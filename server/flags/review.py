@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient, User
 from server.audit.services import record_audit
@@ -25,8 +27,14 @@ def reader_language(actor: Actor) -> str:
     return user.language if user is not None else "en"
 
 
-def present(flag: Flag, language: str, *, with_evidence: bool = False) -> dict[str, Any]:
-    """A flag as the API shows it, its suggested action in ``language``."""
+def patient_name(flag: Flag) -> str:
+    """The name of the flag's patient (one flag; lists join it instead)."""
+    return db.session.scalar(sa.select(User.name).where(User.id == flag.patient_id)) or ""
+
+
+def present(flag: Flag, language: str, name: str, *, with_evidence: bool = False) -> dict[str, Any]:
+    """A flag as the API shows it, with its patient's ``name`` and its suggested action in
+    ``language``."""
     view = {
         column.key: getattr(flag, column.key)
         for column in Flag.__table__.columns
@@ -37,6 +45,7 @@ def present(flag: Flag, language: str, *, with_evidence: bool = False) -> dict[s
         "code": flag.suggested_action,
         "text": suggested_action_text(flag.suggested_action, language),
     }
+    view["patient_name"] = name
     view["rules"] = sorted({entry["rule"] for entry in live})
     view["evidence_count"] = len(live)
     if with_evidence:
@@ -54,20 +63,27 @@ def list_flags(
     patient_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The clinic's flags (open and acknowledged by default), most severe first, then oldest."""
-    stmt = scoped(Flag, actor).where(Flag.status.in_(status or ACTIVE_STATUSES))
+    """The clinic's flags (open and acknowledged by default), most severe first, then oldest,
+    each with its patient's name (joined: no query per row)."""
+    stmt = (
+        scoped(Flag, actor)
+        .join(User, User.id == Flag.patient_id)
+        .add_columns(User.name)
+        .where(Flag.status.in_(status or ACTIVE_STATUSES))
+    )
     if severity:
         stmt = stmt.where(Flag.severity_rank.in_([SEVERITY_RANK[s] for s in severity]))
     if patient_id is not None:
         stmt = stmt.where(Flag.patient_id == patient_id)
-    flags, next_cursor = paginate(
+    rows, next_cursor = paginate(
         stmt,
         keys=[(Flag.severity_rank, False), (Flag.opened_at, False), (Flag.id, False)],
-        key_of=lambda f: (f.severity_rank, f.opened_at, f.id),
+        key_of=lambda row: (row.Flag.severity_rank, row.Flag.opened_at, row.Flag.id),
         limit=limit,
         cursor=cursor,
+        scalars=False,
     )
-    if patient_id is not None and not flags:
+    if patient_id is not None and not rows:
         # Audit only a patient the actor may see (an unknown id must not fail the audit's FK).
         visible = scoped(Patient, actor).where(Patient.id == patient_id)
         patient_id = db.session.scalar(visible.with_only_columns(Patient.id))
@@ -80,14 +96,14 @@ def list_flags(
         now=now or utcnow(),
     )
     language = reader_language(actor)
-    return [present(f, language) for f in flags], next_cursor
+    return [present(row.Flag, language, row.name) for row in rows], next_cursor
 
 
 def get_flag(*, actor: Actor, flag_id: uuid.UUID, now: datetime | None = None) -> dict[str, Any]:
     """One flag with its evidence (audited read)."""
     flag = get_scoped(Flag, flag_id, actor)
     audit_flag(flag, "flag.read", now or utcnow(), actor)
-    return present(flag, reader_language(actor), with_evidence=True)
+    return present(flag, reader_language(actor), patient_name(flag), with_evidence=True)
 
 
 def patient_flags(
@@ -117,7 +133,7 @@ def patient_flags(
         now=now or utcnow(),
     )
     language = reader_language(actor)
-    return [present(f, language) for f in flags], next_cursor
+    return [present(f, language, patient.user.name) for f in flags], next_cursor
 
 
 def _locked_flag(actor: Actor, flag_id: uuid.UUID) -> Flag:
@@ -142,7 +158,7 @@ def acknowledge_flag(
     flag.acknowledged_by, flag.acknowledged_at, flag.updated_at = actor.user_id, now, now
     audit_flag(flag, "flag.acknowledged", now, actor)
     db.session.flush()
-    return present(flag, reader_language(actor), with_evidence=True)
+    return present(flag, reader_language(actor), patient_name(flag), with_evidence=True)
 
 
 def resolve_flag(
@@ -163,4 +179,4 @@ def resolve_flag(
     flag.resolution_note, flag.resolution_action = note, action
     audit_flag(flag, "flag.resolved", now, actor)
     db.session.flush()
-    return present(flag, reader_language(actor), with_evidence=True)
+    return present(flag, reader_language(actor), patient_name(flag), with_evidence=True)

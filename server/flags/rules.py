@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from server.clock import days_between
-from server.flags.thresholds import DEFAULT_THRESHOLDS, RULE_THRESHOLDS, Thresholds
+from server.flags.thresholds import DEFAULT, DEFAULT_THRESHOLDS, RULE_THRESHOLDS, Thresholds
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class Context:
 
     today: date
     thresholds: Thresholds = DEFAULT_THRESHOLDS
+    # Where each threshold in force came from (programme, clinic or default; default if absent).
+    threshold_sources: Mapping[str, str] = field(default_factory=dict)
     baseline: Baseline | None = None
     programme_start: date | None = None
     programme_end: date | None = None  # its last day once ended (the scans judge no later)
@@ -94,12 +96,14 @@ class Evidence:
     def as_dict(self, ctx: Context) -> dict[str, Any]:
         """The JSON entry stored on a flag."""
         limits = ctx.thresholds.as_dict()
+        names = RULE_THRESHOLDS.get(self.rule, ())
         return {
             "key": self.key,
             "rule": self.rule,
             "day": self.day.isoformat(),
             "values": self.values,
-            "thresholds": {name: limits[name] for name in RULE_THRESHOLDS.get(self.rule, ())},
+            "thresholds": {name: limits[name] for name in names},
+            "threshold_sources": {name: ctx.threshold_sources.get(name, DEFAULT) for name in names},
             "baseline": ctx.baseline.as_evidence() if ctx.baseline else None,
         }
 

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
+from server.flags.thresholds import SOURCES
 from server.pagination import PageArgs, page_of
 from server.serialization import EvidenceValue, Instant
 from server.validation import Text
@@ -51,6 +52,15 @@ class EvidenceOut(ma.Schema):
     day = fields.String(required=True, metadata={"format": "date"})
     values = fields.Dict(keys=fields.String(), values=EvidenceValue(), required=True)
     thresholds = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    threshold_sources = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(SOURCES)),
+        metadata={
+            "optional": True,
+            "description": "Where each threshold came from (programme, clinic or default); "
+            "only on evidence recorded since thresholds have sources.",
+        },
+    )
     baseline = fields.Nested(BaselineEvidenceOut, allow_none=True)
     withdrawn = fields.Boolean(dump_default=False)
 
@@ -58,6 +68,7 @@ class EvidenceOut(ma.Schema):
 class FlagOut(ma.Schema):
     id = fields.UUID(required=True)
     patient_id = fields.UUID(required=True)
+    patient_name = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(FLAG_TYPES))
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))

@@ -111,6 +111,20 @@ def queue_evaluation(
         queue.mark_due(patient_id=patient_id, clinic_id=clinic_id, days=days, now=now or utcnow())
 
 
+def queue_clinic_evaluation(*, clinic_id: uuid.UUID, now: datetime | None = None) -> int:
+    """Queue every patient of the clinic the flag engine knows (those with an evaluation state)
+    for re-derivation from their local today, after the clinic's thresholds changed; returns
+    how many. The tick evaluates them in batches, as for ingest."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(FlagEvaluationState.patient_id, Patient.timezone)
+        .join(Patient, Patient.id == FlagEvaluationState.patient_id)
+        .where(FlagEvaluationState.clinic_id == clinic_id)
+    ).all()
+    marks = [(pid, clinic_id, local_date_of(now, ZoneInfo(tz))) for pid, tz in rows]
+    return queue.mark_many_due(marks, now)
+
+
 def _recent_flags(patient_id: uuid.UUID, today: date) -> list[Flag]:
     """Active flags and those with evidence in the last ``MAX_WINDOW_DAYS`` (red flags aside)."""
     horizon = today - timedelta(days=MAX_WINDOW_DAYS + 7)
@@ -168,7 +182,8 @@ def evaluate_patient(
         days = {*days, state.pending_from}
     programme, upcoming = inputs.programme_in_force(patient, today)
     facts = inputs.programme_facts(programme, tz) if programme else None
-    thresholds = inputs.thresholds_for(patient, programme)
+    resolved = inputs.thresholds_for(patient, facts)
+    thresholds = resolved.values
     flags = _recent_flags(patient.id, today)
     start = facts.start_date if facts else None
     # Days since the last evaluation were never judged as complete days (a new patient, or
@@ -178,6 +193,7 @@ def evaluate_patient(
     ctx = Context(
         today=today,
         thresholds=thresholds,
+        threshold_sources=resolved.sources,
         baseline=inputs.baseline_for(patient.id, facts, thresholds),
         programme_start=start,
         programme_end=programme.end_date if programme else None,

@@ -39,24 +39,104 @@ class Thresholds:
 
 DEFAULT_THRESHOLDS = Thresholds()
 _FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
+THRESHOLD_NAMES: tuple[str, ...] = tuple(_FIELDS)
+INTEGER_THRESHOLDS = frozenset(name for name, spec in _FIELDS.items() if spec.type == "int")
+
+# The sane range of each threshold (inclusive): an override outside it is refused (422) at the
+# API and ignored if found stored, so no setting can switch a rule off or make it fire always.
+LIMITS: dict[str, tuple[float, float]] = {
+    "flare_rise": (1, 10),
+    "session_pain_limit": (1, 9),
+    "settle_margin": (0, 5),
+    "settle_window_days": (1, 14),
+    "expected_window_days": (0, 60),
+    "worsening_rise": (1, 10),
+    "worsening_relative": (0.1, 1),
+    "mean_min_days": (1, 7),
+    "headache_day_rise": (1, 7),
+    "morning_min_days": (1, 7),
+    "morning_rise_min": (0, 5),
+    "high_pain": (1, 10),
+    "adherence_min": (0.1, 1),
+    "adherence_window_days": (3, 28),
+    "silence_days": (1, 30),
+    "progression_days": (7, 42),
+    "progression_adherence": (0.5, 1),
+    "progression_max_exertion": (0, 10),
+    "progression_min_pain_days": (1, 42),
+    "baseline_days": (3, 14),
+}
+
+# Where a threshold in force came from, most specific first.
+PROGRAMME, CLINIC, DEFAULT = "programme", "clinic", "default"
+SOURCES = (PROGRAMME, CLINIC, DEFAULT)
+
+
+def threshold_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot override threshold ``name``, or None when it can."""
+    if name not in _FIELDS:
+        return "Not a flag threshold."
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return "Must be a number."
+    if name in INTEGER_THRESHOLDS and value != int(value):
+        return "Must be a whole number."
+    low, high = LIMITS[name]
+    if not low <= value <= high:
+        return f"Must be between {low:g} and {high:g}."
+    return None
+
+
+def _typed(name: str, value: float) -> float | int:
+    return int(value) if name in INTEGER_THRESHOLDS else float(value)
+
+
+def apply_overrides(
+    current: Mapping[str, Any] | None, changes: Mapping[str, Any | None]
+) -> dict[str, float | int]:
+    """``current`` overrides with ``changes`` applied: a value sets, ``None`` removes (back to
+    the next level down). Only usable overrides are kept; the result is sorted by name."""
+    merged = {k: v for k, v in (current or {}).items() if threshold_problem(k, v) is None}
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        elif threshold_problem(name, value) is None:
+            merged[name] = _typed(name, value)
+    return dict(sorted(merged.items()))
+
+
+@dataclass(frozen=True)
+class ResolvedThresholds:
+    """The thresholds in force and, for each, where it came from (:data:`SOURCES`)."""
+
+    values: Thresholds
+    sources: Mapping[str, str]
+
+
+def resolve_thresholds(
+    *, clinic: Mapping[str, Any] | None = None, programme: Mapping[str, Any] | None = None
+) -> ResolvedThresholds:
+    """Each threshold from the programme's overrides, else the clinic's, else the default.
+
+    Unusable overrides (unknown names, non-numbers, values outside :data:`LIMITS`) are skipped,
+    so a bad stored value can never switch a rule off by accident.
+    """
+    values: dict[str, Any] = {}
+    sources = dict.fromkeys(THRESHOLD_NAMES, DEFAULT)
+    for source, overrides in ((CLINIC, clinic), (PROGRAMME, programme)):
+        for name, value in (overrides or {}).items():
+            if threshold_problem(name, value) is None:
+                values[name] = _typed(name, value)
+                sources[name] = source
+    return ResolvedThresholds(dataclasses.replace(DEFAULT_THRESHOLDS, **values), sources)
 
 
 def merge_thresholds(*overrides: Mapping[str, Any] | None) -> Thresholds:
-    """Defaults overridden by each mapping in turn (clinic, then programme).
-
-    Unknown keys and values that are not non-negative numbers are ignored, so a bad override
-    can never switch a rule off by accident.
-    """
-    values: dict[str, Any] = {}
+    """Defaults overridden by each mapping in turn (clinic, then programme); unusable
+    overrides are ignored (see :func:`resolve_thresholds`)."""
+    merged: dict[str, Any] = {}
     for override in overrides:
-        for name, value in (override or {}).items():
-            spec = _FIELDS.get(name)
-            if spec is None or isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            if value < 0:
-                continue
-            values[name] = int(value) if spec.type == "int" else float(value)
-    return dataclasses.replace(DEFAULT_THRESHOLDS, **values)
+        merged = apply_overrides(merged, override or {})
+    return resolve_thresholds(clinic=merged).values
 
 
 # Which thresholds each rule's evidence records.

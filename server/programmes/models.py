@@ -101,8 +101,6 @@ class Programme(Base):
     end_date: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(sa.String(500))
     baseline_pain: Mapped[float | None]
-    # Per-programme overrides of flag thresholds (take precedence over the clinic's).
-    flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     current_revision: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -136,6 +134,9 @@ class ProgrammeRevision(Base):
     items: Mapped[list[Any]]
     schedule: Mapped[dict[str, Any]]
     posture_breaks: Mapped[dict[str, Any]]
+    # The programme's overrides of flag thresholds (over the clinic's): the newest revision's
+    # are in force.
+    flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     author_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(sa.String(500))
     effective_at: Mapped[datetime]

@@ -10,6 +10,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from server.flags.threshold_schemas import FlagThresholdsIn, FlagThresholdsOut
 from server.pagination import PageArgs, page_of
 from server.programmes.models import REVISION_KINDS
 from server.serialization import Instant
@@ -215,7 +216,7 @@ class TemplateIn(ma.Schema):
     )
     schedule = fields.Nested(ScheduleIn, required=True)
     posture_breaks = fields.Nested(PostureBreaksIn, required=True)
-    flag_thresholds = fields.Dict(keys=Text(), load_default=dict)
+    flag_thresholds = fields.Nested(FlagThresholdsIn, load_default=dict)
 
 
 class ProgrammeIn(ma.Schema):
@@ -238,6 +239,14 @@ class ProgrammeIn(ma.Schema):
     start_date = SaneDate(required=True)
     baseline_pain = fields.Float(load_default=None, validate=validate.Range(min=0, max=10))
     reason = Text(load_default=None, validate=validate.Length(min=1, max=500))
+    flag_thresholds = fields.Nested(
+        FlagThresholdsIn,
+        load_default=None,
+        metadata={
+            "description": "The programme's own flag thresholds (over the template's), which "
+            "beat the clinic's."
+        },
+    )
 
     @ma.validates_schema
     def _template_or_items(self, data: dict[str, Any], **_: Any) -> None:
@@ -264,6 +273,13 @@ class RevisionIn(ma.Schema):
     schedule = fields.Nested(ScheduleIn, load_default=None)
     posture_breaks = fields.Nested(PostureBreaksIn, load_default=None)
     reason = Text(required=True, validate=validate.Length(min=1, max=500))
+    flag_thresholds = fields.Nested(
+        FlagThresholdsIn,
+        load_default=None,
+        metadata={
+            "description": "Changes to the programme's flag thresholds, over base_revision's."
+        },
+    )
 
 
 class EndIn(ma.Schema):
@@ -349,6 +365,11 @@ class RevisionOut(ma.Schema):
     items = fields.List(fields.Nested(ItemOut))
     schedule = fields.Nested(ScheduleIn)
     posture_breaks = fields.Nested(PostureBreaksIn)
+    flag_thresholds = fields.Nested(
+        FlagThresholdsOut,
+        required=True,
+        metadata={"description": "The programme's flag thresholds from this revision on."},
+    )
     author_id = fields.UUID()
     reason = fields.String()
     effective_at = Instant()

@@ -22,6 +22,7 @@ from server.clock import utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
 from server.flags import services as flag_services
+from server.flags.thresholds import apply_overrides
 from server.programmes import rules
 from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
@@ -54,12 +55,14 @@ def create_programme(
     posture_breaks: dict[str, Any] | None = None,
     baseline_pain: float | None = None,
     reason: str | None = None,
+    flag_thresholds: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> ProgrammeView:
     """Create a patient's programme and its revision 1 (from a template and/or explicit parts).
 
     A patient has one active programme: a new one ends the active one on the day before it
-    starts, and may then not start in the past (history stays as it was).
+    starts, and may then not start in the past (history stays as it was). ``flag_thresholds``
+    apply over the template's (``None`` for a key removes the template's override).
     """
     now = now or utcnow()
     patient = get_scoped(Patient, patient_id, actor)
@@ -93,7 +96,6 @@ def create_programme(
         template_slug=found.slug if found else None,
         start_date=start_date,
         baseline_pain=baseline_pain,
-        flag_thresholds=dict(found.flag_thresholds) if found else {},
         current_revision=1,
         created_by=actor.user_id,
         created_at=now,
@@ -107,6 +109,9 @@ def create_programme(
         items=built,
         schedule=schedule,
         posture_breaks=posture,
+        flag_thresholds=apply_overrides(
+            found.flag_thresholds if found else None, flag_thresholds or {}
+        ),
         author_id=actor.user_id,
         reason=reason or "Initial programme",
         effective_at=rules.first_effective_at(start_date, tz, now, replaces=previous is not None),
@@ -128,9 +133,11 @@ def revise_programme(
     items: list[dict[str, Any]] | None = None,
     schedule: dict[str, Any] | None = None,
     posture_breaks: dict[str, Any] | None = None,
+    flag_thresholds: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> ProgrammeView:
-    """A new revision on top of ``base_revision`` (409 when stale); omitted parts carry over."""
+    """A new revision on top of ``base_revision`` (409 when stale); omitted parts carry over,
+    and ``flag_thresholds`` change the base revision's (``None`` for a key removes it)."""
     now = now or utcnow()
     programme, current = _lock_current(actor, programme_id, base_revision)
     schedule = schedule or current.schedule
@@ -142,7 +149,10 @@ def revise_programme(
         previous=current.items,
         previous_routine=current.posture_breaks.get("routine"),
     )
-    revision = _append_revision(programme, actor, "revision", built, schedule, posture, reason, now)
+    thresholds = apply_overrides(current.flag_thresholds, flag_thresholds or {})
+    revision = _append_revision(
+        programme, actor, "revision", built, schedule, posture, reason, now, thresholds
+    )
     return ProgrammeView(programme, revision)
 
 
@@ -188,7 +198,15 @@ def change_intensity(
     if errors:
         raise Unprocessable("Some items cannot move along their ladder.", errors=errors)
     revision = _append_revision(
-        programme, actor, direction, items, current.schedule, current.posture_breaks, reason, now
+        programme,
+        actor,
+        direction,
+        items,
+        current.schedule,
+        current.posture_breaks,
+        reason,
+        now,
+        current.flag_thresholds,
     )
     return ProgrammeView(programme, revision)
 
@@ -273,6 +291,7 @@ def _append_revision(
     posture_breaks: dict[str, Any],
     reason: str,
     now: datetime,
+    flag_thresholds: dict[str, Any],
 ) -> ProgrammeRevision:
     tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
     number = programme.current_revision + 1
@@ -285,6 +304,7 @@ def _append_revision(
         items=items,
         schedule=schedule,
         posture_breaks=posture_breaks,
+        flag_thresholds=dict(flag_thresholds),
         author_id=actor.user_id,
         reason=reason,
         effective_at=rules.next_effective_at(programme.start_date, tz, now),

@@ -181,14 +181,16 @@ def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, tuple[User, Count
 
 
 def enqueue_flag_digests(now: datetime | None = None) -> int:
-    """Each clinic's daily digest of open flags, once its local 08:00 has passed that day.
+    """Each clinic's daily digest of open flags, once its local digest time (08:00 unless the
+    clinic set another) has passed that day.
 
     Idempotent: one digest per therapist per clinic-local date (the outbox ``dedupe_key``).
     """
     now = now or utcnow()
     rows = []
-    for clinic_id, tz_name in db.session.execute(sa.select(Clinic.id, Clinic.timezone)):
-        local_date = digest_local_date(now, zone(tz_name))
+    clinics = db.session.execute(sa.select(Clinic.id, Clinic.timezone, Clinic.digest_time))
+    for clinic_id, tz_name, digest_time in clinics:
+        local_date = digest_local_date(now, zone(tz_name), digest_time)
         if local_date is None:
             continue
         for therapist, by_severity in _open_flag_counts(clinic_id).values():

@@ -269,7 +269,8 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
-def digest_local_date(now: datetime, tz: ZoneInfo) -> date | None:
-    """The local date whose digest is due at ``now`` (local 08:00 has passed), else None."""
+def digest_local_date(now: datetime, tz: ZoneInfo, at: time = DIGEST_LOCAL_TIME) -> date | None:
+    """The local date whose digest is due at ``now`` (the clinic's digest time, 08:00 by
+    default, has passed), else None."""
     local = now.astimezone(tz)
-    return local.date() if local.time() >= DIGEST_LOCAL_TIME else None
+    return local.date() if local.time() >= at else None

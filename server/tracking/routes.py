@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from server.access import PATIENT, allow, current_actor
+from server.access import PATIENT, STAFF, allow, current_actor
 from server.routing import Blueprint
-from server.tracking import schemas, services
+from server.tracking import queries, schemas, services
 
 blp = Blueprint(
     "tracking", __name__, url_prefix="/api/v1", description="Patient records and offline sync"
@@ -116,3 +117,104 @@ def post_sync(body: dict[str, Any]):
     actor = current_actor()
     patient = services.patient_of(actor)
     return {"results": services.sync(patient=patient, items=body["items"], actor=actor)}
+
+
+# --- reading records back ------------------------------------------------------------------
+
+
+def _my_page(kind: str, args: dict[str, Any]) -> dict[str, Any]:
+    items, next_cursor = queries.list_my_records(actor=current_actor(), kind=kind, **args)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/me/session-logs", methods=["GET"])
+@allow(PATIENT)
+@blp.doc(operationId="listMySessionLogs")
+@blp.arguments(schemas.RecordListArgs(), location="query")
+@blp.response(200, schemas.SessionLogPage)
+@blp.alt_response(403, description="Only patients have records of their own.")
+def list_my_session_logs(args: dict[str, Any]):
+    """My session logs, newest first, as they were created.
+
+    Patients only. Paginated with `limit` and `cursor`; `from`/`to` are inclusive local dates. Each
+    body is the one `recordSessionLog` answered, so a reinstalled app gets its diary back.
+    """
+    return _my_page("session_log", args)
+
+
+@blp.route("/me/pain-ratings", methods=["GET"])
+@allow(PATIENT)
+@blp.doc(operationId="listMyPainRatings")
+@blp.arguments(schemas.RecordListArgs(), location="query")
+@blp.response(200, schemas.PainRatingPage)
+@blp.alt_response(403, description="Only patients have records of their own.")
+def list_my_pain_ratings(args: dict[str, Any]):
+    """My pain ratings, newest first, as they were created.
+
+    Patients only. Paginated; `from`/`to` are inclusive local dates; bodies as `recordPainRating`
+    answered.
+    """
+    return _my_page("pain_rating", args)
+
+
+@blp.route("/me/headache-entries", methods=["GET"])
+@allow(PATIENT)
+@blp.doc(operationId="listMyHeadacheEntries")
+@blp.arguments(schemas.RecordListArgs(), location="query")
+@blp.response(200, schemas.HeadacheEntryPage)
+@blp.alt_response(403, description="Only patients have records of their own.")
+def list_my_headache_entries(args: dict[str, Any]):
+    """My headache diary, newest first, as it was created.
+
+    Patients only. Paginated; `from`/`to` are inclusive local dates; bodies as `recordHeadacheEntry`
+    answered.
+    """
+    return _my_page("headache_entry", args)
+
+
+@blp.route("/me/posture-breaks", methods=["GET"])
+@allow(PATIENT)
+@blp.doc(operationId="listMyPostureBreaks")
+@blp.arguments(schemas.RecordListArgs(), location="query")
+@blp.response(200, schemas.PostureBreakPage)
+@blp.alt_response(403, description="Only patients have records of their own.")
+def list_my_posture_breaks(args: dict[str, Any]):
+    """My posture breaks, newest first, as they were created.
+
+    Patients only. Paginated; `from`/`to` are inclusive local dates; bodies as `recordPostureBreak`
+    answered.
+    """
+    return _my_page("posture_break", args)
+
+
+@blp.route("/me/symptom-checks", methods=["GET"])
+@allow(PATIENT)
+@blp.doc(operationId="listMySymptomChecks")
+@blp.arguments(schemas.RecordListArgs(), location="query")
+@blp.response(200, schemas.SymptomCheckPage)
+@blp.alt_response(403, description="Only patients have records of their own.")
+def list_my_symptom_checks(args: dict[str, Any]):
+    """My symptom checks, newest first, with the guidance in my language.
+
+    Patients only. Paginated; `from`/`to` are inclusive local dates; the guidance uses the clinic's
+    emergency number now in force.
+    """
+    return _my_page("symptom_check", args)
+
+
+@blp.route("/patients/<uuid:patient_id>/records", methods=["GET"])
+@allow(STAFF)
+@blp.doc(operationId="listPatientRecords")
+@blp.arguments(schemas.PatientRecordListArgs(), location="query")
+@blp.response(200, schemas.PatientRecordPage)
+@blp.alt_response(403, description="Staff only.")
+@blp.alt_response(404, description="No patient with this id in your clinic.")
+def list_patient_records(args: dict[str, Any], patient_id: uuid.UUID):
+    """A patient's records of one kind or all, newest first, each tagged with its kind.
+
+    Staff of the patient's clinic. Each item is `{kind, data}`; filter with `kind` and the inclusive
+    local dates `from`/`to`. Every page read is audited for the patient.
+    """
+    actor = current_actor()
+    items, next_cursor = queries.list_patient_records(actor=actor, patient_id=patient_id, **args)
+    return {"items": items, "next_cursor": next_cursor}

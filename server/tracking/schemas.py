@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from server.pagination import PageArgs, page_of
 from server.programmes.rules import LOGGED_STATUSES
 from server.serialization import Instant, TaggedUnion
-from server.tracking.rules import PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS, SYNC_STATUSES
+from server.tracking.rules import KINDS, PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS, SYNC_STATUSES
 from server.validation import OptionalList, SaneDate, SaneInstant, Text
 
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
@@ -237,3 +240,69 @@ class SyncResultOut(ma.Schema):
 
 class SyncOut(ma.Schema):
     results = fields.List(fields.Nested(SyncResultOut), required=True)
+
+
+# Reading records back: the bodies the POSTs answered.
+
+
+class RecordListArgs(PageArgs):
+    """``from``/``to`` bound the records' patient-local dates (a session log's ``date``, a
+    headache's start date, otherwise ``recorded_at``'s), both inclusive."""
+
+    start = SaneDate(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First patient-local date (inclusive); not after to."},
+    )
+    end = SaneDate(
+        data_key="to",
+        load_default=None,
+        metadata={"description": "Last patient-local date (inclusive)."},
+    )
+
+
+class PatientRecordListArgs(RecordListArgs):
+    kind = Text(
+        load_default=None,
+        validate=validate.OneOf(KINDS),
+        metadata={
+            "description": "Only records of this kind (default: every kind).",
+            "enum_name": "RecordKind",
+        },
+    )
+
+
+OUTPUTS: dict[str, ma.Schema] = {
+    "session_log": SessionLogOut(),
+    "pain_rating": PainRatingOut(),
+    "headache_entry": HeadacheEntryOut(),
+    "posture_break": PostureBreakOut(),
+    "symptom_check": SymptomCheckOut(),
+}
+
+
+class RecordBody(fields.Field):
+    """A record's body, dumped by the output schema of its ``kind`` (the item's sibling)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        names = [type(schema).__name__ for schema in OUTPUTS.values()]
+        refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
+        super().__init__(metadata={"oneOf": refs}, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return OUTPUTS[obj["kind"]].dump(value)
+
+
+class PatientRecordOut(ma.Schema):
+    """One record of any kind, tagged with its kind; ``data`` is that kind's body."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    data = RecordBody(required=True)
+
+
+SessionLogPage = page_of(SessionLogOut, "SessionLogPage")
+PainRatingPage = page_of(PainRatingOut, "PainRatingPage")
+HeadacheEntryPage = page_of(HeadacheEntryOut, "HeadacheEntryPage")
+PostureBreakPage = page_of(PostureBreakOut, "PostureBreakPage")
+SymptomCheckPage = page_of(SymptomCheckOut, "SymptomCheckPage")
+PatientRecordPage = page_of(PatientRecordOut, "PatientRecordPage")

@@ -23,7 +23,7 @@ from server.extensions import db
 from server.flags import services
 from server.flags.jobs import run_pending_evaluations
 from server.flags.models import Flag
-from server.programmes.models import Programme
+from server.programmes.models import ProgrammeRevision
 from server.programmes.rules import local_to_utc
 from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog, SymptomCheck
 
@@ -211,8 +211,8 @@ def engine(app, make_patient, make_programme) -> Callable[..., Engine]:
             if thresholds:
                 with app.app_context():
                     db.session.execute(
-                        sa.update(Programme)
-                        .where(Programme.patient_id == patient.id)
+                        sa.update(ProgrammeRevision)
+                        .where(ProgrammeRevision.patient_id == patient.id)
                         .values(flag_thresholds=thresholds)
                     )
                     db.session.commit()

@@ -199,3 +199,52 @@ def test_cli_sweeps_as_of_an_instant(app, engine):
     assert patient.one("non_adherence")["episode_start"] == day(3)
     bad = runner.invoke(args=["flags", "sweep", "--at", "yesterday"])
     assert bad.exit_code != 0
+
+
+def _statements_of(app, request) -> int:
+    """How many SQL statements ``request()`` sends."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(sent)
+
+
+def test_queue_items_carry_the_patients_name_without_a_query_per_row(
+    client, app, make_staff, make_patient, make_flag
+):
+    therapist = make_staff()
+    patients = [make_patient(therapist, name=f"Queue Patient {n}") for n in range(4)]
+    make_flag(patients[0], "high_pain", opened_at=T0)
+
+    def queue():
+        response = client.get("/api/v1/flags", headers=therapist.headers)
+        assert response.status_code == 200
+        return response.json["items"]
+
+    one = _statements_of(app, queue)
+    for n, patient in enumerate(patients[1:], start=1):
+        make_flag(patient, "worsening", opened_at=T0 + timedelta(hours=n))
+    four = _statements_of(app, queue)
+
+    assert {item["patient_name"] for item in queue()} == {f"Queue Patient {n}" for n in range(4)}
+    assert {item["patient_id"]: item["patient_name"] for item in queue()} == {
+        str(p.id): f"Queue Patient {n}" for n, p in enumerate(patients)
+    }
+    assert four == one
+
+
+def test_a_single_flag_and_the_history_carry_the_name_too(client, team, make_flag):
+    therapist, ann, _ = team
+    flag_id = make_flag(ann, "high_pain", opened_at=T0)
+
+    detail = client.get(f"/api/v1/flags/{flag_id}", headers=therapist.headers).json
+    history = client.get(f"/api/v1/patients/{ann.id}/flags", headers=therapist.headers).json
+
+    assert detail["patient_name"] == history["items"][0]["patient_name"]
+    assert detail["patient_name"].startswith("Patient ")

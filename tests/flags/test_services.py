@@ -19,7 +19,7 @@ from server.extensions import db
 from server.flags import services
 from server.flags.jobs import run_pending_evaluations
 from server.flags.models import Flag, FlagEvaluationState
-from server.programmes.models import Programme
+from server.programmes.models import Programme, ProgrammeRevision
 from server.reminders.models import Delivery
 from tests.adherence.conftest import statements
 from tests.flags.conftest import (
@@ -300,10 +300,10 @@ def test_thresholds_come_from_programme_then_clinic_then_defaults(engine, app):
     patient.ingest([pain(2, 8)], patient.at(2, 20))
     assert patient.flags("high_pain") == []
     with app.app_context():
-        programme = db.session.scalar(
-            sa.select(Programme).where(Programme.patient_id == patient.patient_id)
+        revision = db.session.scalar(
+            sa.select(ProgrammeRevision).where(ProgrammeRevision.patient_id == patient.patient_id)
         )
-        programme.flag_thresholds = {"high_pain": 7}
+        revision.flag_thresholds = {"high_pain": 7}
         db.session.commit()
     patient.ingest([pain(3, 7)], patient.at(3, 20))
     high = patient.one("high_pain")

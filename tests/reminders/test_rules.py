@@ -239,6 +239,11 @@ def test_snooze_backoff_and_digest_time() -> None:
     assert rules.digest_local_date(utc(2026, 6, 1, 4, 59), ISTANBUL) is None
     assert rules.digest_local_date(utc(2026, 6, 1, 5), ISTANBUL) == date(2026, 6, 1)
 
+    # A clinic's own digest time: 18:30 local is 15:30 UTC.
+    late = time(18, 30)
+    assert rules.digest_local_date(utc(2026, 6, 1, 15, 29), ISTANBUL, late) is None
+    assert rules.digest_local_date(utc(2026, 6, 1, 15, 30), ISTANBUL, late) == date(2026, 6, 1)
+
 
 # --- Hypothesis: expansion across DST transitions --------------------------------------------
 

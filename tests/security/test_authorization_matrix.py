@@ -47,6 +47,18 @@ ROLES = ("patient", "therapist", "clinic_admin")
 # Every role has these on its own account; the rest of /me is the patient's own data.
 OWN_ACCOUNT_OPERATIONS = {("POST", "/api/v1/me/password")}
 METHODS = ("get", "post", "put", "patch", "delete")
+# Operations whose roles this file pins down, beyond discovering them: clinic settings and the
+# reading back of patient records (issue 19).
+EXPECTED_ROLES = {
+    ("GET", "/api/v1/clinic"): {"therapist", "clinic_admin"},
+    ("PATCH", "/api/v1/clinic"): {"clinic_admin"},
+    ("GET", "/api/v1/me/session-logs"): {"patient"},
+    ("GET", "/api/v1/me/pain-ratings"): {"patient"},
+    ("GET", "/api/v1/me/headache-entries"): {"patient"},
+    ("GET", "/api/v1/me/posture-breaks"): {"patient"},
+    ("GET", "/api/v1/me/symptom-checks"): {"patient"},
+    ("GET", "/api/v1/patients/{patient_id}/records"): {"therapist", "clinic_admin"},
+}
 PARAM = re.compile(r"{([^}]+)}")
 
 
@@ -160,6 +172,11 @@ def test_the_public_operations_are_exactly_the_allowlist(operations: list[Operat
     assert public == PUBLIC_OPERATIONS
     undeclared = [str(op) for op in operations if not op.roles]
     assert not undeclared, f"operations without x-roles: {undeclared}"
+
+
+def test_the_pinned_operations_are_attacked_with_their_roles(operations: list[Operation]) -> None:
+    found = {op.key: set(op.roles) for op in operations if op.key in EXPECTED_ROLES}
+    assert found == EXPECTED_ROLES
 
 
 def test_me_operations_are_for_patients_only(operations: list[Operation]) -> None:

@@ -1,0 +1,1 @@
+"""Clinic settings: name, time zone, emergency number, digest time, language, flag thresholds."""

@@ -1,0 +1,91 @@
+"""Clinic settings as the API shows them (…Out) and as a clinic admin changes them (…In)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from server.accounts.models import LANGUAGES
+from server.accounts.rules import parse_clock
+from server.accounts.schemas import time_zone
+from server.flags.threshold_schemas import FlagThresholdsIn, FlagThresholdsOut, ThresholdsInForceOut
+from server.validation import Text
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+# Digits, optionally after a "+": the number is read out in the patient's emergency guidance.
+EMERGENCY_NUMBER = r"^\+?[0-9]{2,15}$"
+
+
+class LocalTime(fields.String):
+    """A local wall-clock time as ``"HH:MM"`` (24-hour)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": HHMM, "example": "08:00", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.strftime("%H:%M")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> time:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.match(HHMM, text):
+            raise ma.ValidationError("Not a valid time: use HH:MM (24-hour).")
+        return parse_clock(text)
+
+
+class ClinicPatchIn(ma.Schema):
+    """Any subset of the clinic's settings; a field left out stays as it was."""
+
+    EXAMPLE = {
+        "emergency_number": "112",
+        "digest_time": "07:30",
+        "flag_thresholds": {"high_pain": 9, "flare_rise": None},
+    }
+
+    name = Text(validate=validate.Length(min=1, max=200))
+    timezone = time_zone()
+    emergency_number = Text(
+        validate=validate.Regexp(EMERGENCY_NUMBER, error="Use 2 to 15 digits, optionally after +."),
+        metadata={
+            "pattern": EMERGENCY_NUMBER,
+            "description": "The number red-flag guidance tells patients to call.",
+        },
+    )
+    digest_time = LocalTime(
+        metadata={"description": "Local time of the therapists' daily digest of open flags."}
+    )
+    default_language = Text(
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "The language of new staff accounts created without one."},
+    )
+    flag_thresholds = fields.Nested(FlagThresholdsIn)
+
+
+class ClinicOut(ma.Schema):
+    """Dumped from a ``Clinic`` together with its thresholds in force."""
+
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True)
+    emergency_number = fields.String(required=True)
+    digest_time = LocalTime(required=True)
+    default_language = fields.String(
+        required=True, attribute="language", validate=validate.OneOf(LANGUAGES)
+    )
+    flag_thresholds = fields.Nested(
+        FlagThresholdsOut,
+        required=True,
+        metadata={"description": "The clinic's own overrides (a programme's beat them)."},
+    )
+    effective_flag_thresholds = fields.Nested(
+        ThresholdsInForceOut,
+        required=True,
+        metadata={
+            "description": "Every threshold for the clinic's patients without a "
+            "programme override: the clinic's value, else the default."
+        },
+    )
