@@ -69,7 +69,12 @@ class Url(Text, fields.Url):
 
 
 class SaneDate(fields.Date):
-    """A calendar date within ``SANE_DATES``."""
+    """A calendar date within ``SANE_DATES`` (a year pattern says so in the spec)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        bounds = {"pattern": r"^(20\d\d|2100)-", "description": "2000-01-01 to 2100-12-31."}
+        self.metadata = {**bounds, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
         day = super()._deserialize(value, attr, data, **kwargs)
@@ -79,6 +84,11 @@ class SaneDate(fields.Date):
 
 class SaneInstant(fields.AwareDateTime):
     """An instant with an offset within ``SANE_INSTANTS`` (UTC conversions cannot overflow)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        bounds = "With an offset; from 2000-01-01 to 2100-12-31 in UTC."
+        self.metadata = {"description": bounds, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         instant = super()._deserialize(value, attr, data, **kwargs)

@@ -62,7 +62,8 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"items": (r"\d+\.exercise: Give exactly one of exercise \(slug\) or exercise_id\.",),
     r"slots": ("Values must be unique.",),  # slot names and times unique across items
     r"recorded_at|started_at|date": _WINDOW,  # the clock
-    r"date|from|to": ("Must be between 2000-01-01 and 2100-12-31.",),
+    # An instant's bounds hold in UTC, whatever its offset (a date's are its pattern).
+    r"recorded_at|started_at": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
 }
 # A sync batch refuses bad items one by one (200, each with status "invalid"), by design: an
 # item the schema calls invalid does not make the request fail.
