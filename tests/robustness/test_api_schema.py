@@ -62,6 +62,7 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"items": (r"\d+\.exercise: Give exactly one of exercise \(slug\) or exercise_id\.",),
     r"slots": ("Values must be unique.",),  # slot names and times unique across items
     r"recorded_at|started_at|date": _WINDOW,  # the clock
+    r"from": ("Must be ≤ to.",),  # an order across fields
     # An instant's bounds hold in UTC, whatever its offset (a date's are its pattern).
     r"recorded_at|started_at": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
 }
