@@ -64,6 +64,8 @@ TURKISH: dict[str, str] = {
     "No such clinic.": "Böyle bir klinik yok.",
     "Invalid cursor.": "Geçersiz imleç.",
     "from must not be after to.": "from, to tarihinden sonra olamaz.",
+    "Must be ≤ to.": "to değerinden büyük olamaz.",
+    "The range may span at most 366 days.": "Aralık en çok 366 gün olabilir.",
     "Not a known IANA time zone, e.g. Europe/Istanbul.": (
         "Bilinen bir IANA saat dilimi değil, örneğin Europe/Istanbul."
     ),

@@ -63,6 +63,7 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"slots": ("Values must be unique.",),  # slot names and times unique across items
     r"recorded_at|started_at|date": _WINDOW,  # the clock
     r"from": ("Must be ≤ to.",),  # an order across fields
+    r"to": ("The range may span at most 366 days.",),  # a distance across fields
     # An instant's bounds hold in UTC, whatever its offset (a date's are its pattern).
     r"recorded_at|started_at": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
 }
