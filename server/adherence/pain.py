@@ -16,8 +16,8 @@ from server.clock import utcnow
 
 @dataclass(frozen=True)
 class Baseline:
-    """The pain baseline as the pain report shows it: ``programme`` (the therapist's),
-    ``first_7_days`` (derived) or ``none``. The flag engine decides it
+    """The pain baseline as the pain report shows it: ``therapist`` (given when prescribing),
+    ``derived`` (the median of the first days with data) or ``none``, the names flag evidence uses. The flag engine decides it
     (``server.flags.inputs.reported_baseline``), so the report and the flags always agree.
     """
 

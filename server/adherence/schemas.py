@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from server.serialization import MEAN_PLACES, RATIO_PLACES, Rounded
 from server.validation import SaneDate
@@ -64,7 +64,7 @@ class DayPainOut(ma.Schema):
 
 class BaselineOut(ma.Schema):
     value = Rounded(MEAN_PLACES, allow_none=True, required=True)
-    source = fields.String(required=True, metadata={"enum": ["programme", "first_7_days", "none"]})
+    source = fields.String(required=True, validate=validate.OneOf(["therapist", "derived", "none"]))
     days_used = fields.Integer(required=True)
 
 

@@ -156,8 +156,8 @@ def reported_baseline(patient: Patient, now: datetime) -> ReportBaseline:
     if baseline is None:
         return ReportBaseline(None, "none", 0)
     if baseline.source == "therapist":
-        return ReportBaseline(baseline.value, "programme", 0)
-    return ReportBaseline(baseline.value, "first_7_days", thresholds.baseline_days)
+        return ReportBaseline(baseline.value, "therapist", 0)
+    return ReportBaseline(baseline.value, "derived", thresholds.baseline_days)
 
 
 def load_series(patient: Patient, start: date, end: date, now: datetime) -> dict[date, DayFacts]:

@@ -290,6 +290,6 @@ def test_reported_baseline_is_the_therapists_else_first_seven_days_else_none(
         return found.value, found.source, found.days_used
 
     with app.app_context():
-        assert baseline(given) == (2.5, "programme", 0)
-        assert baseline(derived) == (3.0, "first_7_days", 7)
+        assert baseline(given) == (2.5, "therapist", 0)
+        assert baseline(derived) == (3.0, "derived", 7)
         assert baseline(nobody) == (None, "none", 0)
