@@ -17,8 +17,9 @@ from server.clock import utcnow
 @dataclass(frozen=True)
 class Baseline:
     """The pain baseline as the pain report shows it: ``therapist`` (given when prescribing),
-    ``derived`` (the median of the first days with data) or ``none``, the names flag evidence uses. The flag engine decides it
-    (``server.flags.inputs.reported_baseline``), so the report and the flags always agree.
+    ``derived`` (the median of the first days with data) or ``none``, as flag evidence names them.
+    The flag engine decides it (``server.flags.inputs.reported_baseline``), so the report and the
+    flags always agree.
     """
 
     value: float | None
