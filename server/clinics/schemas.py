@@ -12,7 +12,11 @@ from marshmallow import fields, validate
 from server.accounts.models import LANGUAGES
 from server.accounts.rules import parse_clock
 from server.accounts.schemas import time_zone
-from server.flags.threshold_schemas import FlagThresholdsIn, FlagThresholdsOut, ThresholdsInForceOut
+from server.flags.threshold_schemas import (
+    FlagThresholdOverrides,
+    FlagThresholdsIn,
+    ThresholdsInForceOut,
+)
 from server.validation import Text
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -77,7 +81,7 @@ class ClinicOut(ma.Schema):
         required=True, attribute="language", validate=validate.OneOf(LANGUAGES)
     )
     flag_thresholds = fields.Nested(
-        FlagThresholdsOut,
+        FlagThresholdOverrides,
         required=True,
         metadata={"description": "The clinic's own overrides (a programme's beat them)."},
     )

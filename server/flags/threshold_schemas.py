@@ -45,10 +45,10 @@ FlagThresholdsIn.__doc__ = (
     "level down applies again), a key left out stays as it was; an unknown key is refused."
 )
 
-FlagThresholdsOut = ma.Schema.from_dict(
-    {name: _threshold_field(name) for name in THRESHOLD_NAMES}, name="FlagThresholdsOut"
+FlagThresholdOverrides = ma.Schema.from_dict(
+    {name: _threshold_field(name) for name in THRESHOLD_NAMES}, name="FlagThresholdOverrides"
 )
-FlagThresholdsOut.__doc__ = (
+FlagThresholdOverrides.__doc__ = (
     "Overrides of flag thresholds; a threshold not listed is not overridden."
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.flags.threshold_schemas import FlagThresholdsIn, FlagThresholdsOut
+from server.flags.threshold_schemas import FlagThresholdOverrides, FlagThresholdsIn
 from server.pagination import PageArgs, page_of
 from server.programmes.models import REVISION_KINDS
 from server.serialization import Instant
@@ -366,7 +366,7 @@ class RevisionOut(ma.Schema):
     schedule = fields.Nested(ScheduleIn)
     posture_breaks = fields.Nested(PostureBreaksIn)
     flag_thresholds = fields.Nested(
-        FlagThresholdsOut,
+        FlagThresholdOverrides,
         required=True,
         metadata={"description": "The programme's flag thresholds from this revision on."},
     )
