@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from datetime import time
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.accounts.models import LANGUAGES
-from server.accounts.rules import parse_clock
-from server.accounts.schemas import time_zone
+from server.accounts.schemas import ClockTime, time_zone
 from server.flags.threshold_schemas import (
     FlagThresholdOverrides,
     FlagThresholdsIn,
@@ -19,26 +14,8 @@ from server.flags.threshold_schemas import (
 )
 from server.validation import Text
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 # Digits, optionally after a "+": the number is read out in the patient's emergency guidance.
 EMERGENCY_NUMBER = r"^\+?[0-9]{2,15}$"
-
-
-class LocalTime(fields.String):
-    """A local wall-clock time as ``"HH:MM"`` (24-hour)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {"pattern": HHMM, "example": "08:00", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else value.strftime("%H:%M")
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> time:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.match(HHMM, text):
-            raise ma.ValidationError("Not a valid time: use HH:MM (24-hour).")
-        return parse_clock(text)
 
 
 class ClinicPatchIn(ma.Schema):
@@ -59,7 +36,7 @@ class ClinicPatchIn(ma.Schema):
             "description": "The number red-flag guidance tells patients to call.",
         },
     )
-    digest_time = LocalTime(
+    digest_time = ClockTime(
         metadata={"description": "Local time of the therapists' daily digest of open flags."}
     )
     default_language = Text(
@@ -76,7 +53,7 @@ class ClinicOut(ma.Schema):
     name = fields.String(required=True)
     timezone = fields.String(required=True)
     emergency_number = fields.String(required=True)
-    digest_time = LocalTime(required=True)
+    digest_time = ClockTime(required=True)
     default_language = fields.String(
         required=True, attribute="language", validate=validate.OneOf(LANGUAGES)
     )
