@@ -10,6 +10,11 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from server.access import ADMIN, AUTHENTICATED, PATIENT, PUBLIC, STAFF, allow, current_actor
 from server.accounts import invitations, services, sessions
+from server.accounts.cookies import (
+    clear_refresh_cookie,
+    deliver_refresh_cookie,
+    use_cookie_as_bearer,
+)
 from server.accounts.limits import (
     activate_rate_limited,
     login_rate_limited,
@@ -61,8 +66,9 @@ class Login(MethodView):
     @blp.alt_response(401, description="Wrong email or password.")
     @blp.alt_response(429, description="Too many attempts; see Retry-After.")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Log in with email and password; returns an access and a refresh token."""
-        return _tokens(sessions.login(body["email"], body["password"]))
+        """Log in with email and password; returns an access and a refresh token (with
+        ``X-Token-Delivery: cookie``, the refresh token comes as an HttpOnly cookie instead)."""
+        return deliver_refresh_cookie(_tokens(sessions.login(body["email"], body["password"])))
 
 
 @blp.route("/auth/refresh")
@@ -72,9 +78,11 @@ class Refresh(MethodView):
     @blp.alt_response(401, description="Missing, expired, revoked or re-used refresh token.")
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self) -> dict[str, Any]:
-        """Exchange the refresh token (sent as the bearer token) for a new pair."""
+        """Exchange the refresh token (sent as the bearer token, or as the console's cookie with
+        ``X-Token-Delivery: cookie``) for a new pair."""
+        use_cookie_as_bearer()
         verify_jwt_in_request(refresh=True)
-        return _tokens(sessions.rotate_refresh_token(get_jwt()["jti"]))
+        return deliver_refresh_cookie(_tokens(sessions.rotate_refresh_token(get_jwt()["jti"])))
 
 
 @blp.route("/auth/logout")
@@ -86,6 +94,8 @@ class Logout(MethodView):
     def post(self) -> None:
         """End this session: its refresh and access tokens stop working. Either token of the
         session may be the bearer, so an app whose access token has expired can still log out."""
+        use_cookie_as_bearer()
+        clear_refresh_cookie()
         verify_jwt_in_request(verify_type=False)
         claims = get_jwt()
         sessions.logout(uuid.UUID(claims["fam"]), user_id=uuid.UUID(claims["sub"]))
