@@ -22,6 +22,7 @@ test('a reload keeps the session through the refresh cookie, and sign-out ends i
   const refresh = cookies.filter((c) => c.name === 'hep_refresh');
   expect(refresh.map((c) => c.path).sort()).toEqual(['/api/v1/auth/logout', '/api/v1/auth/refresh']);
   expect(refresh.every((c) => c.httpOnly && c.sameSite === 'Strict')).toBe(true);
+  // eslint-disable-next-line no-restricted-globals -- asserting that nothing was stored
   expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
 
   await page.reload();
@@ -37,14 +38,20 @@ test("a clinic admin changes a therapist's role", async ({ page }) => {
   await useEnglish(page);
   await page.getByRole('link', { name: 'Clinic' }).click();
   const staff = page.getByRole('region', { name: 'Therapists and admins' });
-  const row = staff.locator('tbody tr').filter({ hasText: THERAPIST.email });
+  const email = `selin-${Date.now()}@demo.example`;
+  await staff.getByLabel('Full name').fill('Selin Aydın');
+  await staff.getByLabel('Email').fill(email);
+  await staff.getByLabel(/Initial password/).fill('a-long-enough-passphrase');
+  await staff.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(staff.getByRole('status')).toHaveText('Added.');
+  const row = staff.locator('tbody tr').filter({ hasText: email });
   const role = row.getByLabel(/Role of/);
   await expect(role).toHaveValue('therapist');
   await role.selectOption('clinic_admin');
-  await expect(staff.getByRole('status')).toHaveText('Saved.');
+  await expect(staff.getByText('Saved.')).toBeVisible();
   await page.reload();
   await useEnglish(page);
-  await expect(page.getByRole('region', { name: 'Therapists and admins' }).locator('tbody tr').filter({ hasText: THERAPIST.email }).getByLabel(/Role of/)).toHaveValue('clinic_admin');
+  await expect(page.getByRole('region', { name: 'Therapists and admins' }).locator('tbody tr').filter({ hasText: email }).getByLabel(/Role of/)).toHaveValue('clinic_admin');
   const audit = page.getByRole('region', { name: 'Audit log' });
   await expect(audit.getByText('staff.role_change').first()).toBeVisible();
   await expectAccessible(page, 'clinic');

@@ -93,7 +93,7 @@ export function StaffAdmin({ userId }: { userId: string }) {
         </Field>
         <div className="form-actions"><button type="submit" className="primary" disabled={invite.isPending}>{t('clinic.inviteSubmit')}</button></div>
       </form>
-      {invite.error && Object.keys(fields).length === 0 ? <ErrorState error={invite.error} /> : null}
+      {invite.error ? <ErrorState error={invite.error} /> : null}
       {invite.isSuccess && <p role="status" className="success">{t('clinic.invited')}</p>}
     </section>
   );

@@ -19,7 +19,7 @@ export function Diary({ patientId }: { patientId: string }) {
               <p className="muted small">
                 {t('diary.headacheSummary', { days: headacheDays.length, minutes: headacheDays.reduce((sum, d) => sum + d.headache_minutes, 0) })}
               </p>
-              <div className="scroll">
+              <div className="scroll" tabIndex={0} role="region" aria-label={t('diary.title')}>
                 <table className="table compact">
                   <thead>
                     <tr>

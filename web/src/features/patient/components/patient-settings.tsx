@@ -47,7 +47,7 @@ export function PatientSettings({ patient, isAdmin }: { patient: components['sch
             )}
           </Field>
         )}
-        {update.error && Object.keys(fields).length === 0 ? <ErrorState error={update.error} /> : null}
+        {update.error ? <ErrorState error={update.error} /> : null}
         {update.isSuccess && <p role="status" className="success">{t('settings.saved')}</p>}
         <button type="submit" disabled={update.isPending}>{t('action.save')}</button>
       </form>

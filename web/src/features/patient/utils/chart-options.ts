@@ -76,7 +76,7 @@ export function painChartOption(pain: S['PainOut'], episodes: Episode[], changes
     aria: { enabled: false },
     tooltip: { trigger: 'axis' },
     legend: { top: 0, data: [labels.max, labels.mean, labels.morning] },
-    grid: { left: 36, right: 24, top: 36, bottom: 28 },
+    grid: { left: 36, right: 24, top: 44, bottom: 28 },
     xAxis: { type: 'category', data: days, axisLabel: { formatter: labels.dayLabel } },
     yAxis: { type: 'value', min: 0, max: 10, interval: 2 },
     series: [
@@ -126,8 +126,8 @@ export function adherenceChartOption(adherence: S['AdherenceOut'], labels: Adher
   return {
     animation: false,
     tooltip: { trigger: 'axis' },
-    legend: { top: 0 },
-    grid: { left: 36, right: 36, top: 36, bottom: 28 },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 36, right: 36, top: 44, bottom: 28 },
     xAxis: { type: 'category', data: days.map((day) => day.date), axisLabel: { formatter: labels.dayLabel } },
     yAxis: [
       { type: 'value', minInterval: 1, name: '' },

@@ -53,7 +53,7 @@ export function CreatePatient() {
           <button type="submit" className="primary" disabled={create.isPending}>{t('createPatient.submit')}</button>
         </div>
       </form>
-      {create.error && Object.keys(fields).length === 0 ? <ErrorState error={create.error} /> : null}
+      {create.error ? <ErrorState error={create.error} /> : null}
       {create.data && (
         <div className="created" role="status">
           <p>

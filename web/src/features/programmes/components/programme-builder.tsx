@@ -126,7 +126,7 @@ export default function ProgrammeBuilder() {
             <input id="builder-baseline" type="number" min={0} max={10} step={0.5} value={draft.baselinePain} onChange={(e) => setDraft({ ...draft, baselinePain: e.target.value })} />
           </div>
         </div>
-        {create.error && Object.keys(fields).length === 0 ? <ErrorState error={create.error} /> : null}
+        {create.error ? <ErrorState error={create.error} /> : null}
         <button type="submit" className="primary" disabled={create.isPending || draft.items.length === 0 || draft.days.length === 0}>{t('builder.submit')}</button>
       </form>
     </div>
