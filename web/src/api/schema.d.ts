@@ -59,7 +59,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password; returns an access and a refresh token. */
+        /**
+         * Log in with email and password; returns an access and a refresh token (with
+         *     ``X-Token-Delivery: cookie``, the refresh token comes as an HttpOnly cookie instead).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -119,7 +122,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange the refresh token (sent as the bearer token) for a new pair. */
+        /**
+         * Exchange the refresh token (sent as the bearer token, or as the console's cookie with
+         *     ``X-Token-Delivery: cookie``) for a new pair.
+         */
         post: {
             parameters: {
                 query?: never;

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { I18nProvider } from '../i18n';
 import { ApiError } from '../lib/problem';
 
-const queryClient = new QueryClient({
+export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 30_000,

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { components } from '../../../api/schema';
 import { api } from '../../../lib/api-client';
 import { unwrap } from '../../../lib/problem';
@@ -6,65 +6,76 @@ import { unwrap } from '../../../lib/problem';
 type S = components['schemas'];
 const path = (patientId: string) => ({ path: { patient_id: patientId } });
 
-export function usePatient(patientId: string) {
-  return useQuery({
-    queryKey: ['patient', patientId],
-    queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}', { params: path(patientId) })),
-  });
+export const patientQueries = {
+  detail: (patientId: string) =>
+    queryOptions({
+      queryKey: ['patient', patientId],
+      queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}', { params: path(patientId) })),
+    }),
+  pain: (patientId: string) =>
+    queryOptions({
+      queryKey: ['patient', patientId, 'pain'],
+      queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}/pain', { params: path(patientId) })),
+    }),
+  adherence: (patientId: string) =>
+    queryOptions({
+      queryKey: ['patient', patientId, 'adherence'],
+      queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}/adherence', { params: path(patientId) })),
+    }),
+  flags: (patientId: string) =>
+    queryOptions({
+      queryKey: ['patient', patientId, 'flags'],
+      queryFn: async () =>
+        (await unwrap(api.GET('/api/v1/patients/{patient_id}/flags', { params: { ...path(patientId), query: { limit: 200 } } }))).items,
+    }),
+  /** The programme in force: the newest one that has not ended. */
+  programme: (patientId: string) =>
+    queryOptions({
+      queryKey: ['patient', patientId, 'programme'],
+      queryFn: async () => {
+        const page = await unwrap(api.GET('/api/v1/patients/{patient_id}/programmes', { params: { ...path(patientId), query: { limit: 200 } } }));
+        const today = new Date().toISOString().slice(0, 10);
+        const live = page.items.filter((p) => !p.end_date || p.end_date >= today);
+        return live.sort((a, b) => (b.start_date ?? '').localeCompare(a.start_date ?? ''))[0] ?? null;
+      },
+    }),
+  revisions: (programmeId: string | undefined) =>
+    queryOptions({
+      queryKey: ['programme', programmeId, 'revisions'],
+      enabled: Boolean(programmeId),
+      queryFn: async () =>
+        (await unwrap(api.GET('/api/v1/programmes/{programme_id}/revisions', { params: { path: { programme_id: programmeId! }, query: { limit: 200 } } })))
+          .items,
+    }),
+};
+
+/** Start every request of the patient page at once, while its code is still downloading. */
+export function prefetchPatientPage(client: QueryClient, patientId: string): void {
+  void client.prefetchQuery(patientQueries.detail(patientId));
+  void client.prefetchQuery(patientQueries.pain(patientId));
+  void client.prefetchQuery(patientQueries.adherence(patientId));
+  void client.prefetchQuery(patientQueries.flags(patientId));
+  void client.prefetchQuery(exercisesQuery);
+  void client
+    .fetchQuery(patientQueries.programme(patientId))
+    .then((programme) => (programme?.id ? client.prefetchQuery(patientQueries.revisions(programme.id)) : undefined))
+    .catch(() => undefined);
 }
 
-export function usePain(patientId: string) {
-  return useQuery({
-    queryKey: ['patient', patientId, 'pain'],
-    queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}/pain', { params: path(patientId) })),
-  });
-}
+export const usePatient = (patientId: string) => useQuery(patientQueries.detail(patientId));
+export const usePain = (patientId: string) => useQuery(patientQueries.pain(patientId));
+export const useAdherence = (patientId: string) => useQuery(patientQueries.adherence(patientId));
+export const usePatientFlags = (patientId: string) => useQuery(patientQueries.flags(patientId));
+export const useCurrentProgramme = (patientId: string) => useQuery(patientQueries.programme(patientId));
+export const useRevisions = (programmeId: string | undefined) => useQuery(patientQueries.revisions(programmeId));
 
-export function useAdherence(patientId: string) {
-  return useQuery({
-    queryKey: ['patient', patientId, 'adherence'],
-    queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}/adherence', { params: path(patientId) })),
-  });
-}
+const exercisesQuery = queryOptions({
+  queryKey: ['exercises', 'with-retired'],
+  queryFn: async () => (await unwrap(api.GET('/api/v1/exercises', { params: { query: { limit: 200, include_retired: true } } }))).items,
+  staleTime: 5 * 60_000,
+});
 
-export function usePatientFlags(patientId: string) {
-  return useQuery({
-    queryKey: ['patient', patientId, 'flags'],
-    queryFn: async () =>
-      (await unwrap(api.GET('/api/v1/patients/{patient_id}/flags', { params: { ...path(patientId), query: { limit: 200 } } }))).items,
-  });
-}
-
-/** The programme in force: the newest one that has not ended. */
-export function useCurrentProgramme(patientId: string) {
-  return useQuery({
-    queryKey: ['patient', patientId, 'programme'],
-    queryFn: async () => {
-      const page = await unwrap(api.GET('/api/v1/patients/{patient_id}/programmes', { params: { ...path(patientId), query: { limit: 200 } } }));
-      const today = new Date().toISOString().slice(0, 10);
-      const live = page.items.filter((p) => !p.end_date || p.end_date >= today);
-      return live.sort((a, b) => (b.start_date ?? '').localeCompare(a.start_date ?? ''))[0] ?? null;
-    },
-  });
-}
-
-export function useRevisions(programmeId: string | undefined) {
-  return useQuery({
-    queryKey: ['programme', programmeId, 'revisions'],
-    enabled: Boolean(programmeId),
-    queryFn: async () =>
-      (await unwrap(api.GET('/api/v1/programmes/{programme_id}/revisions', { params: { path: { programme_id: programmeId! }, query: { limit: 200 } } })))
-        .items,
-  });
-}
-
-export function useExercises() {
-  return useQuery({
-    queryKey: ['exercises'],
-    queryFn: async () => (await unwrap(api.GET('/api/v1/exercises', { params: { query: { limit: 200, include_retired: true } } }))).items,
-    staleTime: 5 * 60_000,
-  });
-}
+export const useExercises = () => useQuery(exercisesQuery);
 
 export function useChangeIntensity(patientId: string, programmeId: string) {
   const client = useQueryClient();
