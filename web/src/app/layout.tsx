@@ -1,3 +1,5 @@
+import { onlineManager } from '@tanstack/react-query';
+import { useSyncExternalStore } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { signOut } from '../features/auth/api/session';
 import { useI18n } from '../i18n';
@@ -8,6 +10,7 @@ export function Layout({ user }: { user: SessionUser }) {
   const { t, language, setLanguage } = useI18n();
   const profile = useStaffProfile(user.id);
   const isAdmin = user.role === 'clinic_admin';
+  const online = useSyncExternalStore(onlineManager.subscribe.bind(onlineManager), () => onlineManager.isOnline());
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -37,6 +40,7 @@ export function Layout({ user }: { user: SessionUser }) {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <div role="status" className={online ? 'visually-hidden' : 'offline-banner'}>{online ? '' : t('state.offline')}</div>
         <Outlet />
       </main>
     </div>

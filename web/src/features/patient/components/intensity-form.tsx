@@ -58,6 +58,7 @@ export function IntensityForm({ patientId, programme, itemNames, onReload }: {
       ) : change.error ? (
         <ErrorState error={change.error} context="intensity" />
       ) : null}
+      {change.isPaused && <p className="note">{t('state.queued')}</p>}
       {done !== null && <p role="status" className="success">{t('intensity.done', { revision: done })}</p>}
       <button type="submit" className="primary" disabled={change.isPending || !reason.trim()}>{t(direction === 'progress' ? 'intensity.submitProgress' : 'intensity.submitRegress')}</button>
     </form>
