@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { THERAPIST, signIn } from './helpers';
 
-const BUDGET_MS = 1000;
+// LOAD_BUDGET_MS may loosen it on a host known to be slow or shared; the figure is always printed.
+const BUDGET_MS = Number(process.env.LOAD_BUDGET_MS ?? 1000);
 
 // The patient page from a cold browser cache (a new context holding only a refresh cookie),
 // timed by the page's own clock: from navigation start until both charts have been drawn
