@@ -29,3 +29,12 @@ export async function expectAccessible(page: Page, screen: string) {
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `e2e-artifacts/${name}.png`, fullPage: true });
 }
+
+/** Collect what the browser reports as blocked by the Content-Security-Policy. */
+export function watchCsp(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}

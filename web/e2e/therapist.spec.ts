@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { THERAPIST, expectAccessible, screenshot, signIn, useEnglish } from './helpers';
+import { THERAPIST, expectAccessible, screenshot, signIn, useEnglish, watchCsp } from './helpers';
 
 test('a wrong password is said in words', async ({ page }) => {
   await signIn(page, { email: THERAPIST.email, password: 'not-the-password' });
@@ -20,6 +20,7 @@ test('too many attempts say how long to wait', async ({ page }) => {
 });
 
 test('the therapist finds John, reads the worsening flag, regresses the programme and resolves the flag', async ({ page }) => {
+  const blocked = watchCsp(page);
   await signIn(page, THERAPIST);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Patients|Hastalar/);
   await useEnglish(page);
@@ -90,6 +91,7 @@ test('the therapist finds John, reads the worsening flag, regresses the programm
   await expect(page.locator('tbody tr').first()).toBeVisible();
   await expectAccessible(page, 'flag queue');
   await screenshot(page, 'flag-queue');
+  expect(blocked, 'nothing the console does is blocked by its CSP').toEqual([]);
 });
 
 test('a new patient gets an invitation code that activates through the API', async ({ page, request }) => {
