@@ -11,15 +11,15 @@ export function PainChart({ patientId, timeZone }: { patientId: string; timeZone
   const flags = usePatientFlags(patientId);
   const programme = useCurrentProgramme(patientId);
   const revisions = useRevisions(programme.data?.id);
+  const episodes = useMemo(() => episodesOf(flags.data ?? [], (pain.data?.days ?? []).map((d) => d.date)), [flags.data, pain.data]);
   const option = useMemo(() => {
     if (!pain.data) return null;
-    const days = pain.data.days.map((d) => d.date);
-    return painChartOption(pain.data, episodesOf(flags.data ?? [], days), intensityChangesOf(revisions.data ?? [], timeZone), {
+    return painChartOption(pain.data, episodes, intensityChangesOf(revisions.data ?? [], timeZone), {
       max: t('pain.max'), mean: t('pain.mean'), morning: t('pain.morning'), baseline: t('pain.baseline'), baselinePlus2: t('pain.baselinePlus2'),
       flare_up: t('flagType.flare_up'), worsening: t('flagType.worsening'), progress: t('intensity.progressed'), regress: t('intensity.regressed'),
       dayLabel: (day) => formatDay(language, day),
     });
-  }, [pain.data, flags.data, revisions.data, timeZone, t, language]);
+  }, [pain.data, episodes, revisions.data, timeZone, t, language]);
   return (
     <section className="card" aria-labelledby="pain-title">
       <h2 id="pain-title">{t('pain.title')}</h2>
@@ -35,6 +35,12 @@ export function PainChart({ patientId, timeZone }: { patientId: string; timeZone
                   : t('pain.baselineIs', { value: number(data.baseline.value), source: t(`baselineSource.${data.baseline.source}`) })}
               </p>
               <LazyChart option={option!} height={280} testId="pain-chart" label={t('pain.chartLabel', { from: formatDay(language, data.from), to: formatDay(language, data.to) })} />
+              {episodes.length > 0 && (
+                <p className="small">
+                  {t('pain.episodes')}{' '}
+                  {episodes.map((e) => `${t(`flagType.${e.type}`)} ${formatDay(language, e.start)}–${formatDay(language, e.end)}`).join(' · ')}
+                </p>
+              )}
             </>
           )
         }

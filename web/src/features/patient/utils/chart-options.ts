@@ -92,7 +92,8 @@ export function painChartOption(pain: S['PainOut'], episodes: Episode[], changes
         markArea: {
           silent: true,
           data: episodes.map((episode) => [
-            { xAxis: episode.start, name: labels[episode.type], itemStyle: { color: EPISODE_COLOURS[episode.type] }, label: { color: '#333' } },
+            // Named in the list under the chart: labels of neighbouring episodes would overlap.
+            { xAxis: episode.start, name: labels[episode.type], itemStyle: { color: EPISODE_COLOURS[episode.type] }, label: { show: false } },
             { xAxis: episode.end },
           ]),
         },
