@@ -30,9 +30,9 @@ test('the therapist finds John, reads the worsening flag, regresses the programm
   await screenshot(page, 'patients');
 
   await page.getByLabel('Search by name').fill('john');
-  const rows = page.locator('tbody tr');
-  await expect(rows).toHaveCount(1);
-  await rows.getByRole('link').first().click();
+  const patients = page.locator('tbody tr');
+  await expect(patients).toHaveCount(1);
+  await patients.getByRole('link').first().click();
 
   await expect(page.getByRole('heading', { level: 1 })).toContainText('John');
   await expect(page.getByTestId('pain-chart').locator('canvas')).toBeVisible();
@@ -87,8 +87,13 @@ test('the therapist finds John, reads the worsening flag, regresses the programm
 
   await page.getByRole('navigation').getByRole('link', { name: 'Flag queue' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Flag queue');
+  const rows = page.locator('tbody tr');
+  await expect(rows.filter({ hasText: 'Worsening' })).toHaveCount(0);
   await page.getByLabel('Resolved', { exact: true }).check();
-  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await expect(rows.filter({ hasText: 'Worsening' })).toContainText('Resolved');
+  await page.getByLabel('Open', { exact: true }).uncheck();
+  await page.getByLabel('Acknowledged', { exact: true }).uncheck();
+  await expect(rows).toHaveCount(1);
   await expectAccessible(page, 'flag queue');
   await screenshot(page, 'flag-queue');
   expect(blocked, 'nothing the console does is blocked by its CSP').toEqual([]);

@@ -14,7 +14,9 @@ export function useFlagQueue(status: Status[], severity: Severity[]) {
     queryKey: ['flags', status, severity],
     queryFn: async () => {
       const query = { limit: 200, ...(status.length ? { status } : {}), ...(severity.length ? { severity } : {}) };
-      return (await unwrap(api.GET('/api/v1/flags', { params: { query } }))).items as FlagRow[];
+      // The API takes a list as one comma-separated value (status=open,acknowledged).
+      const querySerializer = { array: { style: 'form', explode: false } } as const;
+      return (await unwrap(api.GET('/api/v1/flags', { params: { query }, querySerializer }))).items as FlagRow[];
     },
   });
 }
