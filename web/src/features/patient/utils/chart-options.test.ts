@@ -58,7 +58,8 @@ describe('intensityChangesOf', () => {
 describe('painChartOption', () => {
   const pain: S['PainOut'] = {
     patient_id: 'p', from: days[0], to: days[3], days: days.map((d, i) => day(d, i === 1 ? null : 3 + i)),
-    baseline: { value: 3, source: 'programme', days_used: 0 },
+    // The chart reads only the value; 'none' is a source name in every version of the API.
+    baseline: { value: 3, source: 'none', days_used: 0 },
   };
 
   it('draws the baseline and the +2 line, the episodes and the changes inside the range', () => {
