@@ -16,7 +16,7 @@ export function PatientSettings({ patient, isAdmin }: { patient: components['sch
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const changes: components['schemas']['PatientPatchIn'] = { timezone: form.timezone, language: form.language };
+    const changes: components['schemas']['PatientPatchIn'] = { timezone: form.timezone as components['schemas']['PatientPatchIn']['timezone'], language: form.language };
     if (isAdmin && form.therapist_id && form.therapist_id !== patient.therapist_id) changes.therapist_id = form.therapist_id;
     update.mutate(changes);
   }

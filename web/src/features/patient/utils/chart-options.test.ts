@@ -14,7 +14,7 @@ function flag(fields: Partial<S['FlagOut']>): S['FlagOut'] {
     id: 'f', patient_id: 'p', type: 'worsening', severity: 'high', status: 'open', opened_at: '2026-12-01T00:00:00Z',
     updated_at: '2026-12-01T00:00:00Z', episode_start: '2026-12-01', last_evidence_on: '2026-12-03', expected: false,
     rules: [], evidence_count: 1, suggested_action: { code: 'x', text: 'x' }, ...fields,
-  };
+  } as S['FlagOut'];
 }
 
 function day(date: string, max: number | null): S['DayPainOut'] {
@@ -41,11 +41,11 @@ describe('episodesOf', () => {
 
 describe('intensityChangesOf', () => {
   it('marks progress and regress revisions on the patient-local day they took effect', () => {
-    const revisions: S['RevisionOut'][] = [
+    const revisions = [
       { number: 1, kind: 'initial', effective_at: '2026-11-01T06:00:00Z' },
       { number: 2, kind: 'progress', effective_at: '2026-12-01T22:30:00Z' },
       { number: 3, kind: 'regress', effective_at: '2026-12-03T09:00:00Z' },
-    ];
+    ] as S['RevisionOut'][];
     // 22:30 UTC is already the next day in Istanbul (UTC+3).
     expect(intensityChangesOf(revisions, 'Europe/Istanbul')).toEqual([
       { day: '2026-12-02', direction: 'progress' },

@@ -1,3 +1,4 @@
+import type { components } from '../../../api/schema';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { Field } from '../../../components/ui/field';
@@ -20,7 +21,7 @@ export function CreatePatient() {
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate(
-      { name: form.name.trim(), email: form.email.trim(), timezone: form.timezone, language: form.language, birth_year: form.birth_year ? Number(form.birth_year) : null },
+      { name: form.name.trim(), email: form.email.trim(), timezone: form.timezone as components['schemas']['PatientIn']['timezone'], language: form.language, birth_year: form.birth_year ? Number(form.birth_year) : null },
       { onSuccess: () => setForm(EMPTY) },
     );
   }

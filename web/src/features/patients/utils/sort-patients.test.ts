@@ -11,7 +11,7 @@ function row(name: string, fields: Partial<PatientRow> = {}): PatientRow {
     created_at: '2026-01-01T00:00:00Z',
     open_flags: { urgent: 0, high: 0, normal: 0, low: 0, info: 0 },
     ...fields,
-  };
+  } as PatientRow;
 }
 
 const flags = (f: Partial<PatientRow['open_flags']>) => ({ urgent: 0, high: 0, normal: 0, low: 0, info: 0, ...f });

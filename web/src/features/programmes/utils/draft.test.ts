@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { components } from '../../../api/schema';
 import { draftFromTemplate, emptyDraft, programmeBody } from './draft';
 
 describe('programme drafts', () => {
@@ -7,7 +8,7 @@ describe('programme drafts', () => {
     items: [{ exercise: 'chin-tuck', level: 2, slots: ['morning'] }, { exercise: 'stretch', level: 1 }],
     schedule: { days: [1, 3, 5], slots: [{ slot: 'morning', time: '08:00' }, { slot: 'evening', time: '19:00' }] },
     posture_breaks: { enabled: true, interval_minutes: 40 },
-  };
+  } as unknown as components['schemas']['TemplateOut'];
 
   it('starts from a template with its items, schedule and posture breaks', () => {
     const draft = draftFromTemplate(template, '2026-12-07');
