@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { LazyChart } from '../../../components/ui/lazy-chart';
-import { Empty, QueryState } from '../../../components/ui/states';
+import { Empty, Loading, QueryState } from '../../../components/ui/states';
 import { formatDay, useI18n } from '../../../i18n';
 import { useAdherence, useCurrentProgramme, usePain, usePatientFlags, useRevisions } from '../api/patient';
 import { adherenceChartOption, episodesOf, intensityChangesOf, painChartOption } from '../utils/chart-options';
@@ -34,7 +34,12 @@ export function PainChart({ patientId, timeZone }: { patientId: string; timeZone
                   ? t('pain.noBaseline')
                   : t('pain.baselineIs', { value: number(data.baseline.value), source: t(`baselineSource.${data.baseline.source}`) })}
               </p>
-              <LazyChart option={option!} height={280} testId="pain-chart" label={t('pain.chartLabel', { from: formatDay(language, data.from), to: formatDay(language, data.to) })} />
+              {/* Drawn once the episodes and intensity changes are known too, so it is drawn whole. */}
+              {flags.isPending || programme.isPending || (programme.data && revisions.isPending) ? (
+                <Loading />
+              ) : (
+                <LazyChart option={option!} height={280} testId="pain-chart" label={t('pain.chartLabel', { from: formatDay(language, data.from), to: formatDay(language, data.to) })} />
+              )}
               {episodes.length > 0 && (
                 <p className="small">
                   {t('pain.episodes')}{' '}
