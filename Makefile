@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test fuzz lint format bench migrate seed scheduler clean
+.PHONY: run test fuzz lint format bench migrate seed scheduler clean web web-client web-client-check web-test web-e2e chromium
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -27,18 +27,25 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(BIN)/flask seed
 
-## run: migrate, seed, then serve the API with gunicorn and run the scheduler beside it.
+## run: migrate, seed, build the console when Node.js is there, then serve the API with gunicorn
+## and run the scheduler beside it.
 run: seed
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web || echo "The console did not build; the API starts without it."; \
+	else echo "npm not found: the API starts without the console. Install Node.js 20.19+ and npm, then run 'make web' (served at /console/)."; fi
 	@HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m server.devserver
 
 scheduler: $(VENV)/.installed
 	$(BIN)/flask scheduler run
 
-## test: lint, then the whole suite on SQLite and PostgreSQL.
+## test: lint, the whole suite on SQLite and PostgreSQL (the contract tests generate clients with
+## the console's locked openapi-typescript and tsc, so its packages come first), then the console.
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@command -v npm >/dev/null 2>&1 && $(MAKE) --no-print-directory web/node_modules/.package-lock.json \
+		|| echo "npm not found: the TypeScript half of the contract tests will skip"
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(MAKE) --no-print-directory web-test
 
 ## fuzz: schemathesis with a larger, random sample than make test's (FUZZ_EXAMPLES per mode).
 fuzz: $(VENV)/.installed-dev
@@ -58,3 +65,47 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# --- the therapist console (web/) ---------------------------------------------------------------
+WEB_ENV := PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CI=$(CI)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && $(WEB_ENV) npm ci --no-audit --no-fund --loglevel=error
+
+## web: install the console's locked dependencies and build it into web/dist (served at /console/).
+web: web/node_modules/.package-lock.json
+	cd web && npm run --silent build -- --logLevel warn
+
+## web-client: regenerate the console's typed API client from the app's own OpenAPI spec.
+web-client: $(VENV)/.installed web/node_modules/.package-lock.json
+	@mkdir -p build
+	LOG_LEVEL=WARNING $(BIN)/flask openapi write build/openapi.json
+	cd web && npx openapi-typescript ../build/openapi.json -o src/api/schema.d.ts
+
+## web-client-check: fail when the committed client no longer matches the spec (run make web-client).
+web-client-check: $(VENV)/.installed web/node_modules/.package-lock.json
+	@mkdir -p build
+	@LOG_LEVEL=WARNING $(BIN)/flask openapi write build/openapi.json
+	@cd web && npx openapi-typescript ../build/openapi.json -o ../build/schema.d.ts >/dev/null
+	@diff -u web/src/api/schema.d.ts build/schema.d.ts >/dev/null || { \
+		diff -u web/src/api/schema.d.ts build/schema.d.ts | head -40; \
+		echo "web/src/api/schema.d.ts is out of date with the API's spec: run 'make web-client'"; exit 1; }
+	@echo "console client matches the API's spec"
+
+## web-test: lint, type check, unit tests, client drift, build, budgets and end-to-end tests.
+web-test: $(VENV)/.installed-dev
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the console's tests need Node.js 20.19+"; \
+		if [ "$(CI)" = "true" ]; then exit 1; else echo "skipping the console's tests"; exit 0; fi; }
+	@$(MAKE) --no-print-directory web/node_modules/.package-lock.json
+	cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent test
+	@$(MAKE) --no-print-directory web-client-check
+	@$(MAKE) --no-print-directory web
+	cd web && npm run --silent budgets
+	@$(MAKE) --no-print-directory web-e2e
+
+## web-e2e: Playwright in Debian's Chromium against a server from this checkout on fresh SQLite.
+web-e2e: chromium web/node_modules/.package-lock.json
+	cd web && mkdir -p e2e-artifacts && npx playwright test
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }

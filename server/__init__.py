@@ -71,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
 
         app.register_blueprint(bench_references)
     assert_every_view_declares_access(app)
+    from server.console import register_console
+
+    register_console(app)  # static files only, after the check that every API view has access
 
 
 def register_errors(app: Flask) -> None:

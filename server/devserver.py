@@ -27,6 +27,7 @@ def main() -> int:
     processes = [api, scheduler]
     print(
         f"\nHEP Tracker is running at http://{host}:{port}\n"
+        f"  console: http://{host}:{port}/console/\n"
         f"  health:  http://{host}:{port}/healthz\n"
         f"  docs:    http://{host}:{port}/api/v1/docs\n"
         "  therapist login: therapist@demo.example / demo-therapist\n"

@@ -10,6 +10,11 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from server.access import ADMIN, AUTHENTICATED, PATIENT, PUBLIC, STAFF, allow, current_actor
 from server.accounts import invitations, services, sessions
+from server.accounts.cookies import (
+    clear_refresh_cookie,
+    deliver_refresh_cookie,
+    use_cookie_as_bearer,
+)
 from server.accounts.limits import (
     activate_rate_limited,
     login_rate_limited,
@@ -71,9 +76,10 @@ class Login(MethodView):
 
         Staff and activated patients log in here. The answer holds a 15-minute access token and a
         30-day refresh token. Too many attempts from one address or for one account answer 429 with
-        `Retry-After`.
+        `Retry-After`. With `X-Token-Delivery: cookie` (the console), the refresh token comes as an
+        HttpOnly cookie scoped to the refresh and logout paths, and `refresh_token` is empty.
         """
-        return _tokens(sessions.login(body["email"], body["password"]))
+        return deliver_refresh_cookie(_tokens(sessions.login(body["email"], body["password"])))
 
 
 @blp.route("/auth/refresh")
@@ -86,12 +92,13 @@ class Refresh(MethodView):
     def post(self) -> dict[str, Any]:
         """Exchange the refresh token (sent as the bearer token) for a new pair.
 
-        Send the refresh token as the bearer token. The answer is a new pair; the old refresh token
-        stops working. A refresh token re-used after its short grace window ends the whole session
-        (401).
+        Send the refresh token as the bearer token (or, with `X-Token-Delivery: cookie`, let the
+        console's cookie carry it). The answer is a new pair; the old refresh token stops working.
+        A refresh token re-used after its short grace window ends the whole session (401).
         """
+        use_cookie_as_bearer()
         verify_jwt_in_request(refresh=True)
-        return _tokens(sessions.rotate_refresh_token(get_jwt()["jti"]))
+        return deliver_refresh_cookie(_tokens(sessions.rotate_refresh_token(get_jwt()["jti"])))
 
 
 @blp.route("/auth/logout")
@@ -104,10 +111,12 @@ class Logout(MethodView):
     def post(self) -> None:
         """End this session: its refresh and access tokens stop working.
 
-        Send the access or the refresh token as the bearer. Both tokens of the session stop working
-        at once. Either token of the session may be the bearer, so an app whose access token has
-        expired can still log out.
+        Send the access or the refresh token as the bearer (or the console's cookie, with
+        `X-Token-Delivery: cookie`). Both tokens of the session stop working at once, so an app
+        whose access token has expired can still log out.
         """
+        use_cookie_as_bearer()
+        clear_refresh_cookie()
         verify_jwt_in_request(verify_type=False)
         claims = get_jwt()
         sessions.logout(uuid.UUID(claims["fam"]), user_id=uuid.UUID(claims["sub"]))

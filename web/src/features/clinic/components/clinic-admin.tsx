@@ -1,0 +1,14 @@
+import { AuditLog } from './audit-log';
+import { StaffAdmin } from './staff-admin';
+import { useI18n } from '../../../i18n';
+
+export default function ClinicAdmin({ userId }: { userId: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="page">
+      <h1>{t('clinic.title')}</h1>
+      <StaffAdmin userId={userId} />
+      <AuditLog />
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+// Every visible string comes from tr.json / en.json; dates and numbers go through Intl in the
+// clinic's time zone.
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import en from './en.json';
+import tr from './tr.json';
+
+export type Language = 'tr' | 'en';
+export type MessageId = keyof typeof en;
+export type Vars = Record<string, string | number>;
+
+const dictionaries: Record<Language, Record<string, string>> = { en, tr };
+
+/** A message with its {placeholders} filled in. */
+export function translate(language: Language, id: MessageId, vars: Vars = {}): string {
+  const template = dictionaries[language][id] ?? dictionaries.en[id] ?? id;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+export interface I18n {
+  language: Language;
+  timeZone: string;
+  setLanguage: (language: Language) => void;
+  setTimeZone: (timeZone: string) => void;
+  t: (id: MessageId, vars?: Vars) => string;
+  date: (value: string | Date) => string;
+  dateTime: (value: string | Date) => string;
+  number: (value: number, digits?: number) => string;
+  percent: (ratio: number) => string;
+}
+
+const Context = createContext<I18n | null>(null);
+
+/** A calendar date (YYYY-MM-DD) is shown as that day, not shifted by any time zone. */
+export function formatDay(language: Language, day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Intl.DateTimeFormat(language, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(y, m - 1, d)),
+  );
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [language, setLanguage] = useState<Language>(navigator.language.startsWith('tr') ? 'tr' : 'en');
+  const [timeZone, setTimeZone] = useState<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const value = useMemo<I18n>(() => {
+    const dayFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone });
+    const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+    return {
+      language,
+      timeZone,
+      setLanguage,
+      setTimeZone,
+      t: (id, vars) => translate(language, id, vars),
+      date: (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(language, v) : dayFormat.format(new Date(v))),
+      dateTime: (v) => dateTimeFormat.format(new Date(v)),
+      number: (v, digits = 1) => new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(v),
+      percent: (r) => new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 0 }).format(r),
+    };
+  }, [language, timeZone]);
+  return <Context.Provider value={value}>{children}</Context.Provider>;
+}
+
+export function useI18n(): I18n {
+  const value = useContext(Context);
+  if (!value) throw new Error('useI18n outside I18nProvider');
+  return value;
+}
