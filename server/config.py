@@ -12,6 +12,12 @@ DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in pro
 ONE_MIB = 1024 * 1024
 
 
+# Only these two run with development defaults, and only when asked for by name: a start
+# without HEP_ENV is a production start (the safe side), and any other value refuses to start.
+DEVELOPMENT_MODES = ("development", "test")
+MODES = (*DEVELOPMENT_MODES, "production")
+
+
 class ConfigError(RuntimeError):
     """Raised when the configuration cannot be used (for example default secrets in production)."""
 
@@ -38,7 +44,7 @@ def _database_url(environ: os._Environ[str] | dict[str, str]) -> str:
 def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if environ is None else environ
-    mode = env.get("HEP_ENV", "development")
+    mode = env.get("HEP_ENV") or "production"
     secret = env.get("SECRET_KEY", DEV_SECRET)
     database_url = _database_url(env)
     return {
@@ -111,9 +117,15 @@ def engine_options(
 
 
 def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run in production with default or shared secrets, the embedded database, or
-    rate limits counted per process."""
-    if config.get("HEP_ENV") != "production":
+    """Refuse an unknown mode, and in production (also a start without ``HEP_ENV``) default or
+    shared secrets, the embedded database, or rate limits counted per process."""
+    mode = config.get("HEP_ENV")
+    if mode not in MODES:
+        raise ConfigError(
+            f"HEP_ENV={mode!r} is not a mode: use production, or development or test for a "
+            "local run with development defaults"
+        )
+    if mode != "production":
         return
     problems = []
     for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
@@ -136,4 +148,9 @@ def check_production_safety(config: dict[str, Any]) -> None:
     if config.get("PUSH_PROVIDER") == "webhook" and not config.get("WEBHOOK_SECRET"):
         problems.append("WEBHOOK_SECRET must be set when PUSH_PROVIDER=webhook")
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError(
+            "production mode (HEP_ENV=production, or HEP_ENV not set): "
+            + "; ".join(problems)
+            + ". For a local run with development defaults set HEP_ENV=development "
+            "(make run does)"
+        )
