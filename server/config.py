@@ -54,6 +54,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("REFRESH_TOKEN_DAYS", "30"))),
         "JWT_TOKEN_LOCATION": ["headers"],
+        # A refresh token presented again this soon after its rotation gets a pair of the same
+        # family (two refreshes a phone sent at once); later, a re-use ends the session.
+        "REFRESH_REUSE_GRACE_SECONDS": float(env.get("REFRESH_REUSE_GRACE_SECONDS", "10")),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # PostgreSQL: ping a pooled connection before use only after this long idle (0: always).
         "DATABASE_PING_AFTER_IDLE_SECONDS": float(env.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1")),

@@ -74,7 +74,10 @@ class Refresh(MethodView):
     def post(self) -> dict[str, Any]:
         """Exchange the refresh token (sent as the bearer token) for a new pair."""
         verify_jwt_in_request(refresh=True)
-        return _tokens(sessions.rotate_refresh_token(get_jwt()["jti"]))
+        claims = get_jwt()
+        return _tokens(
+            sessions.rotate_refresh_token(claims["jti"], family_id=uuid.UUID(claims["fam"]))
+        )
 
 
 @blp.route("/auth/logout")

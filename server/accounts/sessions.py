@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,7 @@ from server.accounts.passwords import (
 from server.accounts.rules import normalise_email
 from server.audit.services import record_audit
 from server.clock import utcnow
-from server.errors import Unauthorized, Unprocessable
+from server.errors import TokenInvalid, TokenRevoked, Unauthorized, Unprocessable
 from server.extensions import db
 
 BAD_CREDENTIALS = "The email or password is wrong."
@@ -68,30 +68,48 @@ def start_session(user: User, *, now: datetime | None = None) -> TokenPair:
     return _issue(user, family, now)
 
 
-def rotate_refresh_token(jti: str, *, now: datetime | None = None) -> TokenPair:
-    """Exchange a refresh token for a new pair; re-use of a rotated one revokes the family."""
+def rotate_refresh_token(
+    jti: str, *, family_id: uuid.UUID | None = None, now: datetime | None = None
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; re-use of a rotated one revokes the family.
+
+    A phone that sends two refreshes at once (two requests racing after a wake-up, or a retry
+    whose first answer was lost) presents the same token twice: within
+    ``REFRESH_REUSE_GRACE_SECONDS`` of its rotation the second also gets a pair of the same
+    family. A re-use after the window is theft or a broken client, and ends the session.
+    """
     now = now or utcnow()
-    token = db.session.get(RefreshToken, jti)
-    if token is None:
-        raise Unauthorized("Unknown refresh token.")
+    token = db.session.get(RefreshToken, jti) if isinstance(jti, str) else None
+    if token is None or (family_id is not None and token.family_id != family_id):
+        raise TokenInvalid("Unknown refresh token.")
     family = db.session.get(TokenFamily, token.family_id)
     if family is None or family.revoked_at is not None:
-        raise Unauthorized("This session has been revoked.")
+        raise TokenRevoked("This session has been revoked.")
     claimed = db.session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.jti == jti, RefreshToken.rotated_at.is_(None))
         .values(rotated_at=now)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1 and not _within_reuse_grace(jti, now):
         revoke_family(family.id, reason="refresh_reuse", now=now)
         _audit_session(family.user_id, "auth.refresh_reuse", family.id, now)
-        raise Unauthorized(
+        raise TokenRevoked(
             "Refresh token re-used; the session has been revoked.", keep_changes=True
         )
     user = db.session.get(User, family.user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("The account is disabled.")
+        raise TokenRevoked("The account is disabled.")
     return _issue(user, family, now)
+
+
+def _within_reuse_grace(jti: str, now: datetime) -> bool:
+    """Whether an already rotated refresh token was rotated at most the grace window ago
+    (read again: a concurrent refresh may have rotated it after this request loaded it)."""
+    rotated_at = db.session.scalar(
+        sa.select(RefreshToken.rotated_at).where(RefreshToken.jti == jti)
+    )
+    grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
+    return rotated_at is not None and abs(now - rotated_at) <= grace
 
 
 def revoke_family(family_id: uuid.UUID, *, reason: str, now: datetime | None = None) -> None:
