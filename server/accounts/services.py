@@ -20,7 +20,13 @@ from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
-from server.audit.services import audit_row, record_audit, record_audits, write_audits
+from server.audit.services import (
+    audit_row,
+    record_audit,
+    record_audits,
+    write_audit,
+    write_audits,
+)
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.extensions import db
@@ -349,8 +355,17 @@ def _audit_patient(
 
 
 def get_me(*, actor: Actor) -> Patient:
-    """The calling patient's own profile and preferences."""
-    return get_scoped(Patient, actor.user_id, actor)
+    """The calling patient's own profile and preferences (an audited read of patient data)."""
+    patient = get_scoped(Patient, actor.user_id, actor)
+    write_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="patient.read",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+    )
+    return patient
 
 
 def update_preferences(

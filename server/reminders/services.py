@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
-from server.audit.services import record_audit
+from server.audit.services import record_audit, write_audit
 from server.clock import utcnow
 from server.errors import Unprocessable
 from server.extensions import db
@@ -89,17 +89,26 @@ def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None)
 def list_notifications(
     actor: Actor, *, since: datetime | None, limit: int, cursor: str | None
 ) -> tuple[list[Notification], str | None]:
-    """The patient's in-app inbox, newest first, optionally only occurrences from ``since``."""
+    """The patient's in-app inbox, newest first, optionally only occurrences from ``since``
+    (an audited read of patient data)."""
     stmt = scoped(Notification, actor).where(Notification.status.in_(INBOX_STATUSES))
     if since is not None:
         stmt = stmt.where(Notification.occurrence_at >= since)
-    return paginate(
+    page = paginate(
         stmt,
         keys=[(Notification.occurrence_at, True), (Notification.id, True)],
         key_of=lambda n: (n.occurrence_at, n.id),
         limit=limit,
         cursor=cursor,
     )
+    write_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="notification.list",
+        patient_id=actor.user_id,
+        object_type="notification",
+    )
+    return page
 
 
 def snooze_notification(
@@ -132,9 +141,19 @@ def snooze_notification(
 def mark_notification_read(
     actor: Actor, notification_id: uuid.UUID, *, now: datetime | None = None
 ) -> Notification:
-    """Mark one inbox entry as read (idempotent)."""
+    """Mark one inbox entry as read (idempotent; every call is an audited write)."""
+    now = now or utcnow()
     notification = get_scoped(Notification, notification_id, actor)
-    notification.read_at = notification.read_at or now or utcnow()
+    notification.read_at = notification.read_at or now
+    record_audit(
+        actor=actor,
+        clinic_id=notification.clinic_id,
+        action="notification.read",
+        patient_id=notification.patient_id,
+        object_type="notification",
+        object_id=notification.id,
+        now=now,
+    )
     db.session.flush()
     return notification
 
