@@ -77,6 +77,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "WEBHOOK_SECRET": env.get("WEBHOOK_SECRET", ""),
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
         "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE", ""),
+        # Later danger signs of one red flag within this many minutes of its alert add to that
+        # alert's count instead of sending the therapist another push.
+        "URGENT_ALERT_WINDOW_MINUTES": float(env.get("URGENT_ALERT_WINDOW_MINUTES", "15")),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),
