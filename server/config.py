@@ -61,6 +61,10 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         # PostgreSQL: ping a pooled connection before use only after this long idle (0: always).
         "DATABASE_PING_AFTER_IDLE_SECONDS": float(env.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": ONE_MIB,
+        # A request body must arrive whole within this many seconds, and one client address may
+        # have at most this many bodies being read at once per worker (server/bodies.py).
+        "BODY_READ_TIMEOUT_SECONDS": float(env.get("BODY_READ_TIMEOUT_SECONDS", "10")),
+        "BODY_READS_PER_CLIENT": int(env.get("BODY_READS_PER_CLIENT", "2")),
         # Reverse proxies in front of the API that append to X-Forwarded-For (and set
         # X-Forwarded-Proto); their hops are trusted for the client's address (rate limits).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

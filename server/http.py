@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from server.bodies import BodyReadGuard
 from server.validation import strict_integers
 
 # Python's JSON parser recurses once per nesting level, so a small body of a thousand nested
@@ -66,6 +67,13 @@ class DepthSafeParser(FlaskParser):
 def register_http_hardening(app: Flask) -> None:
     """Take the client's address from trusted proxies, refuse oversize bodies early, parse JSON
     safely, add security headers, serve the bundled Swagger UI."""
+    # Innermost, so that behind trusted proxies it sees the client's address.
+    app.wsgi_app = BodyReadGuard(  # type: ignore[method-assign]
+        app.wsgi_app,
+        deadline=app.config["BODY_READ_TIMEOUT_SECONDS"],
+        per_client=app.config["BODY_READS_PER_CLIENT"],
+        limit=app.config["MAX_CONTENT_LENGTH"],
+    )
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         # Behind a proxy every request comes from the proxy's address: without this, the
