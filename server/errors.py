@@ -94,6 +94,12 @@ class Conflict(AppError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class AmbiguousLogin(Conflict):
+    """An address and password that open accounts at several clinics: the login names one."""
+
+    slug = "choose-clinic"
+
+
 class Gone(AppError):
     status, title, slug = 410, "Gone", "gone"
 

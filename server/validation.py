@@ -7,6 +7,7 @@ instead of marshmallow's ``String``, ``Email``, ``Url``, ``Date`` and ``AwareDat
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,8 +47,32 @@ class Text(fields.String):
         return text
 
 
+# Characters that show as nothing (zero-width space, joiners, BOM, soft hyphen …: Unicode's
+# "format" category) could make two addresses look the same.
+INVISIBLE = "Cf"
+
+
+def email_problems(email: str) -> list[str]:
+    """Why an address cannot name an account: after NFKC (``ａ`` → ``a``), no invisible
+    characters and nothing outside ASCII, so two accounts can never look alike (a Cyrillic
+    ``а`` in ``pаtient@…``); an internationalised domain is written in its ``xn--`` form."""
+    normal = unicodedata.normalize("NFKC", email)
+    if any(unicodedata.category(c) == INVISIBLE for c in normal):
+        return ["Must not contain invisible characters."]
+    if not normal.isascii():
+        return ["Use plain ASCII letters (an internationalised domain in its xn-- form)."]
+    return []
+
+
 class Email(Text, fields.Email):
-    """An email address every database can store."""
+    """An email address every database can store, NFKC-normalised, refused when it holds
+    invisible or look-alike characters (:func:`email_problems`)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and (problems := email_problems(value)):
+            raise ma.ValidationError(problems)
+        normal = unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+        return super()._deserialize(normal, attr, data, **kwargs)
 
 
 class Url(Text, fields.Url):

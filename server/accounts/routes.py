@@ -59,10 +59,14 @@ class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, TokenPairOut)
     @blp.alt_response(401, description="Wrong email or password.")
+    @blp.alt_response(
+        409, description="The address and password open accounts at several clinics: `clinics`."
+    )
     @blp.alt_response(429, description="Too many attempts; see Retry-After.")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Log in with email and password; returns an access and a refresh token."""
-        return _tokens(sessions.login(body["email"], body["password"]))
+        pair = sessions.login(body["email"], body["password"], clinic_id=body["clinic_id"])
+        return _tokens(pair)
 
 
 @blp.route("/auth/refresh")
