@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,6 +19,7 @@ from server.reminders.alerts import (
     enqueue_urgent_flag_alert,
 )
 from server.reminders.contexts import load_reminder_infos
+from server.reminders.devices import register_device, remove_device
 from server.reminders.dispatch import (
     claim_due_snoozes,
     claim_due_streams,
@@ -27,7 +27,7 @@ from server.reminders.dispatch import (
     lookback_date,
     preview_due,
 )
-from server.reminders.models import Device, Notification, ReminderStream
+from server.reminders.models import Notification, ReminderStream
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
@@ -156,61 +156,3 @@ def mark_notification_read(
     )
     db.session.flush()
     return notification
-
-
-def register_device(
-    actor: Actor, *, platform: str, token: str, now: datetime | None = None
-) -> tuple[Device, bool]:
-    """Register a push token for the patient; idempotent by token. Returns (device, created).
-
-    A token already registered to someone else moves to this patient: it names an app install,
-    and whoever logs in on it now owns it.
-    """
-    now = now or utcnow()
-    values: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "clinic_id": actor.clinic_id,
-        "patient_id": actor.user_id,
-        "platform": platform,
-        "token": token,
-        "created_at": now,
-        "last_seen_at": now,
-    }
-    created = bool(insert_ignoring_duplicates(Device, [values], ("token",)))
-    device = db.session.scalars(
-        sa.select(Device)
-        .where(Device.token == token)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if device.patient_id != actor.user_id:
-        device.clinic_id, device.patient_id, device.created_at = actor.clinic_id, actor.user_id, now
-        created = True
-    device.platform = platform
-    device.last_seen_at = now
-    record_audit(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action="device.register",
-        patient_id=actor.user_id,
-        object_type="device",
-        object_id=device.id,
-        now=now,
-    )
-    db.session.flush()
-    return device, created
-
-
-def remove_device(actor: Actor, device_id: uuid.UUID) -> None:
-    """Delete one of the patient's push devices (404 when it is not theirs)."""
-    device = get_scoped(Device, device_id, actor)
-    record_audit(
-        actor=actor,
-        clinic_id=device.clinic_id,
-        action="device.remove",
-        patient_id=device.patient_id,
-        object_type="device",
-        object_id=device.id,
-    )
-    db.session.delete(device)
-    db.session.flush()

@@ -298,7 +298,7 @@ STEPS: list[Step] = [
                     "days": [1, 2, 3, 4, 5, 6, 7],
                     "slots": [{"slot": "am", "time": "08:00"}],
                 },
-                "start_date": (utcnow().date() + timedelta(days=1)).isoformat(),
+                "start_date": (utcnow().date() + timedelta(days=3)).isoformat(),
             },
         ),
     ),
