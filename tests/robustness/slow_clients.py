@@ -44,7 +44,8 @@ def slow_body_attack(
     port: int, stop: threading.Event, report: AttackReport, sockets: int = 50
 ) -> None:
     """Keep ``sockets`` connections each sending a login body one byte every half second;
-    a connection the server answers or closes is opened again at once, until ``stop``."""
+    a connection the server answers or closes is opened again at the next half second, until
+    ``stop``."""
     selector = selectors.DefaultSelector()
     sent: dict[socket.socket, int] = {}
 
@@ -85,8 +86,8 @@ def slow_body_attack(
                         sent[sock] = done + 1
                     except OSError:
                         drop(sock)
-        while len(sent) < sockets and not stop.is_set():
-            open_one()
+            while len(sent) < sockets and not stop.is_set():  # answered ones come back
+                open_one()
     for sock in list(sent):
         drop(sock)
     selector.close()

@@ -109,14 +109,16 @@ def nginx_front(tmp_path: Path) -> Iterator[Callable[[int], int]]:
                 process.wait(timeout=10)
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Callable[..., GunicornProcess]]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api(
+    request: pytest.FixtureRequest, tmp_path: Path, dedicated_database: Callable[[str], str]
+) -> Iterator[Callable[..., GunicornProcess]]:
+    """gunicorn on an empty database of each backend (``/healthz`` pings it)."""
+    database_url = dedicated_database(request.param)
     started: list[GunicornProcess] = []
 
     def start(**env: str) -> GunicornProcess:
-        server = GunicornProcess(
-            f"sqlite:///{tmp_path / 'slow.db'}", tmp_path / "gunicorn.log", **env
-        )
+        server = GunicornProcess(database_url, tmp_path / "gunicorn.log", **env)
         server.start()
         started.append(server)
         return server
