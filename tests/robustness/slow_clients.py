@@ -145,3 +145,29 @@ def summary(name: str, latencies: list[float], report: AttackReport) -> str:
         f"max {max(latencies) * 1000:.1f} ms; attacker connections opened "
         f"{report.connections_opened}, answered {dict(sorted(report.answered.items()))}"
     )
+
+
+def main(argv: list[str]) -> None:
+    """``python -m tests.robustness.slow_clients [NAME=VALUE …]``: the attack against gunicorn
+    alone, started with the repo's config and these settings, on a throwaway SQLite file (how
+    the README's "before" rows were measured, e.g. ``GUNICORN_WORKER_CLASS=sync``)."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.robustness.conftest import GunicornProcess
+
+    settings = dict(arg.split("=", 1) for arg in argv)
+    folder = Path(tempfile.mkdtemp())
+    server = GunicornProcess(f"sqlite:///{folder / 'slow.db'}", folder / "gunicorn.log", **settings)
+    server.start()
+    try:
+        latencies, report = under_attack(server.port)
+        print(summary(f"gunicorn alone, {settings or 'repo defaults'}", latencies, report))
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
