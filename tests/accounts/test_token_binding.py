@@ -272,3 +272,46 @@ def test_the_grace_window_is_configurable(
     replay = _refresh(client, patient.refresh_token)
     assert replay.status_code == 401
     assert replay.json["type"] == "/problems/token-revoked"
+
+
+def test_a_token_forged_with_the_development_key_naming_another_user_is_401(
+    database_url: str, app: Flask, make_patient: Callable[..., UserHandle]
+) -> None:
+    """The acceptance case: a server left on the public development key (its tokens can be
+    forged by anyone), a live session of the forger's own, and a token naming someone else."""
+    import jwt as pyjwt
+
+    from server.config import DEV_SECRET
+    from tests.conftest import make_test_app
+
+    forger, victim = make_patient(), make_patient()
+    dev_app = make_test_app(database_url, SECRET_KEY=DEV_SECRET, JWT_SECRET_KEY=DEV_SECRET)
+    client = dev_app.test_client()
+    session = client.post(
+        "/api/v1/auth/login", json={"email": forger.email, "password": forger.password}
+    ).json
+    with dev_app.app_context():
+        family = decode_token(session["access_token"])["fam"]
+    now = int(utcnow().timestamp())
+    forged = pyjwt.encode(
+        {
+            "sub": str(victim.id),
+            "role": "patient",
+            "clinic_id": str(victim.clinic_id),
+            "fam": family,
+            "type": "access",
+            "fresh": False,
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+        },
+        DEV_SECRET,
+        algorithm="HS256",
+    )
+    assert client.get("/api/v1/me", headers=bearer(session["access_token"])).status_code == 200
+    response = client.get("/api/v1/me", headers=bearer(forged))
+    assert response.status_code == 401
+    assert victim.email not in response.get_data(as_text=True)
+    with dev_app.app_context():
+        db.engine.dispose()
