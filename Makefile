@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := wsgi.py
+# Development defaults (SQLite, a public dev secret) only when asked for: a start without HEP_ENV
+# is a production start. Local targets run in development mode, the suite in test mode.
+export HEP_ENV ?= development
 
 .PHONY: run test fuzz lint format bench migrate seed scheduler clean web web-client web-client-check web-test web-e2e chromium
 
@@ -42,14 +45,16 @@ scheduler: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@command -v nginx >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx-light) \
+		|| echo "nginx could not be installed: the nginx front test will skip"
 	@command -v npm >/dev/null 2>&1 && $(MAKE) --no-print-directory web/node_modules/.package-lock.json \
 		|| echo "npm not found: the TypeScript half of the contract tests will skip"
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	HEP_ENV=test $(BIN)/pytest -n 2 -p no:cacheprovider
 	$(MAKE) --no-print-directory web-test
 
 ## fuzz: schemathesis with a larger, random sample than make test's (FUZZ_EXAMPLES per mode).
 fuzz: $(VENV)/.installed-dev
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/pytest -n 2 -p no:cacheprovider \
+	HEP_ENV=test FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/pytest -n 2 -p no:cacheprovider \
 		tests/robustness/test_api_schema.py
 
 lint: $(VENV)/.installed-dev

@@ -32,6 +32,8 @@ max_requests_jitter = max_requests // 10
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None  # the app logs each request itself, without ids or query strings
 errorlog = "-"
+# gunicorn's own lines in the app's JSON, redacted, with request targets scrubbed of ids.
+logger_class = "server.logs.GunicornLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

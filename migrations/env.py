@@ -7,7 +7,10 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Under the app (flask db upgrade) its JSON handler is already on the root logger: keep it,
+# so Alembic's lines are JSON too; alembic.ini's plain handlers only for a bare alembic run.
+if not any(getattr(h, "hep_handler", False) for h in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -22,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     check_production_safety(app.config)
     register_logging(app)
+    logging.getLogger("server").info("app created", extra={"mode": app.config["HEP_ENV"]})
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)

@@ -12,6 +12,12 @@ DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in pro
 ONE_MIB = 1024 * 1024
 
 
+# Only these two run with development defaults, and only when asked for by name: a start
+# without HEP_ENV is a production start (the safe side), and any other value refuses to start.
+DEVELOPMENT_MODES = ("development", "test")
+MODES = (*DEVELOPMENT_MODES, "production")
+
+
 class ConfigError(RuntimeError):
     """Raised when the configuration cannot be used (for example default secrets in production)."""
 
@@ -38,7 +44,7 @@ def _database_url(environ: os._Environ[str] | dict[str, str]) -> str:
 def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if environ is None else environ
-    mode = env.get("HEP_ENV", "development")
+    mode = env.get("HEP_ENV") or "production"
     secret = env.get("SECRET_KEY", DEV_SECRET)
     database_url = _database_url(env)
     return {
@@ -48,10 +54,17 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("REFRESH_TOKEN_DAYS", "30"))),
         "JWT_TOKEN_LOCATION": ["headers"],
+        # A refresh token presented again this soon after its rotation gets a pair of the same
+        # family (two refreshes a phone sent at once); later, a re-use ends the session.
+        "REFRESH_REUSE_GRACE_SECONDS": float(env.get("REFRESH_REUSE_GRACE_SECONDS", "10")),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # PostgreSQL: ping a pooled connection before use only after this long idle (0: always).
         "DATABASE_PING_AFTER_IDLE_SECONDS": float(env.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1")),
         "MAX_CONTENT_LENGTH": ONE_MIB,
+        # A request body must arrive whole within this many seconds, and one client address may
+        # have at most this many bodies being read at once per worker (server/bodies.py).
+        "BODY_READ_TIMEOUT_SECONDS": float(env.get("BODY_READ_TIMEOUT_SECONDS", "10")),
+        "BODY_READS_PER_CLIENT": int(env.get("BODY_READS_PER_CLIENT", "2")),
         # Reverse proxies in front of the API that append to X-Forwarded-For (and set
         # X-Forwarded-Proto); their hops are trusted for the client's address (rate limits).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
@@ -68,6 +81,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "WEBHOOK_SECRET": env.get("WEBHOOK_SECRET", ""),
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
         "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE", ""),
+        # Later danger signs of one red flag within this many minutes of its alert add to that
+        # alert's count instead of sending the therapist another push.
+        "URGENT_ALERT_WINDOW_MINUTES": float(env.get("URGENT_ALERT_WINDOW_MINUTES", "15")),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),
@@ -111,9 +127,15 @@ def engine_options(
 
 
 def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run in production with default or shared secrets, the embedded database, or
-    rate limits counted per process."""
-    if config.get("HEP_ENV") != "production":
+    """Refuse an unknown mode, and in production (also a start without ``HEP_ENV``) default or
+    shared secrets, the embedded database, or rate limits counted per process."""
+    mode = config.get("HEP_ENV")
+    if mode not in MODES:
+        raise ConfigError(
+            f"HEP_ENV={mode!r} is not a mode: use production, or development or test for a "
+            "local run with development defaults"
+        )
+    if mode != "production":
         return
     problems = []
     for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
@@ -136,4 +158,9 @@ def check_production_safety(config: dict[str, Any]) -> None:
     if config.get("PUSH_PROVIDER") == "webhook" and not config.get("WEBHOOK_SECRET"):
         problems.append("WEBHOOK_SECRET must be set when PUSH_PROVIDER=webhook")
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError(
+            "production mode (HEP_ENV=production, or HEP_ENV not set): "
+            + "; ".join(problems)
+            + ". For a local run with development defaults set HEP_ENV=development "
+            "(make run does)"
+        )

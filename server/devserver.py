@@ -16,10 +16,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+# No buffering proxy in front here: threads, so one client's slow sockets take at most its
+# share of them (server/bodies.py), not every worker (README, "Slow clients").
+DIRECT_SERVING = {"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "8"}
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
-    env = {**os.environ, "HOST": host, "PORT": port, "FLASK_APP": "wsgi.py"}
+    env = {
+        **DIRECT_SERVING,
+        **os.environ,
+        "HOST": host,
+        "PORT": port,
+        "FLASK_APP": "wsgi.py",
+        "HEP_ENV": os.environ.get("HEP_ENV") or "development",
+    }
     api = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
     )

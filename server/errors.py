@@ -50,6 +50,7 @@ class AppError(Exception):
     status = 400
     title = "Bad Request"
     slug = "bad-request"
+    headers: Mapping[str, str] = {}
 
     def __init__(
         self,
@@ -71,6 +72,34 @@ class Unauthorized(AppError):
     status, title, slug = 401, "Unauthorized", "unauthorized"
 
 
+class TokenMissing(Unauthorized):
+    """No bearer token (or none in the Authorization header's bearer form): log in."""
+
+    slug = "token-missing"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class TokenExpired(Unauthorized):
+    """A genuine token past its lifetime: refresh it (an access token) or log in again."""
+
+    slug = "token-expired"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class TokenRevoked(Unauthorized):
+    """The token's session has ended (logout, password change, refresh re-use): log in again."""
+
+    slug = "token-revoked"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class TokenInvalid(Unauthorized):
+    """Malformed, badly signed, of the wrong kind, or naming what this service never issued."""
+
+    slug = "token-invalid"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
 class Forbidden(AppError):
     status, title, slug = 403, "Forbidden", "forbidden"
 
@@ -81,6 +110,12 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status, title, slug = 409, "Conflict", "conflict"
+
+
+class AmbiguousLogin(Conflict):
+    """An address and password that open accounts at several clinics: the login names one."""
+
+    slug = "choose-clinic"
 
 
 class Gone(AppError):
@@ -179,15 +214,20 @@ def field_messages(errors: Mapping[Any, Any]) -> dict[str, list[str]]:
     return flat
 
 
-def _handle_app_error(error: AppError) -> Response:
+def problem_of(error: AppError) -> Response:
+    """The problem+json response for a domain error."""
     return problem(
         error.status,
         error.title,
         error.detail,
         slug=error.slug,
         errors=error.errors,
+        headers=dict(error.headers),
         **error.extra,
     )
+
+
+_handle_app_error = problem_of
 
 
 def _handle_http_exception(error: HTTPException) -> Response:

@@ -6,18 +6,28 @@ import json
 from pathlib import Path
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import RAISE
+from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from server.bodies import BodyReadGuard
+from server.validation import strict_integers
 
 # Python's JSON parser recurses once per nesting level, so a small body of a thousand nested
 # brackets raises RecursionError, which no JSON caller expects: each parser below turns it into
 # the error its callers already handle as a malformed body (a 400 problem).
 TOO_DEEP = "The JSON body is nested too deeply."
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Python refuses to convert an integer literal of more than 4,300 digits (a ValueError that is
+# not a JSONDecodeError, so it escaped as a 500): such a body is malformed like any other.
+TOO_LONG = "A number in the JSON body has too many digits."
+JSON_LOCATIONS = ("json", "json_or_form")
+BODY_REQUIRED = "A JSON body with the fields to change is required."
 
 
 class DepthSafeJSONProvider(DefaultJSONProvider):
@@ -32,9 +42,11 @@ class DepthSafeJSONProvider(DefaultJSONProvider):
 
 
 class DepthSafeParser(FlaskParser):
-    """webargs' Flask parser (behind ``@blp.arguments``), reporting a body nested too deeply as
-    invalid JSON (400) like any other malformed body, and refusing unknown query parameters as
-    it refuses unknown body fields (a misspelt filter must not silently list everything)."""
+    """webargs' Flask parser (behind ``@blp.arguments``): a body nested too deeply or with an
+    integer literal too long to convert is invalid JSON (400) like any other malformed body;
+    a JSON body's integer fields take JSON integers only (:func:`strict_integers`); a PATCH
+    without a body is 422, not a change of nothing; unknown query parameters are refused as
+    unknown body fields are (a misspelt filter must not silently list everything)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
@@ -47,11 +59,30 @@ class DepthSafeParser(FlaskParser):
             return super()._raw_load_json(req)
         except RecursionError:
             raise json.JSONDecodeError(TOO_DEEP, TOO_DEEP, 0) from None
+        except ValueError as error:
+            if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+                raise
+            raise json.JSONDecodeError(TOO_LONG, TOO_LONG, 0) from None
+
+    def _load_location_data(self, *, schema: ma.Schema, req: Any, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location in JSON_LOCATIONS:
+            strict_integers(schema)
+            if data is missing and req.method == "PATCH":
+                raise ma.ValidationError({"_body": [BODY_REQUIRED]})
+        return data
 
 
 def register_http_hardening(app: Flask) -> None:
     """Take the client's address from trusted proxies, refuse oversize bodies early, parse JSON
     safely, add security headers, serve the bundled Swagger UI."""
+    # Innermost, so that behind trusted proxies it sees the client's address.
+    app.wsgi_app = BodyReadGuard(  # type: ignore[method-assign]
+        app.wsgi_app,
+        deadline=app.config["BODY_READ_TIMEOUT_SECONDS"],
+        per_client=app.config["BODY_READS_PER_CLIENT"],
+        limit=app.config["MAX_CONTENT_LENGTH"],
+    )
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         # Behind a proxy every request comes from the proxy's address: without this, the

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 import time
 import traceback
@@ -10,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, g, request
+from gunicorn.glogging import Logger
 from pythonjsonlogger.json import JsonFormatter
 
 # Keys whose values must never reach a log line, whatever a caller passes in ``extra``.
@@ -53,22 +56,80 @@ def traceback_without_messages(error: BaseException) -> str:
     return "".join(lines).rstrip("\n")
 
 
+_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+_QUERY = re.compile(r"\?[^\s'\"]*")
+_NUMBER_SEGMENT = re.compile(r"(?<=/)\d+(?=[/?\s'\"]|$)")
+
+
+def scrub_request_targets(text: str) -> str:
+    """A message with ids and query strings taken out of any request target it quotes
+    (``/api/v1/patients/<id>?<query>``): gunicorn's own lines quote the raw target."""
+    text = _UUID.sub("<id>", text)
+    text = _QUERY.sub("?<query>", text)
+    return _NUMBER_SEGMENT.sub("<id>", text)
+
+
+class RequestTargetFilter(logging.Filter):
+    """Scrub request targets from the message of a server's own log lines (gunicorn's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub_request_targets(record.getMessage())
+        record.args = ()
+        return True
+
+
+class DemoteToDebug(logging.Filter):
+    """Log a chatty library's INFO lines (APScheduler: every job run) at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+# APScheduler's loggers that write a line for every job run.
+CHATTY_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
+
+
+def log_formatter(log_format: str) -> logging.Formatter:
+    """The one formatter every line goes through: JSON, or plain text for humans."""
+    if log_format == "json":
+        return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False)
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
 def configure_logging(app: Flask) -> None:
     """Install one JSON (or plain) handler on the root logger and log each request's outcome."""
     handler = logging.StreamHandler(sys.stderr)
-    if app.config["LOG_FORMAT"] == "json":
-        handler.setFormatter(
-            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False)
-        )
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(log_formatter(app.config["LOG_FORMAT"]))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not getattr(h, "hep_handler", False)]
     handler.hep_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    for name in CHATTY_LOGGERS:
+        chatty = logging.getLogger(name)
+        chatty.filters = [f for f in chatty.filters if not isinstance(f, DemoteToDebug)]
+        chatty.addFilter(DemoteToDebug())
     _log_requests(app)
+
+
+class GunicornLogger(Logger):
+    """gunicorn's own log (start-up, workers, errors) through the app's formatter and
+    redaction, with request targets scrubbed: ``logger_class`` in ``gunicorn.conf.py``."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        formatter = log_formatter(os.environ.get("LOG_FORMAT", "json"))
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+                handler.addFilter(RequestTargetFilter())
+                handler.addFilter(RedactingFilter())
 
 
 def _log_requests(app: Flask) -> None:

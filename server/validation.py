@@ -7,6 +7,7 @@ instead of marshmallow's ``String``, ``Email``, ``Url``, ``Date`` and ``AwareDat
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,8 +56,32 @@ class Text(fields.String):
         return text
 
 
+# Characters that show as nothing (zero-width space, joiners, BOM, soft hyphen …: Unicode's
+# "format" category) could make two addresses look the same.
+INVISIBLE = "Cf"
+
+
+def email_problems(email: str) -> list[str]:
+    """Why an address cannot name an account: after NFKC (``ａ`` → ``a``), no invisible
+    characters and nothing outside ASCII, so two accounts can never look alike (a Cyrillic
+    ``а`` in ``pаtient@…``); an internationalised domain is written in its ``xn--`` form."""
+    normal = unicodedata.normalize("NFKC", email)
+    if any(unicodedata.category(c) == INVISIBLE for c in normal):
+        return ["Must not contain invisible characters."]
+    if not normal.isascii():
+        return ["Use plain ASCII letters (an internationalised domain in its xn-- form)."]
+    return []
+
+
 class Email(Text, fields.Email):
-    """An email address every database can store."""
+    """An email address every database can store, NFKC-normalised, refused when it holds
+    invisible or look-alike characters (:func:`email_problems`)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and (problems := email_problems(value)):
+            raise ma.ValidationError(problems)
+        normal = unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+        return super()._deserialize(normal, attr, data, **kwargs)
 
 
 class Url(Text, fields.Url):
@@ -103,6 +128,38 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ma.ValidationError("Not a valid boolean: use true or false.")
         return value
+
+
+def strict_integers(schema: ma.Schema) -> ma.Schema:
+    """Make every integer field of a JSON body's schema (nested ones too) take a JSON integer
+    only: marshmallow's default ``Integer`` truncates ``2.589e-42`` to 0 and ``7.9`` to 7 and
+    takes ``"7"``. Applied by the request parser to every JSON body, so the schemas need not
+    each say ``strict=True`` (query strings keep their text-to-number conversion). Idempotent.
+    """
+    seen: set[int] = set()
+
+    def visit(field: Any) -> None:
+        if field is None or id(field) in seen:
+            return
+        seen.add(id(field))
+        if isinstance(field, fields.Integer):
+            field.strict = True
+        elif isinstance(field, fields.Nested):
+            visit_schema(field.schema)
+        elif isinstance(field, fields.List):
+            visit(field.inner)
+        elif isinstance(field, fields.Tuple):
+            for inner in field.tuple_fields:
+                visit(inner)
+        elif isinstance(field, fields.Dict):
+            visit(field.value_field)
+
+    def visit_schema(inner: ma.Schema) -> None:
+        for field in inner.fields.values():
+            visit(field)
+
+    visit_schema(schema)
+    return schema
 
 
 class OptionalList(fields.List):

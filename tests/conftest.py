@@ -20,6 +20,9 @@ from server import create_app
 from server.accounts.passwords import use_password_hasher
 from server.extensions import db
 
+# Test mode (development defaults) must be asked for: a start without HEP_ENV is a production
+# start. ``make test`` sets it; this covers a bare ``pytest`` and the servers the suite starts.
+os.environ.setdefault("HEP_ENV", "test")
 pytest_plugins = ["tests.factories"]
 # argon2id with tiny parameters: the same code paths as production, a fraction of the time.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
@@ -77,6 +80,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
     """An app on ``database_url`` with test-friendly settings."""
     config = {
         "TESTING": True,
+        "HEP_ENV": "test",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "JWT_SECRET_KEY": "test-jwt-secret-key-that-is-long-enough-0123456789",

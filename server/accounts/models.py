@@ -36,11 +36,16 @@ class User(Base):
     """Anyone who logs in: a therapist, a clinic admin or a patient."""
 
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+    # An address is unique within a clinic, not across clinics: whether another clinic knows
+    # someone must never show (README, "Accounts": email addresses and clinics).
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        sa.UniqueConstraint("clinic_id", "email"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(20))
     language: Mapped[str] = mapped_column(sa.String(2), default="tr")

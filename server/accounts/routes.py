@@ -69,6 +69,9 @@ class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, TokenPairOut)
     @blp.alt_response(401, description="Wrong email or password.")
+    @blp.alt_response(
+        409, description="The address and password open accounts at several clinics: `clinics`."
+    )
     @blp.alt_response(429, description="Too many attempts; see Retry-After.")
     @blp.doc(operationId="logIn")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -76,10 +79,13 @@ class Login(MethodView):
 
         Staff and activated patients log in here. The answer holds a 15-minute access token and a
         30-day refresh token. Too many attempts from one address or for one account answer 429 with
-        `Retry-After`. With `X-Token-Delivery: cookie` (the console), the refresh token comes as an
-        HttpOnly cookie scoped to the refresh and logout paths, and `refresh_token` is empty.
+        `Retry-After`. When one address and password open accounts at several clinics, the answer
+        is 409 with `clinics`; send `clinic_id` to choose. With `X-Token-Delivery: cookie` (the
+        console), the refresh token comes as an HttpOnly cookie scoped to the refresh and logout
+        paths, and `refresh_token` is empty.
         """
-        return deliver_refresh_cookie(_tokens(sessions.login(body["email"], body["password"])))
+        pair = sessions.login(body["email"], body["password"], clinic_id=body["clinic_id"])
+        return deliver_refresh_cookie(_tokens(pair))
 
 
 @blp.route("/auth/refresh")
@@ -98,7 +104,9 @@ class Refresh(MethodView):
         """
         use_cookie_as_bearer()
         verify_jwt_in_request(refresh=True)
-        return deliver_refresh_cookie(_tokens(sessions.rotate_refresh_token(get_jwt()["jti"])))
+        claims = get_jwt()
+        pair = sessions.rotate_refresh_token(claims["jti"], family_id=uuid.UUID(claims["fam"]))
+        return deliver_refresh_cookie(_tokens(pair))
 
 
 @blp.route("/auth/logout")

@@ -10,9 +10,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import zoneinfo
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, time, timedelta
+from importlib import resources
 
 # No 0/O, 1/I/L, 5/S, 2/Z or 8/B look-alikes: easy to read aloud and to type on a phone.
 INVITE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY346789"
@@ -50,7 +51,11 @@ def account_key_digest(value: str) -> str:
 
 @functools.cache
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The IANA zone names of the ``tzdata`` package, not the host's zoneinfo folder, which
+    also holds ``localtime`` (a link to whatever the host runs in), ``posixrules`` and the
+    like; ``Factory`` is tzdata's placeholder for "no zone set"."""
+    names = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(names) - {"Factory"}
 
 
 def iana_timezones() -> list[str]:
@@ -65,7 +70,7 @@ def timezone_identifier(name: str) -> str:
 
 
 def is_iana_timezone(name: str) -> bool:
-    """Whether ``name`` is an IANA time zone this server knows (``Europe/Istanbul``)."""
+    """Whether ``name`` is a real IANA time zone (``Europe/Istanbul``), not a host's link."""
     return name in _zones()
 
 
@@ -105,5 +110,6 @@ def mean_daily_pain(daily_max: dict[date, int | None], today: date) -> float | N
 
 
 def normalise_email(email: str) -> str:
-    """Emails are matched case-insensitively: stored and compared lower-cased."""
-    return email.strip().lower()
+    """Emails are matched in NFKC form (a full-width ``ａ`` is ``a``) and case-insensitively:
+    stored and compared that way."""
+    return unicodedata.normalize("NFKC", email).strip().lower()

@@ -88,6 +88,10 @@ class LoginIn(ma.Schema):
 
     email = Text(required=True, validate=validate.Length(min=1, max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
+    clinic_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Only when a 409 asked to choose among the clinics it named."},
+    )
 
 
 class ActivateIn(ma.Schema):

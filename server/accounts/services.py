@@ -20,14 +20,21 @@ from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
 from server.accounts.summary import PatientView, patient_views
-from server.audit.services import audit_row, record_audit, record_audits, write_audits
+from server.audit.services import (
+    audit_row,
+    record_audit,
+    record_audits,
+    write_audit,
+    write_audits,
+)
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.extensions import db
 from server.pagination import paginate
 from server.reminders.services import refresh_reminder_streams
+from server.validation import email_problems
 
-EMAIL_TAKEN = "An account with this email address already exists."
+EMAIL_TAKEN = "An account with this email address already exists in this clinic."
 
 
 def on_preferences_changed(patient: Patient, now: datetime) -> None:
@@ -44,8 +51,13 @@ def _insert(*rows: Any) -> None:
         raise Conflict(EMAIL_TAKEN) from error
 
 
-def _require_free_email(email: str) -> None:
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+def _require_free_email(email: str, clinic_id: uuid.UUID) -> None:
+    """409 for an address this clinic already uses; another clinic's accounts are not looked
+    at, so creating someone says nothing about whether another clinic knows them."""
+    if problems := email_problems(email):
+        raise Unprocessable(problems[0], errors={"email": problems})
+    taken = sa.select(User.id).where(User.clinic_id == clinic_id, User.email == email)
+    if db.session.scalar(taken) is not None:
         raise Conflict(EMAIL_TAKEN)
 
 
@@ -83,7 +95,7 @@ def create_staff(
     if clinic is None:
         raise Unprocessable("No such clinic.", errors={"clinic_id": ["No such clinic."]})
     email = normalise_email(email)
-    _require_free_email(email)
+    _require_free_email(email, clinic_id)
     user = User(
         clinic_id=clinic_id,
         email=email,
@@ -226,7 +238,7 @@ def create_patient(
     now = now or utcnow()
     therapist = _clinic_therapist(actor, therapist_id or actor.user_id)
     email = normalise_email(email)
-    _require_free_email(email)
+    _require_free_email(email, actor.clinic_id)
     user = User(
         clinic_id=actor.clinic_id,
         email=email,
@@ -349,8 +361,17 @@ def _audit_patient(
 
 
 def get_me(*, actor: Actor) -> Patient:
-    """The calling patient's own profile and preferences."""
-    return get_scoped(Patient, actor.user_id, actor)
+    """The calling patient's own profile and preferences (an audited read of patient data)."""
+    patient = get_scoped(Patient, actor.user_id, actor)
+    write_audit(
+        actor=actor,
+        clinic_id=patient.clinic_id,
+        action="patient.read",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+    )
+    return patient
 
 
 def update_preferences(

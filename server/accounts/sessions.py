@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,13 @@ from server.accounts.passwords import (
 from server.accounts.rules import normalise_email
 from server.audit.services import record_audit
 from server.clock import utcnow
-from server.errors import Unauthorized, Unprocessable
+from server.errors import (
+    AmbiguousLogin,
+    TokenInvalid,
+    TokenRevoked,
+    Unauthorized,
+    Unprocessable,
+)
 from server.extensions import db
 
 BAD_CREDENTIALS = "The email or password is wrong."
@@ -68,30 +74,48 @@ def start_session(user: User, *, now: datetime | None = None) -> TokenPair:
     return _issue(user, family, now)
 
 
-def rotate_refresh_token(jti: str, *, now: datetime | None = None) -> TokenPair:
-    """Exchange a refresh token for a new pair; re-use of a rotated one revokes the family."""
+def rotate_refresh_token(
+    jti: str, *, family_id: uuid.UUID | None = None, now: datetime | None = None
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; re-use of a rotated one revokes the family.
+
+    A phone that sends two refreshes at once (two requests racing after a wake-up, or a retry
+    whose first answer was lost) presents the same token twice: within
+    ``REFRESH_REUSE_GRACE_SECONDS`` of its rotation the second also gets a pair of the same
+    family. A re-use after the window is theft or a broken client, and ends the session.
+    """
     now = now or utcnow()
-    token = db.session.get(RefreshToken, jti)
-    if token is None:
-        raise Unauthorized("Unknown refresh token.")
+    token = db.session.get(RefreshToken, jti) if isinstance(jti, str) else None
+    if token is None or (family_id is not None and token.family_id != family_id):
+        raise TokenInvalid("Unknown refresh token.")
     family = db.session.get(TokenFamily, token.family_id)
     if family is None or family.revoked_at is not None:
-        raise Unauthorized("This session has been revoked.")
+        raise TokenRevoked("This session has been revoked.")
     claimed = db.session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.jti == jti, RefreshToken.rotated_at.is_(None))
         .values(rotated_at=now)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1 and not _within_reuse_grace(jti, now):
         revoke_family(family.id, reason="refresh_reuse", now=now)
         _audit_session(family.user_id, "auth.refresh_reuse", family.id, now)
-        raise Unauthorized(
+        raise TokenRevoked(
             "Refresh token re-used; the session has been revoked.", keep_changes=True
         )
     user = db.session.get(User, family.user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("The account is disabled.")
+        raise TokenRevoked("The account is disabled.")
     return _issue(user, family, now)
+
+
+def _within_reuse_grace(jti: str, now: datetime) -> bool:
+    """Whether an already rotated refresh token was rotated at most the grace window ago
+    (read again: a concurrent refresh may have rotated it after this request loaded it)."""
+    rotated_at = db.session.scalar(
+        sa.select(RefreshToken.rotated_at).where(RefreshToken.jti == jti)
+    )
+    grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
+    return rotated_at is not None and abs(now - rotated_at) <= grace
 
 
 def revoke_family(family_id: uuid.UUID, *, reason: str, now: datetime | None = None) -> None:
@@ -123,14 +147,53 @@ def _audit_session(user_id: uuid.UUID, action: str, family_id: uuid.UUID, now: d
     )
 
 
-def login(email: str, password: str, *, now: datetime | None = None) -> TokenPair:
+# Accounts one address may have across clinics that a login checks (each costs an argon2).
+MOST_ACCOUNTS_PER_ADDRESS = 5
+
+
+def _login_candidates(email: str, clinic_id: uuid.UUID | None) -> list[User]:
+    """The accounts with this address (in ``clinic_id`` only, when the login names one)."""
+    statement = sa.select(User).where(User.email == normalise_email(email))
+    if clinic_id is not None:
+        statement = statement.where(User.clinic_id == clinic_id)
+    statement = statement.order_by(User.created_at, User.id).limit(MOST_ACCOUNTS_PER_ADDRESS)
+    return list(db.session.scalars(statement))
+
+
+def _verified_account(email: str, password: str, clinic_id: uuid.UUID | None) -> User:
+    """The one active account with this address whose password this is.
+
+    Addresses are unique per clinic, so one person may be a patient of two clinics. The
+    password decides which account: only someone who knows both passwords (the same one)
+    learns that both exist, and is asked to name the clinic (409 with the clinics).
+    """
+    candidates = _login_candidates(email, clinic_id)
+    # verify_password spends the same argon2 work when there is no user or no password yet.
+    verified = [u for u in candidates if verify_password(u.password_hash, password)]
+    if not candidates:
+        verify_password(None, password)
+    matching = [u for u in verified if u.is_active]
+    if not matching:
+        raise Unauthorized(BAD_CREDENTIALS)
+    if len(matching) > 1:
+        clinics = [{"id": str(u.clinic_id), "name": u.clinic.name} for u in matching]
+        raise AmbiguousLogin(AMBIGUOUS, clinics=clinics)
+    return matching[0]
+
+
+AMBIGUOUS = "This address and password open accounts at several clinics: name the clinic."
+
+
+def login(
+    email: str,
+    password: str,
+    *,
+    clinic_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> TokenPair:
     """Check the credentials and open a session; unknown email and wrong password look alike."""
     now = now or utcnow()
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    # verify_password spends the same argon2 work when there is no user or no password yet.
-    valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        raise Unauthorized(BAD_CREDENTIALS)
+    user = _verified_account(email, password, clinic_id)
     # A password change or reset, a deactivation or a role change may have committed while
     # argon2 ran. Lock the account's row, read it again, and open the session only if the
     # password just verified is still the account's and the account still active, with the

@@ -5,69 +5,109 @@ from __future__ import annotations
 import functools
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jwt as pyjwt
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_jwt_extended import JWTManager, view_decorators
+from flask_jwt_extended.exceptions import JWTDecodeError
 from sqlalchemy import orm
 
-from server.errors import problem
+from server.accounts.models import ROLES
+from server.errors import TokenExpired, TokenInvalid, TokenMissing, TokenRevoked, problem_of
 from server.extensions import db
 
 
-def _unauthorized(detail: str) -> Response:
-    return problem(
-        401, "Unauthorized", detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
-    )
+@dataclass(frozen=True)
+class TokenSubject:
+    """What a token says about its bearer: checked against the family it names on every use."""
+
+    user_id: uuid.UUID
+    role: str
+    clinic_id: uuid.UUID
+    family_id: uuid.UUID
+
+
+def token_subject(claims: dict[str, Any]) -> TokenSubject:
+    """The subject, role, clinic and family a token names; a signed token without them (or
+    with values this service never issues) is invalid (401), never an error later on."""
+    try:
+        subject = TokenSubject(
+            user_id=uuid.UUID(claims["sub"]),
+            role=claims["role"],
+            clinic_id=uuid.UUID(claims["clinic_id"]),
+            family_id=uuid.UUID(claims["fam"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise JWTDecodeError("The token lacks the claims this service issues.") from None
+    if subject.role not in ROLES:
+        raise JWTDecodeError("The token names a role this service does not issue.")
+    return subject
+
+
+def _family_bound_to(families: sa.TableClause, users: sa.TableClause) -> list[Any]:
+    """``WHERE`` terms: the family named is the subject's own, and the subject still has the
+    role and clinic the token claims (a role change ends every session, so the role now is
+    the role as issued). A token forged with a leaked key cannot borrow another's session."""
+    return [
+        families.c.id == sa.bindparam("family_id", type_=families.c.id.type),
+        families.c.user_id == sa.bindparam("user_id", type_=families.c.user_id.type),
+        users.c.id == families.c.user_id,
+        users.c.role == sa.bindparam("role", type_=users.c.role.type),
+        users.c.clinic_id == sa.bindparam("clinic_id", type_=users.c.clinic_id.type),
+    ]
 
 
 @functools.cache
 def _family_state_statement() -> sa.Select:
-    """``SELECT revoked_at FROM token_families WHERE id = :id``, built once (Core, no ORM)."""
-    from server.accounts.models import TokenFamily
+    """``SELECT revoked_at FROM token_families JOIN users`` where the family is the subject's
+    own, built once (Core, no ORM)."""
+    from server.accounts.models import TokenFamily, User
 
-    families = TokenFamily.__table__
-    return sa.select(families.c.revoked_at).where(
-        families.c.id == sa.bindparam("id", type_=families.c.id.type)
+    families, users = TokenFamily.__table__, User.__table__.alias("bearer")
+    return (
+        sa.select(families.c.revoked_at)
+        .select_from(families)
+        .join(users, users.c.id == families.c.user_id)
+        .where(*_family_bound_to(families, users))
     )
 
 
-def _family_key(family_id: Any) -> uuid.UUID | None:
-    if not isinstance(family_id, str):
-        return None
-    try:
-        return uuid.UUID(family_id)
-    except ValueError:
-        return None
+def _bind_params(subject: TokenSubject) -> dict[str, Any]:
+    return {
+        "family_id": subject.family_id,
+        "user_id": subject.user_id,
+        "role": subject.role,
+        "clinic_id": subject.clinic_id,
+    }
 
 
-def family_revoked(family_id: Any) -> bool:
-    """True unless ``family_id`` names a login session that is not revoked: one primary-key
-    read per request, so a logout in any process takes effect at once.
+def family_revoked(claims: dict[str, Any]) -> bool:
+    """True unless the token's family is a live login session of the token's own subject,
+    role and clinic: one primary-key read per request, so a logout in any process takes
+    effect at once.
     """
-    key = _family_key(family_id)
-    if key is None:
-        return True
-    row = db.session.execute(_family_state_statement(), {"id": key}).first()
+    subject = token_subject(claims)
+    row = db.session.execute(_family_state_statement(), _bind_params(subject)).first()
     return row is None or row[0] is not None
 
 
 @functools.cache
 def _family_and_patient_statement(with_user: bool) -> sa.Select:
-    """The family's ``revoked_at`` and, outer-joined, the patient's own row, ``with_user`` its
-    user too (not the clinic): ``FROM token_families LEFT JOIN patients ON id AND clinic
-    [LEFT JOIN users …] WHERE family id``. The joins are outer, so a missing patient row never
-    hides the family.
+    """The family's ``revoked_at`` (bound to its subject as in :func:`family_revoked`) and,
+    outer-joined, the patient's own row, ``with_user`` its user too (not the clinic): ``FROM
+    token_families JOIN users LEFT JOIN patients ON id AND clinic [LEFT JOIN users …] WHERE
+    family id``. The patient join is outer, so a missing patient row never hides the family.
     """
     from server.accounts.models import Patient, TokenFamily, User
 
-    families = TokenFamily.__table__
+    families, users = TokenFamily.__table__, User.__table__.alias("bearer")
     own_row = sa.and_(
-        Patient.id == sa.bindparam("patient_id", type_=Patient.id.type),
-        Patient.clinic_id == sa.bindparam("clinic_id", type_=Patient.clinic_id.type),
+        Patient.id == families.c.user_id,
+        Patient.clinic_id == users.c.clinic_id,
     )
     user = (
         orm.joinedload(Patient.user, innerjoin=False).lazyload(User.clinic)
@@ -77,8 +117,9 @@ def _family_and_patient_statement(with_user: bool) -> sa.Select:
     return (
         sa.select(families.c.revoked_at, Patient)
         .select_from(families)
+        .join(users, users.c.id == families.c.user_id)
         .outerjoin(Patient, own_row)
-        .where(families.c.id == sa.bindparam("family_id", type_=families.c.id.type))
+        .where(*_family_bound_to(families, users))
         .options(user)
     )
 
@@ -91,22 +132,17 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     rarely need the account and load it on first use: the join cost a record POST 4 % of its
     instructions.
     """
-    from server.access import actor_from_claims, is_read_request, remember_scoped
+    from server.access import Actor, is_read_request, remember_scoped
     from server.accounts.models import Patient
 
-    key = _family_key(claims.get("fam"))
-    try:
-        actor = actor_from_claims(claims)
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return True  # claims this app never issues
-    if key is None:
-        return True
-    params = {"family_id": key, "patient_id": actor.user_id, "clinic_id": actor.clinic_id}
-    row = db.session.execute(_family_and_patient_statement(is_read_request()), params).first()
+    subject = token_subject(claims)
+    statement = _family_and_patient_statement(is_read_request())
+    row = db.session.execute(statement, _bind_params(subject)).first()
     if row is None or row[0] is not None:
         return True
     if row[1] is not None:
-        remember_scoped(Patient, actor.user_id, actor, row[1])
+        actor = Actor(user_id=subject.user_id, role=subject.role, clinic_id=subject.clinic_id)
+        remember_scoped(Patient, subject.user_id, actor, row[1])
     return False
 
 
@@ -178,36 +214,57 @@ def _unverified_headers(encoded_token: str) -> dict[str, Any]:
     return dict(_remembered_headers(encoded_token))
 
 
+def _bearer_in_any_case(read_header: Any) -> Any:
+    """flask-jwt-extended's header reader, taking the ``Bearer`` scheme in any case (RFC 9110:
+    schemes are case-insensitive; some HTTP clients send ``bearer``)."""
+
+    @functools.wraps(read_header)
+    def read_any_case() -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, space, rest = header.strip().partition(" ")
+        if space and scheme != "Bearer" and scheme.lower() == "bearer":
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {rest.strip()}"
+        return read_header()
+
+    read_any_case.bearer_in_any_case = True  # type: ignore[attr-defined]
+    return read_any_case
+
+
 def register_token_callbacks(jwt: JWTManager) -> None:
-    """Check every token against its family's revocation and answer errors as problem+json."""
+    """Check every token against its family (live, and its subject's own) and answer each kind
+    of token problem as its own problem+json type."""
     remember_verified_tokens(jwt)
+    if not getattr(view_decorators._decode_jwt_from_headers, "bearer_in_any_case", False):
+        view_decorators._decode_jwt_from_headers = _bearer_in_any_case(
+            view_decorators._decode_jwt_from_headers
+        )
 
     @jwt.token_in_blocklist_loader
     def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         if payload.get("type") == "access" and payload.get("role") == "patient":
             return patient_session_revoked(payload)
-        return family_revoked(payload.get("fam"))
+        return family_revoked(payload)
 
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Response:
-        return _unauthorized("A bearer access token is required.")
+        return problem_of(TokenMissing("A bearer token is required."))
 
     @jwt.invalid_token_loader
     def _invalid(reason: str) -> Response:
-        return _unauthorized("The token is invalid.")
+        return problem_of(TokenInvalid("The token is invalid."))
 
     @jwt.expired_token_loader
     def _expired(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
-        return _unauthorized("The token has expired.")
+        return problem_of(TokenExpired("The token has expired."))
 
     @jwt.revoked_token_loader
     def _revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
-        return _unauthorized("The token has been revoked.")
+        return problem_of(TokenRevoked("The token has been revoked."))
 
     @jwt.needs_fresh_token_loader
     def _not_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
-        return _unauthorized("A fresh token is required.")
+        return problem_of(TokenInvalid("A fresh token is required."))
 
     @jwt.token_verification_failed_loader
     def _failed(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
-        return _unauthorized("The token failed verification.")
+        return problem_of(TokenInvalid("The token failed verification."))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient, User
-from server.audit.services import record_audit
+from server.audit.services import audit_row, record_audit, write_audits
 from server.clock import utcnow
 from server.errors import Conflict
 from server.extensions import db
@@ -83,20 +83,33 @@ def list_flags(
         cursor=cursor,
         scalars=False,
     )
+    shown = list(dict.fromkeys(row.Flag.patient_id for row in rows))
     if patient_id is not None and not rows:
         # Audit only a patient the actor may see (an unknown id must not fail the audit's FK).
         visible = scoped(Patient, actor).where(Patient.id == patient_id)
-        patient_id = db.session.scalar(visible.with_only_columns(Patient.id))
-    record_audit(
+        shown = [p for p in [db.session.scalar(visible.with_only_columns(Patient.id))] if p]
+    _audit_queue_read(actor, shown, now or utcnow())
+    language = reader_language(actor)
+    return [present(row.Flag, language, row.name) for row in rows], next_cursor
+
+
+def _audit_queue_read(actor: Actor, patient_ids: list[uuid.UUID], now: datetime) -> None:
+    """One ``flag.list`` row per patient whose flags the page showed, in one statement, so
+    ``GET /audit?patient_id=`` names everyone who read that patient's flags; a page that
+    showed nobody still leaves one row without a patient."""
+    event = {"actor": actor, "clinic_id": actor.clinic_id, "action": "flag.list"}
+    rows = [
+        audit_row(**event, patient_id=patient_id, object_type="flag", now=now)
+        for patient_id in patient_ids
+    ] or [audit_row(**event, object_type="flag", now=now)]
+    write_audits(
         actor=actor,
         clinic_id=actor.clinic_id,
         action="flag.list",
-        patient_id=patient_id,
         object_type="flag",
-        now=now or utcnow(),
+        patient_ids=(),
+        also=rows,
     )
-    language = reader_language(actor)
-    return [present(row.Flag, language, row.name) for row in rows], next_cursor
 
 
 def get_flag(*, actor: Actor, flag_id: uuid.UUID, now: datetime | None = None) -> dict[str, Any]:

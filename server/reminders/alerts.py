@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from server.accounts.models import Clinic, Patient, User
 from server.clock import utcnow
@@ -86,15 +87,55 @@ def enqueue_urgent_flag_alert(
 ) -> int:
     """Alert the patient's therapist about an urgent flag at once (next dispatch tick sends it).
 
-    One alert per cause (the symptom check that raised or added to the flag) and recipient: a
-    second danger sign alerts again, a replayed one does not. Returns the number of alerts
-    enqueued. Flushes only.
+    One alert per red flag and recipient within ``URGENT_ALERT_WINDOW_MINUTES``: a later
+    danger sign in that window adds to the alert's ``count`` instead of sending another push
+    (one sync of 50 positive checks is one alert saying 50). After the window, or once the
+    flag was acknowledged after that alert, a new danger sign alerts again. The flag itself
+    keeps every check as evidence. Returns the number of alerts enqueued. Flushes only.
     """
+    now = now or utcnow()
     patient = db.session.get(Patient, flag.patient_id)
     if patient is None:
         return 0
-    about = {"type": "urgent_flag", "flag_id": str(flag.id), "patient_id": str(patient.id)}
-    return _enqueue_urgent(patient, f"urgent_flag:{cause_id}", about, now or utcnow())
+    recipients = _alert_recipients(patient)
+    earlier = _recent_urgent_alerts(flag, recipients, now)
+    alone = []
+    for recipient in recipients:
+        alert = earlier.get(recipient.id)
+        if alert is None:
+            alone.append(recipient)
+        elif not alert.dedupe_key.startswith(f"urgent_flag:{cause_id}:"):  # not a replay
+            alert.payload = {**alert.payload, "count": int(alert.payload.get("count", 1)) + 1}
+    about = {
+        "type": "urgent_flag",
+        "flag_id": str(flag.id),
+        "patient_id": str(patient.id),
+        "count": 1,
+    }
+    return _enqueue_urgent(patient, f"urgent_flag:{cause_id}", about, now, recipients=alone)
+
+
+def _recent_urgent_alerts(flag: Any, recipients: list[User], now: datetime) -> dict[Any, Any]:
+    """Each recipient's latest alert about ``flag`` queued within the window and not followed
+    by an acknowledgement of the flag (locked: a concurrent tick must not lose a count)."""
+    if not recipients:
+        return {}
+    window = timedelta(minutes=current_app.config.get("URGENT_ALERT_WINDOW_MINUTES", 15))
+    since = now - window
+    acknowledged = getattr(flag, "acknowledged_at", None)
+    if acknowledged is not None:
+        since = max(since, acknowledged)
+    rows = db.session.scalars(
+        sa.select(Delivery)
+        .where(
+            Delivery.kind == "urgent_flag",
+            Delivery.recipient_id.in_([r.id for r in recipients]),
+            Delivery.created_at >= since,
+        )
+        .order_by(Delivery.created_at)
+        .with_for_update()
+    )
+    return {row.recipient_id: row for row in rows if row.payload.get("flag_id") == str(flag.id)}
 
 
 def requeue_urgent_alert(*, dedupe_key: str, payload: Mapping[str, Any], now: datetime) -> int:
@@ -109,11 +150,17 @@ def requeue_urgent_alert(*, dedupe_key: str, payload: Mapping[str, Any], now: da
 
 
 def _enqueue_urgent(
-    patient: Patient, cause_key: str, about: Mapping[str, Any], now: datetime
+    patient: Patient,
+    cause_key: str,
+    about: Mapping[str, Any],
+    now: datetime,
+    *,
+    recipients: list[User] | None = None,
 ) -> int:
-    """One urgent alert per current recipient, keyed ``<cause_key>:<recipient id>``."""
+    """One urgent alert per recipient (default: the current ones), keyed
+    ``<cause_key>:<recipient id>``."""
     rows = []
-    for recipient in _alert_recipients(patient):
+    for recipient in _alert_recipients(patient) if recipients is None else recipients:
         title, body = urgent_flag_text(recipient.language)
         rows.append(
             _outbox_row(

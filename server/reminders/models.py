@@ -111,6 +111,11 @@ class Device(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
     patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    # The login session that registered the token: it moves to another account only once
+    # this session has ended (server/reminders/devices.py).
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("token_families.id", ondelete="SET NULL")
+    )
     platform: Mapped[str] = mapped_column(sa.String(10))
     token: Mapped[str] = mapped_column(sa.String(1024), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_jwt_extended import get_jwt
+
 from server.access import PATIENT, allow, current_actor
 from server.reminders import schemas, services
 from server.routing import Blueprint
@@ -58,13 +60,17 @@ def read_notification(notification_id: uuid.UUID):
 @blp.arguments(schemas.DeviceIn())
 @blp.response(201, schemas.DeviceOut)
 @blp.alt_response(200, schema=schemas.DeviceOut, description="The token was already mine.")
+@blp.alt_response(409, description="Another account is still signed in on this device.")
 @blp.doc(operationId="registerDevice")
 def register_device(body: dict[str, Any]):
     """Register a push token (idempotent by token): 201 when new to me, 200 when known.
 
-    Idempotent by token: 201 when new, 200 when already registered to you.
+    Idempotent by token: 201 when new, 200 when already registered to you. A token another
+    account registered moves to you only once that account's session on the device has ended
+    (else 409).
     """
-    device, created = services.register_device(current_actor(), **body)
+    session_id = uuid.UUID(get_jwt()["fam"])
+    device, created = services.register_device(current_actor(), session_id=session_id, **body)
     return device, 201 if created else 200
 
 

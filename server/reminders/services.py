@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
-from server.audit.services import record_audit
+from server.audit.services import record_audit, write_audit
 from server.clock import utcnow
 from server.errors import Unprocessable
 from server.extensions import db
@@ -20,6 +19,7 @@ from server.reminders.alerts import (
     enqueue_urgent_flag_alert,
 )
 from server.reminders.contexts import load_reminder_infos
+from server.reminders.devices import register_device, remove_device
 from server.reminders.dispatch import (
     claim_due_snoozes,
     claim_due_streams,
@@ -27,7 +27,7 @@ from server.reminders.dispatch import (
     lookback_date,
     preview_due,
 )
-from server.reminders.models import Device, Notification, ReminderStream
+from server.reminders.models import Notification, ReminderStream
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
@@ -89,17 +89,26 @@ def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None)
 def list_notifications(
     actor: Actor, *, since: datetime | None, limit: int, cursor: str | None
 ) -> tuple[list[Notification], str | None]:
-    """The patient's in-app inbox, newest first, optionally only occurrences from ``since``."""
+    """The patient's in-app inbox, newest first, optionally only occurrences from ``since``
+    (an audited read of patient data)."""
     stmt = scoped(Notification, actor).where(Notification.status.in_(INBOX_STATUSES))
     if since is not None:
         stmt = stmt.where(Notification.occurrence_at >= since)
-    return paginate(
+    page = paginate(
         stmt,
         keys=[(Notification.occurrence_at, True), (Notification.id, True)],
         key_of=lambda n: (n.occurrence_at, n.id),
         limit=limit,
         cursor=cursor,
     )
+    write_audit(
+        actor=actor,
+        clinic_id=actor.clinic_id,
+        action="notification.list",
+        patient_id=actor.user_id,
+        object_type="notification",
+    )
+    return page
 
 
 def snooze_notification(
@@ -132,66 +141,18 @@ def snooze_notification(
 def mark_notification_read(
     actor: Actor, notification_id: uuid.UUID, *, now: datetime | None = None
 ) -> Notification:
-    """Mark one inbox entry as read (idempotent)."""
-    notification = get_scoped(Notification, notification_id, actor)
-    notification.read_at = notification.read_at or now or utcnow()
-    db.session.flush()
-    return notification
-
-
-def register_device(
-    actor: Actor, *, platform: str, token: str, now: datetime | None = None
-) -> tuple[Device, bool]:
-    """Register a push token for the patient; idempotent by token. Returns (device, created).
-
-    A token already registered to someone else moves to this patient: it names an app install,
-    and whoever logs in on it now owns it.
-    """
+    """Mark one inbox entry as read (idempotent; every call is an audited write)."""
     now = now or utcnow()
-    values: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "clinic_id": actor.clinic_id,
-        "patient_id": actor.user_id,
-        "platform": platform,
-        "token": token,
-        "created_at": now,
-        "last_seen_at": now,
-    }
-    created = bool(insert_ignoring_duplicates(Device, [values], ("token",)))
-    device = db.session.scalars(
-        sa.select(Device)
-        .where(Device.token == token)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if device.patient_id != actor.user_id:
-        device.clinic_id, device.patient_id, device.created_at = actor.clinic_id, actor.user_id, now
-        created = True
-    device.platform = platform
-    device.last_seen_at = now
+    notification = get_scoped(Notification, notification_id, actor)
+    notification.read_at = notification.read_at or now
     record_audit(
         actor=actor,
-        clinic_id=actor.clinic_id,
-        action="device.register",
-        patient_id=actor.user_id,
-        object_type="device",
-        object_id=device.id,
+        clinic_id=notification.clinic_id,
+        action="notification.read",
+        patient_id=notification.patient_id,
+        object_type="notification",
+        object_id=notification.id,
         now=now,
     )
     db.session.flush()
-    return device, created
-
-
-def remove_device(actor: Actor, device_id: uuid.UUID) -> None:
-    """Delete one of the patient's push devices (404 when it is not theirs)."""
-    device = get_scoped(Device, device_id, actor)
-    record_audit(
-        actor=actor,
-        clinic_id=device.clinic_id,
-        action="device.remove",
-        patient_id=device.patient_id,
-        object_type="device",
-        object_id=device.id,
-    )
-    db.session.delete(device)
-    db.session.flush()
+    return notification

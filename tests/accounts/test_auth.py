@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,7 @@ def test_refresh_rotates_the_refresh_token(
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(
     app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
 ) -> None:
+    app.config["REFRESH_REUSE_GRACE_SECONDS"] = 0  # the re-use comes after the grace window
     patient = make_patient()
     rotated = _refresh(client, patient.refresh_token).json
     replay = _refresh(client, patient.refresh_token)
@@ -101,8 +103,9 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(
 
 
 def test_reuse_revokes_only_that_session(
-    client: FlaskClient, make_patient: Callable[..., UserHandle]
+    app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
 ) -> None:
+    app.config["REFRESH_REUSE_GRACE_SECONDS"] = 0  # the re-use comes after the grace window
     patient = make_patient()
     other_session = login(client, patient.email, patient.password).json
     _refresh(client, patient.refresh_token)
@@ -193,7 +196,8 @@ def test_a_live_patient_token_without_a_profile_is_not_taken_for_revoked(
 def test_a_patient_token_naming_another_clinic_loads_nothing(
     app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
 ) -> None:
-    """The token check's patient row is filtered by the token's clinic, as every scoped load."""
+    """A token naming a clinic its family was not issued for is refused outright (issue 20:
+    the family is bound to its user's role and clinic), so no patient row is loaded."""
     patient = make_patient()
     with app.app_context():
         family_id = start_session(db.session.get_one(User, patient.id)).family_id
@@ -201,7 +205,7 @@ def test_a_patient_token_naming_another_clinic_loads_nothing(
         claims = {"role": "patient", "clinic_id": str(uuid.uuid4()), "fam": str(family_id)}
         access = create_access_token(identity=str(patient.id), additional_claims=claims)
 
-    assert client.get("/api/v1/me/plan", headers=bearer(access)).status_code == 404
+    assert client.get("/api/v1/me/plan", headers=bearer(access)).status_code == 401
 
 
 def test_tokens_of_the_wrong_type_are_refused(
@@ -301,6 +305,10 @@ class _FrozenDatetime:
         return Frozen
 
 
+def _select_list(statement: str) -> str:
+    return re.split(r"\sFROM\s", statement, maxsplit=1)[0]
+
+
 def test_the_token_check_joins_the_patients_account_on_reads_only(
     app: Flask, client: FlaskClient, make_patient: Callable[..., UserHandle]
 ) -> None:
@@ -345,9 +353,12 @@ def test_the_token_check_joins_the_patients_account_on_reads_only(
     assert len(on_read) == 1
     assert "JOIN users" in on_read[0]
     assert not any("FROM users" in s or "JOIN users" in s for s in reads_selects[1:])
+    # The users table is only consulted to bind the family to its subject (issue 20), by
+    # primary key: no column of the account is loaded.
     assert len(on_record) == 1
-    assert "users" not in on_record[0]
+    assert "users" not in _select_list(on_record[0])
+    assert "bearer." not in _select_list(on_record[0])
     assert record_selects == on_record  # the record needs nothing else read
     assert len(on_change) == 1
-    assert "users" not in on_change[0]
+    assert "users" not in _select_list(on_change[0])
     assert changed.json["preferences"]["language"] == "en"  # the account, loaded on first use

@@ -36,9 +36,12 @@ def test_register_a_device_is_idempotent_by_token(app, client, make_patient) -> 
 
 
 def test_a_token_moves_to_whoever_registers_it_last(app, client, make_patient) -> None:
+    """Once the first owner has signed out on the install (issue 20: never taken from an owner
+    still signed in, see test_devices.py)."""
     first, second = make_patient(), make_patient()
     body = {"platform": "ios", "token": "shared-install"}
     assert client.post("/api/v1/me/devices", json=body, headers=first.headers).status_code == 201
+    assert client.post("/api/v1/auth/logout", headers=first.headers).status_code == 204
     moved = client.post("/api/v1/me/devices", json=body, headers=second.headers)
     assert moved.status_code == 201
     assert _devices(app, first.id) == []
