@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from server import create_app
 from server.accounts.passwords import use_password_hasher
@@ -29,6 +30,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+# make mutation selects this: the same examples on every run, so a mutant's verdict is stable.
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
 
 
 def database_suffix(config: pytest.Config) -> str:
