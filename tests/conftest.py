@@ -20,6 +20,7 @@ from hypothesis import settings
 from server import create_app
 from server.accounts.passwords import use_password_hasher
 from server.extensions import db
+from tests.budget import MUTATION_EXAMPLES, MUTATION_PROFILE
 
 pytest_plugins = ["tests.factories"]
 # argon2id with tiny parameters: the same code paths as production, a fraction of the time.
@@ -31,7 +32,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 # make mutation selects this: the same examples on every run, so a mutant's verdict is stable.
-settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+settings.register_profile(
+    MUTATION_PROFILE,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=MUTATION_EXAMPLES,
+)
 
 
 def database_suffix(config: pytest.Config) -> str:

@@ -22,6 +22,7 @@ from server.reminders.rules import (
     occurrence_status,
     withheld_status,
 )
+from tests.budget import examples
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")  # UTC+3 all year
 LONDON = ZoneInfo("Europe/London")
@@ -268,7 +269,7 @@ def _first_utc_reading(day: date, wall: time, tz: ZoneInfo) -> datetime:
     raise AssertionError("no reading found")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     zone=st.sampled_from([LONDON, NEW_YORK, ISTANBUL]),
     day=st.sampled_from(
