@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test fuzz lint format bench migrate seed scheduler clean
+.PHONY: run test fuzz lint format bench mutation migrate seed scheduler clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -55,6 +55,10 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+## mutation: mutmut over the pure rules (score per module, survivors explained), then nudged defaults.
+mutation: $(VENV)/.installed-dev
+	$(BIN)/python -m mutation --jobs $${MUTATION_JOBS:-2}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
