@@ -36,6 +36,7 @@ TWICE = {
 OFFICE = WorkWindow(time(9, 0), time(18, 0), frozenset({1, 2, 3, 4, 5}))
 PROGRAMME = uuid.uuid4()
 NEW_YEAR = datetime(2026, 1, 1, tzinfo=UTC)
+TUESDAY = MONDAY + timedelta(days=1)
 
 
 def utc(*args: int) -> datetime:
@@ -303,3 +304,28 @@ def test_totals_sum_every_field_and_take_the_ratio_over_due_sessions():
         ratio=0.375,
     )
     assert totals_of([]) == AdherenceTotals(0, 0, 0, 0, 0, 0, 0, 0, None)
+
+
+def test_batch_over_three_programme_runs_keeps_every_run():
+    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    revisions = [
+        revision(1, programme=first, start=MONDAY, end=MONDAY),
+        revision(1, programme=second, start=TUESDAY, end=TUESDAY),
+        revision(1, programme=third, start=TUESDAY + timedelta(days=1)),
+        # 22:00 UTC on Tuesday is already Wednesday in Istanbul: not in force on Tuesday there.
+        revision(2, utc(2026, 3, 3, 22), programme=second, start=TUESDAY, end=TUESDAY),
+    ]
+    days = [MONDAY + timedelta(days=n) for n in range(3)]
+    assert numbers(revisions_in_force(revisions, days, ISTANBUL)) == [
+        (first, 1),
+        (second, 1),
+        (third, 1),
+    ]
+
+
+def test_batch_sees_a_revision_taking_effect_late_on_the_last_local_day():
+    # 02:00 UTC on Thursday is 22:00 on Wednesday in New York: in force on Wednesday there.
+    new_york = ZoneInfo("America/New_York")
+    revisions = [revision(1), revision(2, utc(2026, 3, 5, 2))]
+    days = [MONDAY + timedelta(days=n) for n in range(3)]
+    assert [r.number for r in revisions_in_force(revisions, days, new_york)] == [1, 1, 2]

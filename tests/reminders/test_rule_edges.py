@@ -437,3 +437,29 @@ def test_retry_backoff_doubles_from_30_seconds_up_to_an_hour(attempts, seconds):
 )
 def test_digest_is_due_from_local_eight_on_dst_days(now, expected):
     assert rules.digest_local_date(now, NEW_YORK) == expected
+
+
+# --- the patient's defaults ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("local_wall", "quiet"),
+    [(time(21, 59), False), (time(22, 0), True), (time(6, 59), True), (time(7, 0), False)],
+)
+def test_default_quiet_hours_are_22_to_7_local(local_wall, quiet):
+    ctx = ReminderContext(tz=ISTANBUL)
+    at = datetime.combine(date(2026, 6, 1), local_wall, tzinfo=ISTANBUL).astimezone(UTC)
+    assert rules.is_quiet(Occurrence("session", at, date(2026, 6, 1), "m"), ctx) is quiet
+
+
+@pytest.mark.parametrize(
+    ("day", "window"),
+    [
+        (date(2026, 6, 1), (utc(2026, 6, 1, 6), utc(2026, 6, 1, 15))),  # Monday, 09:00-18:00
+        (date(2026, 6, 5), (utc(2026, 6, 5, 6), utc(2026, 6, 5, 15))),  # Friday
+        (date(2026, 6, 6), None),  # Saturday
+        (date(2026, 6, 7), None),  # Sunday
+    ],
+)
+def test_default_working_hours_are_9_to_18_monday_to_friday(day, window):
+    assert rules.working_window_utc(ReminderContext(tz=ISTANBUL), day) == window
