@@ -223,3 +223,22 @@ def test_evaluate_before_the_first_day_finds_nothing():
     assert findings.triggers == {"worsening": [], "high_pain": []}
     same_day = evaluate(series_of([9, 9]), ctx(1), day(1))
     assert [e.day for e in same_day.triggers["high_pain"]] == [day(1)]
+
+
+def test_after_pain_ends_a_suggestion_fourteen_good_days_make_a_new_one():
+    series = good_days(31)
+    series[day(15)] = facts(15, 4)
+    episodes = progression_scan(series, ctx(31), day(0))
+    assert [(e.start, e.end, e.end_reason) for e in episodes] == [
+        (day(13), day(15), "pain_above_baseline"),
+        (day(29), None, None),
+    ]
+
+
+def test_a_derived_baseline_ends_a_suggestion_too():
+    series = good_days(17)
+    series[day(15)] = facts(15, 4)
+    episodes = progression_scan(series, ctx(17, derived_on=0), day(0))
+    assert [(e.start, e.end, e.end_reason) for e in episodes] == [
+        (day(13), day(15), "pain_above_baseline")
+    ]

@@ -479,3 +479,10 @@ def test_progression_needs_a_baseline_and_something_prescribed():
     assert rules.progression_ready(good_fortnight(), day(13), ctx(14, start=None)) is None
     nothing_due = good_fortnight(sessions_due=0, sessions_credit=0.0)
     assert rules.progression_ready(nothing_due, day(13), ctx(14)) is None
+
+
+@pytest.mark.parametrize(("n", "fires"), [(11, False), (12, True)])
+def test_seven_day_mean_waits_for_a_derived_baseline(n, fires):
+    series = series_of([6] * 13)
+    found = rules.mean_7d_trigger(series, day(n), ctx(20, derived_on=12))
+    assert (found is not None) is fires
