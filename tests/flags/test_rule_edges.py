@@ -486,3 +486,16 @@ def test_seven_day_mean_waits_for_a_derived_baseline(n, fires):
     series = series_of([6] * 13)
     found = rules.mean_7d_trigger(series, day(n), ctx(20, derived_on=12))
     assert (found is not None) is fires
+
+
+def test_seven_day_mean_is_rounded_to_two_decimals():
+    found = rules.mean_7d_trigger(series_of([5, 5, 5, 6, 6, 6, 6], 10), day(16), ctx(20))
+    assert found.values == {"mean": 5.57, "days_with_data": 7, "from": iso(10)}
+
+
+@pytest.mark.parametrize(("pains", "fires"), [([9] * 6 + [8], False), ([9] * 7, True)])
+def test_seven_day_mean_exactly_at_the_relative_rise(pains, fires):
+    """Baseline 6 and a 50 % relative rise: a mean of exactly 9.0 is enough."""
+    context = ctx(20, baseline=6, thresholds=Thresholds(worsening_relative=0.5))
+    found = rules.mean_7d_trigger(series_of(pains, 10), day(16), context)
+    assert (found is not None) is fires
