@@ -451,7 +451,9 @@ def test_progression_needs_fourteen_days_in_the_programme(start, today, fires):
 
 @pytest.mark.parametrize(
     ("change", "fires"),
-    [(1, False), (0, True), (14, True)],  # a change after the judged day is not yet in force
+    # A change on the judged day itself means that day was not all at one intensity; one after
+    # the judged day is not yet in force.
+    [(1, False), (13, False), (0, True), (14, True)],
 )
 def test_progression_needs_fourteen_days_at_the_current_intensity(change, fires):
     series = good_fortnight(last=16)
@@ -498,4 +500,11 @@ def test_seven_day_mean_exactly_at_the_relative_rise(pains, fires):
     """Baseline 6 and a 50 % relative rise: a mean of exactly 9.0 is enough."""
     context = ctx(20, baseline=6, thresholds=Thresholds(worsening_relative=0.5))
     found = rules.mean_7d_trigger(series_of(pains, 10), day(16), context)
+    assert (found is not None) is fires
+
+
+@pytest.mark.parametrize(("established", "fires"), [(13, True), (14, False)])
+def test_progression_waits_for_a_derived_baseline(established, fires):
+    context = ctx(20, derived_on=established)
+    found = rules.progression_ready(good_fortnight(last=16), day(13), context)
     assert (found is not None) is fires
