@@ -138,6 +138,8 @@ def test_sessions_for_date_in_istanbul():
         (time(9, 0), time(9, 0), 30, 0),
         (time(9, 30), time(9, 0), 30, 0),
         (time(9, 0), time(18, 0), 1, 540),
+        (time(9, 0), time(9, 0), 1, 0),  # an empty window holds no break, whatever the interval
+        (time(9, 30), time(9, 0), 1, 0),
         (time(9, 0), time(18, 0), 0, 0),
         (time(9, 0), time(18, 0), -30, 0),
     ],

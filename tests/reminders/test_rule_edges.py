@@ -463,3 +463,11 @@ def test_default_quiet_hours_are_22_to_7_local(local_wall, quiet):
 )
 def test_default_working_hours_are_9_to_18_monday_to_friday(day, window):
     assert rules.working_window_utc(ReminderContext(tz=ISTANBUL), day) == window
+
+
+@pytest.mark.parametrize(
+    ("wall", "quiet"),
+    [(time(12, 59), False), (time(13, 0), True), (time(13, 59), True), (time(14, 0), False)],
+)
+def test_a_daytime_quiet_window_includes_its_start_and_excludes_its_end(wall, quiet):
+    assert rules.in_quiet_hours(wall, time(13, 0), time(14, 0)) is quiet
