@@ -471,3 +471,17 @@ def test_default_working_hours_are_9_to_18_monday_to_friday(day, window):
 )
 def test_a_daytime_quiet_window_includes_its_start_and_excludes_its_end(wall, quiet):
     assert rules.in_quiet_hours(wall, time(13, 0), time(14, 0)) is quiet
+
+
+def test_posture_breaks_are_whole_occurrences_even_at_a_one_minute_interval():
+    ctx = context(
+        ISTANBUL,
+        times=(),
+        posture={"enabled": True, "interval_minutes": 1},
+        work_start=time(9, 0),
+        work_end=time(9, 3),
+    )
+    monday = date(2026, 6, 1)
+    assert rules.posture_occurrences_on(ctx, monday) == [
+        Occurrence("posture_break", utc(2026, 6, 1, 6, minute), monday) for minute in (1, 2, 3)
+    ]
