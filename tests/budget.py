@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import settings
 
 MUTATION_PROFILE = "mutation"
-MUTATION_EXAMPLES = 25
+MUTATION_EXAMPLES = 15
 
 
 def examples(count: int) -> int:

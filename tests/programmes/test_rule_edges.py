@@ -200,3 +200,12 @@ def test_next_effective_at_never_before_the_start(now, expected):
 def test_an_unknown_logged_status_counts_as_not_logged(logged):
     assert rules.session_status(logged, date(2026, 6, 1), date(2026, 6, 2)) == "missed"
     assert rules.session_status(logged, date(2026, 6, 2), date(2026, 6, 2)) == "pending"
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "wall"),
+    [(ISTANBUL, date(2026, 6, 1), time(8)), (LONDON, date(2026, 3, 29), time(1, 30))],
+)
+def test_local_to_utc_answers_in_utc_itself(tz, day, wall):
+    """An aware instant in UTC, not merely an equal instant in some other zone."""
+    assert rules.local_to_utc(day, wall, tz).tzinfo is UTC

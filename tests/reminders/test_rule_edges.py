@@ -5,6 +5,7 @@ Posture breaks are checked against instants computed here from the zone's own UT
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -485,3 +486,47 @@ def test_posture_breaks_are_whole_occurrences_even_at_a_one_minute_interval():
     assert rules.posture_occurrences_on(ctx, monday) == [
         Occurrence("posture_break", utc(2026, 6, 1, 6, minute), monday) for minute in (1, 2, 3)
     ]
+
+
+def test_a_revision_changes_the_slot_times_from_its_local_day():
+    """Effective at 22:00 UTC on 2 June, which is already 3 June in Istanbul."""
+    schedule = {"days": EVERY_DAY, "slots": [{"slot": "m", "time": "08:00"}]}
+    later = {"days": EVERY_DAY, "slots": [{"slot": "m", "time": "09:00"}]}
+    revisions = (
+        RevisionWindow(1, utc(2026, 1, 1), schedule, {}),
+        RevisionWindow(2, utc(2026, 6, 2, 22), later, {}),
+    )
+    ctx = ReminderContext(
+        tz=ISTANBUL, programmes=(ProgrammeWindow(date(2026, 1, 1), None, revisions),), **NO_QUIET
+    )
+    found = [rules.session_occurrences_on(ctx, date(2026, 6, d))[0].at for d in (2, 3)]
+    assert found == [utc(2026, 6, 2, 5), utc(2026, 6, 3, 6)]
+
+
+def test_occurrences_between_include_the_one_exactly_at_the_end():
+    ctx = context(ISTANBUL, times=("08:00",))
+    after, until = utc(2026, 6, 1, 5), utc(2026, 6, 3, 5)
+    assert [o.at for o in rules.occurrences_between("session", ctx, after, until)] == [
+        utc(2026, 6, 2, 5),
+        utc(2026, 6, 3, 5),
+    ]
+    found, following = rules.walk("session", ctx, after, until)
+    assert (len(found), following.at) == (2, utc(2026, 6, 4, 5))
+
+
+@pytest.fixture
+def host_far_east(monkeypatch: pytest.MonkeyPatch):
+    """The server's own clock zone set 14 hours ahead of UTC: the rules must not read it."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time_module.tzset()
+    yield
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+@pytest.mark.usefixtures("host_far_east")
+def test_the_next_occurrence_never_depends_on_the_servers_zone():
+    # 10:00 UTC on 1 June is 23:00 on 31 May in Pago Pago (UTC-11) and 00:00 on 2 June on the host.
+    ctx = context(ZoneInfo("Pacific/Pago_Pago"), times=("23:30",))
+    upcoming = next_occurrence("session", ctx, utc(2026, 6, 1, 10))
+    assert (upcoming.at, upcoming.local_date) == (utc(2026, 6, 1, 10, 30), date(2026, 5, 31))
