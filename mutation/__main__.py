@@ -94,10 +94,7 @@ def main() -> int:
     args = parser.parse_args()
     failed = False
     if not args.keep:
-        log = ROOT / "mutation-run.log"
-        elapsed = run_mutmut(args.jobs, log)
-        (MUTANTS / "run.log").write_bytes(log.read_bytes())
-        log.unlink()
+        elapsed = run_mutmut(args.jobs, MUTANTS / "run.log")
         print(f"mutmut: {elapsed / 60:.1f} min with {args.jobs} workers (log: mutants/run.log)")
     module_ok, survivors = report()
     failed |= not module_ok

@@ -124,7 +124,7 @@ statuses = st.dictionaries(
 )
 
 
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.tuples(statuses, st.integers(0, 2)), min_size=1, max_size=14))
 def test_totals_ratio_is_credit_over_due_sessions(days) -> None:
     rows = [
@@ -249,7 +249,7 @@ week_statuses = st.dictionaries(
 )
 
 
-@settings(max_examples=examples(300))
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.tuples(st.none() | st.sampled_from(SCHEDULES), week_statuses), min_size=1, max_size=9
