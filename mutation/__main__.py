@@ -98,7 +98,10 @@ def main() -> int:
         print(f"mutmut: {elapsed / 60:.1f} min with {args.jobs} workers (log: mutants/run.log)")
     module_ok, survivors = report()
     failed |= not module_ok
-    unexplained = [s for s in survivors if s not in listed_equivalents()]
+    listed = listed_equivalents()
+    unexplained = [s for s in survivors if s not in listed]
+    for name in sorted(listed - set(survivors)):
+        print(f"    listed in {EQUIVALENTS.name} but no longer surviving (remove it): {name}")
     print(
         f"  survivors: {len(survivors)}, explained in {EQUIVALENTS.name}: "
         f"{len(survivors) - len(unexplained)}"
