@@ -9,7 +9,8 @@ export FLASK_APP := wsgi.py
 # is a production start. Local targets run in development mode, the suite in test mode.
 export HEP_ENV ?= development
 
-.PHONY: run test fuzz lint format bench migrate seed scheduler clean web web-client web-client-check web-test web-e2e chromium
+.PHONY: run test fuzz lint format bench mutation migrate seed scheduler clean web web-client \
+	web-client-check web-test web-e2e chromium
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -67,6 +68,10 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+## mutation: mutmut over the pure rules (score per module, survivors explained), then nudged defaults.
+mutation: $(VENV)/.installed-dev
+	$(BIN)/python -m mutation --jobs $${MUTATION_JOBS:-2}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

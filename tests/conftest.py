@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from server import create_app
 from server.accounts.passwords import use_password_hasher
 from server.extensions import db
+from tests.budget import MUTATION_EXAMPLES, MUTATION_PROFILE
 
 # Test mode (development defaults) must be asked for: a start without HEP_ENV is a production
 # start. ``make test`` sets it; this covers a bare ``pytest`` and the servers the suite starts.
@@ -32,6 +34,14 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+# make mutation selects this: the same examples on every run, so a mutant's verdict is stable.
+settings.register_profile(
+    MUTATION_PROFILE,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=MUTATION_EXAMPLES,
+)
 
 
 def database_suffix(config: pytest.Config) -> str:

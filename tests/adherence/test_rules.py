@@ -21,6 +21,7 @@ from server.adherence.rules import (
     window_ratio,
 )
 from server.programmes.rules import local_to_utc
+from tests.budget import examples
 
 UTC_ZONE = ZoneInfo("UTC")
 DAILY = {
@@ -123,7 +124,7 @@ statuses = st.dictionaries(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.tuples(statuses, st.integers(0, 2)), min_size=1, max_size=14))
 def test_totals_ratio_is_credit_over_due_sessions(days) -> None:
     rows = [
@@ -230,7 +231,7 @@ def histories_and_windows(draw):
     return draw(revision_histories(anchor, tz)), days, tz
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(histories_and_windows())
 def test_revisions_in_force_is_revision_in_force_day_by_day(case) -> None:
     revisions, days, tz = case
@@ -248,7 +249,7 @@ week_statuses = st.dictionaries(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.tuples(st.none() | st.sampled_from(SCHEDULES), week_statuses), min_size=1, max_size=9

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.flags.episodes import evaluate, flare_scan, non_adherence_scan, progression_scan
+from tests.budget import examples
 from tests.flags.helpers import ctx, day, facts, series_of
 
 
@@ -143,7 +144,7 @@ def test_evaluate_gathers_every_rule():
 pain_days = st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=1, max_size=24)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(pains=pain_days, wait=st.integers(1, 6))
 def test_decisions_are_final_as_time_passes_without_new_data(pains, wait):
     """An episode that ended stays ended the same way when only the clock moves on."""
@@ -162,7 +163,7 @@ def test_decisions_are_final_as_time_passes_without_new_data(pains, wait):
 calm_days = st.lists(st.one_of(st.none(), st.integers(0, 4)), max_size=20)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(calm=calm_days, gap=st.integers(1, 10))
 def test_missing_data_alone_never_escalates(calm, gap):
     """A flare followed only by missing days stays open, however long the silence."""

@@ -23,6 +23,7 @@ from server.reminders.rules import (
     occurrences_between,
     withheld_status,
 )
+from tests.budget import examples
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -273,7 +274,7 @@ transition_days = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(transition=transition_days, slot_walls=st.lists(walls, min_size=1, max_size=3, unique=True))
 def test_session_expansion_is_dst_correct(transition, slot_walls) -> None:
     tz, day = transition
@@ -307,7 +308,7 @@ def rules_wall(occurrence: Occurrence) -> time:
     return time(int(hours), int(minutes))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     transition=transition_days,
     slot_walls=st.lists(walls, min_size=1, max_size=3, unique=True),
@@ -328,7 +329,7 @@ def test_nothing_is_sent_inside_quiet_hours(transition, slot_walls, quiet_start,
         assert status == ("suppressed" if quiet else "due")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     transition=transition_days,
     work_start=st.builds(time, st.integers(0, 11), st.sampled_from([0, 30])),
