@@ -11,7 +11,7 @@ from flask import Flask, Response, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import RAISE
 from webargs.core import missing
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,10 +41,18 @@ class DepthSafeJSONProvider(DefaultJSONProvider):
             raise ValueError(TOO_DEEP) from None
 
 
+def whole_as_integer(literal: str) -> int | float:
+    """A JSON number written with a fraction or exponent that is whole (``7.0``, ``1e2``) is an
+    integer, as JSON Schema counts it; any other stays a float (``2.589e-42`` is no integer)."""
+    value = float(literal)
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+
+
 class DepthSafeParser(FlaskParser):
     """webargs' Flask parser (behind ``@blp.arguments``): a body nested too deeply or with an
     integer literal too long to convert is invalid JSON (400) like any other malformed body;
-    a JSON body's integer fields take JSON integers only (:func:`strict_integers`); a PATCH
+    a JSON body's integer fields take JSON integers only (:func:`strict_integers`), whole
+    numbers written as ``7.0`` included (:func:`whole_as_integer`); a PATCH
     without a body is 422, not a change of nothing; unknown query parameters are refused as
     unknown body fields are (a misspelt filter must not silently list everything)."""
 
@@ -55,8 +63,10 @@ class DepthSafeParser(FlaskParser):
     }
 
     def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return missing
         try:
-            return super()._raw_load_json(req)
+            return json.loads(req.get_data(cache=True).decode(), parse_float=whole_as_integer)
         except RecursionError:
             raise json.JSONDecodeError(TOO_DEEP, TOO_DEEP, 0) from None
         except ValueError as error:

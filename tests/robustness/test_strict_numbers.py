@@ -109,6 +109,17 @@ def test_a_whole_number_still_passes_and_query_numbers_stay_text(
         headers=headers,
     )
     assert ok.status_code == 201, ok.json
+    # 41.0 and 4.2e1 are whole numbers, integers by JSON Schema: taken as 41 and 42.
+    current = ok.json["current_revision"]
+    for literal, expected in (("41.0", 41), ("4.2e1", 42)):
+        body = (
+            f'{{"base_revision": {current}, "reason": "check", '
+            f'"posture_breaks": {{"enabled": true, "interval_minutes": {literal}}}}}'
+        )
+        whole = _raw(client, "POST", f"/api/v1/programmes/{programme.id}/revisions", body, headers)
+        assert whole.status_code == 201, whole.json
+        assert whole.json["revision"]["posture_breaks"]["interval_minutes"] == expected
+        current = whole.json["current_revision"]
     assert client.get("/api/v1/patients?limit=5", headers=headers).status_code == 200
 
 
