@@ -40,6 +40,8 @@ NOT_PATIENT_DATA = {
     ("POST", "/api/v1/exercises"): "the exercise library",
     ("PATCH", "/api/v1/exercises/{exercise_id}"): "the exercise library",
     ("GET", "/api/v1/programme-templates"): "the template library",
+    ("GET", "/api/v1/clinic"): "the clinic's settings (a change is audited as clinic.update)",
+    ("PATCH", "/api/v1/clinic"): "the clinic's settings (audited as clinic.update)",
 }
 
 
@@ -213,6 +215,21 @@ STEPS: list[Step] = [
         lambda w: (f"/api/v1/patients/{w.patient.id}/adherence", w.staff(), None),
     ),
     ("GET", "/api/v1/me/adherence", lambda w: ("/api/v1/me/adherence", w.me(), None)),
+    *(
+        ("GET", f"/api/v1/me/{kind}", lambda w, kind=kind: (f"/api/v1/me/{kind}", w.me(), None))
+        for kind in (
+            "session-logs",
+            "pain-ratings",
+            "headache-entries",
+            "posture-breaks",
+            "symptom-checks",
+        )
+    ),
+    (
+        "GET",
+        f"{P}/records",
+        lambda w: (f"/api/v1/patients/{w.patient.id}/records", w.staff(), None),
+    ),
     (
         "GET",
         f"{P}/pain",
