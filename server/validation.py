@@ -102,6 +102,8 @@ class SaneDate(fields.Date):
         self.metadata = {**bounds, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        if isinstance(value, str):
+            storable(value)  # Python's ISO parser stops at a NUL and takes what came before
         day = super()._deserialize(value, attr, data, **kwargs)
         SANE_DATES(day)
         return day
@@ -116,6 +118,8 @@ class SaneInstant(fields.AwareDateTime):
         self.metadata = {"description": bounds, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str):
+            storable(value)  # Python's ISO parser stops at a NUL and takes what came before
         instant = super()._deserialize(value, attr, data, **kwargs)
         SANE_INSTANTS(instant)
         return instant

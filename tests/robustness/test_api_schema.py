@@ -56,6 +56,9 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"current_password": ("The current password is wrong.",),  # stored data
     r"items\.\d+\.exercise(_id)?": ("Unknown exercise.",),  # stored data
     r"ladder": ("Levels must be numbered 1, 2, 3",),  # an order across items
+    r"template": ("Unknown template.",),  # stored data
+    r"slot": ("No schedule in force by",),  # stored data: the slots the programme schedules
+    r"working_hours": ("end: The start must be before the end.",),  # an order across fields
     # Rules across fields: JSON Schema can say them (anyOf/oneOf beside properties), but client
     # generators (openapi-python-client) cannot read such a schema, so the descriptions do.
     r"template|schedule": ("Give a template or items.", "Required when no template is given."),
@@ -65,7 +68,7 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"from": ("Must be ≤ to.",),  # an order across fields
     r"to": ("The range may span at most 366 days.",),  # a distance across fields
     # An instant's bounds hold in UTC, whatever its offset (a date's are its pattern).
-    r"recorded_at|started_at": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
+    r"recorded_at|started_at|since": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
 }
 # A sync batch refuses bad items one by one (200, each with status "invalid"), by design: an
 # item the schema calls invalid does not make the request fail.

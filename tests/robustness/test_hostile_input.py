@@ -404,3 +404,20 @@ def test_a_cursor_shows_no_name_and_still_pages(
     ).json
     assert second["items"]
     assert second["items"][0]["id"] != first["items"][0]["id"]
+
+
+def test_a_nul_after_an_instant_or_a_date_is_refused_not_cut_off(
+    client: FlaskClient, world: World
+) -> None:
+    # Python's fromisoformat reads "…+03:00\x00" as a valid instant: the field must not.
+    body = pain_body()
+    body["recorded_at"] += "\x00"
+    answer = client.post("/api/v1/me/pain-ratings", json=body, headers=world.headers("patient"))
+    assert answer.status_code == 422
+    assert answer.json["errors"]["recorded_at"] == ["Must not contain NUL characters."]
+    day = client.get(
+        f"/api/v1/patients/{world.patient.id}/plan",
+        query_string={"date": "2026-12-06\x00"},
+        headers=world.headers("therapist"),
+    )
+    assert day.status_code == 422
