@@ -149,15 +149,21 @@ def problem(
         "detail": translate(detail, language),
     }
     if errors is not None:
-        body["errors"] = {
-            field: [translate(message, language) for message in messages]
-            for field, messages in field_messages(errors).items()
-        }
+        body["errors"] = reader_messages(errors, language)
     body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def reader_messages(errors: Mapping[Any, Any], language: str | None = None) -> dict[str, list[str]]:
+    """``{field: [messages]}`` as :func:`field_messages` gives them, in the reader's language."""
+    language = language or reader_language()
+    return {
+        field: [translate(message, language) for message in messages]
+        for field, messages in field_messages(errors).items()
+    }
 
 
 def reader_language() -> str:

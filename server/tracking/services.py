@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
 from server.clock import utcnow
-from server.errors import Conflict, Unprocessable, field_messages
+from server.errors import Conflict, Unprocessable, reader_messages
 from server.extensions import db
 from server.programmes.rules import local_date_of
 from server.reminders.services import refresh_reminder_streams
@@ -291,7 +291,7 @@ def sync(
 def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:
     result: dict[str, Any] = {"id": outcome.id, "status": outcome.status}
     if outcome.errors:
-        result["errors"] = field_messages(outcome.errors)
+        result["errors"] = reader_messages(outcome.errors)  # as a 422 would, per Accept-Language
     if outcome.kind == "symptom_check" and outcome.status in (CREATED, DUPLICATE):
         urgent = outcome.row["urgent"]
         result.update(urgent=urgent, guidance=guidance_for(patient, urgent))

@@ -53,3 +53,16 @@ def test_messages_with_values_and_paths_translate_around_them() -> None:
 def test_every_translation_is_real_text_not_a_copy() -> None:
     assert all(tr and tr != en for en, tr in TURKISH.items())
     assert all(pattern.pattern and template for pattern, template in TURKISH_PATTERNS)
+
+
+def test_a_sync_items_field_messages_follow_accept_language_too(
+    client: FlaskClient, make_staff: Callable[..., Any], make_patient: Callable[..., Any]
+) -> None:
+    patient = make_patient(make_staff())
+    answer = client.post(
+        "/api/v1/me/sync",
+        json={"items": [{"kind": "pain_rating", "data": {}}]},
+        headers={**patient.headers, "Accept-Language": "tr"},
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["results"][0]["errors"]["score"] == ["Zorunlu alan eksik."]
