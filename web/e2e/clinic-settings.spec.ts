@@ -33,6 +33,7 @@ test('a clinic admin changes the emergency number and a threshold; a reload show
   await screen.thresholds.getByRole('button', { name: 'Save' }).click();
   await expect(screen.highPain.locator('.field-error')).toBeVisible();
   await expect(screen.settings.getByLabel(HIGH_PAIN)).toHaveAttribute('aria-invalid', 'true');
+  await expect(screen.settings.getByLabel(HIGH_PAIN)).toBeFocused();
   await expectAccessible(page, 'clinic-settings-errors');
   await screenshot(page, 'clinic-settings-errors');
 

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import type { components } from '../../../api/schema';
 import { Field } from '../../../components/ui/field';
 import { ErrorState, QueryState } from '../../../components/ui/states';
@@ -47,7 +47,8 @@ function ClinicSettingsForms({ clinic }: { clinic: ClinicOut }) {
 
   return (
     <>
-      <form onSubmit={general.submit} noValidate aria-label={t('clinicSettings.title')}>
+      <form ref={general.form} onSubmit={general.submit} noValidate aria-label={t('clinicSettings.title')} aria-describedby="clinic-settings-hint">
+        <p className="muted small" id="clinic-settings-hint">{t('clinicSettings.hint')}</p>
         <div className="form-grid">
           <Field label={t('clinicSettings.name')} errors={fieldErrors.name}>
             {(id, d) => <input id={id} aria-describedby={d} aria-invalid={Boolean(d)} value={draft.name} onChange={(e) => set('name')(e.target.value)} />}
@@ -78,7 +79,7 @@ function ClinicSettingsForms({ clinic }: { clinic: ClinicOut }) {
         <SaveBar save={general} />
       </form>
 
-      <form onSubmit={limits.submit} noValidate aria-labelledby="thresholds-title">
+      <form ref={limits.form} onSubmit={limits.submit} noValidate aria-labelledby="thresholds-title">
         <h3 id="thresholds-title">{t('clinicSettings.thresholds')}</h3>
         <p className="muted small" id="thresholds-hint">{t('clinicSettings.thresholdsHint')}</p>
         {thresholdErrors.fields.flag_thresholds && <p className="field-error">{thresholdErrors.fields.flag_thresholds.join(' ')}</p>}
@@ -139,6 +140,7 @@ function ClinicSettingsForms({ clinic }: { clinic: ClinicOut }) {
 }
 
 interface Save {
+  form: RefObject<HTMLFormElement | null>;
   submit: (event: FormEvent) => void;
   dirty: boolean;
   saved: boolean;
@@ -150,9 +152,15 @@ interface Save {
 /** Saving one part of the draft: only what changed in it, leaving the other part as typed. */
 function useSave(clinic: ClinicOut, draft: ClinicDraft, setDraft: (draft: ClinicDraft) => void, part: Part): Save {
   const update = useUpdateClinic();
+  const form = useRef<HTMLFormElement>(null);
   const changes = partOf(changesOf(clinic, draft), part);
   const dirty = Object.keys(changes).length > 0;
+  // The first refused field takes the focus once its message is drawn beside it.
+  useEffect(() => {
+    if (update.error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [update.error]);
   return {
+    form,
     dirty,
     saved: update.isSuccess && !dirty,
     pending: update.isPending,
@@ -160,7 +168,8 @@ function useSave(clinic: ClinicOut, draft: ClinicDraft, setDraft: (draft: Clinic
     fields: update.error ? describeError(update.error).fields : {},
     submit: (event) => {
       event.preventDefault();
-      if (dirty) update.mutate(changes, { onSuccess: (saved) => setDraft(mergeSaved(saved, draft, part)) });
+      if (!dirty) return;
+      update.mutate(changes, { onSuccess: (saved) => setDraft(mergeSaved(saved, draft, part)) });
     },
   };
 }
