@@ -4,11 +4,13 @@ import { NavLink, Outlet } from 'react-router';
 import { signOut } from '../features/auth/api/session';
 import { useI18n } from '../i18n';
 import type { SessionUser } from '../lib/auth';
+import { useClinicTimeZone } from './clinic-time-zone';
 import { useStaffProfile } from './staff-profile';
 
 export function Layout({ user }: { user: SessionUser }) {
   const { t, language, setLanguage } = useI18n();
   const profile = useStaffProfile(user.id);
+  useClinicTimeZone();
   const isAdmin = user.role === 'clinic_admin';
   const online = useSyncExternalStore(onlineManager.subscribe.bind(onlineManager), () => onlineManager.isOnline());
   return (

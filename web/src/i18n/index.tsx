@@ -24,6 +24,8 @@ export interface I18n {
   t: (id: MessageId, vars?: Vars) => string;
   date: (value: string | Date) => string;
   dateTime: (value: string | Date) => string;
+  /** Today's date (YYYY-MM-DD) in the clinic's time zone. */
+  today: () => string;
   number: (value: number, digits?: number) => string;
   percent: (ratio: number) => string;
 }
@@ -38,24 +40,38 @@ export function formatDay(language: Language, day: string): string {
   );
 }
 
+/** The calendar day (YYYY-MM-DD) an instant falls on in a time zone. */
+export function dayIn(timeZone: string, instant: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** The day `days` after a calendar day (YYYY-MM-DD), without any time zone. */
+export function addDays(day: string, days: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Dates, times and numbers for one language, instants shown in the clinic's time zone. */
+export function formatters(language: Language, timeZone: string) {
+  const dayFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone });
+  const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  return {
+    date: (v: string | Date) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(language, v) : dayFormat.format(new Date(v))),
+    dateTime: (v: string | Date) => dateTimeFormat.format(new Date(v)),
+    today: () => dayIn(timeZone),
+    number: (v: number, digits = 1) => new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(v),
+    percent: (r: number) => new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 0 }).format(r),
+  };
+}
+
+// Until the clinic's settings arrive (app/clinic-time-zone.ts sets them) the browser's zone stands in.
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguage] = useState<Language>(navigator.language.startsWith('tr') ? 'tr' : 'en');
   const [timeZone, setTimeZone] = useState<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const value = useMemo<I18n>(() => {
-    const dayFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone });
-    const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone });
-    return {
-      language,
-      timeZone,
-      setLanguage,
-      setTimeZone,
-      t: (id, vars) => translate(language, id, vars),
-      date: (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(language, v) : dayFormat.format(new Date(v))),
-      dateTime: (v) => dateTimeFormat.format(new Date(v)),
-      number: (v, digits = 1) => new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(v),
-      percent: (r) => new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 0 }).format(r),
-    };
-  }, [language, timeZone]);
+  const value = useMemo<I18n>(
+    () => ({ language, timeZone, setLanguage, setTimeZone, t: (id, vars) => translate(language, id, vars), ...formatters(language, timeZone) }),
+    [language, timeZone],
+  );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

@@ -29,6 +29,28 @@ export function useUpdateStaff() {
   });
 }
 
+/** The caller's clinic: its settings, and every flag threshold in force with its source. */
+export function useClinic() {
+  return useQuery({
+    queryKey: ['clinic'],
+    queryFn: () => unwrap(api.GET('/api/v1/clinic')),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function useUpdateClinic() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (changes: S['ClinicPatchIn']) => unwrap(api.PATCH('/api/v1/clinic', { body: changes })),
+    onSuccess: (clinic) => {
+      client.setQueryData(['clinic'], clinic);
+      // A threshold change re-evaluates the clinic's patients: their flags may have changed.
+      void client.invalidateQueries({ queryKey: ['flags'] });
+      void client.invalidateQueries({ queryKey: ['patient'] });
+    },
+  });
+}
+
 export function useClinicPatients() {
   return useQuery({
     queryKey: ['patients', 'names'],

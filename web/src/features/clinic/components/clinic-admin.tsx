@@ -1,4 +1,5 @@
 import { AuditLog } from './audit-log';
+import { ClinicSettings } from './clinic-settings';
 import { StaffAdmin } from './staff-admin';
 import { useI18n } from '../../../i18n';
 
@@ -7,6 +8,7 @@ export default function ClinicAdmin({ userId }: { userId: string }) {
   return (
     <div className="page">
       <h1>{t('clinic.title')}</h1>
+      <ClinicSettings />
       <StaffAdmin userId={userId} />
       <AuditLog />
     </div>

@@ -6,8 +6,6 @@ import { unwrap } from '../../../lib/problem';
 type S = components['schemas'];
 export type Status = 'open' | 'acknowledged' | 'resolved' | 'auto_resolved';
 export type Severity = 'urgent' | 'high' | 'normal' | 'low' | 'info';
-/** A queue row; `patient_name` arrives with a newer API and is shown when present. */
-export type FlagRow = S['FlagOut'] & { patient_name?: string | null };
 
 export function useFlagQueue(status: Status[], severity: Severity[]) {
   return useQuery({
@@ -16,21 +14,8 @@ export function useFlagQueue(status: Status[], severity: Severity[]) {
       const query = { limit: 200, ...(status.length ? { status } : {}), ...(severity.length ? { severity } : {}) };
       // The API takes a list as one comma-separated value (status=open,acknowledged).
       const querySerializer = { array: { style: 'form', explode: false } } as const;
-      return (await unwrap(api.GET('/api/v1/flags', { params: { query }, querySerializer }))).items as FlagRow[];
+      return (await unwrap(api.GET('/api/v1/flags', { params: { query }, querySerializer }))).items;
     },
-  });
-}
-
-/** Names for rows from an API that does not send `patient_name` yet. */
-export function usePatientNames(enabled: boolean) {
-  return useQuery({
-    queryKey: ['patients', 'names'],
-    enabled,
-    queryFn: async () => {
-      const page = await unwrap(api.GET('/api/v1/patients', { params: { query: { limit: 200 } } }));
-      return new Map(page.items.map((p) => [p.id, p.name]));
-    },
-    staleTime: 5 * 60_000,
   });
 }
 
@@ -38,14 +23,6 @@ export function useFlag(flagId: string) {
   return useQuery({
     queryKey: ['flag', flagId],
     queryFn: () => unwrap(api.GET('/api/v1/flags/{flag_id}', { params: { path: { flag_id: flagId } } })),
-  });
-}
-
-export function useFlagPatient(patientId: string | undefined) {
-  return useQuery({
-    queryKey: ['patient', patientId],
-    enabled: Boolean(patientId),
-    queryFn: () => unwrap(api.GET('/api/v1/patients/{patient_id}', { params: { path: { patient_id: patientId! } } })),
   });
 }
 

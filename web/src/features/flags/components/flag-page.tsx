@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import { SeverityBadge, StatusBadge } from '../../../components/ui/severity';
 import { ErrorState, QueryState } from '../../../components/ui/states';
 import { useI18n, type MessageId } from '../../../i18n';
-import { useAcknowledge, useFlag, useFlagPatient, useResolve } from '../api/flags';
+import { useAcknowledge, useFlag, useResolve } from '../api/flags';
 
 const ACTIONS = ['none', 'contacted', 'regressed', 'referred'] as const;
 
@@ -18,7 +18,6 @@ export default function FlagPage() {
   const { flagId = '' } = useParams();
   const { t, date, dateTime } = useI18n();
   const flag = useFlag(flagId);
-  const patient = useFlagPatient(flag.data?.patient_id);
   return (
     <div className="page">
       <p className="breadcrumb"><Link to="/flags">← {t('nav.flags')}</Link></p>
@@ -26,7 +25,7 @@ export default function FlagPage() {
         {(f) => (
           <>
             <h1>
-              {t(`flagType.${f.type}` as MessageId)} — <Link to={`/patients/${f.patient_id}`}>{patient.data?.name ?? t('flags.patient')}</Link>
+              {t(`flagType.${f.type}` as MessageId)} — <Link to={`/patients/${f.patient_id}`}>{f.patient_name}</Link>
             </h1>
             <p>
               <SeverityBadge severity={f.severity} /> <StatusBadge status={f.status} />{' '}

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { SeverityBadge, StatusBadge } from '../../../components/ui/severity';
 import { Empty, QueryState } from '../../../components/ui/states';
 import { useI18n, type MessageId } from '../../../i18n';
-import { useFlagQueue, usePatientNames, type Severity, type Status } from '../api/flags';
+import { useFlagQueue, type Severity, type Status } from '../api/flags';
 
 const STATUSES: Status[] = ['open', 'acknowledged', 'resolved', 'auto_resolved'];
 const SEVERITIES: Severity[] = ['urgent', 'high', 'normal', 'low', 'info'];
@@ -18,8 +18,6 @@ export function FlagQueue() {
   const [status, setStatus] = useState<Status[]>(['open', 'acknowledged']);
   const [severity, setSeverity] = useState<Severity[]>([]);
   const queue = useFlagQueue(status, severity);
-  const needNames = Boolean(queue.data?.some((f) => !f.patient_name));
-  const names = usePatientNames(needNames);
   return (
     <div className="page">
       <h1>{t('flags.queueTitle')}</h1>
@@ -62,7 +60,7 @@ export function FlagQueue() {
                 {rows.map((flag) => (
                   <tr key={flag.id}>
                     <td><SeverityBadge severity={flag.severity} /></td>
-                    <td><Link to={`/patients/${flag.patient_id}`}>{flag.patient_name ?? names.data?.get(flag.patient_id) ?? t('flags.patient')}</Link></td>
+                    <td><Link to={`/patients/${flag.patient_id}`}>{flag.patient_name}</Link></td>
                     <th scope="row">
                       <Link to={`/flags/${flag.id}`}>{t(`flagType.${flag.type}` as MessageId)}</Link>
                       {flag.expected && <span className="muted small"> · {t('flag.expected')}</span>}

@@ -1,26 +1,22 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, QueryState } from '../../../components/ui/states';
-import { useI18n } from '../../../i18n';
+import { addDays, useI18n } from '../../../i18n';
 import { describeError } from '../../../lib/problem';
 import { useCreateProgramme, useLibrary, useTemplates } from '../api/programmes';
 import { draftFromTemplate, emptyDraft, programmeBody, type Draft } from '../utils/draft';
 
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7];
 
-function tomorrow(): string {
-  return new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-}
-
 /** A new programme from a template or from the exercise library. */
 export default function ProgrammeBuilder() {
   const { patientId = '' } = useParams();
-  const { t, language } = useI18n();
+  const { t, language, today } = useI18n();
   const navigate = useNavigate();
   const templates = useTemplates();
   const library = useLibrary();
   const create = useCreateProgramme(patientId);
-  const [draft, setDraft] = useState<Draft>(() => emptyDraft(tomorrow()));
+  const [draft, setDraft] = useState<Draft>(() => emptyDraft(addDays(today(), 1)));
   const fields = create.error ? describeError(create.error).fields : {};
   const weekday = (n: number) => new Intl.DateTimeFormat(language, { weekday: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, n)));
   const byslug = new Map((library.data ?? []).map((e) => [e.slug, e]));
