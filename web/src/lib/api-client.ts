@@ -6,11 +6,17 @@ import { TOKEN_DELIVERY, getAccessToken, refreshSession } from './auth';
 
 const AUTH_PATHS = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/activate'];
 
-function withBearer(request: Request): Request {
-  const token = getAccessToken();
-  if (!token) return request;
+// The API writes its problems (detail and field messages) in the language the staff member reads.
+let readerLanguage = 'en';
+export function setApiLanguage(language: string): void {
+  readerLanguage = language;
+}
+
+function withHeaders(request: Request, bearer: boolean): Request {
   const headers = new Headers(request.headers);
-  headers.set('Authorization', `Bearer ${token}`);
+  headers.set('Accept-Language', readerLanguage);
+  const token = bearer ? getAccessToken() : null;
+  if (token) headers.set('Authorization', `Bearer ${token}`);
   return new Request(request, { headers });
 }
 
@@ -27,11 +33,11 @@ async function refreshByCookie(): Promise<boolean> {
 
 async function authFetch(request: Request): Promise<Response> {
   const isAuth = AUTH_PATHS.some((path) => new URL(request.url).pathname === path);
-  if (isAuth) return fetch(request);
+  if (isAuth) return fetch(withHeaders(request, false));
   const retry = request.clone();
-  const response = await fetch(withBearer(request));
+  const response = await fetch(withHeaders(request, true));
   if (response.status !== 401) return response;
-  return (await refreshByCookie()) ? fetch(withBearer(retry)) : response;
+  return (await refreshByCookie()) ? fetch(withHeaders(retry, true)) : response;
 }
 
 export const api = createClient<paths>({ baseUrl: window.location.origin, fetch: authFetch });
