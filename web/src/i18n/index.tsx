@@ -1,7 +1,7 @@
 // Every visible string comes from tr.json / en.json; dates and numbers go through Intl in the
 // clinic's time zone.
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { setApiLanguage } from '../lib/api-client';
+import { setReaderLanguage } from '../lib/reader-language';
 import en from './en.json';
 import tr from './tr.json';
 
@@ -69,7 +69,7 @@ export function formatters(language: Language, timeZone: string) {
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguage] = useState<Language>(navigator.language.startsWith('tr') ? 'tr' : 'en');
   const [timeZone, setTimeZone] = useState<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
-  useEffect(() => setApiLanguage(language), [language]);
+  useEffect(() => setReaderLanguage(language), [language]);
   const value = useMemo<I18n>(
     () => ({ language, timeZone, setLanguage, setTimeZone, t: (id, vars) => translate(language, id, vars), ...formatters(language, timeZone) }),
     [language, timeZone],

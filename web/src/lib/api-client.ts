@@ -3,18 +3,13 @@
 import createClient from 'openapi-fetch';
 import type { paths } from '../api/schema';
 import { TOKEN_DELIVERY, getAccessToken, refreshSession } from './auth';
+import { getReaderLanguage } from './reader-language';
 
 const AUTH_PATHS = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/activate'];
 
-// The API writes its problems (detail and field messages) in the language the staff member reads.
-let readerLanguage = 'en';
-export function setApiLanguage(language: string): void {
-  readerLanguage = language;
-}
-
 function withHeaders(request: Request, bearer: boolean): Request {
   const headers = new Headers(request.headers);
-  headers.set('Accept-Language', readerLanguage);
+  headers.set('Accept-Language', getReaderLanguage());
   const token = bearer ? getAccessToken() : null;
   if (token) headers.set('Authorization', `Bearer ${token}`);
   return new Request(request, { headers });
