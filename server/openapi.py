@@ -174,6 +174,14 @@ def enum2properties(converter: Any, field: Any, ret: dict[str, Any], **kwargs: A
     return {"oneOf": [enum, {"type": "null"}]} if nullable else enum
 
 
+def null_default2properties(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict:
+    """Leave out ``default: null``: it says only that the field is optional, and generators such
+    as openapi-typescript would make a field with any default required in a request type."""
+    if "default" in ret and ret["default"] is None:
+        del ret["default"]
+    return {}
+
+
 class HepApi(Api):
     """smorest Api whose documented error shape is RFC 9457 ``application/problem+json``."""
 
@@ -183,6 +191,7 @@ class HepApi(Api):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(tagged_union2properties)
         self.ma_plugin.converter.add_attribute_function(enum2properties)
+        self.ma_plugin.converter.add_attribute_function(null_default2properties)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
