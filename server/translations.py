@@ -48,9 +48,22 @@ TURKISH: dict[str, str] = {
         "Bu kod kullanılmış, yenisiyle değiştirilmiş ya da süresi dolmuş. "
         "Terapistinizden yeni bir kod isteyin."
     ),
-    "An account with this email address already exists.": (
-        "Bu e-posta adresiyle bir hesap zaten var."
+    "An account with this email address already exists in this clinic.": (
+        "Bu klinikte bu e-posta adresiyle bir hesap zaten var."
     ),
+    "This address and password open accounts at several clinics: name the clinic.": (
+        "Bu adres ve parola birden çok klinikte hesap açıyor: kliniği belirtin."
+    ),
+    "A bearer token is required.": "Bir erişim belirteci (bearer) gerekli.",
+    "A fresh token is required.": "Yeni alınmış bir belirteç gerekli.",
+    "The token failed verification.": "Belirteç doğrulanamadı.",
+    "The token has been revoked.": "Belirteç iptal edildi.",
+    "The token has expired.": "Belirtecin süresi doldu.",
+    "The token is invalid.": "Belirteç geçersiz.",
+    "A JSON body with the fields to change is required.": (
+        "Değişecek alanları içeren bir JSON gövdesi gerekli."
+    ),
+    "A number in the JSON body has too many digits.": "JSON gövdesindeki bir sayı çok uzun.",
     "Only a clinic admin may assign a patient to another therapist.": (
         "Hastayı başka bir terapiste yalnızca klinik yöneticisi atayabilir."
     ),
