@@ -115,12 +115,13 @@ class ContractPlugin(BasePlugin):
     def schema_helper(self, name: str, definition: Any, **kwargs: Any) -> dict[str, Any] | None:
         """An output schema (``…Out``) dumps every field it declares: list them as required,
         but for those marked ``metadata={"optional": True}``. A schema's ``EXAMPLE`` becomes its
-        documented example, and its ``OPENAPI`` (rules across fields) joins its JSON Schema."""
+        documented example, and its ``OPENAPI`` (what marshmallow cannot say, such as the extra
+        members a ``Problem`` allows) joins its JSON Schema."""
         schema = kwargs.get("schema")
         if schema is None:
             return None
         instance = resolve_schema_instance(schema)
-        documented = dict(getattr(instance, "OPENAPI", {}))  # what marshmallow cannot say
+        documented = dict(getattr(instance, "OPENAPI", {}))
         if example := getattr(instance, "EXAMPLE", None):
             documented["examples"] = [example]
         if not name.endswith("Out"):
