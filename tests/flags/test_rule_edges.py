@@ -4,6 +4,8 @@ key by key: the evidence is what the clinician reads. Baseline 3 (therapist) unl
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from server.flags import rules
@@ -39,6 +41,18 @@ def test_evidence_entry_is_every_key_of_the_stored_json():
             "mean_min_days": "default",
         },
         "baseline": {"value": 4, "source": "derived", "established_on": iso(6)},
+    }
+
+
+def test_evidence_names_where_each_of_its_thresholds_came_from():
+    sources = {"worsening_rise": "programme", "worsening_relative": "clinic", "high_pain": "clinic"}
+    context = dataclasses.replace(ctx(9), threshold_sources=sources)
+    entry = Evidence("worsening.mean_7d", day(8), {}).as_dict(context)
+    # Only this rule's thresholds, each with its own source; one set nowhere is the default.
+    assert entry["threshold_sources"] == {
+        "worsening_rise": "programme",
+        "worsening_relative": "clinic",
+        "mean_min_days": "default",
     }
 
 
