@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.accounts.models import ROLES
+from server.access import PATIENT, STAFF
+from server.audit.services import SYSTEM_ROLE
 from server.pagination import PageArgs
 from server.serialization import Instant
 
@@ -19,7 +20,10 @@ class AuditEventOut(ma.Schema):
     id = fields.UUID(required=True)
     at = Instant(required=True)
     actor_id = fields.UUID(allow_none=True, metadata={"description": "null for system jobs."})
-    actor_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    # Jobs (the flag sweep, reminders) act as the system.
+    actor_role = fields.String(
+        required=True, validate=validate.OneOf([PATIENT, *STAFF, SYSTEM_ROLE])
+    )
     action = fields.String(required=True, metadata={"example": "patient.read"})
     patient_id = fields.UUID(allow_none=True)
     object_type = fields.String(allow_none=True)

@@ -130,3 +130,10 @@ def test_a_sync_item_is_a_union_discriminated_by_kind(spec: dict[str, Any]) -> N
     kinds = set(items["discriminator"]["mapping"])
     assert {"session_log", "pain_rating", "headache_entry", "posture_break"} <= kinds
     assert len(items["oneOf"]) == len(kinds)
+
+
+def test_an_audit_events_role_includes_the_system_that_jobs_act_as(spec: dict[str, Any]) -> None:
+    from server.audit.services import SYSTEM_ROLE
+
+    roles = spec["components"]["schemas"]["AuditEventOut"]["properties"]["actor_role"]["enum"]
+    assert set(roles) == {"patient", "therapist", "clinic_admin", SYSTEM_ROLE}

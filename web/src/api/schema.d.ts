@@ -1400,7 +1400,7 @@ export interface components {
              */
             actor_id: string | null;
             /** @enum {string} */
-            actor_role: "patient" | "therapist" | "clinic_admin";
+            actor_role: "patient" | "therapist" | "clinic_admin" | "system";
             /** @example patient.read */
             action: string;
             /** Format: uuid */
