@@ -8,8 +8,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.accounts.models import LANGUAGES
+from server.programmes.library_schemas import DosageOut
 from server.programmes.rules import LOGGED_STATUSES
-from server.programmes.schemas import DosageOut
 from server.serialization import Instant
 from server.validation import SaneDate
 

@@ -10,14 +10,16 @@ from flask.views import MethodView
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
 from server.programmes import library, plan, reads, services
-from server.programmes.plan_schemas import PlanArgs, PlanOut
-from server.programmes.schemas import (
-    EndIn,
+from server.programmes.library_schemas import (
     ExerciseIn,
     ExerciseListArgs,
     ExerciseOut,
     ExercisePage,
     ExercisePatchIn,
+)
+from server.programmes.plan_schemas import PlanArgs, PlanOut
+from server.programmes.schemas import (
+    EndIn,
     IntensityIn,
     ProgrammeIn,
     ProgrammeOut,

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 import yaml
 
 from server.extensions import db
+from server.programmes.library_schemas import SeedExerciseIn
 from server.programmes.models import Exercise, ProgrammeTemplate
-from server.programmes.schemas import SeedExerciseIn, TemplateIn
+from server.programmes.schemas import TemplateIn
 
 
 class SeedError(RuntimeError):

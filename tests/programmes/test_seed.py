@@ -11,8 +11,9 @@ import yaml
 from flask import Flask
 
 from server.extensions import db
+from server.programmes.library_schemas import SeedExerciseIn
 from server.programmes.models import Exercise, ProgrammeTemplate
-from server.programmes.schemas import SeedExerciseIn, TemplateIn
+from server.programmes.schemas import TemplateIn
 from server.programmes.seed import SeedError, load_library
 from tests.conftest import count
 
