@@ -162,7 +162,11 @@ def strict_integers(schema: ma.Schema) -> ma.Schema:
         for field in inner.fields.values():
             visit(field)
 
-    visit_schema(schema)
+    # The parser calls this on every JSON body: a schema instance reused across requests (as
+    # the routes pass them) is walked once.
+    if not getattr(schema, "_integers_made_strict", False):
+        visit_schema(schema)
+        schema._integers_made_strict = True  # type: ignore[attr-defined]
     return schema
 
 
