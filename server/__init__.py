@@ -40,7 +40,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from server import models  # noqa: F401 - every table registered on the metadata
     from server.accounts.tokens import register_token_callbacks
-    from server.db import configure_engine
+    from server.database.engines import configure_engine
     from server.extensions import api, cors, db, jwt, limiter, migrate
     from server.http import register_http_hardening
 
@@ -48,7 +48,12 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine, ping_after_idle=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(
-        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        render_as_batch=True,
+        compare_type=True,
+        user_module_prefix="server.db.",  # the column types, as migrations import them
     )
     jwt.init_app(app)
     register_token_callbacks(jwt)

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from flask import Flask, g, has_app_context, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
-from server.db import READ, WRITE, Base, begin_request
+from server.database.transactions import READ, WRITE, begin_request
+from server.db import Base
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
 

@@ -15,7 +15,7 @@ class Prepared:
     Only statements whose every value is bound by name at execution are accepted: a value held
     in the statement, a Python-side column default, an expanding ``IN`` or a literal-rendered
     parameter would need SQLAlchemy's per-execution step, and ``FOR UPDATE`` its write-lock hook
-    (:func:`server.db._is_plain_read` reads it from the compiled statement).
+    (:func:`server.database.transactions.is_plain_read` reads it from the compiled statement).
     """
 
     def __init__(self, statement: sa.Executable, dialect: sa.Dialect) -> None:

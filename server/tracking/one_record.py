@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
-from server.db import SOLE_WRITE, UTCDateTime
+from server.database.transactions import SOLE_WRITE
+from server.db import UTCDateTime
 from server.extensions import db
 from server.flags import queue as flag_queue
 from server.flags import services as flag_services

@@ -10,7 +10,7 @@ from flask import Flask
 
 from server.audit.models import AuditEvent
 from server.audit.services import read_audited
-from server.db import READ, begin_request
+from server.database.transactions import READ, begin_request
 from server.extensions import db
 from tests.factories import UserHandle
 

@@ -1,7 +1,8 @@
 """PostgreSQL engine tuning: requests in autocommit until their first write, and pooled
 connections pinged only after idling.
 
-Both spare round trips (see ``server/db.py``); these tests pin down what they must not break.
+Both spare round trips (see docs/architecture.md, "Transactions"); these tests pin down what
+they must not break.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.audit.models import AuditEvent
-from server.db import READ, REQUEST_MODE, SOLE_WRITE, WRITE, begin_request
+from server.database.transactions import READ, REQUEST_MODE, SOLE_WRITE, WRITE, begin_request
 from server.extensions import db
 from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.audit.models import AuditEvent
-from server.db import WRITE, begin_request
+from server.database.transactions import WRITE, begin_request
 from server.extensions import db
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])

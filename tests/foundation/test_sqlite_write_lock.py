@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from server import db as engine_tuning
 from server.audit.models import AuditEvent
+from server.database import transactions
 from server.extensions import db
 from server.tracking.models import PainRating
 from tests.conftest import count
@@ -64,12 +64,12 @@ def test_a_write_waits_for_the_lock_and_then_commits(app_ctx, make_clinic) -> No
 
     stored = sa.select(sa.func.count()).where(AuditEvent.action == "lock.test")
     assert db.session.scalar(stored) == 1
-    assert _busy_timeout() == engine_tuning.BUSY_TIMEOUT_MS
+    assert _busy_timeout() == transactions.BUSY_TIMEOUT_MS
 
 
 @sqlite_only
 def test_a_write_gives_up_after_the_busy_timeout(app_ctx, make_clinic, monkeypatch) -> None:
-    monkeypatch.setattr(engine_tuning, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(transactions, "BUSY_TIMEOUT_MS", 50)
     clinic = make_clinic()
     audit = {"clinic_id": clinic.id, "actor_role": "system", "action": "lock.test"}
     with write_lock_held(app_ctx), pytest.raises(sa.exc.OperationalError, match="locked"):
@@ -83,7 +83,7 @@ def test_a_write_gives_up_after_the_busy_timeout(app_ctx, make_clinic, monkeypat
 def test_a_post_that_cannot_get_the_lock_is_503_and_its_retry_stores_it_once(
     app, client, make_patient, monkeypatch
 ) -> None:
-    monkeypatch.setattr(engine_tuning, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(transactions, "BUSY_TIMEOUT_MS", 50)
     patient = make_patient()
     body = pain_body()
 
@@ -116,13 +116,13 @@ class ScriptedConnection:
 
 
 BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, IOERR = 5, 261, 517, 10
-RESTORE = f"PRAGMA busy_timeout={engine_tuning.BUSY_TIMEOUT_MS}"
+RESTORE = f"PRAGMA busy_timeout={transactions.BUSY_TIMEOUT_MS}"
 
 
 def test_the_lock_is_tried_again_on_every_kind_of_busy() -> None:
     connection = ScriptedConnection(BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT)
 
-    engine_tuning.begin_immediate(connection)
+    transactions.begin_immediate(connection)
 
     assert connection.statements == [
         "PRAGMA busy_timeout=0",
@@ -135,7 +135,7 @@ def test_any_other_error_is_raised_at_once_and_the_busy_timeout_restored() -> No
     connection = ScriptedConnection(BUSY, IOERR)
 
     with pytest.raises(sqlite3.OperationalError):
-        engine_tuning.begin_immediate(connection)
+        transactions.begin_immediate(connection)
 
     assert connection.statements == [
         "PRAGMA busy_timeout=0",
@@ -146,9 +146,9 @@ def test_any_other_error_is_raised_at_once_and_the_busy_timeout_restored() -> No
 
 
 def test_after_the_quick_tries_sqlites_own_handler_waits(monkeypatch) -> None:
-    monkeypatch.setattr(engine_tuning, "QUICK_WAIT_S", 0.0)
+    monkeypatch.setattr(transactions, "QUICK_WAIT_S", 0.0)
     connection = ScriptedConnection()
 
-    engine_tuning.begin_immediate(connection)
+    transactions.begin_immediate(connection)
 
     assert connection.statements == ["PRAGMA busy_timeout=0", RESTORE, "BEGIN IMMEDIATE"]
