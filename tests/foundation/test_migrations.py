@@ -7,10 +7,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from alembic.autogenerate import compare_metadata
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata, render_python_code
 from alembic.migration import MigrationContext
+from alembic.operations import ops
 from flask_migrate import downgrade, upgrade
 
+import server.db
+from server.database.types import JSONType, UTCDateTime
 from server.extensions import db
 from tests.conftest import POSTGRES_ADMIN_URL, database_suffix, make_test_app
 
@@ -52,4 +56,20 @@ def test_downgrade_to_base_and_upgrade_again(empty_database_url: str) -> None:
         upgrade()
         downgrade(revision="base")
         upgrade()
+        db.engine.dispose()
+
+
+def test_new_migrations_name_the_column_types_as_the_existing_ones_do() -> None:
+    """``import server.db`` in the template resolves every custom type autogenerate renders."""
+    app = make_test_app("sqlite://")
+    prefix = app.extensions["migrate"].configure_args["user_module_prefix"]
+    columns = [sa.Column("at", UTCDateTime(timezone=True)), sa.Column("data", JSONType())]
+    upgrade_ops = ops.UpgradeOps(ops=[ops.AddColumnOp("t", column) for column in columns])
+
+    code = render_python_code(upgrade_ops, user_module_prefix=prefix)
+
+    assert "server.db.UTCDateTime(timezone=True)" in code
+    assert "server.db.JSONType()" in code
+    assert (server.db.UTCDateTime, server.db.JSONType) == (UTCDateTime, JSONType)
+    with app.app_context():
         db.engine.dispose()
