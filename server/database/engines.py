@@ -1,4 +1,5 @@
-"""Engine tuning for SQLite and PostgreSQL, and the transaction protocol installed with it."""
+"""Engine tuning for SQLite and PostgreSQL, and the transaction protocol installed with it
+(docs/architecture.md, "Transactions")."""
 
 from __future__ import annotations
 
