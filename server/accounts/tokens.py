@@ -177,7 +177,8 @@ def remember_verified_tokens(jwt: JWTManager) -> None:
     still hold; when they no longer do it is decoded again, which raises the usual errors.
     The header read after verifying is remembered per token text. Type, revocation
     (:func:`family_revoked`) and claim checks still run on every request: they follow the
-    decode.
+    decode. Private parts of flask-jwt-extended are replaced: pyproject.toml pins the versions
+    tests/accounts/test_jwt_internals.py checks.
     """
     decode = jwt._decode_jwt_from_config
     if getattr(decode, "remembers_verified_tokens", False):
