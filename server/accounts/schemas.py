@@ -17,9 +17,8 @@ from server.accounts.rules import (
     timezone_identifier,
     working_hours_problems,
 )
-from server.clock import utcnow
+from server.clock import format_hhmm, utcnow
 from server.pagination import PageArgs
-from server.programmes.rules import format_hhmm
 from server.serialization import MEAN_PLACES, RATIO_PLACES, Instant, Rounded, Whole
 from server.validation import Email, StrictBoolean, Text
 

@@ -18,9 +18,9 @@ from server.accounts.models import Patient
 from server.accounts.rules import pain_window
 from server.adherence.series import daily_max_pain_totals
 from server.adherence.services import adherence_7d_for_patients
+from server.clock import local_date_of
 from server.extensions import db
 from server.flags.services import open_flag_counts
-from server.programmes.rules import local_date_of
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,

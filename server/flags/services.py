@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
-from server.clock import utcnow
+from server.clock import local_date_of, local_to_utc, utcnow
 from server.extensions import db
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
@@ -26,7 +26,6 @@ from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag
 from server.flags.rules import Context
 from server.flags.thresholds import Thresholds
 from server.programmes.models import Programme
-from server.programmes.rules import local_date_of, local_to_utc
 from server.reminders.services import enqueue_urgent_flag_alert
 from server.tracking.models import SymptomCheck
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import defaultload
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient, User
 from server.audit.services import read_audited, write_audit
-from server.clock import utcnow
+from server.clock import format_hhmm, local_date_of, utcnow
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
 from server.programmes.plan_schemas import PlanSessionOut
@@ -41,7 +41,7 @@ def plan_for(
     now = now or utcnow()
     patient = get_scoped(Patient, patient_id, actor, options=WITHOUT_CLINIC)
     tz = ZoneInfo(patient.timezone)
-    today = rules.local_date_of(now, tz)
+    today = local_date_of(now, tz)
     day = day or today
     in_force = in_force_on(patient.id, day, tz)
     revision = in_force if in_force is not None and in_force.revision is not None else None
@@ -135,7 +135,7 @@ def _prescribed_day(revision: InForce, day: date, tz: ZoneInfo, language: str) -
         _SESSION_DUMP.dump(
             {
                 "slot": session.slot,
-                "time": rules.format_hhmm(session.wall_time),
+                "time": format_hhmm(session.wall_time),
                 "starts_at": session.starts_at,
                 "local_starts_at": session.starts_at.astimezone(tz),
                 "items": [
@@ -195,9 +195,7 @@ def _posture_breaks(
         "interval_minutes": interval,
         "working_day": window is not None,
         "window": (
-            {"start": rules.format_hhmm(window[0]), "end": rules.format_hhmm(window[1])}
-            if window
-            else None
+            {"start": format_hhmm(window[0]), "end": format_hhmm(window[1])} if window else None
         ),
         "work_days": sorted(patient.work_days or []),
         "prescribed": rules.posture_breaks_prescribed(*window, interval, enabled) if window else 0,

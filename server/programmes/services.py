@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient
 from server.audit.services import record_audit
-from server.clock import utcnow
+from server.clock import local_date_of, utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
 from server.flags import services as flag_services
@@ -85,7 +85,7 @@ def create_programme(
         message = f"Must be after the previous programme's last day ({last_end.isoformat()})."
         raise Unprocessable(message, errors={"start_date": [message]})
     if previous is not None:
-        if start_date < rules.local_date_of(now, tz):
+        if start_date < local_date_of(now, tz):
             message = "A programme that replaces the active one cannot start in the past."
             raise Unprocessable(message, errors={"start_date": [message]})
         previous.end_date = start_date - timedelta(days=1)
@@ -265,7 +265,7 @@ def end_programme(
     now = now or utcnow()
     programme = _locked_programme(actor, programme_id)
     tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
-    today = rules.local_date_of(now, tz)
+    today = local_date_of(now, tz)
     # A programme a newer one will replace later still runs until then: it may end sooner.
     if programme.end_date is not None and programme.end_date <= today:
         raise Conflict(
@@ -357,6 +357,6 @@ def after_revision_created(revision: ProgrammeRevision, tz: ZoneInfo, now: datet
     flag_services.queue_evaluation(
         patient_id=revision.patient_id,
         clinic_id=revision.clinic_id,
-        days={rules.local_date_of(revision.effective_at, tz)},
+        days={local_date_of(revision.effective_at, tz)},
         now=now,
     )

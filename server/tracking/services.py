@@ -23,10 +23,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.clock import utcnow
+from server.clock import local_date_of, utcnow
 from server.errors import Conflict, Unprocessable, reader_messages
 from server.extensions import db
-from server.programmes.rules import local_date_of
 from server.reminders.services import refresh_reminder_streams
 from server.tracking import one_record, rules, schemas, store
 from server.tracking.models import SymptomCheck

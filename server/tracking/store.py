@@ -21,11 +21,11 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
+from server.clock import day_bounds_utc, local_date_of
 from server.extensions import db
 from server.flags import services as flag_services
 from server.programmes import queries as programme_queries
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import day_bounds_utc, local_date_of
 from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
