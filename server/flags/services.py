@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.clock import local_date_of, local_to_utc, utcnow
 from server.extensions import db
+from server.flag_thresholds import Thresholds
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
 from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
 from server.flags.rules import Context
-from server.flags.thresholds import Thresholds
 from server.programmes.models import Programme
 from server.reminders.services import enqueue_urgent_flag_alert
 from server.tracking.models import SymptomCheck

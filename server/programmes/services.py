@@ -21,8 +21,8 @@ from server.audit.services import record_audit
 from server.clock import local_date_of, utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions import db
+from server.flag_thresholds import apply_overrides
 from server.flags import services as flag_services
-from server.flags.thresholds import apply_overrides
 from server.programmes import rules
 from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
