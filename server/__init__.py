@@ -63,10 +63,30 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from server.access import assert_every_view_declares_access
+    from server.accounts.routes import blp as accounts
+    from server.adherence.routes import blp as adherence
+    from server.audit.routes import blp as audit
+    from server.clinics.routes import blp as clinics
     from server.extensions import api
-    from server.routing import all_blueprints
+    from server.flags.routes import blp as flags
+    from server.health import blp as health
+    from server.programmes.routes import blp as programmes
+    from server.reminders.routes import blp as reminders
+    from server.tracking.routes import blp as tracking
 
-    for blueprint in all_blueprints():
+    # In this order in the spec: it is the console's generated client's order too.
+    blueprints = [
+        health,
+        accounts,
+        audit,
+        programmes,
+        tracking,
+        adherence,
+        flags,
+        reminders,
+        clinics,
+    ]
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if app.config.get("BENCH_REFERENCES"):
         from server.bench_refs import blp as bench_references
@@ -88,7 +108,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from server.cli import all_commands
+    from server.accounts.cli import commands as account_commands
+    from server.flags.cli import commands as flag_commands
+    from server.reminders.cli import commands as reminder_commands
+    from server.scheduler import scheduler_cli
+    from server.seeding import seed
 
-    for command in all_commands():
+    for command in [seed, *account_commands, *flag_commands, scheduler_cli, *reminder_commands]:
         app.cli.add_command(command)
