@@ -22,13 +22,13 @@ from server.flags import services as flag_services
 from server.programmes import services as programme_services
 from server.programmes.models import ProgrammeRevision
 from server.programmes.rules import items_for_slot
-from server.tracking import services
-from server.tracking.demo_history import (
+from server.seeding.demo_history import (
     HISTORY_DAYS,
     PROGRESSION_DAY,
     Dose,
     plan_history,
 )
+from server.tracking import services
 
 DEFAULT_TEMPLATE = "cervicogenic-headache-basic"
 RANDOM_SEED = 20260514
