@@ -13,7 +13,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Application factory: config → extensions → blueprints → errors → cli."""
+    """Application factory: config → extensions → wiring → blueprints → errors → cli."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config())
     if overrides:
@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     logging.getLogger("server").info("app created", extra={"mode": app.config["HEP_ENV"]})
     register_extensions(app)
+    register_wiring(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -59,6 +60,13 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     register_http_hardening(app)
+
+
+def register_wiring(app: Flask) -> None:
+    """Who handles each domain event, and the reads plugged in from above (server/wiring.py)."""
+    from server import wiring
+
+    wiring.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -99,12 +107,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from server.accounts.queries import signed_in_language
     from server.errors import register_error_handlers
 
+    # Problems follow Accept-Language, else the language of whoever is signed in (a read that
+    # register_wiring plugs in).
     register_error_handlers(app)
-    # Problems follow Accept-Language, else the language of whoever is signed in.
-    app.extensions["reader_language"] = signed_in_language
 
 
 def register_cli(app: Flask) -> None:

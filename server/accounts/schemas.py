@@ -249,7 +249,7 @@ class OpenFlagsOut(ma.Schema):
 
 
 class PatientOut(ma.Schema):
-    """A patient with the 7-day summary; dumped from ``summary.PatientView``."""
+    """A patient with the 7-day summary; dumped from ``accounts.queries.PatientView``."""
 
     id = fields.UUID(required=True, attribute="patient.id")
     name = fields.String(required=True, attribute="patient.name")
