@@ -16,10 +16,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from server.flags.thresholds import Thresholds
+from server.flag_thresholds import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
-THRESHOLDS = "server/flags/thresholds.py"
+THRESHOLDS = "server/flag_thresholds.py"
 REMINDERS = "server/reminders/rules.py"
 ADHERENCE = "server/adherence/rules.py"
 PROGRAMMES = "server/programmes/rules.py"

@@ -13,7 +13,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Application factory: config → extensions → blueprints → errors → cli."""
+    """Application factory: config → extensions → wiring → blueprints → errors → cli."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config())
     if overrides:
@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     logging.getLogger("server").info("app created", extra={"mode": app.config["HEP_ENV"]})
     register_extensions(app)
+    register_wiring(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -66,12 +67,39 @@ def register_extensions(app: Flask) -> None:
     register_http_hardening(app)
 
 
+def register_wiring(app: Flask) -> None:
+    """Who handles each domain event, and the reads plugged in from above (server/wiring.py)."""
+    from server import wiring
+
+    wiring.register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from server.access import assert_every_view_declares_access
+    from server.accounts.routes import blp as accounts
+    from server.adherence.routes import blp as adherence
+    from server.audit.routes import blp as audit
+    from server.clinics.routes import blp as clinics
     from server.extensions import api
-    from server.routing import all_blueprints
+    from server.flags.routes import blp as flags
+    from server.health import blp as health
+    from server.programmes.routes import blp as programmes
+    from server.reminders.routes import blp as reminders
+    from server.tracking.routes import blp as tracking
 
-    for blueprint in all_blueprints():
+    # In this order in the spec: it is the console's generated client's order too.
+    blueprints = [
+        health,
+        accounts,
+        audit,
+        programmes,
+        tracking,
+        adherence,
+        flags,
+        reminders,
+        clinics,
+    ]
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if app.config.get("BENCH_REFERENCES"):
         from server.bench_refs import blp as bench_references
@@ -84,16 +112,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from server.accounts.queries import signed_in_language
     from server.errors import register_error_handlers
 
+    # Problems follow Accept-Language, else the language of whoever is signed in (a read that
+    # register_wiring plugs in).
     register_error_handlers(app)
-    # Problems follow Accept-Language, else the language of whoever is signed in.
-    app.extensions["reader_language"] = signed_in_language
 
 
 def register_cli(app: Flask) -> None:
-    from server.cli import all_commands
+    from server.accounts.cli import commands as account_commands
+    from server.flags.cli import commands as flag_commands
+    from server.reminders.cli import commands as reminder_commands
+    from server.scheduler import scheduler_cli
+    from server.seeding import seed
 
-    for command in all_commands():
+    for command in [seed, *account_commands, *flag_commands, scheduler_cli, *reminder_commands]:
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""The API's blueprint class, and the list of blueprints it serves, one per domain."""
+"""The API's blueprint class and the helpers of its routes (each domain has its own blueprint,
+registered by ``create_app``)."""
 
 from __future__ import annotations
 
@@ -25,18 +26,3 @@ LOCATION = {
 def created(body: Any, location: str) -> tuple[Any, int, dict[str, str]]:
     """A 201 answer naming the new resource's URL in ``Location``."""
     return body, 201, {"Location": location}
-
-
-def all_blueprints() -> list[Blueprint]:
-    """Import and return every domain's blueprint."""
-    from server.accounts.routes import blp as accounts
-    from server.adherence.routes import blp as adherence
-    from server.audit.routes import blp as audit
-    from server.clinics.routes import blp as clinics
-    from server.flags.routes import blp as flags
-    from server.health import blp as health
-    from server.programmes.routes import blp as programmes
-    from server.reminders.routes import blp as reminders
-    from server.tracking.routes import blp as tracking
-
-    return [health, accounts, audit, programmes, tracking, adherence, flags, reminders, clinics]

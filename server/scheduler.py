@@ -1,8 +1,8 @@
 """The scheduler process: APScheduler's BlockingScheduler running the declared job list.
 
-Started by ``flask scheduler run`` in its own process, never inside web workers. Due reminders
-come from the database (``next_due_at``), so the jobs are a handful of periodic sweeps, not one
-job per patient; several scheduler processes may run side by side on PostgreSQL.
+Started by ``flask scheduler run`` (defined here) in its own process, never inside web workers.
+Due reminders come from the database (``next_due_at``), so the jobs are a handful of periodic
+sweeps, not one job per patient; several scheduler processes may run side by side on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from server.clock import utcnow
 from server.extensions import db
@@ -126,3 +127,12 @@ def run_scheduler(app: Flask) -> None:
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler starting", extra={"jobs": ids})
     scheduler.start()
+
+
+scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
+
+
+@scheduler_cli.command("run")
+def run_scheduler_command() -> None:
+    """Run the scheduler process (dispatch tick, flag sweep, digest, clean-up) until stopped."""
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]

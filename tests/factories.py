@@ -196,8 +196,9 @@ def make_programme(
         from zoneinfo import ZoneInfo
 
         from server.accounts.models import Patient
+        from server.clock import local_to_utc
         from server.programmes.models import Exercise, Programme, ProgrammeRevision
-        from server.programmes.rules import local_to_utc, resolve_dosage
+        from server.programmes.rules import resolve_dosage
 
         levels = levels or [1, 1]
         exercise_ids = [make_exercise() for _ in levels]

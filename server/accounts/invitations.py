@@ -17,8 +17,8 @@ from server.accounts.sessions import TokenPair, actor_of, revoke_all_sessions, s
 from server.audit.services import record_audit
 from server.clock import utcnow
 from server.errors import Gone, NotFound
+from server.events import PasswordReset, publish
 from server.extensions import db
-from server.reminders.services import enqueue_password_reset_notice
 
 SPENT = "This code was used, replaced or has expired. Ask your therapist for a new one."
 
@@ -124,7 +124,7 @@ def activate_invitation(code: str, password: str, *, now: datetime | None = None
     # patient's phones hear of it (whoever typed the code may not be the patient).
     revoke_all_sessions(user.id, reason="password_set", now=now)
     if resets:
-        enqueue_password_reset_notice(user=user, invitation_id=invitation.id, now=now)
+        publish(PasswordReset(user_id=user.id, invitation_id=invitation.id, now=now))
     record_audit(
         actor=actor_of(user),
         clinic_id=user.clinic_id,

@@ -25,7 +25,7 @@ class Clinic(Base):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Istanbul")
     language: Mapped[str] = mapped_column(sa.String(2), default="tr")
     emergency_number: Mapped[str] = mapped_column(sa.String(20), default="112")
-    # Per-clinic overrides of the flag engine's default thresholds (see server.flags.thresholds).
+    # Per-clinic overrides of the flag engine's default thresholds (see server.flag_thresholds).
     flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Local time of the therapists' daily digest of open flags.
     digest_time: Mapped[time] = mapped_column(default=time(8, 0))

@@ -17,9 +17,8 @@ from server.accounts.rules import (
     timezone_identifier,
     working_hours_problems,
 )
-from server.clock import utcnow
+from server.clock import format_hhmm, utcnow
 from server.pagination import PageArgs
-from server.programmes.rules import format_hhmm
 from server.serialization import MEAN_PLACES, RATIO_PLACES, Instant, Rounded, Whole
 from server.validation import Email, StrictBoolean, Text
 
@@ -250,7 +249,7 @@ class OpenFlagsOut(ma.Schema):
 
 
 class PatientOut(ma.Schema):
-    """A patient with the 7-day summary; dumped from ``summary.PatientView``."""
+    """A patient with the 7-day summary; dumped from ``accounts.queries.PatientView``."""
 
     id = fields.UUID(required=True, attribute="patient.id")
     name = fields.String(required=True, attribute="patient.name")

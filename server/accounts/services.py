@@ -17,9 +17,9 @@ from server.access import ADMIN, Actor, get_scoped, scoped
 from server.accounts.invitations import revoke_invitations_issued_by
 from server.accounts.models import STAFF_ROLES, Clinic, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
+from server.accounts.queries import PatientView, patient_views
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
-from server.accounts.summary import PatientView, patient_views
 from server.audit.services import (
     audit_row,
     record_audit,
@@ -29,17 +29,17 @@ from server.audit.services import (
 )
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
+from server.events import ScheduleChanged, publish
 from server.extensions import db
 from server.pagination import paginate
-from server.reminders.services import refresh_reminder_streams
 from server.validation import email_problems
 
 EMAIL_TAKEN = "An account with this email address already exists in this clinic."
 
 
 def on_preferences_changed(patient: Patient, now: datetime) -> None:
-    """After a time zone, reminder switch, quiet or working hours change: re-plan reminders."""
-    refresh_reminder_streams(patient.id, now=now)
+    """After a time zone, reminder switch, quiet or working hours change: reminders re-plan."""
+    publish(ScheduleChanged(patient_id=patient.id, now=now))
 
 
 def _insert(*rows: Any) -> None:

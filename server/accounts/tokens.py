@@ -16,7 +16,8 @@ from flask_jwt_extended import JWTManager, view_decorators
 from flask_jwt_extended.exceptions import JWTDecodeError
 from sqlalchemy import orm
 
-from server.accounts.models import ROLES
+from server.access import Actor, is_read_request, remember_scoped
+from server.accounts.models import ROLES, Patient, TokenFamily, User
 from server.errors import TokenExpired, TokenInvalid, TokenMissing, TokenRevoked, problem_of
 from server.extensions import db
 
@@ -65,8 +66,6 @@ def _family_bound_to(families: sa.TableClause, users: sa.TableClause) -> list[An
 def _family_state_statement() -> sa.Select:
     """``SELECT revoked_at FROM token_families JOIN users`` where the family is the subject's
     own, built once (Core, no ORM)."""
-    from server.accounts.models import TokenFamily, User
-
     families, users = TokenFamily.__table__, User.__table__.alias("bearer")
     return (
         sa.select(families.c.revoked_at)
@@ -102,8 +101,6 @@ def _family_and_patient_statement(with_user: bool) -> sa.Select:
     token_families JOIN users LEFT JOIN patients ON id AND clinic [LEFT JOIN users …] WHERE
     family id``. The patient join is outer, so a missing patient row never hides the family.
     """
-    from server.accounts.models import Patient, TokenFamily, User
-
     families, users = TokenFamily.__table__, User.__table__.alias("bearer")
     own_row = sa.and_(
         Patient.id == families.c.user_id,
@@ -132,9 +129,6 @@ def patient_session_revoked(claims: dict[str, Any]) -> bool:
     rarely need the account and load it on first use: the join cost a record POST 4 % of its
     instructions.
     """
-    from server.access import Actor, is_read_request, remember_scoped
-    from server.accounts.models import Patient
-
     subject = token_subject(claims)
     statement = _family_and_patient_statement(is_read_request())
     row = db.session.execute(statement, _bind_params(subject)).first()

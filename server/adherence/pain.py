@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app
+
 from server.access import Actor
 from server.accounts.models import Patient
 from server.adherence.series import DayPain, daily_pain_series
@@ -18,8 +20,7 @@ from server.clock import utcnow
 class Baseline:
     """The pain baseline as the pain report shows it: ``therapist`` (given when prescribing),
     ``derived`` (the median of the first days with data) or ``none``, as flag evidence names them.
-    The flag engine decides it (``server.flags.inputs.reported_baseline``), so the report and the
-    flags always agree.
+    The flag engine decides it (:func:`flag_baseline`), so the report and the flags always agree.
     """
 
     value: float | None
@@ -34,6 +35,13 @@ class PainReport:
     end: date
     days: list[DayPain]
     baseline: Baseline
+
+
+def flag_baseline(patient: Patient, now: datetime) -> Baseline:
+    """The baseline the flag engine judges the patient's pain against today. The flag engine
+    sits above adherence: this is ``server.flags.inputs.reported_baseline``, which ``create_app``
+    plugs in as ``pain_baseline`` (``server/wiring.py``)."""
+    return current_app.extensions["pain_baseline"](patient, now)
 
 
 def pain_report(

@@ -9,7 +9,6 @@ from server.access import PATIENT, STAFF, allow, current_actor, get_scoped
 from server.accounts.models import Patient
 from server.adherence import pain, schemas, services
 from server.clock import utcnow
-from server.flags.inputs import reported_baseline
 from server.routing import Blueprint
 
 blp = Blueprint(
@@ -60,7 +59,7 @@ def patient_pain(args: dict[str, Any], patient_id: uuid.UUID):
     """
     patient = get_scoped(Patient, patient_id)
     now = utcnow()
-    baseline = reported_baseline(patient, now)
+    baseline = pain.flag_baseline(patient, now)
     return pain.pain_report(
         patient=patient, actor=current_actor(), baseline=baseline, now=now, **args
     )

@@ -19,11 +19,10 @@ from server.accounts.models import Patient
 from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
 from server.audit.services import record_audit
-from server.clock import days_between, utcnow
+from server.clock import days_between, local_date_of, utcnow
 from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import local_date_of
 from server.tracking.models import PostureBreak, SessionLog
 
 MAX_RANGE_DAYS = 366

@@ -7,7 +7,7 @@ from typing import Any
 from server.access import Actor
 from server.accounts.models import Clinic
 from server.extensions import db
-from server.flags.thresholds import resolve_thresholds
+from server.flag_thresholds import resolve_thresholds
 
 
 def clinic_settings(clinic: Clinic) -> dict[str, Any]:

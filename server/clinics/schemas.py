@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from server.accounts.models import LANGUAGES
 from server.accounts.schemas import ClockTime, time_zone
-from server.flags.threshold_schemas import (
+from server.flag_threshold_schemas import (
     FlagThresholdOverrides,
     FlagThresholdsIn,
     ThresholdsInForceOut,

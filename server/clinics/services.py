@@ -17,8 +17,8 @@ from server.audit.services import record_audits
 from server.clinics.queries import clinic_settings
 from server.clock import utcnow
 from server.extensions import db
+from server.flag_thresholds import apply_overrides
 from server.flags.services import queue_clinic_evaluation
-from server.flags.thresholds import apply_overrides
 
 # Body field → Clinic column.
 COLUMNS = {

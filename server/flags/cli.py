@@ -7,8 +7,8 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from server.cli import INSTANT
 from server.clock import utcnow
-from server.reminders.cli import INSTANT
 
 flags_cli = AppGroup("flags", help="The flag engine.")
 

@@ -18,11 +18,12 @@ from server.accounts.models import Clinic, Patient
 from server.adherence.pain import Baseline as ReportBaseline
 from server.adherence.series import PAIN_SOURCES, daily_pain_series
 from server.adherence.services import adherence_by_patient
+from server.clock import local_date_of
 from server.extensions import db
+from server.flag_thresholds import ResolvedThresholds, Thresholds, resolve_thresholds
 from server.flags.rules import Baseline, DayFacts, derive_baseline
-from server.flags.thresholds import ResolvedThresholds, Thresholds, resolve_thresholds
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import level_moves, local_date_of
+from server.programmes.rules import level_moves
 from server.tracking.models import SymptomCheck
 
 

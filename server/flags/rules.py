@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from server.clock import days_between
-from server.flags.thresholds import DEFAULT, DEFAULT_THRESHOLDS, RULE_THRESHOLDS, Thresholds
+from server.flag_thresholds import DEFAULT, DEFAULT_THRESHOLDS, RULE_THRESHOLDS, Thresholds
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
+from server.flag_thresholds import SOURCES
 from server.flags.models import FLAG_TYPES, RESOLUTION_ACTIONS, SEVERITIES, STATUSES
-from server.flags.thresholds import SOURCES
 from server.pagination import PageArgs, page_of
 from server.serialization import EvidenceValue, Instant
 from server.validation import Text

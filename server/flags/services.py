@@ -16,18 +16,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
-from server.clock import utcnow
+from server.clock import local_date_of, local_to_utc, utcnow
+from server.events import RedFlagRaised, publish
 from server.extensions import db
+from server.flag_thresholds import Thresholds
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
 from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
 from server.flags.rules import Context
-from server.flags.thresholds import Thresholds
 from server.programmes.models import Programme
-from server.programmes.rules import local_date_of, local_to_utc
-from server.reminders.services import enqueue_urgent_flag_alert
 from server.tracking.models import SymptomCheck
 
 # Late records are accepted up to 60 days back; re-deriving never looks further than this.
@@ -48,7 +47,7 @@ def rule_lookback_days(thresholds: Thresholds) -> int:
 
 def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     """Open (or add to) the patient's urgent red flag for a check with positive answers, and
-    alert the therapist at once through the reminders outbox.
+    alert the therapist at once (:class:`server.events.RedFlagRaised`: reminders' outbox).
 
     A new danger sign on an acknowledged red flag opens it again (keeping who acknowledged the
     earlier signs, and when): the therapist's review was of the earlier signs, and the patient
@@ -96,7 +95,7 @@ def raise_red_flag(*, check: SymptomCheck, now: datetime | None = None) -> Flag:
     elif len(flag.evidence) > 1:
         audit_flag(flag, "flag.updated", now)
     db.session.flush()
-    enqueue_urgent_flag_alert(flag=flag, cause_id=check.id, now=now)
+    publish(RedFlagRaised(flag_id=flag.id, cause_id=check.id, now=now))
     return flag
 
 

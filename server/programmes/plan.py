@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 import uuid
 from dataclasses import dataclass
@@ -11,23 +10,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import cachetools
-import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import defaultload
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient, User
-from server.audit.services import read_audited, write_audit
-from server.clock import utcnow
+from server.audit.services import write_audit
+from server.clock import format_hhmm, local_date_of, utcnow
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
 from server.programmes.plan_schemas import PlanSessionOut
 from server.programmes.queries import InForce, in_force_on
-from server.tracking.models import PostureBreak, SessionLog
 
 # The plan needs the patient's language (on their user row), not their clinic.
 WITHOUT_CLINIC = (defaultload(Patient.user).lazyload(User.clinic),)
-# When a slot was logged more than once, the best status counts (as adherence counts it).
-STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 
 
 def plan_for(
@@ -41,7 +37,7 @@ def plan_for(
     now = now or utcnow()
     patient = get_scoped(Patient, patient_id, actor, options=WITHOUT_CLINIC)
     tz = ZoneInfo(patient.timezone)
-    today = rules.local_date_of(now, tz)
+    today = local_date_of(now, tz)
     day = day or today
     in_force = in_force_on(patient.id, day, tz)
     revision = in_force if in_force is not None and in_force.revision is not None else None
@@ -135,7 +131,7 @@ def _prescribed_day(revision: InForce, day: date, tz: ZoneInfo, language: str) -
         _SESSION_DUMP.dump(
             {
                 "slot": session.slot,
-                "time": rules.format_hhmm(session.wall_time),
+                "time": format_hhmm(session.wall_time),
                 "starts_at": session.starts_at,
                 "local_starts_at": session.starts_at.astimezone(tz),
                 "items": [
@@ -195,9 +191,7 @@ def _posture_breaks(
         "interval_minutes": interval,
         "working_day": window is not None,
         "window": (
-            {"start": rules.format_hhmm(window[0]), "end": rules.format_hhmm(window[1])}
-            if window
-            else None
+            {"start": format_hhmm(window[0]), "end": format_hhmm(window[1])} if window else None
         ),
         "work_days": sorted(patient.work_days or []),
         "prescribed": rules.posture_breaks_prescribed(*window, interval, enabled) if window else 0,
@@ -206,28 +200,9 @@ def _posture_breaks(
     }
 
 
-@functools.cache
-def _logged_statement() -> sa.CompoundSelect:
-    """The day's session statuses and its posture-break count, in one round trip."""
-    patient_id, day = sa.bindparam("patient_id"), sa.bindparam("day")
-    sessions = sa.select(
-        sa.literal("session").label("kind"), SessionLog.slot, SessionLog.status, sa.literal(1)
-    ).where(SessionLog.patient_id == patient_id, SessionLog.local_date == day)
-    breaks = sa.select(sa.literal("posture_break"), sa.null(), sa.null(), sa.func.count()).where(
-        PostureBreak.patient_id == patient_id, PostureBreak.local_date == day
-    )
-    return sa.union_all(sessions, breaks)
-
-
 def _logged(patient_id: uuid.UUID, day: date, audit: dict[str, Any]) -> tuple[dict[str, str], int]:
-    """(best status per slot, posture breaks logged) on local ``day`` for an authorized patient,
-    read with the request's ``audit`` event written (:func:`read_audited`)."""
-    best: dict[str, str] = {}
-    breaks = 0
-    rows = read_audited(_logged_statement(), {"patient_id": patient_id, "day": day}, **audit)
-    for kind, slot, status, n in rows:
-        if kind == "posture_break":
-            breaks = int(n)
-        elif STATUS_RANK.get(status, 0) > STATUS_RANK.get(best.get(slot, ""), 0):
-            best[slot] = status
-    return best, breaks
+    """(best status per slot, posture breaks logged) on local ``day``, read with the request's
+    ``audit`` event written. The logs are tracking's, above programmes: this is
+    ``tracking.queries.logged_on_day``, which ``create_app`` plugs in as ``day_logs``
+    (``server/wiring.py``)."""
+    return current_app.extensions["day_logs"](patient_id, day, audit)

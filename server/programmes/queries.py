@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
+from server.clock import day_bounds_utc
 from server.db import UTCDateTime
 from server.extensions import db
 from server.programmes import rules
@@ -48,7 +49,7 @@ def revision_in_force(programme: Programme, day: date, tz: ZoneInfo) -> Programm
 
     Only revisions; whether the programme applies on ``day`` at all is :func:`programme_on`.
     """
-    _, day_end = rules.day_bounds_utc(day, tz)
+    _, day_end = day_bounds_utc(day, tz)
     return db.session.scalar(
         sa.select(ProgrammeRevision)
         .where(
@@ -115,7 +116,7 @@ def _in_force_statement() -> sa.Select:
 
 def in_force_on(patient_id: uuid.UUID, day: date, tz: ZoneInfo) -> InForce | None:
     """:func:`programme_on` and, for it, :func:`revision_in_force`, in one query."""
-    _, day_end = rules.day_bounds_utc(day, tz)
+    _, day_end = day_bounds_utc(day, tz)
     params = {"patient_id": patient_id, "day": day, "day_end": day_end}
     row = db.session.execute(_in_force_statement(), params).first()
     if row is None:

@@ -6,12 +6,13 @@ values out.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
+
+from server.clock import day_bounds_utc, local_to_utc, parse_hhmm
 
 DIRECTIONS = {"progress": 1, "regress": -1}
 DOSAGE_KEYS = ("sets", "reps", "hold_seconds", "rest_seconds", "target")
@@ -55,18 +56,6 @@ R = TypeVar("R", bound=RevisionLike)
 # --- schedules ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=256)
-def parse_hhmm(value: str) -> time:
-    """``"08:00"`` → ``time(8, 0)``."""
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def format_hhmm(value: time) -> str:
-    """``time(8, 0)`` → ``"08:00"``."""
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
 def schedule_slots(schedule: Mapping[str, Any]) -> list[Slot]:
     """The schedule's slots in time order."""
     slots = [Slot(s["slot"], parse_hhmm(s["time"])) for s in schedule.get("slots", [])]
@@ -78,32 +67,6 @@ def scheduled_slots(schedule: Mapping[str, Any], day: date) -> list[Slot]:
     if day.isoweekday() not in schedule.get("days", []):
         return []
     return schedule_slots(schedule)
-
-
-def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of local ``wall`` time on ``day``.
-
-    A wall time that does not exist (spring-forward gap) moves forward by the gap (01:30 in
-    London on the last Sunday of March is 02:30 BST); an ambiguous one (fall-back overlap)
-    resolves to its first occurrence, so it fires once.
-    """
-    # PEP 495: fold=0 reads a wall time with the offset in force *before* the transition. In an
-    # overlap that is the first occurrence; in a gap it lands after the gap by exactly as far
-    # as the wall time is into it. Both are what we want.
-    return datetime.combine(day, wall).replace(tzinfo=tz, fold=0).astimezone(UTC)
-
-
-def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
-    """The local calendar date of a UTC instant."""
-    return instant.astimezone(tz).date()
-
-
-@functools.lru_cache(maxsize=4096)
-def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """``[start, end)`` of local ``day`` in UTC (23 or 25 hours long on DST days)."""
-    start = local_to_utc(day, time(0, 0), tz)
-    end = local_to_utc(day + timedelta(days=1), time(0, 0), tz)
-    return start, end
 
 
 def sessions_for_date(

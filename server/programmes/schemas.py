@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.flags.threshold_schemas import FlagThresholdOverrides, FlagThresholdsIn
+from server.flag_threshold_schemas import FlagThresholdOverrides, FlagThresholdsIn
 from server.pagination import page_of
 from server.programmes.library_schemas import (
     MAX_LADDER_LEVELS,

@@ -18,17 +18,16 @@ import sqlalchemy as sa
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient
 from server.audit.services import record_audit
-from server.clock import utcnow
+from server.clock import local_date_of, utcnow
 from server.errors import Conflict, NotFound, Unprocessable
+from server.events import ProgrammeEnded, ProgrammeRevised, publish
 from server.extensions import db
-from server.flags import services as flag_services
-from server.flags.thresholds import apply_overrides
+from server.flag_thresholds import apply_overrides
 from server.programmes import rules
 from server.programmes.items import prescription
 from server.programmes.library import ExerciseLookup, template_by_slug
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.schemas import DEFAULT_INTERVAL
-from server.reminders.services import refresh_reminder_streams
 
 NO_POSTURE_BREAKS = {"enabled": False, "interval_minutes": DEFAULT_INTERVAL, "routine": None}
 
@@ -85,7 +84,7 @@ def create_programme(
         message = f"Must be after the previous programme's last day ({last_end.isoformat()})."
         raise Unprocessable(message, errors={"start_date": [message]})
     if previous is not None:
-        if start_date < rules.local_date_of(now, tz):
+        if start_date < local_date_of(now, tz):
             message = "A programme that replaces the active one cannot start in the past."
             raise Unprocessable(message, errors={"start_date": [message]})
         previous.end_date = start_date - timedelta(days=1)
@@ -265,7 +264,7 @@ def end_programme(
     now = now or utcnow()
     programme = _locked_programme(actor, programme_id)
     tz = ZoneInfo(db.session.get(Patient, programme.patient_id).timezone)
-    today = rules.local_date_of(now, tz)
+    today = local_date_of(now, tz)
     # A programme a newer one will replace later still runs until then: it may end sooner.
     if programme.end_date is not None and programme.end_date <= today:
         raise Conflict(
@@ -275,9 +274,10 @@ def end_programme(
     programme.end_date, programme.end_reason = today, reason
     db.session.flush()
     audit_programme(actor, programme, "programme.end", now)
-    refresh_reminder_streams(programme.patient_id, now)
-    flag_services.queue_evaluation(
-        patient_id=programme.patient_id, clinic_id=programme.clinic_id, days={today}, now=now
+    publish(
+        ProgrammeEnded(
+            patient_id=programme.patient_id, clinic_id=programme.clinic_id, last_day=today, now=now
+        )
     )
     return ProgrammeView(programme, revision_of(programme.id, programme.current_revision))
 
@@ -349,14 +349,15 @@ def audit_programme(actor: Actor | None, programme: Programme, action: str, now:
 
 
 def after_revision_created(revision: ProgrammeRevision, tz: ZoneInfo, now: datetime) -> None:
-    """After every new revision (revision 1 included), same transaction: re-plan reminders, and
-    queue the patient's flags for re-evaluation from the day it takes effect (adherence is
-    judged against the new prescription; a progression makes a flare-up expected).
+    """After every new revision (revision 1 included), same transaction: reminders re-plan, and
+    the flag engine re-evaluates from the day it takes effect (adherence is judged against the
+    new prescription; a progression makes a flare-up expected).
     """
-    refresh_reminder_streams(revision.patient_id, now)
-    flag_services.queue_evaluation(
-        patient_id=revision.patient_id,
-        clinic_id=revision.clinic_id,
-        days={rules.local_date_of(revision.effective_at, tz)},
-        now=now,
+    publish(
+        ProgrammeRevised(
+            patient_id=revision.patient_id,
+            clinic_id=revision.clinic_id,
+            effective_on=local_date_of(revision.effective_at, tz),
+            now=now,
+        )
     )

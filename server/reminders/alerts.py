@@ -19,6 +19,7 @@ from flask import current_app
 from server.accounts.models import Clinic, Patient, User
 from server.clock import utcnow
 from server.extensions import db
+from server.flags.models import Flag
 from server.reminders.contexts import zone
 from server.reminders.dispatch import insert_ignoring_duplicates
 from server.reminders.messages import digest_text, password_reset_text, urgent_flag_text
@@ -202,8 +203,6 @@ def _open_flag_counts(clinic_id: uuid.UUID) -> dict[uuid.UUID, tuple[User, Count
     """Open (or acknowledged) flags by severity for each active recipient of one clinic: the
     patient's therapist, or the clinic's admins when the patient has none or theirs has left
     (as for urgent alerts)."""
-    from server.flags.models import Flag
-
     rows = db.session.execute(
         sa.select(Patient.therapist_id, Flag.severity, sa.func.count())
         .join(Patient, Patient.id == Flag.patient_id)

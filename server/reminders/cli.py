@@ -1,48 +1,16 @@
-"""Operator commands: run the scheduler process, or one time-driven job ``--at`` an instant."""
+"""Operator commands of reminders: run one time-driven job ``--at`` an instant."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from server.cli import at_option
 from server.clock import utcnow
 
-
-class Instant(click.ParamType):
-    """An ISO 8601 instant with an offset (``2026-03-29T08:00:00+01:00`` or ``…Z``)."""
-
-    name = "ISO8601"
-
-    def convert(self, value, param, ctx) -> datetime:  # type: ignore[no-untyped-def]
-        if isinstance(value, datetime):
-            return value
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 instant", param, ctx)
-        if instant.tzinfo is None:
-            self.fail("give the instant an offset, e.g. 2026-03-29T08:00:00+00:00", param, ctx)
-        return instant
-
-
-INSTANT = Instant()
-at_option = click.option(
-    "--at", "at", type=INSTANT, default=None, help="Run as of this instant (default: now)."
-)
-
-scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 reminders_cli = AppGroup("reminders", help="Reminder ticks, digests and what is due.")
-
-
-@scheduler_cli.command("run")
-def run_scheduler_command() -> None:
-    """Run the scheduler process (dispatch tick, flag sweep, digest, clean-up) until stopped."""
-    from server.scheduler import run_scheduler
-
-    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @reminders_cli.command("tick")
@@ -92,4 +60,4 @@ def cleanup_command(at: datetime | None) -> None:
     click.echo(f"deliveries deleted: {cleanup_job(at or utcnow())}")
 
 
-commands: list[click.Command] = [scheduler_cli, reminders_cli]
+commands: list[click.Command] = [reminders_cli]

@@ -1,7 +1,7 @@
 """Pure reminder rules: occurrence expansion (DST-safe), quiet hours, catch-up, snooze, backoff.
 
 No database, no Flask. Every instant is an aware UTC ``datetime``; local wall times are
-interpreted in the patient's zone through ``server.programmes.rules.local_to_utc``.
+interpreted in the patient's zone through ``server.clock.local_to_utc``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.programmes.rules import in_force_on, local_date_of, local_to_utc, scheduled_slots
+from server.clock import local_date_of, local_to_utc
+from server.programmes.rules import in_force_on, scheduled_slots
 
 SESSION = "session"
 POSTURE_BREAK = "posture_break"

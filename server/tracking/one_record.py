@@ -1,12 +1,14 @@
-"""One new record in as few statements as the database allows: with its audit row, the flag
-engine's queue mark and the patient's last activity, one statement on PostgreSQL (data-modifying
-CTEs), one per table on SQLite.
+"""One new record in as few statements as the database allows: with its audit row, the
+patient's last activity and, on PostgreSQL, the writes of the record's event handlers that have
+a ``statement`` (the flag engine's queue mark, see ``server/wiring.py``), one statement on
+PostgreSQL (data-modifying CTEs), one per table on SQLite.
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +18,8 @@ from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.database.transactions import SOLE_WRITE
 from server.db import UTCDateTime
+from server.events import Handler
 from server.extensions import db
-from server.flags import queue as flag_queue
-from server.flags import services as flag_services
 from server.prepared import execute_prepared
 from server.tracking.store import MODELS, dialect_insert
 
@@ -48,13 +49,17 @@ AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
 
 @functools.cache
 def _insert_one_followed_statement(
-    kind: str, columns: tuple[str, ...], queued: bool, touched: bool
+    kind: str,
+    columns: tuple[str, ...],
+    followed_by: tuple[Callable[[Any], Any], ...],
+    touched: bool,
 ) -> Any:
-    """PostgreSQL: the guarded insert, its audit row, (``queued``) the flag engine's queue mark
-    and (``touched``) the patient's last activity in ONE statement: the follow-ups select from
-    the insert's RETURNING, so they are written exactly when the record is. Every parameter
-    is prefixed (``record_``, ``audit_``, …): SQLAlchemy would read a plain ``id`` as a value
-    for the UPDATE's SET.
+    """PostgreSQL: the guarded insert, its audit row, each of ``followed_by`` (a handler's
+    ``statement``, fed the record's patient, clinic, now and local date) and (``touched``) the
+    patient's last activity in ONE statement: the follow-ups select from the insert's
+    RETURNING, so they are written exactly when the record is. Every parameter is prefixed
+    (``record_``, ``audit_``, …): SQLAlchemy would read a plain ``id`` as a value for the
+    UPDATE's SET.
     """
     guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_")
     inserted = guarded.returning(MODELS[kind].__table__.c.id).cte("inserted")
@@ -68,8 +73,8 @@ def _insert_one_followed_statement(
         .cte("audited")
     )
     statement = sa.select(inserted.c.id).add_cte(audited)
-    if queued:
-        due = flag_queue.mark_due_from(
+    for position, follow_up in enumerate(followed_by):
+        handled = follow_up(
             sa.select(
                 sa.bindparam("due_patient_id", type_=sa.Uuid()),
                 sa.bindparam("due_clinic_id", type_=sa.Uuid()),
@@ -77,7 +82,7 @@ def _insert_one_followed_statement(
                 sa.bindparam("due_day", type_=sa.Date()),
             ).select_from(inserted)
         )
-        statement = statement.add_cte(due.cte("queued"))
+        statement = statement.add_cte(handled.cte(f"handled_{position}"))
     if touched:
         touch = _touch_statement().where(sa.select(inserted.c.id).exists())
         statement = statement.add_cte(touch.cte("touched"))
@@ -105,44 +110,50 @@ def insert_one(
     row: dict[str, Any],
     *,
     audit: dict[str, Any],
-    due: tuple[date, datetime] | None,
     touch: datetime | None,
-    sole: bool,
-) -> bool:
-    """Store one new record if its id is free in every record table, with its ``audit`` row,
-    given ``due`` (day, now) the flag engine's queue mark, and given ``touch`` the patient's
-    last activity; True when inserted (nothing is written otherwise).
+    handlers: Sequence[Handler[Any]],
+    now: datetime,
+) -> tuple[bool, list[Handler[Any]]]:
+    """Store one new record if its id is free in every record table, with its ``audit`` row
+    and, given ``touch``, the patient's last activity: (True when inserted, nothing being
+    written otherwise; the ``handlers`` whose write the statement made).
 
-    One statement on PostgreSQL, one per table on SQLite. ``sole``: the request writes nothing
-    else, so on PostgreSQL the statement commits by itself, without BEGIN and COMMIT
-    (:data:`server.db.SOLE_WRITE`).
+    ``handlers``: those with work for the record's ``RecordsIngested``. On PostgreSQL, one
+    statement that also makes the write of each handler with a ``statement``; when that is all
+    of them, the statement is the request's whole write and commits by itself, without BEGIN
+    and COMMIT (:data:`server.db.SOLE_WRITE`). On SQLite, one statement per table, and every
+    handler is left to the event.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _insert_followed(kind, row, audit, due, touch, sole)
-    return _insert_separately(kind, row, audit, due, touch)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _insert_separately(kind, row, audit, touch), []
+    embedded = [handler for handler in handlers if handler.statement is not None]
+    sole = len(embedded) == len(handlers)
+    follow_ups = tuple(handler.statement for handler in embedded)
+    return _insert_followed(kind, row, audit, follow_ups, touch, now, sole), embedded
 
 
 def _insert_followed(
     kind: str,
     row: dict[str, Any],
     audit: dict[str, Any],
-    due: tuple[date, datetime] | None,
+    follow_ups: tuple[Callable[[Any], Any], ...],
     touch: datetime | None,
+    now: datetime,
     sole: bool,
 ) -> bool:
     """PostgreSQL: everything in the one statement of :func:`_insert_one_followed_statement`."""
     params = {f"record_{name}": value for name, value in row.items()}
     params |= {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
-    if due is not None:
+    if follow_ups:
         params.update(
             due_patient_id=row["patient_id"],
             due_clinic_id=row["clinic_id"],
-            due_day=due[0],
-            due_now=due[1],
+            due_day=row["local_date"],
+            due_now=now,
         )
     if touch is not None:
         params.update(touch_patient_id=row["patient_id"], touch_at=touch)
-    statement = _insert_one_followed_statement(kind, tuple(row), due is not None, touch is not None)
+    statement = _insert_one_followed_statement(kind, tuple(row), follow_ups, touch is not None)
     options = {SOLE_WRITE: True} if sole else {}
     return (
         execute_prepared(db.session.connection(), statement, params, **options).first() is not None
@@ -150,11 +161,7 @@ def _insert_followed(
 
 
 def _insert_separately(
-    kind: str,
-    row: dict[str, Any],
-    audit: dict[str, Any],
-    due: tuple[date, datetime] | None,
-    touch: datetime | None,
+    kind: str, row: dict[str, Any], audit: dict[str, Any], touch: datetime | None
 ) -> bool:
     """SQLite: one statement per table on the session's connection, each compiled once (no ORM
     autoflush or per-execution compile step), in the request's transaction."""
@@ -163,10 +170,6 @@ def _insert_separately(
     if execute_prepared(connection, statement, row).rowcount != 1:
         return False
     execute_prepared(connection, _audit_insert_statement(), audit)
-    if due is not None:
-        flag_services.queue_evaluation(
-            patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]
-        )
     if touch is not None:
         execute_prepared(
             connection,

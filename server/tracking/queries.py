@@ -8,6 +8,7 @@ indexes), then one query per kind on the page for the stored bodies, exactly as 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -17,12 +18,13 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.audit.services import record_audit
+from server.audit.services import read_audited, record_audit
 from server.clock import utcnow
 from server.errors import Unprocessable
 from server.extensions import db
 from server.pagination import paginate
 from server.tracking import rules
+from server.tracking.models import PostureBreak, SessionLog
 from server.tracking.store import MODELS
 
 
@@ -151,3 +153,37 @@ def list_patient_records(
     )
     _audit_read(actor, patient, now)
     return items, next_cursor
+
+
+# When a slot was logged more than once, the best status counts (as adherence counts it).
+STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
+
+
+@functools.cache
+def _day_log_statement() -> sa.CompoundSelect:
+    """The day's session statuses and its posture-break count, in one round trip."""
+    patient_id, day = sa.bindparam("patient_id"), sa.bindparam("day")
+    sessions = sa.select(
+        sa.literal("session").label("kind"), SessionLog.slot, SessionLog.status, sa.literal(1)
+    ).where(SessionLog.patient_id == patient_id, SessionLog.local_date == day)
+    breaks = sa.select(sa.literal("posture_break"), sa.null(), sa.null(), sa.func.count()).where(
+        PostureBreak.patient_id == patient_id, PostureBreak.local_date == day
+    )
+    return sa.union_all(sessions, breaks)
+
+
+def logged_on_day(
+    patient_id: uuid.UUID, day: date, audit: dict[str, Any]
+) -> tuple[dict[str, str], int]:
+    """(best status per session slot, posture breaks logged) on local ``day`` for an authorized
+    patient, read with the request's ``audit`` event written (:func:`read_audited`): the plan's
+    statuses (programmes, below tracking, reaches this through ``create_app``)."""
+    best: dict[str, str] = {}
+    breaks = 0
+    rows = read_audited(_day_log_statement(), {"patient_id": patient_id, "day": day}, **audit)
+    for kind, slot, status, n in rows:
+        if kind == "posture_break":
+            breaks = int(n)
+        elif STATUS_RANK.get(status, 0) > STATUS_RANK.get(best.get(slot, ""), 0):
+            best[slot] = status
+    return best, breaks

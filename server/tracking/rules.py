@@ -1,5 +1,6 @@
 """Pure rules of patient records: body digests, accepted time window, logged items against the
-prescription, idempotency outcomes and the symptom-check guidance. No database, no Flask.
+prescription, idempotency outcomes, the symptom-check guidance and the event of new records.
+No database, no Flask.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from server.events import RecordsIngested
 from server.programmes.rules import items_for_slot
 
 PAIN_CONTEXTS = ("morning", "evening", "now", "during_exercise", "after_exercise")
@@ -211,3 +213,23 @@ def symptom_guidance(urgent: bool, language: str, emergency_number: str | None) 
     """What to tell the patient after a symptom check, in their language (tr or en)."""
     texts = GUIDANCE.get(language, GUIDANCE["en"])
     return texts[urgent].format(number=emergency_number or "112")
+
+
+def records_ingested(
+    patient_id: uuid.UUID,
+    clinic_id: uuid.UUID,
+    records: Sequence[tuple[str | None, Mapping[str, Any]]],
+    now: datetime,
+) -> RecordsIngested:
+    """The event of a patient's new records, each ``(kind, stored row)``: the days the flag
+    engine judges are those of every kind but symptom checks, whose danger signs it gets apart."""
+    return RecordsIngested(
+        patient_id=patient_id,
+        clinic_id=clinic_id,
+        kinds=frozenset(kind for kind, _ in records if kind),
+        days=frozenset(row["local_date"] for kind, row in records if kind != "symptom_check"),
+        urgent_checks=tuple(
+            row["id"] for kind, row in records if kind == "symptom_check" and row["urgent"]
+        ),
+        now=now,
+    )

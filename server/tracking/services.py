@@ -5,7 +5,8 @@ validate → the revisions in force on the session logs' dates, loaded once, eac
 and items checked in memory → one lookup of the ids across all record tables → classify (created,
 duplicate, conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for
 any id a concurrent request stored first → audit, last activity and the flag engine, once per
-request.
+request; then the other domains react to :class:`server.events.RecordsIngested` (red flags, the
+flag engine's queue, reminders), in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,13 +24,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.clock import utcnow
+from server.clock import local_date_of, utcnow
 from server.errors import Conflict, Unprocessable, reader_messages
-from server.extensions import db
-from server.programmes.rules import local_date_of
-from server.reminders.services import refresh_reminder_streams
+from server.events import Handler, handlers_for, publish
 from server.tracking import one_record, rules, schemas, store
-from server.tracking.models import SymptomCheck
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
 
 INPUTS: dict[str, ma.Schema] = {
@@ -44,8 +42,6 @@ INPUTS: dict[str, ma.Schema] = {
 WITHOUT_USER = (lazyload(Patient.user),)
 # Patient.last_activity_at is refreshed at most this often, to spare a write per record.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
-# Kinds whose new record replans the patient's reminders (another write).
-REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
 
 
 @dataclass(frozen=True)
@@ -119,14 +115,15 @@ def store_items(
         outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
     if refused:
         _accept_replays(refused, outcomes, patient.id)
+    done: list[Handler[Any]] = []
     if len(candidates) == 1:
-        statuses = _store_one(candidates, patient, actor, now)
+        statuses, done = _store_one(candidates, patient, actor, now)
     else:
         statuses = _store_candidates(candidates, patient.id)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
     created = [o for o in outcomes if o.status == CREATED]
-    _after_store(patient, created, actor, now, written=len(candidates) == 1)
+    _after_store(patient, created, actor, now, written=len(candidates) == 1, done=done)
     return outcomes
 
 
@@ -153,31 +150,28 @@ def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> 
             outcomes[index] = Outcome(str(candidate.id), DUPLICATE, kind=candidate.kind, row=row)
 
 
-def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime) -> list[str]:
-    """One record: a single guarded insert that also writes its audit row, queue mark and the
-    patient's last activity (one statement on PostgreSQL, and the request's only write when no
-    reminder is replanned and no red flag raised), and a lookup only when it was not inserted.
+def _store_one(
+    candidates, patient: Patient, actor: Actor | None, now: datetime
+) -> tuple[list[str], list[Handler[Any]]]:
+    """One record: a single guarded insert that also writes its audit row and the patient's
+    last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
+    statement, which also makes the writes of the event's handlers that have a ``statement``
+    (the flag engine's queue mark); when no other handler has work for the record, it is the
+    request's whole write. Returns the statuses and the handlers it did.
     """
     ((_, candidate, row),) = candidates
     audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
-    due = None if candidate.kind == "symptom_check" else (row["local_date"], now)
     touch = now if _activity_stale(patient, now) else None
-    sole = not _writes_more(candidate.kind, row)  # see _after_store
-    if one_record.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
+    ingested = rules.records_ingested(patient.id, patient.clinic_id, [(candidate.kind, row)], now)
+    handlers = handlers_for(ingested)
+    inserted, done = one_record.insert_one(
+        candidate.kind, row, audit=audit, touch=touch, handlers=handlers, now=now
+    )
+    if inserted:
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
-        return [CREATED]
-    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id)
-
-
-def _raises_red_flag(kind: str | None, row: Mapping[str, Any]) -> bool:
-    return kind == "symptom_check" and bool(row["urgent"])
-
-
-def _writes_more(kind: str | None, row: Mapping[str, Any]) -> bool:
-    """Whether :func:`_after_store` writes more for a new record of ``kind`` than the insert
-    with its audit row, queue mark and last activity does."""
-    return kind in REPLANS_REMINDERS or _raises_red_flag(kind, row)
+        return [CREATED], done
+    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done
 
 
 def _activity_stale(patient: Patient, now: datetime) -> bool:
@@ -214,10 +208,16 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
 
 
 def _after_store(
-    patient: Patient, created: list[Outcome], actor: Actor | None, now: datetime, *, written: bool
+    patient: Patient,
+    created: list[Outcome],
+    actor: Actor | None,
+    now: datetime,
+    *,
+    written: bool,
+    done: list[Handler[Any]],
 ) -> None:
-    """Audit rows, the flag engine's queue mark and last activity (unless the insert
-    ``written`` them), then red flags and reminder replans (:func:`_writes_more`).
+    """Audit rows and last activity (unless the single record's insert ``written`` them), then
+    ``RecordsIngested`` for every handler but those the insert ``done`` already.
     """
     if not created:
         return
@@ -225,15 +225,8 @@ def _after_store(
         store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
         if _activity_stale(patient, now):
             patient.last_activity_at = now
-    urgent = [o.row["id"] for o in created if _raises_red_flag(o.kind, o.row)]
-    for check_id in urgent:
-        store.raise_red_flag(db.session.get(SymptomCheck, check_id), now)
-    days = {o.row["local_date"] for o in created if o.kind != "symptom_check"}
-    if days and not written:
-        store.evaluate_on_ingest(patient, days, now)
-    if any(o.kind in REPLANS_REMINDERS for o in created):
-        # A logged session needs no reminder; a logged posture break restarts the countdown.
-        refresh_reminder_streams(patient.id, now)
+    records = [(o.kind, o.row) for o in created]
+    publish(rules.records_ingested(patient.id, patient.clinic_id, records, now), done=done)
 
 
 def guidance_for(patient: Patient, urgent: bool) -> str:

@@ -1,6 +1,5 @@
 """Set-based persistence of patient records: id lookup across tables, conflict-safe bulk
-inserts, bulk audit rows, the prescriptions session logs are checked against, and the hooks
-into the flag engine.
+inserts, bulk audit rows, and the prescriptions session logs are checked against.
 """
 
 from __future__ import annotations
@@ -21,11 +20,10 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.audit.services import SYSTEM_ROLE
+from server.clock import day_bounds_utc, local_date_of
 from server.extensions import db
-from server.flags import services as flag_services
 from server.programmes import queries as programme_queries
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import day_bounds_utc, local_date_of
 from server.tracking import bulk
 from server.tracking.models import (
     HeadacheEntry,
@@ -234,15 +232,3 @@ def audit_created(
         bulk.insert_rows(db.session, AuditEvent.__table__, rows, returning=False)
     elif rows:
         db.session.execute(sa.insert(AuditEvent.__table__), rows)
-
-
-def raise_red_flag(check: SymptomCheck, now: datetime) -> None:
-    """Hand an urgent symptom check to the flag engine (same transaction)."""
-    flag_services.raise_red_flag(check=check, now=now)
-
-
-def evaluate_on_ingest(patient: Patient, days: set[date], now: datetime) -> None:
-    """Let the flag engine re-evaluate the patient's affected local dates (same transaction)."""
-    flag_services.queue_evaluation(
-        patient_id=patient.id, clinic_id=patient.clinic_id, days=days, now=now
-    )

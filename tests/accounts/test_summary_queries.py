@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.accounts.models import Patient
-from server.accounts.summary import last_activity
 from server.clock import utcnow
 from server.extensions import db
+from server.overview.queries import last_activity
 from server.tracking.models import PostureBreak
 from tests.accounts.helpers import (
     add_headache,

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.accounts.models import Patient
+from server.clock import local_date_of, local_to_utc
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.rules import local_date_of, local_to_utc
 from server.tracking import services
 
 

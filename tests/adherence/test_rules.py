@@ -20,7 +20,7 @@ from server.adherence.rules import (
     totals_of,
     window_ratio,
 )
-from server.programmes.rules import local_to_utc
+from server.clock import local_to_utc
 from tests.budget import examples
 
 UTC_ZONE = ZoneInfo("UTC")

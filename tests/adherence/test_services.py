@@ -19,9 +19,9 @@ from server.adherence.services import (
     adherence_by_patient,
     adherence_report,
 )
+from server.clock import local_to_utc
 from server.extensions import db
 from server.flags.inputs import reported_baseline
-from server.programmes.rules import local_to_utc
 from tests.adherence.conftest import pain, posture_break, session, statements
 
 TWICE_DAILY = {

@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.accounts.models import Patient
+from server.clock import local_to_utc
 from server.extensions import db
 from server.flags import services
 from server.flags.jobs import run_pending_evaluations
 from server.flags.models import Flag
 from server.programmes.models import ProgrammeRevision
-from server.programmes.rules import local_to_utc
 from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog, SymptomCheck
 
 START = date(2026, 3, 2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from server.flag_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server.flags.rules import Baseline, Context, DayFacts
-from server.flags.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 D0 = date(2026, 3, 2)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.flag_thresholds import Thresholds
 from server.flags.episodes import (
     PROGRAMME_ENDED,
     Episode,
@@ -17,7 +18,6 @@ from server.flags.episodes import (
     progression_scan,
 )
 from server.flags.rules import Evidence
-from server.flags.thresholds import Thresholds
 from tests.flags.helpers import ctx, day, facts, series_of
 
 

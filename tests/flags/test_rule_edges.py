@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
+from server.flag_thresholds import Thresholds
 from server.flags import rules
 from server.flags.rules import Baseline, DayFacts, Evidence, derive_baseline
-from server.flags.thresholds import Thresholds
 from tests.flags.helpers import D0, ctx, day, facts, series_of
 
 

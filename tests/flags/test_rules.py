@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from server.flag_thresholds import DEFAULT_THRESHOLDS, Thresholds, merge_thresholds
 from server.flags import rules
 from server.flags.rules import Baseline, derive_baseline
-from server.flags.thresholds import DEFAULT_THRESHOLDS, Thresholds, merge_thresholds
 from tests.flags.helpers import D0, ctx, day, facts, series_of
 
 

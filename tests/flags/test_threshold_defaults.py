@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import pytest
 
+from server.flag_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server.flags import rules
 from server.flags.episodes import flare_scan
 from server.flags.rules import Baseline, Context
-from server.flags.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from tests.flags.helpers import ctx, day, facts, series_of
 
 

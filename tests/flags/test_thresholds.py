@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.flags.thresholds import (
+from server.flag_thresholds import (
     DEFAULT_THRESHOLDS,
     LIMITS,
     THRESHOLD_NAMES,

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from server.audit.models import AuditEvent
 from server.database.transactions import READ, REQUEST_MODE, SOLE_WRITE, WRITE, begin_request
+from server.events import Handler, RecordsIngested
 from server.extensions import db
 from tests.conftest import POSTGRES_ADMIN_URL, make_test_app
 
@@ -126,6 +127,33 @@ def test_a_request_that_writes_more_begins_its_transaction_before_its_first_writ
     assert not any(in_transaction for in_transaction, _ in seen[:first_write]), seen
     assert all(in_transaction for in_transaction, _ in seen[first_write:]), seen
     assert sum(_is_write(statement) for _, statement in seen) > 1, seen
+
+
+def test_a_single_record_is_its_whole_write_only_while_no_other_handler_has_work_for_it(
+    app: Flask, client: FlaskClient, make_staff, make_patient
+) -> None:
+    """The insert asks the event table which handlers have work for the record, so one more
+    handler there, and the pain rating's request opens its transaction before its first write
+    and makes the handler's write in it."""
+    patient = make_patient(make_staff())
+
+    def audit_it(event: RecordsIngested) -> None:
+        db.session.execute(_audit_insert(event.clinic_id, "test.handled"), {"id": uuid.uuid4()})
+
+    table = dict(app.extensions["event_handlers"])
+    table[RecordsIngested] = (*table[RecordsIngested], Handler(audit_it))
+    app.extensions["event_handlers"] = table
+    rating = {"id": str(uuid.uuid4()), "recorded_at": _now_iso(), "score": 4, "context": "now"}
+
+    seen = _transaction_by_statement(
+        app, lambda: client.post("/api/v1/me/pain-ratings", json=rating, headers=patient.headers)
+    )
+
+    first_write = next(i for i, (_, statement) in enumerate(seen) if _is_write(statement))
+    assert all(in_transaction for in_transaction, _ in seen[first_write:]), seen
+    with app.app_context():
+        handled = sa.select(sa.func.count()).where(AuditEvent.action == "test.handled")
+        assert db.session.scalar(handled) == 1
 
 
 def test_a_write_request_rolls_back_everything_after_its_first_write(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from server.clock import format_hhmm, local_date_of, local_to_utc, parse_hhmm
 from server.programmes import rules
 from server.programmes.rules import LadderEndError, ScheduledSession, Slot
 
@@ -114,9 +115,9 @@ def test_slots_in_time_order_then_by_name():
 
 
 def test_hhmm_round_trip():
-    assert rules.parse_hhmm("07:05") == time(7, 5)
-    assert rules.format_hhmm(time(7, 5)) == "07:05"
-    assert rules.format_hhmm(time(23, 59)) == "23:59"
+    assert parse_hhmm("07:05") == time(7, 5)
+    assert format_hhmm(time(7, 5)) == "07:05"
+    assert format_hhmm(time(23, 59)) == "23:59"
 
 
 def test_sessions_for_date_in_istanbul():
@@ -168,8 +169,8 @@ def test_a_revision_is_in_force_only_if_effective_before_the_local_day_ends(tz, 
 
 
 def test_local_date_of_an_instant_in_istanbul():
-    assert rules.local_date_of(utc(2026, 6, 1, 20, 59), ISTANBUL) == date(2026, 6, 1)
-    assert rules.local_date_of(utc(2026, 6, 1, 21), ISTANBUL) == date(2026, 6, 2)
+    assert local_date_of(utc(2026, 6, 1, 20, 59), ISTANBUL) == date(2026, 6, 1)
+    assert local_date_of(utc(2026, 6, 1, 21), ISTANBUL) == date(2026, 6, 2)
 
 
 @pytest.mark.parametrize(
@@ -208,4 +209,4 @@ def test_an_unknown_logged_status_counts_as_not_logged(logged):
 )
 def test_local_to_utc_answers_in_utc_itself(tz, day, wall):
     """An aware instant in UTC, not merely an equal instant in some other zone."""
-    assert rules.local_to_utc(day, wall, tz).tzinfo is UTC
+    assert local_to_utc(day, wall, tz).tzinfo is UTC

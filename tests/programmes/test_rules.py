@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server.clock import day_bounds_utc, local_date_of, local_to_utc
 from server.programmes import rules
-from server.programmes.rules import LadderEndError, level_moves, local_to_utc, move_level
+from server.programmes.rules import LadderEndError, level_moves, move_level
 from tests.budget import examples
 
 ZONES = ["Europe/London", "America/New_York", "Europe/Istanbul"]
@@ -223,9 +224,9 @@ def test_sessions_keep_their_local_time_every_day_and_fire_once(tz, start):
     ],
 )
 def test_day_bounds_are_23_24_or_25_hours(tz, day, hours):
-    start, end = rules.day_bounds_utc(day, tz)
+    start, end = day_bounds_utc(day, tz)
     assert end - start == timedelta(hours=hours)
-    assert rules.day_bounds_utc(day + timedelta(days=1), tz)[0] == end
+    assert day_bounds_utc(day + timedelta(days=1), tz)[0] == end
 
 
 @pytest.mark.parametrize(
@@ -323,7 +324,7 @@ def test_a_new_revision_never_changes_a_past_dates_revision(tz, minutes, later):
     revisions = [Rev(n, t) for n, t in enumerate(times, start=1)]
     now = max(times[-1], base + timedelta(minutes=later))
     added = [*revisions, Rev(len(revisions) + 1, now)]
-    today = rules.local_date_of(now, tz)
+    today = local_date_of(now, tz)
     for offset in range(1, 40):
         past = today - timedelta(days=offset)
         assert rules.in_force_on(added, past, tz) == rules.in_force_on(revisions, past, tz)

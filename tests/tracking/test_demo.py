@@ -13,7 +13,7 @@ from server.adherence.services import adherence_report
 from server.extensions import db
 from server.programmes.models import ProgrammeRevision
 from server.seeding import seed_all
-from server.tracking.demo_history import PROGRESSION_DAY, WORSENING_FROM
+from server.seeding.demo_history import PROGRESSION_DAY, WORSENING_FROM
 
 NO_BASELINE = Baseline(None, "none", 0)  # only the days are read here
 

@@ -1,26 +1,28 @@
 """The patient-list summary (PRODUCT.md §2), computed for a whole page at once.
 
 Each piece is one set-based query (or a fixed few) over all patients of the page, never one per
-patient, so a page of 200 costs the same number of statements as a page of 5.
+patient, so a page of 200 costs the same number of statements as a page of 5. The patient
+endpoints (accounts, below the domains read here) reach it through ``create_app``
+(``server/wiring.py``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
+from server.accounts.queries import PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
 from server.adherence.series import daily_max_pain_totals
 from server.adherence.services import adherence_7d_for_patients
+from server.clock import local_date_of
 from server.extensions import db
 from server.flags.services import open_flag_counts
-from server.programmes.rules import local_date_of
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,
@@ -29,28 +31,7 @@ from server.tracking.models import (
     SymptomCheck,
 )
 
-SEVERITIES = ("urgent", "high", "normal", "low", "info")
 ACTIVITY_MODELS = (SessionLog, PainRating, HeadacheEntry, PostureBreak, SymptomCheck)
-
-
-def no_open_flags() -> dict[str, int]:
-    return dict.fromkeys(SEVERITIES, 0)
-
-
-@dataclass(frozen=True)
-class PatientSummary:
-    adherence_7d: float | None = None
-    pain_7d_mean: float | None = None
-    open_flags: dict[str, int] = field(default_factory=no_open_flags)
-    last_activity_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PatientView:
-    """What the patient endpoints return: the profile and its summary."""
-
-    patient: Patient
-    summary: PatientSummary
 
 
 def local_today(patient: Patient, now: datetime) -> date:
@@ -127,9 +108,3 @@ def summarise_patients(
         )
         for p in patients
     }
-
-
-def patient_views(patients: Sequence[Patient], *, now: datetime) -> list[PatientView]:
-    """Pair each patient with their summary, in the same order."""
-    summaries = summarise_patients(patients, now=now)
-    return [PatientView(p, summaries[p.id]) for p in patients]

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.flags.thresholds import (
+from server.flag_thresholds import (
     DEFAULT_THRESHOLDS,
     INTEGER_THRESHOLDS,
     LIMITS,

@@ -21,7 +21,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.programmes.rules import local_to_utc, scheduled_slots
+from server.clock import local_to_utc
+from server.programmes.rules import scheduled_slots
 
 HISTORY_DAYS = 28
 PROGRESSION_DAY = 14

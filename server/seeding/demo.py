@@ -16,19 +16,19 @@ import sqlalchemy as sa
 from server.access import Actor
 from server.accounts.models import Clinic, Patient, User
 from server.accounts.passwords import hash_password
-from server.clock import utcnow
+from server.clock import local_date_of, local_to_utc, utcnow
 from server.extensions import db
 from server.flags import services as flag_services
 from server.programmes import services as programme_services
 from server.programmes.models import ProgrammeRevision
-from server.programmes.rules import items_for_slot, local_date_of, local_to_utc
-from server.tracking import services
-from server.tracking.demo_history import (
+from server.programmes.rules import items_for_slot
+from server.seeding.demo_history import (
     HISTORY_DAYS,
     PROGRESSION_DAY,
     Dose,
     plan_history,
 )
+from server.tracking import services
 
 DEFAULT_TEMPLATE = "cervicogenic-headache-basic"
 RANDOM_SEED = 20260514

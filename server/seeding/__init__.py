@@ -1,4 +1,8 @@
-"""``flask seed``: the exercise library, templates and the demo clinic, idempotently."""
+"""``flask seed``: the exercise library, templates and the demo clinic, idempotently.
+
+A package of its own: the demo (``demo.py``, ``demo_history.py``) fills every domain, through
+their services.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,17 @@ import click
 import yaml
 from flask.cli import with_appcontext
 
+from server.accounts.seed import ensure_clinic, ensure_staff
 from server.config import PROJECT_ROOT
 from server.extensions import db
+from server.programmes.seed import load_library
+from server.seeding.demo import seed_demo_patients
 
 SEED_DIR = PROJECT_ROOT / "seed"
 
 
 def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Load every seed; safe to run again. Returns counts of what was loaded or found."""
-    from server.accounts.seed import ensure_clinic, ensure_staff
-    from server.programmes.seed import load_library
-    from server.tracking.demo import seed_demo_patients
-
     demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
     counts = load_library(seed_dir)
     clinic = ensure_clinic(demo["clinic"])

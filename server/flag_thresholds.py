@@ -1,4 +1,8 @@
-"""Flag thresholds: the PRODUCT.md §4 defaults, overridable per clinic and per programme."""
+"""Flag thresholds: the PRODUCT.md §4 defaults, overridable per clinic and per programme.
+
+In the kernel, not in ``flags``: programmes (below the flag engine) and clinic settings store and
+validate overrides too.
+"""
 
 from __future__ import annotations
 

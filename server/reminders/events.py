@@ -1,0 +1,50 @@
+"""How reminders react to other domains' events (the table: ``server/wiring.py``)."""
+
+from __future__ import annotations
+
+from server.accounts.models import User
+from server.events import (
+    PasswordReset,
+    ProgrammeEnded,
+    ProgrammeRevised,
+    RecordsIngested,
+    RedFlagRaised,
+    ScheduleChanged,
+    handler,
+)
+from server.extensions import db
+from server.flags.models import Flag
+from server.reminders.services import (
+    enqueue_password_reset_notice,
+    enqueue_urgent_flag_alert,
+    refresh_reminder_streams,
+)
+
+# Kinds of record whose arrival replans the patient's reminders.
+REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
+
+
+@handler()
+def replan(event: ScheduleChanged | ProgrammeRevised | ProgrammeEnded) -> None:
+    """Recompute the patient's reminder streams from what is now prescribed and preferred."""
+    refresh_reminder_streams(event.patient_id, event.now)
+
+
+@handler(when=lambda event: bool(event.kinds & REPLANS_REMINDERS))
+def replan_after_records(event: RecordsIngested) -> None:
+    """A logged session needs no reminder; a logged posture break restarts the countdown."""
+    refresh_reminder_streams(event.patient_id, event.now)
+
+
+@handler()
+def alert_therapist(event: RedFlagRaised) -> None:
+    """Alert the patient's therapist about the red flag at once (next dispatch tick)."""
+    flag = db.session.get(Flag, event.flag_id)
+    enqueue_urgent_flag_alert(flag=flag, cause_id=event.cause_id, now=event.now)
+
+
+@handler()
+def notify_password_reset(event: PasswordReset) -> None:
+    """Tell the patient's phones that a clinic-issued code set their password again."""
+    user = db.session.get(User, event.user_id)
+    enqueue_password_reset_notice(user=user, invitation_id=event.invitation_id, now=event.now)

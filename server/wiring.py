@@ -1,0 +1,58 @@
+"""How the domains meet, in two tables that ``create_app`` registers: who handles each domain
+event, and the reads a lower layer shows but a higher domain computes.
+
+Both exist because a domain imports only from below (``server/layers.py``): what a higher
+domain adds is plugged in here, the one module that names them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from server import events
+from server.accounts.queries import signed_in_language
+from server.events import Handler
+from server.flags import events as flags
+from server.flags.inputs import reported_baseline
+from server.overview.queries import summarise_patients
+from server.reminders import events as reminders
+from server.tracking.queries import logged_on_day
+
+# Each event's handlers, run in this order in the publisher's transaction (server/events.py).
+EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
+    events.ScheduleChanged: (reminders.replan,),
+    events.ProgrammeRevised: (reminders.replan, flags.queue_from_revision),
+    events.ProgrammeEnded: (reminders.replan, flags.queue_from_end),
+    events.RecordsIngested: (
+        flags.raise_red_flags,
+        flags.queue_ingested_days,  # the exception below
+        reminders.replan_after_records,
+    ),
+    events.RedFlagRaised: (reminders.alert_therapist,),
+    events.PasswordReset: (reminders.notify_password_reset,),
+}
+# The one exception: a record stored alone on PostgreSQL makes the flag engine's queue mark
+# (flags.queue_ingested_days) inside its own INSERT, a data-modifying CTE beside its audit row
+# and the patient's last activity (tracking/one_record.py), and publishes the event without
+# that handler. When no other handler has work for it (no red flag, no reminder replan), that
+# one statement is the request's whole write and commits by itself (server.db.SOLE_WRITE): the
+# service's hottest write, a record POST, sends no BEGIN or COMMIT. The insert learns which
+# handlers have work from this table (events.handlers_for), so the two cannot drift apart.
+
+# Reads a lower layer shows but a higher domain computes, by the name the caller looks up in
+# app.extensions (the caller's docstring says what it reads).
+READS: dict[str, Callable[..., Any]] = {
+    "reader_language": signed_in_language,  # errors (kernel): a problem's default language
+    "pain_baseline": reported_baseline,  # adherence's pain report: the flag engine's baseline
+    "day_logs": logged_on_day,  # programmes' plan: the day's logged sessions and breaks
+    "patient_summaries": summarise_patients,  # accounts' patient endpoints: the overview
+}
+
+
+def register(app: Flask) -> None:
+    """Register both tables on ``app`` (the web app, the scheduler and the CLI alike)."""
+    app.extensions["event_handlers"] = EVENT_HANDLERS
+    app.extensions.update(READS)
