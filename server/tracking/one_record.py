@@ -10,10 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from server.accounts.models import Patient
-from server.audit.models import AuditEvent
+from server.audit import services as audit
 from server.db import SOLE_WRITE, UTCDateTime
 from server.extensions import db
 from server.flags import queue as flag_queue
@@ -42,9 +41,6 @@ def _guarded_insert_statement(
     return insert.on_conflict_do_nothing(index_elements=[table.c.id])
 
 
-AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
-
-
 @functools.cache
 def _insert_one_followed_statement(
     kind: str, columns: tuple[str, ...], queued: bool, touched: bool
@@ -57,15 +53,7 @@ def _insert_one_followed_statement(
     """
     guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_")
     inserted = guarded.returning(MODELS[kind].__table__.c.id).cte("inserted")
-    audit = AuditEvent.__table__
-    audit_values = [
-        sa.bindparam(f"audit_{name}", type_=audit.c[name].type) for name in AUDIT_COLUMNS
-    ]
-    audited = (
-        pg_insert(audit)
-        .from_select(list(AUDIT_COLUMNS), sa.select(*audit_values).select_from(inserted))
-        .cte("audited")
-    )
+    audited = audit.insert_bound(select_from=inserted).cte("audited")
     statement = sa.select(inserted.c.id).add_cte(audited)
     if queued:
         due = flag_queue.mark_due_from(
@@ -84,11 +72,6 @@ def _insert_one_followed_statement(
 
 
 @functools.cache
-def _audit_insert_statement() -> sa.Insert:
-    return sa.insert(AuditEvent.__table__)
-
-
-@functools.cache
 def _touch_statement() -> sa.Update:
     """``UPDATE patients SET last_activity_at = :touch_at WHERE id = :touch_patient_id``."""
     patients = Patient.__table__
@@ -103,12 +86,12 @@ def insert_one(
     kind: str,
     row: dict[str, Any],
     *,
-    audit: dict[str, Any],
+    event: dict[str, Any],
     due: tuple[date, datetime] | None,
     touch: datetime | None,
     sole: bool,
 ) -> bool:
-    """Store one new record if its id is free in every record table, with its ``audit`` row,
+    """Store one new record if its id is free in every record table, with its audit ``event``,
     given ``due`` (day, now) the flag engine's queue mark, and given ``touch`` the patient's
     last activity; True when inserted (nothing is written otherwise).
 
@@ -117,21 +100,21 @@ def insert_one(
     (:data:`server.db.SOLE_WRITE`).
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        return _insert_followed(kind, row, audit, due, touch, sole)
-    return _insert_separately(kind, row, audit, due, touch)
+        return _insert_followed(kind, row, event, due, touch, sole)
+    return _insert_separately(kind, row, event, due, touch)
 
 
 def _insert_followed(
     kind: str,
     row: dict[str, Any],
-    audit: dict[str, Any],
+    event: dict[str, Any],
     due: tuple[date, datetime] | None,
     touch: datetime | None,
     sole: bool,
 ) -> bool:
     """PostgreSQL: everything in the one statement of :func:`_insert_one_followed_statement`."""
     params = {f"record_{name}": value for name, value in row.items()}
-    params |= {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
+    params |= audit.bound(event)
     if due is not None:
         params.update(
             due_patient_id=row["patient_id"],
@@ -151,7 +134,7 @@ def _insert_followed(
 def _insert_separately(
     kind: str,
     row: dict[str, Any],
-    audit: dict[str, Any],
+    event: dict[str, Any],
     due: tuple[date, datetime] | None,
     touch: datetime | None,
 ) -> bool:
@@ -161,7 +144,7 @@ def _insert_separately(
     statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
     if execute_prepared(connection, statement, row).rowcount != 1:
         return False
-    execute_prepared(connection, _audit_insert_statement(), audit)
+    execute_prepared(connection, audit.insert_bound(), audit.bound(event))
     if due is not None:
         flag_services.queue_evaluation(
             patient_id=row["patient_id"], clinic_id=row["clinic_id"], days={due[0]}, now=due[1]

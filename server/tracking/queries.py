@@ -17,8 +17,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.audit.services import record_audit
-from server.clock import utcnow
+from server.audit import services as audit
 from server.errors import Unprocessable
 from server.extensions import db
 from server.pagination import paginate
@@ -99,18 +98,6 @@ def records_page(
     return _bodies(patient, page), next_cursor
 
 
-def _audit_read(actor: Actor, patient: Patient, now: datetime | None) -> None:
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="records.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now or utcnow(),
-    )
-
-
 def list_my_records(
     *,
     actor: Actor,
@@ -127,7 +114,7 @@ def list_my_records(
     items, next_cursor = records_page(
         patient=patient, kinds=[kind], start=start, end=end, limit=limit, cursor=cursor
     )
-    _audit_read(actor, patient, now)
+    audit.read("records.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return [item["data"] for item in items], next_cursor
 
 
@@ -149,5 +136,5 @@ def list_patient_records(
     items, next_cursor = records_page(
         patient=patient, kinds=kinds, start=start, end=end, limit=limit, cursor=cursor
     )
-    _audit_read(actor, patient, now)
+    audit.read("records.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return items, next_cursor

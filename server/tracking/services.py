@@ -159,11 +159,11 @@ def _store_one(candidates, patient: Patient, actor: Actor | None, now: datetime)
     reminder is replanned and no red flag raised), and a lookup only when it was not inserted.
     """
     ((_, candidate, row),) = candidates
-    audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
+    event = store.creation_audit(patient, candidate.kind, candidate.id, actor, now)
     due = None if candidate.kind == "symptom_check" else (row["local_date"], now)
     touch = now if _activity_stale(patient, now) else None
     sole = not _writes_more(candidate.kind, row)  # see _after_store
-    if one_record.insert_one(candidate.kind, row, audit=audit, due=due, touch=touch, sole=sole):
+    if one_record.insert_one(candidate.kind, row, event=event, due=due, touch=touch, sole=sole):
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
         return [CREATED]
@@ -222,7 +222,7 @@ def _after_store(
     if not created:
         return
     if not written:
-        store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
+        store.write_creation_audits(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
         if _activity_stale(patient, now):
             patient.last_activity_at = now
     urgent = [o.row["id"] for o in created if _raises_red_flag(o.kind, o.row)]
