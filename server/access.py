@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from flask import Flask, g, has_app_context, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
+from server.commit import committed
 from server.database.transactions import READ, WRITE, begin_request
 from server.db import Base
-from server.errors import AppError, Forbidden, NotFound
+from server.errors import Forbidden, NotFound
 from server.extensions import db
 
 PUBLIC = "public"
@@ -95,22 +96,12 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
                 if actor.role not in flat:
                     raise Forbidden("Your role may not use this endpoint.")
             try:
-                if actor is not None:
-                    _load_path_objects(actor, kwargs)
-                result = view(*args, **kwargs)
-                db.session.commit()
-            except AppError as error:
-                if error.keep_changes:
-                    db.session.commit()
-                else:
-                    db.session.rollback()
-                raise
-            except BaseException:
-                db.session.rollback()
-                raise
+                with committed():
+                    if actor is not None:
+                        _load_path_objects(actor, kwargs)
+                    return view(*args, **kwargs)
             finally:
                 g.pop("scoped_objects", None)
-            return result
 
         wrapper.allowed_roles = flat  # type: ignore[attr-defined]
         wrapper._apidoc = _documented(view, flat)  # type: ignore[attr-defined]

@@ -15,8 +15,8 @@ from flask.cli import with_appcontext
 from server.accounts import services
 from server.accounts.models import LANGUAGES, STAFF_ROLES, User
 from server.accounts.rules import is_iana_timezone
+from server.commit import committed
 from server.errors import AppError
-from server.extensions import db
 
 
 def _read_password() -> str:
@@ -29,7 +29,6 @@ def _read_password() -> str:
 
 
 def _fail(error: AppError) -> click.ClickException:
-    db.session.rollback()
     problems = (error.errors or {}).items()
     details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in problems)
     return click.ClickException(f"{error.detail} {details}".strip())
@@ -60,19 +59,19 @@ def create_clinic(
         raise click.BadParameter("not a known IANA time zone", param_hint="--timezone")
     password = _read_password()
     try:
-        clinic = services.create_clinic(
-            name=name, timezone=timezone, language=language, emergency_number=emergency_number
-        )
-        admin = services.create_staff(
-            clinic_id=clinic.id,
-            email=admin_email,
-            name=admin_name,
-            password=password,
-            role="clinic_admin",
-        )
+        with committed():
+            clinic = services.create_clinic(
+                name=name, timezone=timezone, language=language, emergency_number=emergency_number
+            )
+            admin = services.create_staff(
+                clinic_id=clinic.id,
+                email=admin_email,
+                name=admin_name,
+                password=password,
+                role="clinic_admin",
+            )
     except AppError as error:
         raise _fail(error) from None
-    db.session.commit()
     click.echo(f"created clinic {clinic.id}")
     _created("admin", admin)
 
@@ -90,17 +89,17 @@ def create_therapist(
     """Create a therapist (or clinic admin); the password is read from stdin."""
     password = _read_password()
     try:
-        user = services.create_staff(
-            clinic_id=clinic_id,
-            email=email,
-            name=name,
-            password=password,
-            role=role,
-            language=language,
-        )
+        with committed():
+            user = services.create_staff(
+                clinic_id=clinic_id,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                language=language,
+            )
     except AppError as error:
         raise _fail(error) from None
-    db.session.commit()
     _created(role.replace("_", " "), user)
 
 

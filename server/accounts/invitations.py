@@ -14,7 +14,7 @@ from server.accounts.models import Invitation, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.rules import INVITE_LIFETIME, invite_digest, new_invite_code
 from server.accounts.sessions import TokenPair, actor_of, revoke_all_sessions, start_session
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Gone, NotFound
 from server.events import PasswordReset, publish
@@ -64,15 +64,8 @@ def create_invitation(
     )
     db.session.add(invitation)
     db.session.flush()
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="invitation.create",
-        patient_id=patient.id,
-        object_type="invitation",
-        object_id=invitation.id,
-        now=now,
-    )
+    target = ("invitation", invitation.id)
+    audit.record("invitation.create", actor=actor, patient_id=patient.id, target=target, now=now)
     return IssuedInvitation(code, invitation.expires_at)
 
 
@@ -125,13 +118,8 @@ def activate_invitation(code: str, password: str, *, now: datetime | None = None
     revoke_all_sessions(user.id, reason="password_set", now=now)
     if resets:
         publish(PasswordReset(user_id=user.id, invitation_id=invitation.id, now=now))
-    record_audit(
-        actor=actor_of(user),
-        clinic_id=user.clinic_id,
-        action="invitation.activate",
-        patient_id=user.id,
-        object_type="invitation",
-        object_id=invitation.id,
-        now=now,
+    target = ("invitation", invitation.id)
+    audit.record(
+        "invitation.activate", actor=actor_of(user), patient_id=user.id, target=target, now=now
     )
     return start_session(user, now=now)

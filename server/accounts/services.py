@@ -20,13 +20,7 @@ from server.accounts.passwords import hash_password, require_strong_password
 from server.accounts.queries import PatientView, patient_views
 from server.accounts.rules import normalise_email
 from server.accounts.sessions import revoke_all_sessions
-from server.audit.services import (
-    audit_row,
-    record_audit,
-    record_audits,
-    write_audit,
-    write_audits,
-)
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.events import ScheduleChanged, publish
@@ -106,14 +100,8 @@ def create_staff(
         created_at=now,
     )
     _insert(user)
-    record_audit(
-        actor=actor,
-        clinic_id=clinic_id,
-        action="staff.create",
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
+    actor = actor or audit.SystemActor(clinic_id)  # None: an operator at the command line
+    audit.record("staff.create", actor=actor, target=("user", user.id), now=now)
     return user
 
 
@@ -161,14 +149,7 @@ def update_staff(
         revoke_all_sessions(user.id, reason="staff_change", now=now)  # tokens carry the role
     if "staff.deactivate" in actions:
         revoke_invitations_issued_by(user.id, now=now)  # a leaver's unused codes
-    record_audits(
-        actions,
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
+    audit.record(actions, actor=actor, target=("user", user.id), now=now)
     db.session.flush()
     return user
 
@@ -258,7 +239,7 @@ def create_patient(
         created_at=now,
     )
     _insert(patient)
-    _audit_patient(actor, patient, "patient.create", now)
+    audit.record("patient.create", actor=actor, patient_id=patient.id, target="patient", now=now)
     return patient_views([patient], now=now)[0]
 
 
@@ -266,8 +247,9 @@ def get_patient(patient_id: uuid.UUID, *, actor: Actor, now: datetime | None = N
     """One patient of the actor's clinic with their summary (an audited read)."""
     now = now or utcnow()
     patient = get_scoped(Patient, patient_id, actor)
-    _audit_patient(actor, patient, "patient.read", now)
-    return patient_views([patient], now=now)[0]
+    view = patient_views([patient], now=now)[0]
+    audit.read("patient.read", actor=actor, patient_id=patient.id, target="patient", now=now)
+    return view
 
 
 def list_patients(
@@ -292,22 +274,13 @@ def list_patients(
     )
     views = patient_views(patients, now=now)
     # Last, in one INSERT: on SQLite the write lock is not held while summaries are computed.
-    write_audits(
+    audit.read(
+        "patient.list",
         actor=actor,
-        clinic_id=actor.clinic_id,
-        action="patient.list",
-        object_type="patient_summary",
         patient_ids=[patient.id for patient in patients],
+        target="patient_summary",
         now=now,
-        also=[
-            audit_row(
-                actor=actor,
-                clinic_id=actor.clinic_id,
-                action="patient.list",
-                object_type="patient_list",
-                now=now,
-            )
-        ],
+        also=[audit.row("patient.list", actor=actor, target=("patient_list", None), now=now)],
     )
     return views, next_cursor
 
@@ -337,24 +310,10 @@ def update_patient(
     if timezone_changed:
         patient.timezone = changes["timezone"]
     db.session.flush()
-    _audit_patient(actor, patient, "patient.update", now)
+    audit.record("patient.update", actor=actor, patient_id=patient.id, target="patient", now=now)
     if timezone_changed:
         on_preferences_changed(patient, now)
     return patient_views([patient], now=now)[0]
-
-
-def _audit_patient(
-    actor: Actor, patient: Patient, action: str, now: datetime, *, object_type: str = "patient"
-) -> None:
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action=action,
-        patient_id=patient.id,
-        object_type=object_type,
-        object_id=patient.id,
-        now=now,
-    )
 
 
 # --- the patient themself -----------------------------------------------------------------
@@ -363,14 +322,7 @@ def _audit_patient(
 def get_me(*, actor: Actor) -> Patient:
     """The calling patient's own profile and preferences (an audited read of patient data)."""
     patient = get_scoped(Patient, actor.user_id, actor)
-    write_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="patient.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-    )
+    audit.read("patient.read", actor=actor, patient_id=patient.id, target="patient")
     return patient
 
 
@@ -393,6 +345,7 @@ def update_preferences(
         if "days" in working:
             patient.work_days = sorted(set(working["days"]))
     db.session.flush()
-    _audit_patient(actor, patient, "preferences.update", now, object_type="preferences")
+    target = "preferences"  # the patient's own
+    audit.record("preferences.update", actor=actor, patient_id=patient.id, target=target, now=now)
     on_preferences_changed(patient, now)
     return patient

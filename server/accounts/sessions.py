@@ -20,7 +20,7 @@ from server.accounts.passwords import (
     verify_password,
 )
 from server.accounts.rules import normalise_email
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import (
     AmbiguousLogin,
@@ -136,15 +136,9 @@ def _audit_session(user_id: uuid.UUID, action: str, family_id: uuid.UUID, now: d
     user = db.session.get(User, user_id)
     if user is None:
         return
-    record_audit(
-        actor=actor_of(user),
-        clinic_id=user.clinic_id,
-        action=action,
-        patient_id=user.id if user.role == "patient" else None,
-        object_type="session",
-        object_id=family_id,
-        now=now,
-    )
+    patient_id = user.id if user.role == "patient" else None
+    target = ("session", family_id)
+    audit.record(action, actor=actor_of(user), patient_id=patient_id, target=target, now=now)
 
 
 # Accounts one address may have across clinics that a login checks (each costs an argon2).
@@ -251,12 +245,6 @@ def change_password(
     require_strong_password(new_password, field="new_password")
     user.password_hash = hash_password(new_password)
     revoke_all_sessions(user.id, reason="password_change", keep=session_id, now=now)
-    record_audit(
-        actor=actor,
-        clinic_id=user.clinic_id,
-        action="auth.password_change",
-        patient_id=user.id if actor.is_patient else None,
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
+    patient_id = user.id if actor.is_patient else None
+    target = ("user", user.id)
+    audit.record("auth.password_change", actor=actor, patient_id=patient_id, target=target, now=now)

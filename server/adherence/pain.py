@@ -12,7 +12,7 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.adherence.series import DayPain, daily_pain_series
 from server.adherence.services import resolve_range
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import utcnow
 
 
@@ -57,13 +57,6 @@ def pain_report(
     now = now or utcnow()
     start, end = resolve_range(start, end, patient, now)
     days = daily_pain_series(patient.id, start, end)
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="pain.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now,
-    )
+    actor = actor or audit.SystemActor(patient.clinic_id)  # None: the system (demo checks)
+    audit.read("pain.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return PainReport(patient.id, start, end, days, baseline)

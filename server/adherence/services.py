@@ -18,7 +18,7 @@ from server.access import Actor
 from server.accounts.models import Patient
 from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import days_between, local_date_of, utcnow
 from server.errors import Unprocessable
 from server.extensions import db
@@ -213,15 +213,8 @@ def adherence_report(
     now = now or utcnow()
     start, end = resolve_range(start, end, patient, now)
     days = adherence_by_patient([patient], {patient.id: (start, end)}, now)[patient.id]
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="adherence.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now,
-    )
+    actor = actor or audit.SystemActor(patient.clinic_id)  # None: the system (demo checks)
+    audit.read("adherence.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return AdherenceReport(patient.id, start, end, days, rules.totals_of(days))
 
 

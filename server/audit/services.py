@@ -1,10 +1,24 @@
-"""Recording audit events inside the caller's transaction."""
+"""The one way to audit: who read or changed which patient's data, and when.
+
+- :func:`record` adds events to the unit of work, written at its flush with the change they
+  describe (the rows they name may still be pending);
+- :func:`read` writes the audit of a GET at once, in one INSERT that is the request's last
+  write, optionally in the same round trip as the request's last read;
+- :func:`row` builds an event's column values. Beside the two above, it is used directly only by
+  the statements that store patient records, which write a record's audit row themselves: the
+  single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
+  :func:`insert_bound` on PostgreSQL) and a batch's rows (``tracking/store.py``).
+
+Every event names who acted: the request's :class:`~server.access.Actor`, or a
+:class:`SystemActor` that a job or an operator command builds for the clinic it works in.
+"""
 
 from __future__ import annotations
 
 import functools
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,25 +31,46 @@ from server.extensions import db
 from server.pagination import paginate
 
 SYSTEM_ROLE = "system"
+# Bound parameters of an event written inside a larger statement (see insert_bound).
+PREFIX = "audit_"
 
 
-def audit_row(
-    *,
-    actor: Actor | None,
-    clinic_id: uuid.UUID,
+@dataclass(frozen=True)
+class SystemActor:
+    """A job or an operator command acting in a clinic: no user, role ``system``."""
+
+    clinic_id: uuid.UUID
+    user_id: None = None
+    role: str = SYSTEM_ROLE
+
+
+Acting = Actor | SystemActor
+# What an event is about: ``(object_type, object_id)`` (the id may be None), or only an
+# ``object_type`` when the object is the patient the event names (its id is the patient's).
+Target = str | tuple[str, object] | None
+
+
+def row(
     action: str,
+    *,
+    actor: Acting,
     patient_id: uuid.UUID | None = None,
-    object_type: str | None = None,
-    object_id: uuid.UUID | str | None = None,
+    target: Target = None,
     now: datetime | None = None,
+    clinic_id: uuid.UUID | None = None,
 ) -> dict[str, object]:
-    """The columns of one audit event; ``actor=None`` means the system (a job). Ids only."""
+    """The columns of one event, identifiers only; its clinic is the actor's unless
+    ``clinic_id`` names the clinic whose trail must hold it (a device moved away from another)."""
+    if isinstance(target, str):
+        object_type, object_id = target, patient_id
+    else:
+        object_type, object_id = target or (None, None)
     return {
         "id": uuid.uuid4(),
         "at": now or utcnow(),
-        "clinic_id": clinic_id,
-        "actor_id": actor.user_id if actor else None,
-        "actor_role": actor.role if actor else SYSTEM_ROLE,
+        "clinic_id": clinic_id or actor.clinic_id,
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
         "action": action,
         "patient_id": patient_id,
         "object_type": object_type,
@@ -43,16 +78,78 @@ def audit_row(
     }
 
 
-def record_audit(**event: object) -> None:
-    """Add one audit event (see :func:`audit_row`) to the session, written at flush."""
-    db.session.add(AuditEvent(**audit_row(**event)))
+def record(
+    actions: str | Iterable[str],
+    *,
+    actor: Acting,
+    patient_id: uuid.UUID | None = None,
+    target: Target = None,
+    now: datetime | None = None,
+    clinic_id: uuid.UUID | None = None,
+) -> None:
+    """Add one event per action (one change that is several kinds of change) to the session,
+    written at its next flush with the change it describes."""
+    for action in [actions] if isinstance(actions, str) else actions:
+        event = row(
+            action, actor=actor, patient_id=patient_id, target=target, now=now, clinic_id=clinic_id
+        )
+        db.session.add(AuditEvent(**event))
 
 
-def record_audits(actions: Iterable[str], **event: object) -> None:
-    """:func:`record_audit` once per action, the rest of the event shared (one change that is
-    several kinds of change, each with its own event)."""
-    for action in actions:
-        record_audit(action=action, **event)
+def read(
+    action: str,
+    *,
+    actor: Acting,
+    patient_id: uuid.UUID | None = None,
+    target: Target = None,
+    now: datetime | None = None,
+    patient_ids: Iterable[uuid.UUID | None] | None = None,
+    also: Iterable[dict[str, object]] = (),
+    statement: sa.Select[Any] | sa.CompoundSelect | None = None,
+    params: dict[str, Any] | None = None,
+) -> Sequence[sa.Row[Any]]:
+    """The audit of a read, written at once in one Core INSERT (no unit of work): one event, or
+    one per patient of ``patient_ids`` (None: no patient) for a page, then the ``also`` rows
+    (from :func:`row`). Returns the rows of ``statement``, if given (else none).
+
+    For a GET, as its last write: on PostgreSQL a GET's first write commits by itself and any
+    later one is refused, and on SQLite the write lock is held from it to the commit. Every row
+    it names must already be in the database (pending objects are not flushed first). With
+    ``statement``, that read runs in the same round trip where the database allows (PostgreSQL:
+    a data-modifying CTE beside it), else just before the INSERT; the event is written even when
+    the read finds nothing.
+    """
+    event = {"actor": actor, "target": target, "now": now or utcnow()}
+    if patient_ids is None:
+        rows = [row(action, patient_id=patient_id, **event)]
+    else:
+        rows = [row(action, patient_id=each, **event) for each in patient_ids]
+    rows += also
+    if statement is not None:
+        (values,) = rows
+        return _read_with(statement, params or {}, values)
+    if rows:
+        db.session.execute(_insert_statement(), rows)
+    return []
+
+
+@functools.cache
+def insert_bound(select_from: Any = None) -> sa.Insert:
+    """``INSERT INTO audit_events SELECT :audit_id, :audit_at, … [FROM select_from]``: one event
+    written by a larger statement (a data-modifying CTE) or a prepared one, its values given by
+    :func:`bound`; built once per ``select_from``. Prefixed parameters never meet the larger
+    statement's own."""
+    table = AuditEvent.__table__
+    names = [column.name for column in table.columns]
+    values = sa.select(*(sa.bindparam(PREFIX + n, type_=table.c[n].type) for n in names))
+    if select_from is not None:
+        values = values.select_from(select_from)
+    return sa.insert(table).from_select(names, values)
+
+
+def bound(values: dict[str, object]) -> dict[str, object]:
+    """The parameters of :func:`insert_bound` for an event's :func:`row`."""
+    return {PREFIX + name: value for name, value in values.items()}
 
 
 @functools.cache
@@ -60,77 +157,20 @@ def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
 
 
-def write_audit(**event: object) -> None:
-    """:func:`record_audit` written at once, in one Core INSERT (no ORM unit of work).
-
-    For hot reads whose audit row is their last write; every row it names must already be in
-    the database (it does not flush pending objects first).
-    """
-    db.session.execute(_insert_statement(), audit_row(**event))
-
-
-def read_audited(
-    statement: sa.Select[Any] | sa.CompoundSelect, params: dict[str, Any], **event: Any
+def _read_with(
+    statement: sa.Select[Any] | sa.CompoundSelect, params: dict[str, Any], values: dict[str, Any]
 ) -> Sequence[sa.Row[Any]]:
-    """The rows of a read, with the audit event of the request written in the same round trip
-    where the database allows (PostgreSQL: a data-modifying CTE beside the read), else just
-    after it with :func:`write_audit`.
-
-    For a hot read whose audit row is its only write, run as the request's last query. The
-    audit row is written even when the read finds nothing, exactly as with ``write_audit``.
-    """
-    row = audit_row(**event)
     if db.session.get_bind().dialect.name != "postgresql":
         rows = db.session.execute(statement, params).all()
-        db.session.execute(_insert_statement(), row)
+        db.session.execute(_insert_statement(), values)
         return rows
-    audited = {f"audit_{name}": value for name, value in row.items()}
-    return db.session.execute(_with_audit_cte(statement), params | audited).all()
+    return db.session.execute(_with_audit_cte(statement), params | bound(values)).all()
 
 
 @functools.cache
 def _with_audit_cte(statement: sa.Select[Any] | sa.CompoundSelect) -> Any:
-    """``WITH audited AS (INSERT INTO audit_events SELECT :audit_…) <statement>``. Parameters
-    are prefixed, and the insert selects its values, so the read's own parameters never leak
-    into its columns.
-    """
-    table = AuditEvent.__table__
-    names = [column.name for column in table.columns]
-    values = sa.select(*(sa.bindparam(f"audit_{n}", type_=table.c[n].type) for n in names))
-    return statement.add_cte(sa.insert(table).from_select(names, values).cte("audited"))
-
-
-def write_audits(
-    *,
-    actor: Actor | None,
-    clinic_id: uuid.UUID,
-    action: str,
-    object_type: str | None,
-    patient_ids: Iterable[uuid.UUID],
-    now: datetime | None = None,
-    also: Iterable[dict[str, object]] = (),
-) -> None:
-    """One audit event per patient (``object_id`` = the patient), and the rows ``also`` names
-    (from :func:`audit_row`), in one Core INSERT, at once.
-
-    For reads that audit a whole page; like :func:`write_audit`, call it last.
-    """
-    at = now or utcnow()
-    rows = [
-        audit_row(
-            actor=actor,
-            clinic_id=clinic_id,
-            action=action,
-            patient_id=patient_id,
-            object_type=object_type,
-            object_id=patient_id,
-            now=at,
-        )
-        for patient_id in patient_ids
-    ]
-    rows += also
-    if rows:
-        db.session.execute(_insert_statement(), rows)
+    """``WITH audited AS (INSERT INTO audit_events SELECT :audit_…) <statement>``."""
+    return statement.add_cte(insert_bound().cte("audited"))
 
 
 def list_audit_events(

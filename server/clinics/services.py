@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from server.access import Actor
 from server.accounts.models import Clinic
-from server.audit.services import record_audits
+from server.audit import services as audit
 from server.clinics.queries import clinic_settings
 from server.clock import utcnow
 from server.extensions import db
@@ -58,14 +58,7 @@ def update_clinic(
             clinic.flag_thresholds = thresholds
             actions.append("clinic.flag_thresholds_change")
     if actions:
-        record_audits(
-            actions,
-            actor=actor,
-            clinic_id=clinic.id,
-            object_type="clinic",
-            object_id=clinic.id,
-            now=now,
-        )
+        audit.record(actions, actor=actor, target=("clinic", clinic.id), now=now)
         db.session.flush()
     if "clinic.flag_thresholds_change" in actions:
         queue_clinic_evaluation(clinic_id=clinic.id, now=now)

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from server.clock import utcnow
-from server.extensions import db
+from server.commit import committed
 from server.flags.queue import ensure_sweep_states
 from server.flags.services import evaluate_due
 
@@ -18,23 +18,17 @@ PENDING_BATCH = 1
 SWEEP_BATCH = PENDING_BATCH
 
 
-def _committed(work, **kwargs) -> int:
-    try:
-        done = work(**kwargs)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return done
-
-
 def run_pending_evaluations(now: datetime | None = None, batch_size: int = PENDING_BATCH) -> int:
     """Evaluate every patient due by ``now`` (queued by ingest, or a local day became complete),
     committing after each batch; returns how many. Cheap when nothing is due (one indexed read).
     """
     now = now or utcnow()
     total = 0
-    while swept := _committed(evaluate_due, now=now, batch_size=batch_size):
+    while True:
+        with committed():
+            swept = evaluate_due(now=now, batch_size=batch_size)
+        if not swept:
+            break
         total += swept
     if total:
         log.info("flag evaluations", extra={"patients": total})
@@ -46,7 +40,8 @@ def sweep_job(now: datetime | None = None, batch_size: int = SWEEP_BATCH) -> int
     every patient due as of ``now``; returns how many.
     """
     now = now or utcnow()
-    _committed(lambda: ensure_sweep_states(now) or 0)
+    with committed():
+        ensure_sweep_states(now)
     total = run_pending_evaluations(now, batch_size)
     log.info("flag sweep", extra={"patients": total})
     return total

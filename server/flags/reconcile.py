@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.extensions import db
 from server.flags.episodes import PROGRAMME_ENDED, Episode, Findings
 from server.flags.messages import suggested_action
@@ -35,17 +35,10 @@ def entry_day(entry: dict[str, Any]) -> date:
     return date.fromisoformat(entry["day"])
 
 
-def audit_flag(flag: Flag, action: str, now: datetime, actor: Any = None) -> None:
-    """One audit event about ``flag`` (identifiers only)."""
-    record_audit(
-        actor=actor,
-        clinic_id=flag.clinic_id,
-        action=action,
-        patient_id=flag.patient_id,
-        object_type="flag",
-        object_id=flag.id,
-        now=now,
-    )
+def audit_flag(flag: Flag, action: str, now: datetime, actor: audit.Acting | None = None) -> None:
+    """One audit event about ``flag``, by ``actor`` or else by the flag engine (the system)."""
+    actor = actor or audit.SystemActor(flag.clinic_id)
+    audit.record(action, actor=actor, patient_id=flag.patient_id, target=("flag", flag.id), now=now)
 
 
 def new_flag(

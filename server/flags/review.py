@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient, User
-from server.audit.services import audit_row, record_audit, write_audits
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict
 from server.extensions import db
@@ -97,26 +97,17 @@ def _audit_queue_read(actor: Actor, patient_ids: list[uuid.UUID], now: datetime)
     """One ``flag.list`` row per patient whose flags the page showed, in one statement, so
     ``GET /audit?patient_id=`` names everyone who read that patient's flags; a page that
     showed nobody still leaves one row without a patient."""
-    event = {"actor": actor, "clinic_id": actor.clinic_id, "action": "flag.list"}
-    rows = [
-        audit_row(**event, patient_id=patient_id, object_type="flag", now=now)
-        for patient_id in patient_ids
-    ] or [audit_row(**event, object_type="flag", now=now)]
-    write_audits(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action="flag.list",
-        object_type="flag",
-        patient_ids=(),
-        also=rows,
-    )
+    shown = patient_ids or [None]
+    audit.read("flag.list", actor=actor, patient_ids=shown, target=("flag", None), now=now)
 
 
 def get_flag(*, actor: Actor, flag_id: uuid.UUID, now: datetime | None = None) -> dict[str, Any]:
     """One flag with its evidence (audited read)."""
     flag = get_scoped(Flag, flag_id, actor)
-    audit_flag(flag, "flag.read", now or utcnow(), actor)
-    return present(flag, reader_language(actor), patient_name(flag), with_evidence=True)
+    view = present(flag, reader_language(actor), patient_name(flag), with_evidence=True)
+    target = ("flag", flag.id)
+    audit.read("flag.read", actor=actor, patient_id=flag.patient_id, target=target, now=now)
+    return view
 
 
 def patient_flags(
@@ -136,17 +127,10 @@ def patient_flags(
         limit=limit,
         cursor=cursor,
     )
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="flag.history_read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now or utcnow(),
-    )
     language = reader_language(actor)
-    return [present(f, language, patient.user.name) for f in flags], next_cursor
+    views = [present(f, language, patient.user.name) for f in flags]
+    audit.read("flag.history_read", actor=actor, patient_id=patient.id, target="patient", now=now)
+    return views, next_cursor
 
 
 def _locked_flag(actor: Actor, flag_id: uuid.UUID) -> Flag:

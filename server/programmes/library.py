@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.access import Actor
-from server.audit.services import record_audit, record_audits
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict, Forbidden, NotFound
 from server.extensions import db
@@ -55,14 +55,7 @@ def create_exercise(*, actor: Actor, data: dict[str, Any], now: datetime | None 
         db.session.flush()
     except sa.exc.IntegrityError as error:
         raise Conflict(f"An exercise with the slug {data['slug']!r} already exists.") from error
-    record_audit(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action="exercise.create",
-        object_type="exercise",
-        object_id=exercise.id,
-        now=now,
-    )
+    audit.record("exercise.create", actor=actor, target=("exercise", exercise.id), now=now)
     return exercise
 
 
@@ -88,14 +81,7 @@ def update_exercise(
     if retired is not None and retired != (exercise.retired_at is not None):
         exercise.retired_at = now if retired else None
         actions.append("exercise.retire" if retired else "exercise.restore")
-    record_audits(
-        actions,
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        object_type="exercise",
-        object_id=exercise.id,
-        now=now,
-    )
+    audit.record(actions, actor=actor, target=("exercise", exercise.id), now=now)
     db.session.flush()
     return exercise
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defaultload
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient, User
-from server.audit.services import write_audit
+from server.audit import services as audit
 from server.clock import format_hhmm, local_date_of, utcnow
 from server.programmes import rules
 from server.programmes.library import ExerciseLookup, localized
@@ -51,21 +51,18 @@ def plan_for(
         "sessions": [],
         "posture_breaks": None,
     }
-    audit = {
+    event = {
         "actor": actor,
-        "clinic_id": patient.clinic_id,
-        "action": "plan.read",
         "patient_id": patient.id,
-        "object_type": "programme" if revision else "patient",
-        "object_id": revision.programme_id if revision else patient.id,
+        "target": ("programme", revision.programme_id) if revision else "patient",
         "now": now,
     }
     # The audit row is the only write, one INSERT written last (on SQLite the request holds the
     # write lock for it only), with the day's logs on PostgreSQL: one round trip for both.
     if revision is not None:
-        _fill_plan(plan, patient, revision, day, today, tz, audit)
+        _fill_plan(plan, patient, revision, day, today, tz, event)
     else:
-        write_audit(**audit)
+        audit.read("plan.read", **event)
     return plan
 
 
@@ -76,10 +73,10 @@ def _fill_plan(
     day: date,
     today: date,
     tz: ZoneInfo,
-    audit: dict[str, Any],
+    event: dict[str, Any],
 ) -> None:
     prescribed = _prescribed_day(revision, day, tz, patient.language)
-    statuses, breaks_logged = _logged(patient.id, day, audit)
+    statuses, breaks_logged = _logged(patient.id, day, event)
     # The cached sessions are dumped already (PlanOut.sessions passes them through).
     plan["sessions"] = [
         {**session, "status": rules.session_status(statuses.get(session["slot"]), day, today)}
@@ -200,9 +197,9 @@ def _posture_breaks(
     }
 
 
-def _logged(patient_id: uuid.UUID, day: date, audit: dict[str, Any]) -> tuple[dict[str, str], int]:
+def _logged(patient_id: uuid.UUID, day: date, event: dict[str, Any]) -> tuple[dict[str, str], int]:
     """(best status per slot, posture breaks logged) on local ``day``, read with the request's
-    ``audit`` event written. The logs are tracking's, above programmes: this is
+    ``plan.read`` ``event`` written. The logs are tracking's, above programmes: this is
     ``tracking.queries.logged_on_day``, which ``create_app`` plugs in as ``day_logs``
     (``server/wiring.py``)."""
-    return current_app.extensions["day_logs"](patient_id, day, audit)
+    return current_app.extensions["day_logs"](patient_id, day, event)

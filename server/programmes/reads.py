@@ -11,12 +11,11 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient
-from server.audit.services import record_audit
-from server.clock import utcnow
+from server.audit import services as audit
 from server.extensions import db
 from server.pagination import paginate
 from server.programmes.models import Programme, ProgrammeRevision
-from server.programmes.services import ProgrammeView, audit_programme, revision_of
+from server.programmes.services import ProgrammeView, revision_of
 
 
 def get_programme(
@@ -24,8 +23,9 @@ def get_programme(
 ) -> ProgrammeView:
     """A programme with its current revision (audited read)."""
     programme = get_scoped(Programme, programme_id, actor)
-    audit_programme(actor, programme, "programme.read", now or utcnow())
-    return ProgrammeView(programme, revision_of(programme.id, programme.current_revision))
+    view = ProgrammeView(programme, revision_of(programme.id, programme.current_revision))
+    _audit_read(actor, programme, "programme.read", now)
+    return view
 
 
 def list_programmes(
@@ -56,15 +56,7 @@ def list_programmes(
             )
         )
     }
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="programme.list",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now or utcnow(),
-    )
+    audit.read("programme.list", actor=actor, patient_id=patient.id, target="patient", now=now)
     return [ProgrammeView(p, current[p.id]) for p in programmes], next_cursor
 
 
@@ -78,11 +70,17 @@ def list_revisions(
 ) -> tuple[list[ProgrammeRevision], str | None]:
     """The full history of a programme, oldest revision first (audited read)."""
     programme = get_scoped(Programme, programme_id, actor)
-    audit_programme(actor, programme, "programme.revisions.read", now or utcnow())
-    return paginate(
+    page = paginate(
         sa.select(ProgrammeRevision).where(ProgrammeRevision.programme_id == programme.id),
         keys=[(ProgrammeRevision.number, False)],
         key_of=lambda r: (r.number,),
         limit=limit,
         cursor=cursor,
     )
+    _audit_read(actor, programme, "programme.revisions.read", now)
+    return page
+
+
+def _audit_read(actor: Actor, programme: Programme, action: str, now: datetime | None) -> None:
+    target = ("programme", programme.id)
+    audit.read(action, actor=actor, patient_id=programme.patient_id, target=target, now=now)

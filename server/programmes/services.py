@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
 from server.accounts.models import Patient
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import local_date_of, utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.events import ProgrammeEnded, ProgrammeRevised, publish
@@ -335,17 +335,10 @@ def revision_of(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:
     ).one()
 
 
-def audit_programme(actor: Actor | None, programme: Programme, action: str, now: datetime) -> None:
+def audit_programme(actor: Actor, programme: Programme, action: str, now: datetime) -> None:
     """Record ``action`` on ``programme`` for its patient."""
-    record_audit(
-        actor=actor,
-        clinic_id=programme.clinic_id,
-        action=action,
-        patient_id=programme.patient_id,
-        object_type="programme",
-        object_id=programme.id,
-        now=now,
-    )
+    target = ("programme", programme.id)
+    audit.record(action, actor=actor, patient_id=programme.patient_id, target=target, now=now)
 
 
 def after_revision_created(revision: ProgrammeRevision, tz: ZoneInfo, now: datetime) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
 from server.accounts.models import TokenFamily
-from server.audit.services import record_audit
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict
 from server.extensions import db
@@ -67,7 +67,7 @@ def register_device(
     device.platform = platform
     device.last_seen_at = now
     device.session_id = session_id or device.session_id
-    _audit(actor, "device.register", device, actor.clinic_id, actor.user_id, now)
+    _audit(actor, "device.register", device, actor.user_id, now)
     db.session.flush()
     _drop_beyond_cap(actor, now)
     return device, created
@@ -77,8 +77,9 @@ def _move(device: Device, actor: Actor, now: datetime) -> None:
     """Hand the token to ``actor`` if its previous owner's session on it has ended."""
     if _session_live(device):
         raise Conflict(STILL_SIGNED_IN)
-    _audit(actor, "device.moved_away", device, device.clinic_id, device.patient_id, now)
-    _audit(actor, "device.moved_here", device, actor.clinic_id, actor.user_id, now)
+    # The previous owner's clinic keeps the trail of the token leaving them.
+    _audit(actor, "device.moved_away", device, device.patient_id, now, clinic_id=device.clinic_id)
+    _audit(actor, "device.moved_here", device, actor.user_id, now)
     device.clinic_id, device.patient_id, device.created_at = actor.clinic_id, actor.user_id, now
 
 
@@ -106,7 +107,7 @@ def _drop_beyond_cap(actor: Actor, now: datetime) -> None:
         )
     )
     for device in dropped:
-        _audit(actor, "device.drop_oldest", device, device.clinic_id, device.patient_id, now)
+        _audit(actor, "device.drop_oldest", device, device.patient_id, now)
         db.session.delete(device)
     db.session.flush()
 
@@ -115,31 +116,19 @@ def _audit(
     actor: Actor,
     action: str,
     device: Device,
-    clinic_id: uuid.UUID,
     patient_id: uuid.UUID,
-    now: datetime,
+    now: datetime | None,
+    clinic_id: uuid.UUID | None = None,
 ) -> None:
-    record_audit(
-        actor=actor,
-        clinic_id=clinic_id,
-        action=action,
-        patient_id=patient_id,
-        object_type="device",
-        object_id=device.id,
-        now=now,
+    target = ("device", device.id)
+    audit.record(
+        action, actor=actor, patient_id=patient_id, target=target, now=now, clinic_id=clinic_id
     )
 
 
 def remove_device(actor: Actor, device_id: uuid.UUID) -> None:
     """Delete one of the patient's push devices (404 when it is not theirs)."""
     device = get_scoped(Device, device_id, actor)
-    record_audit(
-        actor=actor,
-        clinic_id=device.clinic_id,
-        action="device.remove",
-        patient_id=device.patient_id,
-        object_type="device",
-        object_id=device.id,
-    )
+    _audit(actor, "device.remove", device, device.patient_id, None)
     db.session.delete(device)
     db.session.flush()

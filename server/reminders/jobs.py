@@ -13,6 +13,7 @@ from flask import current_app
 
 from server.accounts.models import Patient
 from server.clock import utcnow
+from server.commit import committed
 from server.extensions import db
 from server.programmes.models import Programme
 from server.reminders.alerts import enqueue_flag_digests
@@ -23,7 +24,12 @@ from server.reminders.outbox import (
     purge_old_deliveries,
     record_delivery_results,
 )
-from server.reminders.providers import DeliveryResult, PushProvider, provider_from_config
+from server.reminders.providers import (
+    DeliveryResult,
+    OutboundMessage,
+    PushProvider,
+    provider_from_config,
+)
 from server.reminders.services import refresh_reminder_streams
 
 log = logging.getLogger(__name__)
@@ -54,12 +60,8 @@ def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -
     """Run ``claim`` batch after batch, committing each, until a batch comes back short."""
     total = 0
     while True:
-        try:
+        with committed():
             result: ClaimResult = claim(now, batch_size)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
         total += result.claimed
         report.recorded.update(result.recorded)
         report.duplicates += result.duplicates
@@ -90,32 +92,29 @@ def deliver_pending(
     statuses: Counter[str] = Counter()
     try:
         while True:
-            claimed = claim_deliveries(now, batch_size, leased_at=as_of_now())
-            db.session.commit()
+            with committed():
+                claimed = claim_deliveries(now, batch_size, leased_at=as_of_now())
             if not claimed.rows:
                 return statuses
-            outcomes = []
-            for message in claimed.messages:
-                try:
-                    result = provider.send(message)
-                except Exception as error:  # a provider bug must not lose the batch's outcomes
-                    log.warning(
-                        "provider error",
-                        extra={
-                            "delivery_id": str(message.delivery_id),
-                            "error": type(error).__name__,
-                        },
-                    )
-                    result = DeliveryResult(ok=False, retryable=True, error=type(error).__name__)
-                outcomes.append((message.delivery_id, result))
-            statuses.update(record_delivery_results(outcomes, as_of_now()))
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+            with committed():
+                outcomes = [(m.delivery_id, _send(provider, m)) for m in claimed.messages]
+                statuses.update(record_delivery_results(outcomes, as_of_now()))
     finally:
         if owned:
             provider.close()
+
+
+def _send(provider: PushProvider, message: OutboundMessage) -> DeliveryResult:
+    """The provider's result for one message; a provider bug is a retryable failure, so it
+    cannot lose the batch's other outcomes."""
+    try:
+        return provider.send(message)
+    except Exception as error:
+        log.warning(
+            "provider error",
+            extra={"delivery_id": str(message.delivery_id), "error": type(error).__name__},
+        )
+        return DeliveryResult(ok=False, retryable=True, error=type(error).__name__)
 
 
 def dispatch_tick(
@@ -138,25 +137,16 @@ def dispatch_tick(
 def digest_job(now: datetime | None = None, *, provider: PushProvider | None = None) -> int:
     """Enqueue the daily flag digests that are due and deliver them; returns how many."""
     now = now or utcnow()
-    try:
+    with committed():
         enqueued = enqueue_flag_digests(now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     deliver_pending(now, provider=provider)
     return enqueued
 
 
 def cleanup_job(now: datetime | None = None) -> int:
     """Delete old final outbox rows; returns how many."""
-    try:
-        deleted = purge_old_deliveries(now or utcnow())
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return deleted
+    with committed():
+        return purge_old_deliveries(now or utcnow())
 
 
 def reconcile_streams_job(now: datetime | None = None, batch_size: int = RECONCILE_BATCH) -> int:
@@ -172,11 +162,7 @@ def reconcile_streams_job(now: datetime | None = None, batch_size: int = RECONCI
             .limit(batch_size)
         )
     )
-    try:
+    with committed():
         for patient_id in missing:
             refresh_reminder_streams(patient_id, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(missing)

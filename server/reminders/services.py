@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from server.access import Actor, get_scoped, scoped
-from server.audit.services import record_audit, write_audit
+from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Unprocessable
 from server.extensions import db
@@ -101,12 +101,8 @@ def list_notifications(
         limit=limit,
         cursor=cursor,
     )
-    write_audit(
-        actor=actor,
-        clinic_id=actor.clinic_id,
-        action="notification.list",
-        patient_id=actor.user_id,
-        object_type="notification",
+    audit.read(
+        "notification.list", actor=actor, patient_id=actor.user_id, target=("notification", None)
     )
     return page
 
@@ -125,15 +121,7 @@ def snooze_notification(
     notification.snoozed_until = until
     notification.snooze_count += 1
     notification.read_at = notification.read_at or now
-    record_audit(
-        actor=actor,
-        clinic_id=notification.clinic_id,
-        action="notification.snooze",
-        patient_id=notification.patient_id,
-        object_type="notification",
-        object_id=notification.id,
-        now=now,
-    )
+    _audit(actor, "notification.snooze", notification, now)
     db.session.flush()
     return notification
 
@@ -145,14 +133,11 @@ def mark_notification_read(
     now = now or utcnow()
     notification = get_scoped(Notification, notification_id, actor)
     notification.read_at = notification.read_at or now
-    record_audit(
-        actor=actor,
-        clinic_id=notification.clinic_id,
-        action="notification.read",
-        patient_id=notification.patient_id,
-        object_type="notification",
-        object_id=notification.id,
-        now=now,
-    )
+    _audit(actor, "notification.read", notification, now)
     db.session.flush()
     return notification
+
+
+def _audit(actor: Actor, action: str, notification: Notification, now: datetime) -> None:
+    target = ("notification", notification.id)
+    audit.record(action, actor=actor, patient_id=notification.patient_id, target=target, now=now)

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from server.accounts.models import Patient
-from server.audit.models import AuditEvent
+from server.audit import services as audit
 from server.database.transactions import SOLE_WRITE
 from server.db import UTCDateTime
 from server.events import Handler
@@ -44,9 +43,6 @@ def _guarded_insert_statement(
     return insert.on_conflict_do_nothing(index_elements=[table.c.id])
 
 
-AUDIT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
-
-
 @functools.cache
 def _insert_one_followed_statement(
     kind: str,
@@ -63,15 +59,7 @@ def _insert_one_followed_statement(
     """
     guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_")
     inserted = guarded.returning(MODELS[kind].__table__.c.id).cte("inserted")
-    audit = AuditEvent.__table__
-    audit_values = [
-        sa.bindparam(f"audit_{name}", type_=audit.c[name].type) for name in AUDIT_COLUMNS
-    ]
-    audited = (
-        pg_insert(audit)
-        .from_select(list(AUDIT_COLUMNS), sa.select(*audit_values).select_from(inserted))
-        .cte("audited")
-    )
+    audited = audit.insert_bound(select_from=inserted).cte("audited")
     statement = sa.select(inserted.c.id).add_cte(audited)
     for position, follow_up in enumerate(followed_by):
         handled = follow_up(
@@ -90,11 +78,6 @@ def _insert_one_followed_statement(
 
 
 @functools.cache
-def _audit_insert_statement() -> sa.Insert:
-    return sa.insert(AuditEvent.__table__)
-
-
-@functools.cache
 def _touch_statement() -> sa.Update:
     """``UPDATE patients SET last_activity_at = :touch_at WHERE id = :touch_patient_id``."""
     patients = Patient.__table__
@@ -109,12 +92,12 @@ def insert_one(
     kind: str,
     row: dict[str, Any],
     *,
-    audit: dict[str, Any],
+    event: dict[str, Any],
     touch: datetime | None,
     handlers: Sequence[Handler[Any]],
     now: datetime,
 ) -> tuple[bool, list[Handler[Any]]]:
-    """Store one new record if its id is free in every record table, with its ``audit`` row
+    """Store one new record if its id is free in every record table, with its audit ``event``
     and, given ``touch``, the patient's last activity: (True when inserted, nothing being
     written otherwise; the ``handlers`` whose write the statement made).
 
@@ -125,17 +108,17 @@ def insert_one(
     handler is left to the event.
     """
     if db.session.get_bind().dialect.name != "postgresql":
-        return _insert_separately(kind, row, audit, touch), []
+        return _insert_separately(kind, row, event, touch), []
     embedded = [handler for handler in handlers if handler.statement is not None]
     sole = len(embedded) == len(handlers)
     follow_ups = tuple(handler.statement for handler in embedded)
-    return _insert_followed(kind, row, audit, follow_ups, touch, now, sole), embedded
+    return _insert_followed(kind, row, event, follow_ups, touch, now, sole), embedded
 
 
 def _insert_followed(
     kind: str,
     row: dict[str, Any],
-    audit: dict[str, Any],
+    event: dict[str, Any],
     follow_ups: tuple[Callable[[Any], Any], ...],
     touch: datetime | None,
     now: datetime,
@@ -143,7 +126,7 @@ def _insert_followed(
 ) -> bool:
     """PostgreSQL: everything in the one statement of :func:`_insert_one_followed_statement`."""
     params = {f"record_{name}": value for name, value in row.items()}
-    params |= {f"audit_{name}": audit[name] for name in AUDIT_COLUMNS}
+    params |= audit.bound(event)
     if follow_ups:
         params.update(
             due_patient_id=row["patient_id"],
@@ -161,7 +144,7 @@ def _insert_followed(
 
 
 def _insert_separately(
-    kind: str, row: dict[str, Any], audit: dict[str, Any], touch: datetime | None
+    kind: str, row: dict[str, Any], event: dict[str, Any], touch: datetime | None
 ) -> bool:
     """SQLite: one statement per table on the session's connection, each compiled once (no ORM
     autoflush or per-execution compile step), in the request's transaction."""
@@ -169,7 +152,7 @@ def _insert_separately(
     statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
     if execute_prepared(connection, statement, row).rowcount != 1:
         return False
-    execute_prepared(connection, _audit_insert_statement(), audit)
+    execute_prepared(connection, audit.insert_bound(), audit.bound(event))
     if touch is not None:
         execute_prepared(
             connection,

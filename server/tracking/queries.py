@@ -18,8 +18,7 @@ import sqlalchemy as sa
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
-from server.audit.services import read_audited, record_audit
-from server.clock import utcnow
+from server.audit import services as audit
 from server.errors import Unprocessable
 from server.extensions import db
 from server.pagination import paginate
@@ -101,18 +100,6 @@ def records_page(
     return _bodies(patient, page), next_cursor
 
 
-def _audit_read(actor: Actor, patient: Patient, now: datetime | None) -> None:
-    record_audit(
-        actor=actor,
-        clinic_id=patient.clinic_id,
-        action="records.read",
-        patient_id=patient.id,
-        object_type="patient",
-        object_id=patient.id,
-        now=now or utcnow(),
-    )
-
-
 def list_my_records(
     *,
     actor: Actor,
@@ -129,7 +116,7 @@ def list_my_records(
     items, next_cursor = records_page(
         patient=patient, kinds=[kind], start=start, end=end, limit=limit, cursor=cursor
     )
-    _audit_read(actor, patient, now)
+    audit.read("records.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return [item["data"] for item in items], next_cursor
 
 
@@ -151,7 +138,7 @@ def list_patient_records(
     items, next_cursor = records_page(
         patient=patient, kinds=kinds, start=start, end=end, limit=limit, cursor=cursor
     )
-    _audit_read(actor, patient, now)
+    audit.read("records.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return items, next_cursor
 
 
@@ -173,14 +160,15 @@ def _day_log_statement() -> sa.CompoundSelect:
 
 
 def logged_on_day(
-    patient_id: uuid.UUID, day: date, audit: dict[str, Any]
+    patient_id: uuid.UUID, day: date, event: dict[str, Any]
 ) -> tuple[dict[str, str], int]:
     """(best status per session slot, posture breaks logged) on local ``day`` for an authorized
-    patient, read with the request's ``audit`` event written (:func:`read_audited`): the plan's
-    statuses (programmes, below tracking, reaches this through ``create_app``)."""
+    patient, read with the request's ``plan.read`` ``event`` written (:func:`audit.read`): the
+    plan's statuses (programmes, below tracking, reaches this through ``create_app``)."""
     best: dict[str, str] = {}
     breaks = 0
-    rows = read_audited(_day_log_statement(), {"patient_id": patient_id, "day": day}, **audit)
+    params = {"patient_id": patient_id, "day": day}
+    rows = audit.read("plan.read", statement=_day_log_statement(), params=params, **event)
     for kind, slot, status, n in rows:
         if kind == "posture_break":
             breaks = int(n)

@@ -160,12 +160,12 @@ def _store_one(
     request's whole write. Returns the statuses and the handlers it did.
     """
     ((_, candidate, row),) = candidates
-    audit = store.audit_row(patient, candidate.kind, candidate.id, actor, now)
+    event = store.creation_audit(patient, candidate.kind, candidate.id, actor, now)
     touch = now if _activity_stale(patient, now) else None
     ingested = rules.records_ingested(patient.id, patient.clinic_id, [(candidate.kind, row)], now)
     handlers = handlers_for(ingested)
     inserted, done = one_record.insert_one(
-        candidate.kind, row, audit=audit, touch=touch, handlers=handlers, now=now
+        candidate.kind, row, event=event, touch=touch, handlers=handlers, now=now
     )
     if inserted:
         if touch is not None:
@@ -222,7 +222,7 @@ def _after_store(
     if not created:
         return
     if not written:
-        store.audit_created(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
+        store.write_creation_audits(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
         if _activity_stale(patient, now):
             patient.last_activity_at = now
     records = [(o.kind, o.row) for o in created]

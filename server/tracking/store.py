@@ -18,8 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.access import Actor
 from server.accounts.models import Patient
+from server.audit import services as audit
 from server.audit.models import AuditEvent
-from server.audit.services import SYSTEM_ROLE
 from server.clock import day_bounds_utc, local_date_of
 from server.extensions import db
 from server.programmes import queries as programme_queries
@@ -203,31 +203,30 @@ def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
-def audit_row(
+def creation_audit(
     patient: Patient, kind: str, record_id: uuid.UUID, actor: Actor | None, now: datetime
-) -> dict[str, Any]:
-    """The audit event of one stored record (identifiers only)."""
-    return {
-        "id": uuid.uuid4(),
-        "at": now,
-        "clinic_id": patient.clinic_id,
-        "actor_id": actor.user_id if actor else None,
-        "actor_role": actor.role if actor else SYSTEM_ROLE,
-        "action": f"{kind}.create",
-        "patient_id": patient.id,
-        "object_type": kind,
-        "object_id": str(record_id),
-    }
+) -> dict[str, object]:
+    """The audit event of one new record (:func:`server.audit.services.row`; ``actor`` None is
+    the system, e.g. demo data), written by the record's own statement
+    (:mod:`server.tracking.one_record`) or with its batch (:func:`write_creation_audits`)."""
+    return audit.row(
+        f"{kind}.create",
+        actor=actor or audit.SystemActor(patient.clinic_id),
+        patient_id=patient.id,
+        target=(kind, record_id),
+        now=now,
+    )
 
 
-def audit_created(
+def write_creation_audits(
     patient: Patient,
     created: Iterable[tuple[str, uuid.UUID]],
     actor: Actor | None,
     now: datetime,
 ) -> None:
-    """One audit event per stored record, written in a single statement."""
-    rows = [audit_row(patient, kind, record_id, actor, now) for kind, record_id in created]
+    """A batch's audit events, one per new record, in one statement: on PostgreSQL as one JSON
+    document (:mod:`server.tracking.bulk`), so a 500-item sync's statement text is constant."""
+    rows = [creation_audit(patient, kind, record_id, actor, now) for kind, record_id in created]
     if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
         bulk.insert_rows(db.session, AuditEvent.__table__, rows, returning=False)
     elif rows:

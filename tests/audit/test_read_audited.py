@@ -1,4 +1,5 @@
-"""``read_audited``: a read and its audit row in one round trip on PostgreSQL, two on SQLite."""
+"""``audit.read`` with a statement: a read and its audit row in one round trip on PostgreSQL,
+two on SQLite."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from server.audit import services as audit
 from server.audit.models import AuditEvent
-from server.audit.services import read_audited
 from server.database.transactions import READ, begin_request
 from server.extensions import db
 from tests.factories import UserHandle
@@ -29,8 +30,11 @@ def test_the_rows_come_back_and_exactly_one_audit_row_is_written(
     clinic = sa.bindparam("clinic", type_=sa.Uuid())
     statement = sa.select(sa.literal(7)).where(clinic == sa.literal(named, sa.Uuid()))
 
-    rows = read_audited(
-        statement, {"clinic": staff.clinic_id}, actor=None, clinic_id=staff.clinic_id, action="t.r"
+    rows = audit.read(
+        "t.r",
+        actor=audit.SystemActor(staff.clinic_id),
+        statement=statement,
+        params={"clinic": staff.clinic_id},
     )
     db.session.commit()
 
@@ -46,14 +50,12 @@ def test_the_reads_parameters_never_reach_the_audit_row(app_ctx: Flask, make_sta
         AuditEvent.patient_id == sa.bindparam("patient_id", type_=sa.Uuid())
     )
 
-    read_audited(
-        statement,
-        {"patient_id": read_patient},
-        actor=None,
-        clinic_id=staff.clinic_id,
-        action="t.params",
-        object_type="patient",
-        object_id=audited_patient,
+    audit.read(
+        "t.params",
+        actor=audit.SystemActor(staff.clinic_id),
+        target=("patient", audited_patient),
+        statement=statement,
+        params={"patient_id": read_patient},
     )
     db.session.commit()
 
