@@ -35,8 +35,20 @@ def all_blueprints() -> list[Blueprint]:
     from server.clinics.routes import blp as clinics
     from server.flags.routes import blp as flags
     from server.health import blp as health
+    from server.measures.routes import blp as measures
     from server.programmes.routes import blp as programmes
     from server.reminders.routes import blp as reminders
     from server.tracking.routes import blp as tracking
 
-    return [health, accounts, audit, programmes, tracking, adherence, flags, reminders, clinics]
+    return [
+        health,
+        accounts,
+        audit,
+        programmes,
+        tracking,
+        measures,
+        adherence,
+        flags,
+        reminders,
+        clinics,
+    ]

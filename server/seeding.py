@@ -1,4 +1,5 @@
-"""``flask seed``: the exercise library, templates and the demo clinic, idempotently."""
+"""``flask seed``: the exercise library, templates, outcome measures and the demo clinic,
+idempotently."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ SEED_DIR = PROJECT_ROOT / "seed"
 def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Load every seed; safe to run again. Returns counts of what was loaded or found."""
     from server.accounts.seed import ensure_clinic, ensure_staff
+    from server.measures.services import load_measures
     from server.programmes.seed import load_library
     from server.tracking.demo import seed_demo_patients
 
     demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
-    counts = load_library(seed_dir)
+    counts = load_library(seed_dir) | load_measures(seed_dir)
     clinic = ensure_clinic(demo["clinic"])
     staff = [ensure_staff(clinic, spec) for spec in demo["staff"]]
     therapist = next(user for user in staff if user.role == "therapist")
@@ -33,7 +35,7 @@ def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
 @click.command("seed")
 @with_appcontext
 def seed() -> None:
-    """Load the exercise library, programme templates and the demo clinic (idempotent)."""
+    """Load the exercise library, templates, outcome measures and the demo clinic (idempotent)."""
     counts = seed_all()
     db.session.commit()
     click.echo("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
