@@ -33,9 +33,16 @@ def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
 
 
 @click.command("seed")
+@click.option(
+    "--seed-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SEED_DIR,
+    show_default=True,
+    help="The folder of seed files (exercises/, templates/, measures/, demo.yaml).",
+)
 @with_appcontext
-def seed() -> None:
+def seed(seed_dir: Path) -> None:
     """Load the exercise library, templates, outcome measures and the demo clinic (idempotent)."""
-    counts = seed_all()
+    counts = seed_all(seed_dir)
     db.session.commit()
     click.echo("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

@@ -147,7 +147,8 @@ def definition_problems(data: dict[str, Any]) -> dict[str, list[str]]:
     else:
         low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
     if (Decimal(str(scoring["min"])), Decimal(str(scoring["max"]))) != (low, high):
-        problems["scoring"] = [f"min and max must be the items' range, {low} to {high}."]
+        span = f"{low.normalize():f} to {high.normalize():f}"
+        problems["scoring"] = [f"min and max must be the items' range, {span}."]
     if missing["allowed"] and not (missing["allowed"] < len(fixed) and missing["rule"] == PRORATE):
         problems["missing"] = ["Allow fewer missing items than items, and prorate them."]
     if missing["rule"] == PRORATE and any(rules.item_bounds(i)[0] != 0 for i in fixed):

@@ -239,8 +239,8 @@ def _inserted(row: dict[str, Any]) -> bool:
     """Insert unless the id (or the administration) is taken meanwhile; True when inserted."""
     dialect = db.session.get_bind().dialect.name
     insert = record_store.dialect_insert(dialect)(MeasureResponse.__table__)
-    result = db.session.execute(insert.values(**row).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert.values(**row).on_conflict_do_nothing().returning(MeasureResponse.id)
+    return db.session.execute(statement).first() is not None
 
 
 def _replayed(stored: MeasureResponse, patient: Patient, digest: str) -> dict[str, Any]:
