@@ -152,6 +152,7 @@ def _missing_errors(
     given: Mapping[str, Decimal | None],
     baseline: Mapping[str, str] | None,
 ) -> list[str]:
+    """Too many fixed items unanswered; too few activities named, or not the baseline's."""
     fixed = [i["key"] for i in definition["items"] if not i["patient_named"]]
     missing = [key for key in fixed if given.get(key) is None]
     allowed = definition["missing"]["allowed"]
@@ -162,10 +163,11 @@ def _missing_errors(
             "left unanswered, so this response cannot be scored."
         )
     named = [i["key"] for i in definition["items"] if i["patient_named"]]
-    rated = [key for key in named if given.get(key) is not None]
-    if baseline is not None and set(rated) != set(baseline):
+    rated = {key for key in named if given.get(key) is not None}
+    least = definition["scoring"]["min_answered"] or 1
+    if named and baseline is not None and rated != set(baseline):
         errors.append(f"Rate the same activities as at baseline: {', '.join(sorted(baseline))}.")
-    elif named and len(rated) < (least := definition["scoring"]["min_answered"] or 1):
+    elif named and baseline is None and len(rated) < least:
         errors.append(f"Name and rate at least {least} activities.")
     return errors
 

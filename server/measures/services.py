@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -154,16 +154,14 @@ def record_response(
     measure = queries.measure_by_code(body["measure"])
     if measure is None:
         raise Unprocessable(INVALID, errors=_UNKNOWN)
-    recorded_at = body["recorded_at"].astimezone(UTC)
-    local_date = recorded_at.astimezone(ZoneInfo(patient.timezone)).date()
+    local_date = body["recorded_at"].astimezone(ZoneInfo(patient.timezone)).date()
     schedule_id = _answered_schedule(patient, measure, body["administration_id"], local_date)
-    baseline = queries.baseline_of(patient.id, measure.code)
-    scored = _scored(measure, body["answers"], baseline)
+    scored = _scored(measure, body["answers"], queries.baseline_of(patient.id, measure.code))
     row = {
         "id": body["id"],
         "clinic_id": patient.clinic_id,
         "patient_id": patient.id,
-        "recorded_at": recorded_at,
+        "recorded_at": body["recorded_at"].astimezone(UTC),
         "received_at": now,
         "local_date": local_date,
         "body_digest": digest,
@@ -203,7 +201,7 @@ def _scored(measure: Measure, answers: Any, baseline: MeasureResponse | None) ->
 
 
 def _answered_schedule(
-    patient: Patient, measure: Measure, administration_id: uuid.UUID | None, day: Any
+    patient: Patient, measure: Measure, administration_id: uuid.UUID | None, day: date
 ) -> uuid.UUID | None:
     """The schedule whose administration the response answers: due by then, still open."""
     if administration_id is None:
