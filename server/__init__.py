@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from server.extensions import api
     from server.flags.routes import blp as flags
     from server.health import blp as health
+    from server.measures.routes import blp as measures
     from server.programmes.routes import blp as programmes
     from server.reminders.routes import blp as reminders
     from server.tracking.routes import blp as tracking
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         programmes,
         tracking,
+        measures,
         adherence,
         flags,
         reminders,

@@ -16,7 +16,7 @@ LAYERS: tuple[str, ...] = (
     "accounts",  # clinics, users, patients, sessions
     "programmes",  # the exercise library, programmes as revisions, the plan
     "tracking",  # patient records, checked against the programme in force
-    "measures",  # (planned) outcome measures: read records, read by adherence and flags
+    "measures",  # outcome measures: scored questionnaires over records, read by flags later
     "adherence",  # adherence and the daily pain series, over programmes and records
     "flags",  # the flag engine, over everything below
     "clinics",  # clinic settings: show the flag thresholds in force, re-queue flags on change

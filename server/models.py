@@ -3,6 +3,7 @@
 from server.accounts.models import Clinic, Invitation, Patient, RefreshToken, TokenFamily, User
 from server.audit.models import AuditEvent
 from server.flags import models as flag_models
+from server.measures.models import Measure, MeasureResponse, MeasureSchedule
 from server.programmes.models import Exercise, Programme, ProgrammeRevision, ProgrammeTemplate
 from server.reminders import models as reminder_models
 from server.tracking.models import (
@@ -19,6 +20,9 @@ __all__ = [
     "Exercise",
     "HeadacheEntry",
     "Invitation",
+    "Measure",
+    "MeasureResponse",
+    "MeasureSchedule",
     "PainRating",
     "Patient",
     "PostureBreak",

@@ -118,6 +118,33 @@ TURKISH: dict[str, str] = {
     "The record is outside the accepted time window.": "Kayıt kabul edilen zaman aralığı dışında.",
     "Must not be more than 60 days in the past.": "60 günden daha eski olamaz.",
     "Must not be in the future.": "Gelecekte olamaz.",
+    # Outcome measures
+    "Unknown measure.": "Bilinmeyen ölçek.",
+    "The answers cannot be scored.": "Yanıtlar puanlanamıyor.",
+    "Unknown item.": "Bilinmeyen madde.",
+    "Answered twice.": "İki kez yanıtlanmış.",
+    "Only an activity the patient names takes a name.": (
+        "Yalnızca hastanın adlandırdığı bir etkinliğe ad verilir."
+    ),
+    "Name the activity you rate.": "Puanladığınız etkinliği adlandırın.",
+    "Rate the activity you name.": "Adlandırdığınız etkinliği puanlayın.",
+    "Not an activity named at baseline.": "Başlangıçta adlandırılan bir etkinlik değil.",
+    "Not the activity named at baseline for this item.": (
+        "Bu madde için başlangıçta adlandırılan etkinlik değil."
+    ),
+    "Give at least one of at_start, every_weeks or at_end.": (
+        "at_start, every_weeks veya at_end alanlarından en az birini verin."
+    ),
+    "A change score is asked once treatment is under way, not at the start.": (
+        "Değişim puanı başlangıçta değil, tedavi sürerken sorulur."
+    ),
+    "This measure is already scheduled on the programme.": "Bu ölçek programda zaten planlı.",
+    "No measure on this programme with this id.": "Bu programda bu kimlikle bir ölçek yok.",
+    "This administration has already been answered.": "Bu uygulama zaten yanıtlanmış.",
+    "Use capital letters, digits and '-' (e.g. HIT-6).": (
+        "Büyük harf, rakam ve '-' kullanın (örn. HIT-6)."
+    ),
+    "Use lowercase letters, digits, '_'.": "Küçük harf, rakam ve '_' kullanın.",
     # marshmallow's own messages
     "Missing data for required field.": "Zorunlu alan eksik.",
     "Field may not be null.": "Alan null olamaz.",
@@ -173,6 +200,34 @@ TURKISH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         r"\1 kısa adlı bir egzersiz zaten var.",
     ),
     (re.compile(r"No (\w+) with this id\."), r"Bu kimlikle bir kayıt yok (\1)."),
+    (
+        re.compile(
+            r"Unanswered items: (.+) \((\d+)\); at most (\d+) may be left unanswered, so this "
+            r"response cannot be scored\."
+        ),
+        r"Yanıtsız maddeler: \1 (\2); en çok \3 madde yanıtsız bırakılabilir, bu yüzden bu yanıt "
+        r"puanlanamaz.",
+    ),
+    (
+        re.compile(r"Not one of this item's answers: (.+)\."),
+        r"Bu maddenin yanıtlarından biri değil: \1.",
+    ),
+    (
+        re.compile(r"Rate the same activities as at baseline: (.+)\."),
+        r"Başlangıçtaki etkinliklerin aynısını puanlayın: \1.",
+    ),
+    (
+        re.compile(r"Name and rate at least (\d+) activities\."),
+        r"En az \1 etkinliği adlandırıp puanlayın.",
+    ),
+    (
+        re.compile(r"Answerable from (\S+) to (\S+), not on (\S+)\."),
+        r"\1 ile \2 arasında yanıtlanabilir, \3 tarihinde değil.",
+    ),
+    (
+        re.compile(r"No administration of (\S+) with this id is due by (\S+)\."),
+        r"Bu kimlikle \2 tarihine kadar zamanı gelmiş bir \1 uygulaması yok.",
+    ),
 ]
 # "items: 0.exercise: Unknown exercise.": the path before the message stays as it is.
 _PATH_PREFIX = re.compile(r"^((?:[\w\[\]-]+\.)*[\w\[\]-]+: )(.+)$")

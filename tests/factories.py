@@ -249,3 +249,14 @@ def make_programme(
             )
 
     return make
+
+
+@pytest.fixture
+def measure_library(app: Flask, seed_dir: Any) -> dict[str, int]:
+    """The outcome-measure library loaded from ``seed/measures`` (committed)."""
+    from server.measures.services import load_measures
+
+    with app.app_context():
+        counts = load_measures(seed_dir)
+        db.session.commit()
+    return counts

@@ -1,4 +1,5 @@
-"""``flask seed``: the exercise library, templates and the demo clinic, idempotently.
+"""``flask seed``: the exercise library, templates, outcome measures and the demo clinic,
+idempotently.
 
 A package of its own: the demo (``demo.py``, ``demo_history.py``) fills every domain, through
 their services.
@@ -15,6 +16,7 @@ from flask.cli import with_appcontext
 from server.accounts.seed import ensure_clinic, ensure_staff
 from server.config import PROJECT_ROOT
 from server.extensions import db
+from server.measures.services import load_measures
 from server.programmes.seed import load_library
 from server.seeding.demo import seed_demo_patients
 
@@ -24,7 +26,7 @@ SEED_DIR = PROJECT_ROOT / "seed"
 def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Load every seed; safe to run again. Returns counts of what was loaded or found."""
     demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
-    counts = load_library(seed_dir)
+    counts = load_library(seed_dir) | load_measures(seed_dir)
     clinic = ensure_clinic(demo["clinic"])
     staff = [ensure_staff(clinic, spec) for spec in demo["staff"]]
     therapist = next(user for user in staff if user.role == "therapist")
@@ -34,9 +36,16 @@ def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
 
 
 @click.command("seed")
+@click.option(
+    "--seed-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SEED_DIR,
+    show_default=True,
+    help="The folder of seed files (exercises/, templates/, measures/, demo.yaml).",
+)
 @with_appcontext
-def seed() -> None:
-    """Load the exercise library, programme templates and the demo clinic (idempotent)."""
-    counts = seed_all()
+def seed(seed_dir: Path) -> None:
+    """Load the exercise library, templates, outcome measures and the demo clinic (idempotent)."""
+    counts = seed_all(seed_dir)
     db.session.commit()
     click.echo("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

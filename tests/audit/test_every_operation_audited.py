@@ -40,6 +40,7 @@ NOT_PATIENT_DATA = {
     ("POST", "/api/v1/exercises"): "the exercise library",
     ("PATCH", "/api/v1/exercises/{exercise_id}"): "the exercise library",
     ("GET", "/api/v1/programme-templates"): "the template library",
+    ("GET", "/api/v1/measures"): "the outcome-measure library",
     ("GET", "/api/v1/clinic"): "the clinic's settings (a change is audited as clinic.update)",
     ("PATCH", "/api/v1/clinic"): "the clinic's settings (audited as clinic.update)",
 }
@@ -98,6 +99,7 @@ def _add_notification(walk: Walk) -> str:
 
 Step = tuple[str, str, Callable[[Walk], tuple[str, dict[str, str], Any]]]
 P = "/api/v1/patients/{patient_id}"
+MEASURE = "/api/v1/programmes/{programme_id}/measures/{measure_schedule_id}"
 # (method, spec path, walk → (concrete path, headers, json body)), in the order they run.
 STEPS: list[Step] = [
     ("GET", "/api/v1/patients", lambda w: ("/api/v1/patients", w.staff(), None)),
@@ -296,6 +298,52 @@ STEPS: list[Step] = [
     ),
     (
         "POST",
+        "/api/v1/programmes/{programme_id}/measures",
+        lambda w: (
+            f"/api/v1/programmes/{w.programme.id}/measures",
+            w.staff(),
+            {"measure": "NDI", "at_start": True, "every_weeks": 4},
+        ),
+    ),
+    (
+        "GET",
+        "/api/v1/programmes/{programme_id}/measures",
+        lambda w: (f"/api/v1/programmes/{w.programme.id}/measures", w.staff(), None),
+    ),
+    (
+        "GET",
+        MEASURE,
+        lambda w: (
+            f"/api/v1/programmes/{w.programme.id}/measures/{w.ids['measure_schedule']}",
+            w.staff(),
+            None,
+        ),
+    ),
+    (
+        "POST",
+        "/api/v1/me/measure-responses",
+        lambda w: (
+            "/api/v1/me/measure-responses",
+            w.me(),
+            _record(measure="GROC", answers=[{"item": "overall_change", "value": 2}]),
+        ),
+    ),
+    (
+        "GET",
+        f"{P}/measures",
+        lambda w: (f"/api/v1/patients/{w.patient.id}/measures", w.staff(), None),
+    ),
+    (
+        "DELETE",
+        MEASURE,
+        lambda w: (
+            f"/api/v1/programmes/{w.programme.id}/measures/{w.ids['measure_schedule']}",
+            w.staff(),
+            None,
+        ),
+    ),
+    (
+        "POST",
         "/api/v1/programmes/{programme_id}/end",
         lambda w: (
             f"/api/v1/programmes/{w.programme.id}/end",
@@ -363,6 +411,8 @@ def _remember(walk: Walk, method: str, spec_path: str, body: Any) -> None:
         walk.ids["flag"] = next(f["id"] for f in flags if f["patient_id"] == str(walk.patient.id))
     if (method, spec_path) == ("POST", "/api/v1/me/devices"):
         walk.ids["device"] = body["id"]
+    if (method, spec_path) == ("POST", "/api/v1/programmes/{programme_id}/measures"):
+        walk.ids["measure_schedule"] = body["id"]
 
 
 def test_every_patient_data_operation_leaves_an_audit_row_naming_the_patient(
@@ -371,6 +421,7 @@ def test_every_patient_data_operation_leaves_an_audit_row_naming_the_patient(
     make_patient: Callable[..., UserHandle],
     make_programme: Callable[..., ProgrammeHandle],
     make_exercise: Callable[..., uuid.UUID],
+    measure_library: dict[str, int],
 ) -> None:
     walked = {(method, path) for method, path, _ in STEPS}
     unclassified = _spec_operations(client) - walked - set(NOT_PATIENT_DATA)

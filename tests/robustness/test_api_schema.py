@@ -67,6 +67,20 @@ UNEXPRESSIBLE_RULES: dict[str, tuple[str, ...]] = {
     r"recorded_at|started_at|date": _WINDOW,  # the clock
     r"from": ("Must be ≤ to.",),  # an order across fields
     r"to": ("The range may span at most 366 days.",),  # a distance across fields
+    # Outcome measures: the library is stored data, so a measure code, its items and their
+    # answers, a baseline's activities and a schedule's administrations are checked against it.
+    r"measure": ("Unknown measure.",),
+    r"answers": (
+        r"\d+\.(item|value|activity): ",
+        "Unanswered items: ",
+        "Name and rate at least ",
+        "Rate the same activities as at baseline: ",
+    ),
+    r"administration_id": ("No administration of ", "Answerable from "),
+    r"at_start": (
+        "Give at least one of at_start, every_weeks or at_end.",  # a rule across fields
+        "A change score is asked once treatment is under way",  # stored data: the measure
+    ),
     # An instant's bounds hold in UTC, whatever its offset (a date's are its pattern).
     r"recorded_at|started_at|since": ("Must be between 2000-01-01 and 2100-12-31 \\(UTC\\)\\.",),
 }
@@ -210,19 +224,44 @@ def seeded_world(
     make_staff: Callable[..., Any],
     make_patient: Callable[..., Any],
     make_programme: Callable[..., Any],
+    measure_library: dict[str, int],
 ) -> dict[str, Any]:
-    """A therapist, their patient with a running programme, and the ids path parameters need."""
+    """A therapist, their patient with a running programme (and a measure scheduled on it), and
+    the ids path parameters need."""
     therapist = make_staff()
     patient = make_patient(therapist)
     programme = make_programme(patient, start_date=date.today() - timedelta(days=10))
+    schedule = _schedule_measure(app, programme.id, therapist.id)
     return {
         "users": {"therapist": therapist.id, "patient": patient.id},
         "path_parameters": {
             "patient_id": str(patient.id),
             "programme_id": str(programme.id),
             "therapist_id": str(therapist.id),
+            "measure_schedule_id": str(schedule),
         },
     }
+
+
+def _schedule_measure(app: Flask, programme_id: uuid.UUID, therapist_id: uuid.UUID) -> uuid.UUID:
+    from server.measures.models import MeasureSchedule
+    from server.programmes.models import Programme
+
+    with app.app_context():
+        programme = db.session.get_one(Programme, programme_id)
+        schedule = MeasureSchedule(
+            clinic_id=programme.clinic_id,
+            patient_id=programme.patient_id,
+            programme_id=programme.id,
+            measure_code="HIT-6",
+            at_start=True,
+            every_weeks=1,
+            at_end=True,
+            created_by=therapist_id,
+        )
+        db.session.add(schedule)
+        db.session.commit()
+        return schedule.id
 
 
 @pytest.mark.parametrize("role", ["therapist", "patient"])

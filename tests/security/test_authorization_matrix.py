@@ -58,6 +58,20 @@ EXPECTED_ROLES = {
     ("GET", "/api/v1/me/posture-breaks"): {"patient"},
     ("GET", "/api/v1/me/symptom-checks"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/records"): {"therapist", "clinic_admin"},
+    # Outcome measures (issue 23): the library is for everyone, since the app shows its questions.
+    ("GET", "/api/v1/measures"): {"patient", "therapist", "clinic_admin"},
+    ("GET", "/api/v1/programmes/{programme_id}/measures"): {"therapist", "clinic_admin"},
+    ("POST", "/api/v1/programmes/{programme_id}/measures"): {"therapist", "clinic_admin"},
+    ("GET", "/api/v1/programmes/{programme_id}/measures/{measure_schedule_id}"): {
+        "therapist",
+        "clinic_admin",
+    },
+    ("DELETE", "/api/v1/programmes/{programme_id}/measures/{measure_schedule_id}"): {
+        "therapist",
+        "clinic_admin",
+    },
+    ("POST", "/api/v1/me/measure-responses"): {"patient"},
+    ("GET", "/api/v1/patients/{patient_id}/measures"): {"therapist", "clinic_admin"},
 }
 PARAM = re.compile(r"{([^}]+)}")
 

@@ -64,10 +64,60 @@ def _programme(world: World) -> uuid.UUID:
     return make_programme(world.victim, start_date=utcnow().date() - timedelta(days=3)).id  # type: ignore[operator]
 
 
+def _measure_schedule(world: World) -> uuid.UUID:
+    from server.extensions import db
+    from server.measures.models import MeasureSchedule
+
+    programme_id = world.object_id("programme_id")
+    with world.app.app_context():
+        schedule = MeasureSchedule(
+            clinic_id=world.clinic_a.id,
+            patient_id=world.victim.id,
+            programme_id=programme_id,
+            measure_code="NDI",
+            at_start=True,
+            every_weeks=4,
+            at_end=False,
+            created_by=world.therapist_a.id,
+        )
+        db.session.add(schedule)
+        db.session.commit()
+        return schedule.id
+
+
 VICTIM_OBJECTS: dict[str, Callable[[World], uuid.UUID]] = {
     "patient_id": lambda world: world.victim.id,
     "programme_id": _programme,
+    "measure_schedule_id": _measure_schedule,
 }
+
+
+def _add_measure_response(app: Flask, victim: UserHandle, recorded_at) -> uuid.UUID:
+    """A PSFS baseline of the victim's, naming a private activity (a leak marker)."""
+    from server.extensions import db
+    from server.measures.models import MeasureResponse
+
+    with app.app_context():
+        row = MeasureResponse(
+            id=uuid.uuid4(),
+            clinic_id=victim.clinic_id,
+            patient_id=victim.id,
+            recorded_at=recorded_at,
+            received_at=recorded_at,
+            local_date=recorded_at.date(),
+            body_digest="0" * 64,
+            measure_code="PSFS",
+            measure_version="1",
+            answers=[
+                {"item": f"activity_{n}", "value": 4, "activity": f"victim-private-activity-{n}"}
+                for n in (1, 2, 3)
+            ],
+            score=4.0,
+            prorated=False,
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
 
 
 def build_world(request: pytest.FixtureRequest, app: Flask) -> World:
@@ -89,12 +139,14 @@ def build_world(request: pytest.FixtureRequest, app: Flask) -> World:
         therapist_b=make_staff(clinic_b),
         admin_b=make_staff(clinic_b, role="clinic_admin"),
     )
+    request.getfixturevalue("measure_library")
     now = utcnow()
     record_ids = [
         add_pain_rating(app, victim, 6, now - timedelta(hours=2)),
         add_headache(app, victim, 7, now - timedelta(hours=3), notes="victim-private-note"),
         add_session_log(app, victim, now - timedelta(days=1), pain_after=4),
+        _add_measure_response(app, victim, now - timedelta(hours=4)),
     ]
-    world.markers += [VICTIM_NAME, VICTIM_EMAIL, "victim-private-note"]
+    world.markers += [VICTIM_NAME, VICTIM_EMAIL, "victim-private-note", "victim-private-activity"]
     world.markers += [therapist_a.email, *(str(i) for i in record_ids)]
     return world

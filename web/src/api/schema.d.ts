@@ -731,6 +731,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The outcome-measure library, by code, in Turkish and English.
+         * @description Every role: the app shows the questions from here. Each measure has its items with their
+         *     answers and scores, the scoring and missing-item rules, the bands, and the minimal
+         *     clinically important difference (MCID) and minimal detectable change (MDC) with their
+         *     citations. `wording` says whether the text is a paraphrase or a licensed validated one.
+         */
+        get: operations["listMeasures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes/{programme_id}/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The measures scheduled on a programme, each with its administrations so far.
+         * @description Staff of the patient's clinic. By measure code; each schedule lists the administrations due
+         *     by today and the next one, with the dates each is answerable.
+         */
+        get: operations["listProgrammeMeasures"];
+        put?: never;
+        /**
+         * Schedule a measure on a programme: at its start, every N weeks, at its end.
+         * @description Staff only. Each administration stays answerable for `window_days` (7 by default). A change
+         *     score (GROC) is not asked at the start. 409 when the measure is already scheduled on the
+         *     programme, or the programme has ended.
+         */
+        post: operations["scheduleProgrammeMeasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programmes/{programme_id}/measures/{measure_schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+                measure_schedule_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One measure scheduled on the programme, with its administrations so far.
+         * @description Staff of the patient's clinic. 404 once it has been removed.
+         */
+        get: operations["getProgrammeMeasure"];
+        put?: never;
+        post?: never;
+        /**
+         * Stop a scheduled measure; the patient's responses to it stay.
+         * @description Staff only. Nothing more falls due; the series keeps every response.
+         */
+        delete: operations["removeProgrammeMeasure"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/measure-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer an outcome measure; the answer carries the score, band and change from baseline.
+         * @description Patients only. `answers` gives each item's chosen `value` (see `listMeasures`); an item left out
+         *     or null is unanswered (NDI: one may be, and the total is then scaled from the answered items;
+         *     two are refused). The first response to a measure is the baseline; later ones report the
+         *     `change` from it (positive is better) and `improved`, `no_meaningful_change` or `worsened` by
+         *     the measure's MCID. Idempotent by the client `id`, like every record.
+         */
+        post: operations["recordMeasureResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{patient_id}/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Each measure the patient has answered, with its series of scored responses.
+         * @description Staff of the patient's clinic; by measure code. Every response has its score, band, change
+         *     from the baseline (the first response) and interpretation by the MCID, which comes with
+         *     its citation. Audited for the patient.
+         */
+        get: operations["listPatientMeasures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/patients/{patient_id}/adherence": {
         parameters: {
             query?: never;
@@ -2211,6 +2338,250 @@ export interface components {
         };
         PatientRecordPage: {
             items: components["schemas"]["PatientRecordOut"][];
+            next_cursor: string | null;
+        };
+        AnswerOptionOut: {
+            value: number;
+            score: number;
+            label: {
+                [key: string]: string;
+            };
+        };
+        RatingAnchorsOut: {
+            min: {
+                [key: string]: string;
+            };
+            max: {
+                [key: string]: string;
+            };
+        };
+        RatingScaleOut: {
+            min: number;
+            max: number;
+            anchors: components["schemas"]["RatingAnchorsOut"];
+        };
+        MeasureItemOut: {
+            key: string;
+            text: {
+                [key: string]: string;
+            };
+            /** @description [] if rated */
+            options: components["schemas"]["AnswerOptionOut"][];
+            /** @description If rated. */
+            scale: components["schemas"]["RatingScaleOut"] | null;
+            /** @description The patient names what is rated. */
+            patient_named: boolean;
+        };
+        ScoringOut: {
+            /** @enum {string} */
+            method: "sum" | "mean";
+            min: number;
+            max: number;
+            decimals: number;
+            /** @description Also reported as % of the range. */
+            percent: boolean;
+            min_answered: number | null;
+            description: {
+                [key: string]: string;
+            };
+        };
+        MissingItemRuleOut: {
+            allowed: number;
+            /** @enum {string} */
+            rule: "prorate" | "none";
+            description: {
+                [key: string]: string;
+            };
+        };
+        ScoreBandOut: {
+            code: string;
+            from: number;
+            label: {
+                [key: string]: string;
+            };
+        };
+        /** @enum {string} */
+        MeasureDirection: "lower_is_better" | "higher_is_better" | "change_score";
+        ReferenceValueOut: {
+            value: number;
+            citation: string;
+        };
+        MeasureChangeOut: {
+            direction: components["schemas"]["MeasureDirection"];
+            mcid: components["schemas"]["ReferenceValueOut"];
+            mdc: components["schemas"]["ReferenceValueOut"] | null;
+        };
+        MeasureOut: {
+            code: string;
+            version: string;
+            name: {
+                [key: string]: string;
+            };
+            description: {
+                [key: string]: string;
+            };
+            recall_period: {
+                [key: string]: string;
+            };
+            instructions: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            wording: "paraphrase" | "validated";
+            licence: {
+                [key: string]: string;
+            };
+            items: components["schemas"]["MeasureItemOut"][];
+            scoring: components["schemas"]["ScoringOut"];
+            missing: components["schemas"]["MissingItemRuleOut"];
+            bands: components["schemas"]["ScoreBandOut"][];
+            change: components["schemas"]["MeasureChangeOut"];
+        };
+        MeasurePage: {
+            items: components["schemas"]["MeasureOut"][];
+            next_cursor: string | null;
+        };
+        AdministrationOut: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            occasion: "start" | "periodic" | "end";
+            /**
+             * Format: date
+             * @description The patient-local date it is due.
+             */
+            due: string;
+            /**
+             * Format: date
+             * @description The last local date it may be answered.
+             */
+            closes: string;
+        };
+        MeasureScheduleOut: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            programme_id: string;
+            /** Format: uuid */
+            patient_id: string;
+            measure: string;
+            at_start: boolean;
+            every_weeks: number | null;
+            at_end: boolean;
+            window_days: number;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Those due by today, and the next one. */
+            administrations: components["schemas"]["AdministrationOut"][];
+        };
+        MeasureSchedulePage: {
+            items: components["schemas"]["MeasureScheduleOut"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "measure": "NDI",
+         *       "at_start": true,
+         *       "every_weeks": 4,
+         *       "at_end": true
+         *     }
+         */
+        MeasureScheduleIn: {
+            measure: string;
+            /** @default false */
+            at_start: boolean;
+            every_weeks?: number | null;
+            /** @default false */
+            at_end: boolean;
+            /**
+             * @description Days a due administration stays answerable (default 7).
+             * @default 7
+             */
+            window_days: number;
+        };
+        AnswerIn: {
+            item: string;
+            /** @description The option's value or the rating; null: unanswered. */
+            value?: number | null;
+            /** @description Items the patient names (PSFS): the activity, at baseline. */
+            activity?: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+         *       "recorded_at": "2026-12-06T09:00:00+03:00",
+         *       "measure": "GROC",
+         *       "answers": [
+         *         {
+         *           "item": "overall_change",
+         *           "value": 3
+         *         }
+         *       ]
+         *     }
+         */
+        MeasureResponseIn: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description With an offset; from 2000-01-01 to 2100-12-31 in UTC.
+             */
+            recorded_at: string;
+            measure: string;
+            /** Format: uuid */
+            administration_id?: string | null;
+            answers: components["schemas"]["AnswerIn"][];
+        };
+        AnswerOut: {
+            item: string;
+            value: number | null;
+            activity: string | null;
+        };
+        /** @enum {string} */
+        OutcomeInterpretation: "improved" | "no_meaningful_change" | "worsened";
+        MeasureResponseOut: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            received_at: string;
+            /** Format: date */
+            local_date: string;
+            measure: string;
+            measure_version: string;
+            /** Format: uuid */
+            administration_id: string | null;
+            answers: components["schemas"]["AnswerOut"][];
+            score: number;
+            /** @description NDI: % of 50. */
+            score_percent: number | null;
+            /** @description A code of the bands. */
+            band: string | null;
+            /** @description Scaled up for a missing item. */
+            prorated: boolean;
+            /** Format: uuid */
+            baseline_id: string | null;
+            baseline_score: number | null;
+            /** @description Points better (+) or worse (−) than baseline; null on it. */
+            change: number | null;
+            interpretation: components["schemas"]["OutcomeInterpretation"] | null;
+            mcid: number;
+        };
+        MeasureSeriesOut: {
+            measure: string;
+            name: {
+                [key: string]: string;
+            };
+            direction: components["schemas"]["MeasureDirection"];
+            mcid: components["schemas"]["ReferenceValueOut"];
+            mdc: components["schemas"]["ReferenceValueOut"] | null;
+            responses: components["schemas"]["MeasureResponseOut"][];
+        };
+        MeasureSeriesPage: {
+            items: components["schemas"]["MeasureSeriesOut"][];
             next_cursor: string | null;
         };
         DayAdherenceOut: {
@@ -5913,6 +6284,547 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PatientRecordPage"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listMeasures: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasurePage"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listProgrammeMeasures: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureSchedulePage"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    scheduleProgrammeMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureScheduleIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The URL of what was created. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureScheduleOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already scheduled on it, or the programme has ended. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getProgrammeMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+                measure_schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureScheduleOut"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    removeProgrammeMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: string;
+                measure_schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    recordMeasureResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureResponseIn"];
+            };
+        };
+        responses: {
+            /** @description An identical replay: the body of the original 201, against today's baseline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureResponseOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureResponseOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The id holds another record, or the administration is done. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listPatientMeasures: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureSeriesPage"];
                 };
             };
             /** @description Missing, malformed, expired or revoked access token. */
