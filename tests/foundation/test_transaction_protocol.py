@@ -71,6 +71,7 @@ OTHER_STEPS = [
         "/api/v1/programme-templates",
         lambda w: ("/api/v1/programme-templates", w.staff(), None),
     ),
+    ("GET", "/api/v1/measures", lambda w: ("/api/v1/measures", w.staff(), None)),
     ("GET", "/api/v1/clinic", lambda w: ("/api/v1/clinic", w.staff(), None)),
     (
         "PATCH",
@@ -143,8 +144,10 @@ def walk(
     make_staff: Callable[..., UserHandle],
     make_programme: Callable[..., ProgrammeHandle],
     make_exercise: Callable[..., Any],
+    measure_library: dict[str, int],
 ) -> FullWalk:
-    """The audit walk's patient and their therapist, and their clinic's admin."""
+    """The audit walk's patient and their therapist, and their clinic's admin (with the
+    outcome measures loaded, which the measure steps name)."""
     patient = make_patient()
     with app.app_context():
         therapist_email = db.session.get_one(User, patient.therapist_id).email
