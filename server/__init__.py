@@ -59,6 +59,10 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     register_http_hardening(app)
+    from server.tracing import RequestIdMiddleware
+
+    # Outermost, so that every response has an id, even one an inner layer refuses early.
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -20,6 +20,7 @@ from flask import Flask
 
 from server.clock import utcnow
 from server.extensions import db
+from server.tracing import new_id, traced
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def resolve(target: str) -> Any:
 
 def run_job(app: Flask, job_id: str, target: str) -> None:
     """Run one job as of the current instant inside an app context; log failures, never raise."""
-    with app.app_context():
+    with app.app_context(), traced(job_id=job_id, job_run_id=new_id()):
         try:
             resolve(target)(now=utcnow())
         except Exception as error:
