@@ -26,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("server").info("app created", extra={"mode": app.config["HEP_ENV"]})
     register_extensions(app)
     register_blueprints(app)
+    register_metrics(app)
     register_errors(app)
     register_cli(app)
     return app
@@ -80,6 +81,12 @@ def register_blueprints(app: Flask) -> None:
     from server.console import register_console
 
     register_console(app)  # static files only, after the check that every API view has access
+
+
+def register_metrics(app: Flask) -> None:
+    from server.metrics import register_metrics as serve_metrics
+
+    serve_metrics(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -20,6 +20,7 @@ from flask import Flask
 
 from server.clock import utcnow
 from server.extensions import db
+from server.metrics import start_scheduler_metrics
 from server.tracing import new_id, traced
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def run_scheduler(app: Flask) -> None:
     from server.reminders.providers import provider_from_config
 
     provider_from_config(app.config).close()  # fail fast on a bad provider configuration
+    start_scheduler_metrics(app)
     scheduler = BlockingScheduler(timezone="UTC")
     ids = add_declared_jobs(scheduler, app)
 

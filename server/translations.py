@@ -31,6 +31,9 @@ TURKISH: dict[str, str] = {
         "Gövdeyi JSON olarak, Content-Type: application/json ile gönderin."
     ),
     "The database is unreachable.": "Veritabanına ulaşılamıyor.",
+    "Metrics need the metrics token, or a direct connection from this machine.": (
+        "Ölçümler için ölçüm belirteci ya da bu makineden doğrudan bağlantı gerekir."
+    ),
     "The database schema is not at the migrations' head: run flask db upgrade.": (
         "Veritabanı şeması son göç sürümünde değil: flask db upgrade çalıştırın."
     ),

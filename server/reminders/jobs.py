@@ -14,6 +14,7 @@ from flask import current_app
 from server.accounts.models import Patient
 from server.clock import utcnow
 from server.extensions import db
+from server.metrics import count_deliveries, count_reminder_occurrences, observe_dispatch_lags
 from server.programmes.models import Programme
 from server.reminders.alerts import enqueue_flag_digests
 from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
@@ -22,8 +23,10 @@ from server.reminders.outbox import (
     claim_deliveries,
     purge_old_deliveries,
     record_delivery_results,
+    sent_reminder_due_times,
 )
 from server.reminders.providers import DeliveryResult, PushProvider, provider_from_config
+from server.reminders.rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_reminder_streams
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -
             db.session.rollback()
             raise
         total += result.claimed
+        count_reminder_occurrences(result.recorded)
         report.recorded.update(result.recorded)
         report.duplicates += result.duplicates
         if result.claimed < batch_size:
@@ -108,7 +112,10 @@ def deliver_pending(
                     )
                     result = DeliveryResult(ok=False, retryable=True, error=type(error).__name__)
                 outcomes.append((message.delivery_id, result))
-            statuses.update(record_delivery_results(outcomes, as_of_now()))
+            sent_at = as_of_now()
+            statuses.update(record_delivery_results(outcomes, sent_at))
+            count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
+            observe_dispatch_lags(sent_reminder_due_times(claimed.messages, outcomes), sent_at)
             db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from server.access import PUBLIC, allow
+from server.extensions import db
 from server.scheduler import run_job
 from tests.conftest import make_test_app
 
@@ -39,6 +40,8 @@ def log_lines(app: Flask) -> Iterator[tuple[Flask, io.StringIO]]:
     finally:
         handler.setStream(previous)
         logging.getLogger().setLevel(logging.WARNING)
+        with logging_app.app_context():
+            db.engine.dispose()
 
 
 def _parsed(stream: io.StringIO) -> list[dict]:
