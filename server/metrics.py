@@ -108,11 +108,23 @@ def multiprocess_dir() -> str | None:
 # --- the API: requests, pool, and /metrics -------------------------------------------------------
 
 
+# Any other method a client sends is counted as "other": labels must stay a small, fixed set.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# (method, route, status) → its counter and histogram children: ``labels()`` costs more than the
+# increment itself. Bounded: every part is one of a fixed set.
+_request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:
     """Count one answered request and its duration under its route pattern."""
-    labels = (method, route or UNMATCHED_ROUTE, str(status))
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_LATENCY.labels(*labels).observe(seconds)
+    key = (method if method in METHODS else "other", route or UNMATCHED_ROUTE, status)
+    children = _request_children.get(key)
+    if children is None:
+        labels = (key[0], key[1], str(status))
+        children = HTTP_REQUESTS.labels(*labels), HTTP_LATENCY.labels(*labels)
+        _request_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def track_pool(engine: Any) -> None:

@@ -101,19 +101,21 @@ def test_no_label_holds_an_id_a_name_or_an_email(
     for path in paths:
         client.get(path, headers=patient.headers)
         client.get(path, headers=staff_headers)
+    client.open(f"/api/v1/patients/{patient.id}", method="ZEYNEP")  # a method made up
     text = client.get("/metrics").text
     labels = [
         v for family in text_string_to_metric_families(text) for s in family.samples
         for v in s.labels.values()
     ]  # fmt: skip
     assert "<unmatched>" in labels
+    assert "other" in labels
     assert "/api/v1/patients/<uuid:patient_id>" in labels
     for label in labels:
         assert not UUID.search(label), label
         assert not EMAIL.search(label), label
         assert "?" not in label, label
     personal_data = (str(patient.id), str(therapist.id), patient.email, therapist.email)
-    for personal in (*personal_data, "Zeynep", "Korkmazer", "Deniz", "2026-01-01"):
+    for personal in (*personal_data, "Zeynep", "ZEYNEP", "Korkmazer", "Deniz", "2026-01-01"):
         assert personal not in text
 
 
