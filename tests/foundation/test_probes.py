@@ -14,6 +14,12 @@ PROBLEM = "application/problem+json"
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
 
 
+def test_the_suites_database_is_ready(client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["migrations"] == "head"
+
+
 def test_livez_needs_no_database() -> None:
     app = make_test_app(NOWHERE, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 1}})
     response = app.test_client().get("/livez")
