@@ -9,21 +9,38 @@ export FLASK_APP := wsgi.py
 # is a production start. Local targets run in development mode, the suite in test mode.
 export HEP_ENV ?= development
 
-.PHONY: run test fuzz lint format bench mutation migrate seed scheduler clean web web-client \
-	web-client-check web-test web-e2e chromium
+.PHONY: run test test-pythons lock fuzz lint format bench mutation migrate seed scheduler clean \
+	web web-client web-client-check web-test web-e2e chromium
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lockfiles (every version and hash pinned; make lock refreshes them),
+# then the project itself without resolving anything again.
+LOCK     := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.installed
+
+## lock: re-resolve the lockfiles from pyproject.toml for Python 3.11+ on any platform (uv's
+## universal mode: markers where versions differ), keeping current pins unless UPGRADE=1.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --no-header --quiet --extra fcm $(if $(UPGRADE),--upgrade)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5'
+	$(UV_COMPILE) --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) -c $(DEV_LOCK) -o $(LOCK)
+	@echo "lockfiles written: $(LOCK) (runtime) and $(DEV_LOCK) (runtime and development)"
 
 migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
@@ -53,6 +70,23 @@ test: $(VENV)/.installed-dev
 	HEP_ENV=test $(BIN)/pytest -n 2 -p no:cacheprovider
 	$(MAKE) --no-print-directory web-test
 
+## test-pythons: the Python suite (both databases) on each of Python 3.11, 3.12 and 3.13 that is
+## installed (on PATH as python3.X, or under pyenv), each in its own .venv-3.X from the dev lockfile.
+PYTHONS ?= 3.11 3.12 3.13
+test-pythons:
+	@ran=""; for v in $(PYTHONS); do \
+		py=$$(command -v python$$v 2>/dev/null); \
+		$$py -c '' 2>/dev/null || py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -1); \
+		if [ -z "$$py" ]; then echo "== Python $$v: not installed, skipped"; continue; fi; \
+		echo "== Python $$v: $$py"; \
+		[ -x .venv-$$v/bin/python ] || $$py -m venv .venv-$$v || exit 1; \
+		.venv-$$v/bin/python -m pip install --quiet --upgrade pip && \
+		.venv-$$v/bin/pip install --quiet --require-hashes -r $(DEV_LOCK) && \
+		.venv-$$v/bin/pip install --quiet --no-deps -e . && \
+		HEP_ENV=test .venv-$$v/bin/python -m pytest -n 2 -p no:cacheprovider -q || exit 1; \
+		ran="$$ran $$v"; \
+	done; echo "== the suite passed on Python:$$ran"
+
 ## fuzz: schemathesis with a larger, random sample than make test's (FUZZ_EXAMPLES per mode).
 fuzz: $(VENV)/.installed-dev
 	HEP_ENV=test FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_RANDOM=1 $(BIN)/pytest -n 2 -p no:cacheprovider \
@@ -74,7 +108,7 @@ mutation: $(VENV)/.installed-dev
 	$(BIN)/python -m mutation --jobs $${MUTATION_JOBS:-2}
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .venv-3.* instance .pytest_cache
 
 # --- the therapist console (web/) ---------------------------------------------------------------
 WEB_ENV := PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CI=$(CI)

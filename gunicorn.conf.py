@@ -5,9 +5,12 @@ The defaults were chosen with ``make bench`` on a 2-core machine (README, "Bench
 """
 
 import gc
+import glob
 import logging
 import os
+import shutil
 import sys
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Sync workers, 3 on 2 cores: measured with make bench against gthread (2-4 workers x 2-4
@@ -35,6 +38,14 @@ errorlog = "-"
 # gunicorn's own lines in the app's JSON, redacted, with request targets scrubbed of ids.
 logger_class = "server.logs.GunicornLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Metrics (server/metrics.py): each worker writes its values to files in this directory, and
+# /metrics adds every live and past worker's up, whichever worker answers. Set here, before the
+# app (and prometheus_client) is imported; a private directory per server unless one is given.
+# Only when gunicorn loads this file (as ``__config__``), not when a test imports it.
+METRICS_DIR_OWNED = __name__ == "__config__" and "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if METRICS_DIR_OWNED:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hep-metrics-")
 
 
 def _dispose_engine(worker, *, close: bool) -> None:
@@ -82,3 +93,27 @@ def worker_exit(server, worker):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit((leaving.code or 0) & 0xFF)
+
+
+def on_starting(server):
+    """Start the counters from zero: drop the files an earlier server left in a given directory
+    (the master's own, written while the app was preloaded, stay)."""
+    mine = f"_{os.getpid()}.db"
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    for path in glob.glob(os.path.join(directory, "*.db")) if directory else ():
+        if not path.endswith(mine):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    """A worker has gone: its live gauges (the database pool in use) stop counting."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this server made for itself."""
+    if METRICS_DIR_OWNED:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

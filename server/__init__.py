@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_wiring(app)
     register_blueprints(app)
+    register_metrics(app)
     register_errors(app)
     register_cli(app)
     return app
@@ -65,6 +66,10 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     register_http_hardening(app)
+    from server.tracing import RequestIdMiddleware
+
+    # Outermost, so that every response has an id, even one an inner layer refuses early.
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def register_wiring(app: Flask) -> None:
@@ -111,6 +116,12 @@ def register_blueprints(app: Flask) -> None:
     from server.console import register_console
 
     register_console(app)  # static files only, after the check that every API view has access
+
+
+def register_metrics(app: Flask) -> None:
+    from server.metrics import register_metrics as serve_metrics
+
+    serve_metrics(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -89,6 +89,11 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),
         "FLAG_SWEEP_SECONDS": int(env.get("FLAG_SWEEP_SECONDS", "900")),
         "DIGEST_CHECK_SECONDS": int(env.get("DIGEST_CHECK_SECONDS", "300")),
+        # GET /metrics: with a token, only to requests bearing it; without, only to direct
+        # connections from this machine. The scheduler serves its own on a loopback port (0: off).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "SCHEDULER_METRICS_HOST": env.get("SCHEDULER_METRICS_HOST", "127.0.0.1"),
+        "SCHEDULER_METRICS_PORT": int(env.get("SCHEDULER_METRICS_PORT", "0")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
         # Serve the /bench reference endpoints (make bench only; never in production).

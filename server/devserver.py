@@ -31,6 +31,7 @@ def main() -> int:
         "PORT": port,
         "FLASK_APP": "wsgi.py",
         "HEP_ENV": os.environ.get("HEP_ENV") or "development",
+        "SCHEDULER_METRICS_PORT": os.environ.get("SCHEDULER_METRICS_PORT") or "9465",
     }
     api = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
@@ -40,7 +41,9 @@ def main() -> int:
     print(
         f"\nHEP Tracker is running at http://{host}:{port}\n"
         f"  console: http://{host}:{port}/console/\n"
-        f"  health:  http://{host}:{port}/healthz\n"
+        f"  health:  http://{host}:{port}/healthz (and /livez, /readyz)\n"
+        f"  metrics: http://{host}:{port}/metrics, the scheduler's at "
+        f"http://127.0.0.1:{env['SCHEDULER_METRICS_PORT']}/metrics\n"
         f"  docs:    http://{host}:{port}/api/v1/docs\n"
         "  therapist login: therapist@demo.example / demo-therapist\n"
         "  clinic admin:    admin@demo.example / demo-admin\n"

@@ -15,6 +15,8 @@ from flask import Flask, Response, g, request
 from gunicorn.glogging import Logger
 from pythonjsonlogger.json import JsonFormatter
 
+from server.tracing import TraceFilter
+
 # Keys whose values must never reach a log line, whatever a caller passes in ``extra``.
 REDACTED_KEYS = frozenset(
     {
@@ -94,11 +96,23 @@ class DemoteToDebug(logging.Filter):
 CHATTY_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
 
 
+class PlainFormatter(logging.Formatter):
+    """Plain text for humans, ending with the request's (or job run's) id when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = [f"{key}={getattr(record, key)}" for key in TRACE_KEYS if hasattr(record, key)]
+        return " ".join([line, *ids])
+
+
+TRACE_KEYS = ("request_id", "job_id", "job_run_id")
+
+
 def log_formatter(log_format: str) -> logging.Formatter:
     """The one formatter every line goes through: JSON, or plain text for humans."""
     if log_format == "json":
         return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False)
-    return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    return PlainFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def configure_logging(app: Flask) -> None:
@@ -106,6 +120,7 @@ def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(log_formatter(app.config["LOG_FORMAT"]))
     handler.addFilter(RedactingFilter())
+    handler.addFilter(TraceFilter())
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not getattr(h, "hep_handler", False)]
     handler.hep_handler = True  # type: ignore[attr-defined]
@@ -130,6 +145,7 @@ class GunicornLogger(Logger):
                 handler.setFormatter(formatter)
                 handler.addFilter(RequestTargetFilter())
                 handler.addFilter(RedactingFilter())
+                handler.addFilter(TraceFilter())
 
 
 def _log_requests(app: Flask) -> None:

@@ -21,6 +21,8 @@ from flask.cli import AppGroup
 
 from server.clock import utcnow
 from server.extensions import db
+from server.metrics import start_scheduler_metrics
+from server.tracing import new_id, traced
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def resolve(target: str) -> Any:
 
 def run_job(app: Flask, job_id: str, target: str) -> None:
     """Run one job as of the current instant inside an app context; log failures, never raise."""
-    with app.app_context():
+    with app.app_context(), traced(job_id=job_id, job_run_id=new_id()):
         try:
             resolve(target)(now=utcnow())
         except Exception as error:
@@ -119,6 +121,7 @@ def run_scheduler(app: Flask) -> None:
     from server.reminders.providers import provider_from_config
 
     provider_from_config(app.config).close()  # fail fast on a bad provider configuration
+    start_scheduler_metrics(app)
     scheduler = BlockingScheduler(timezone="UTC")
     ids = add_declared_jobs(scheduler, app)
 

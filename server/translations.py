@@ -30,6 +30,13 @@ TURKISH: dict[str, str] = {
     "Send the body as JSON, with Content-Type: application/json.": (
         "Gövdeyi JSON olarak, Content-Type: application/json ile gönderin."
     ),
+    "The database is unreachable.": "Veritabanına ulaşılamıyor.",
+    "Metrics need the metrics token, or a direct connection from this machine.": (
+        "Ölçümler için ölçüm belirteci ya da bu makineden doğrudan bağlantı gerekir."
+    ),
+    "The database schema is not at the migrations' head: run flask db upgrade.": (
+        "Veritabanı şeması son göç sürümünde değil: flask db upgrade çalıştırın."
+    ),
     "The database is unavailable. Retry later; nothing was stored.": (
         "Veritabanına ulaşılamıyor. Daha sonra yeniden deneyin; hiçbir şey kaydedilmedi."
     ),

@@ -26,6 +26,7 @@ from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluatio
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
 from server.flags.rules import Context
+from server.metrics import observe_flag_evaluation_lags
 from server.programmes.models import Programme
 from server.tracking.models import SymptomCheck
 
@@ -237,6 +238,7 @@ def evaluate_due(*, now: datetime | None = None, batch_size: int = 1) -> int:
     states = queue.claim_due(now, batch_size)
     if not states:
         return 0
+    observe_flag_evaluation_lags(states, now)
     ids = [state.patient_id for state in states]
     patients = {p.id: p for p in db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))}
     for state in states:

@@ -15,6 +15,7 @@ from server.accounts.models import Patient
 from server.clock import utcnow
 from server.commit import committed
 from server.extensions import db
+from server.metrics import count_deliveries, count_reminder_occurrences, observe_dispatch_lags
 from server.programmes.models import Programme
 from server.reminders.alerts import enqueue_flag_digests
 from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
@@ -23,6 +24,7 @@ from server.reminders.outbox import (
     claim_deliveries,
     purge_old_deliveries,
     record_delivery_results,
+    sent_reminder_due_times,
 )
 from server.reminders.providers import (
     DeliveryResult,
@@ -30,6 +32,7 @@ from server.reminders.providers import (
     PushProvider,
     provider_from_config,
 )
+from server.reminders.rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_reminder_streams
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -
         with committed():
             result: ClaimResult = claim(now, batch_size)
         total += result.claimed
+        count_reminder_occurrences(result.recorded)
         report.recorded.update(result.recorded)
         report.duplicates += result.duplicates
         if result.claimed < batch_size:
@@ -98,7 +102,10 @@ def deliver_pending(
                 return statuses
             with committed():
                 outcomes = [(m.delivery_id, _send(provider, m)) for m in claimed.messages]
-                statuses.update(record_delivery_results(outcomes, as_of_now()))
+                sent_at = as_of_now()
+                statuses.update(record_delivery_results(outcomes, sent_at))
+                count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
+                observe_dispatch_lags(sent_reminder_due_times(claimed.messages, outcomes), sent_at)
     finally:
         if owned:
             provider.close()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from server.accounts.models import User
 from server.clock import utcnow
 from server.extensions import db
+from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.models import Delivery, Device, Notification
@@ -154,6 +155,7 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
         if status is not None:
             withheld.setdefault(status, []).append((delivery.id, record.id))
     for status, pairs in withheld.items():
+        count_withheld(status, len(pairs))
         db.session.execute(
             sa.update(DELIVERIES)
             .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _ in pairs]))
@@ -264,6 +266,23 @@ def record_delivery_results(
     _finish(sent, "sent", now, errors)
     _finish(dead, "dead", now, errors)
     return Counter({"sent": len(sent), "failed": len(retried), "dead": len(dead)}) + Counter()
+
+
+def sent_reminder_due_times(
+    messages: list[OutboundMessage], outcomes: list[tuple[uuid.UUID, DeliveryResult]]
+) -> list[datetime]:
+    """The due times of the reminders whose first push (not a snoozed round) was just sent."""
+    sent = {delivery_id for delivery_id, result in outcomes if result.ok}
+    ids = [m.delivery_id for m in messages if m.channel == "push" and m.delivery_id in sent]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Notification.occurrence_at)
+            .join(DELIVERIES, DELIVERIES.c.notification_id == Notification.id)
+            .where(DELIVERIES.c.id.in_(ids), DELIVERIES.c.dedupe_key.like("%:0"))
+        )
+    )
 
 
 def purge_old_deliveries(now: datetime | None = None, retention: timedelta = RETENTION) -> int:

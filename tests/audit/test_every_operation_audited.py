@@ -28,6 +28,8 @@ from tests.factories import ClinicHandle, ProgrammeHandle, UserHandle
 METHODS = ("get", "post", "put", "patch", "delete")
 NOT_PATIENT_DATA = {
     ("GET", "/healthz"): "no data",
+    ("GET", "/livez"): "no data",
+    ("GET", "/readyz"): "no data",
     ("POST", "/api/v1/auth/login"): "opens a session (audited as auth.login, before any data)",
     ("POST", "/api/v1/auth/refresh"): "rotates a session's tokens",
     ("POST", "/api/v1/auth/logout"): "ends a session",

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata, render_python_code
 from alembic.migration import MigrationContext
@@ -16,25 +11,7 @@ from flask_migrate import downgrade, upgrade
 import server.db
 from server.database.types import JSONType, UTCDateTime
 from server.extensions import db
-from tests.conftest import POSTGRES_ADMIN_URL, database_suffix, make_test_app
-
-
-@pytest.fixture
-def empty_database_url(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    request.getfixturevalue("postgresql_url")  # skips or fails exactly like the main PG fixture
-    name = f"hep_migrate_{database_suffix(request.config)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.conftest import make_test_app
 
 
 def test_autogenerate_finds_no_difference_after_upgrade(empty_database_url: str) -> None:

@@ -119,7 +119,9 @@ BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, IOERR = 5, 261, 517, 10
 RESTORE = f"PRAGMA busy_timeout={transactions.BUSY_TIMEOUT_MS}"
 
 
-def test_the_lock_is_tried_again_on_every_kind_of_busy() -> None:
+def test_the_lock_is_tried_again_on_every_kind_of_busy(monkeypatch) -> None:
+    # Time enough for the tries on a loaded host, where a 50 µs sleep can take milliseconds.
+    monkeypatch.setattr(transactions, "QUICK_WAIT_S", 5.0)
     connection = ScriptedConnection(BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT)
 
     transactions.begin_immediate(connection)
@@ -131,7 +133,8 @@ def test_the_lock_is_tried_again_on_every_kind_of_busy() -> None:
     ]
 
 
-def test_any_other_error_is_raised_at_once_and_the_busy_timeout_restored() -> None:
+def test_any_other_error_is_raised_at_once_and_the_busy_timeout_restored(monkeypatch) -> None:
+    monkeypatch.setattr(transactions, "QUICK_WAIT_S", 5.0)
     connection = ScriptedConnection(BUSY, IOERR)
 
     with pytest.raises(sqlite3.OperationalError):

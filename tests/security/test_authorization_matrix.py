@@ -35,6 +35,8 @@ from tests.security.victims import World, build_world
 
 PUBLIC_OPERATIONS = {
     ("GET", "/healthz"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/activate"),
