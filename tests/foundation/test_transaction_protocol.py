@@ -59,6 +59,8 @@ def _invitation_code(walk: FullWalk) -> str:
 # The operations the audit walk leaves out (they touch no patient's data), in the same form.
 OTHER_STEPS = [
     ("GET", "/healthz", lambda w: ("/healthz", {}, None)),
+    ("GET", "/livez", lambda w: ("/livez", {}, None)),
+    ("GET", "/readyz", lambda w: ("/readyz", {}, None)),
     ("GET", "/api/v1/exercises", lambda w: ("/api/v1/exercises", w.staff(), None)),
     ("POST", "/api/v1/exercises", lambda w: ("/api/v1/exercises", w.staff(), NEW_EXERCISE)),
     (
