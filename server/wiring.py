@@ -38,7 +38,7 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
 # (flags.queue_ingested_days) inside its own INSERT, a data-modifying CTE beside its audit row
 # and the patient's last activity (tracking/one_record.py), and publishes the event without
 # that handler. When no other handler has work for it (no red flag, no reminder replan), that
-# one statement is the request's whole write and commits by itself (server.db.SOLE_WRITE): the
+# one statement is the request's whole write and commits by itself (SOLE_WRITE): the
 # service's hottest write, a record POST, sends no BEGIN or COMMIT. The insert learns which
 # handlers have work from this table (events.handlers_for), so the two cannot drift apart.
 

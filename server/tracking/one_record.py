@@ -104,8 +104,8 @@ def insert_one(
     ``handlers``: those with work for the record's ``RecordsIngested``. On PostgreSQL, one
     statement that also makes the write of each handler with a ``statement``; when that is all
     of them, the statement is the request's whole write and commits by itself, without BEGIN
-    and COMMIT (:data:`server.db.SOLE_WRITE`). On SQLite, one statement per table, and every
-    handler is left to the event.
+    and COMMIT (:data:`~server.database.transactions.SOLE_WRITE`). On SQLite, one statement per
+    table, and every handler is left to the event.
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return _insert_separately(kind, row, event, touch), []
