@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
-from server.programmes import library, plan, reads, services
+from server.programmes import library, plan, queries, services
 from server.programmes.library_schemas import (
     ExerciseIn,
     ExerciseListArgs,
@@ -108,7 +108,7 @@ class PatientProgrammes(MethodView):
 
         Staff of the patient's clinic. Newest first.
         """
-        return _page(reads.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
+        return _page(queries.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
 
     @allow(STAFF)
     @blp.arguments(ProgrammeIn())
@@ -135,7 +135,7 @@ class ProgrammeDetail(MethodView):
 
         Staff of the patient's clinic.
         """
-        return reads.get_programme(actor=current_actor(), programme_id=programme_id)
+        return queries.get_programme(actor=current_actor(), programme_id=programme_id)
 
 
 @blp.route("/programmes/<uuid:programme_id>/revisions")
@@ -150,7 +150,9 @@ class ProgrammeRevisions(MethodView):
         Revisions are immutable; logs are judged against the revision in force when they were
         recorded.
         """
-        return _page(reads.list_revisions(actor=current_actor(), programme_id=programme_id, **args))
+        return _page(
+            queries.list_revisions(actor=current_actor(), programme_id=programme_id, **args)
+        )
 
     @allow(STAFF)
     @blp.arguments(RevisionIn())
