@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from server.access import PUBLIC, allow
@@ -19,21 +20,22 @@ class HealthOut(Schema):
 
 
 @blp.route("/healthz")
-@allow(PUBLIC)
-@blp.response(200, HealthOut)
-@blp.alt_response(503, description="The database is unreachable.")
-@blp.doc(operationId="getHealth")
-def healthz():
-    """Report whether the service and its database answer.
+class Health(MethodView):
+    @allow(PUBLIC)
+    @blp.response(200, HealthOut)
+    @blp.alt_response(503, description="The database is unreachable.")
+    @blp.doc(operationId="getHealth")
+    def get(self):
+        """Report whether the service and its database answer.
 
-    200 when the service and its database answer; 503 (with `Retry-After`) when the database does
-    not. Needs no token; for load balancers and uptime checks.
-    """
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return problem(
-            503, "Service Unavailable", "The database is unreachable.", database="unavailable"
-        )
-    return {"status": "ok", "database": "ok"}
+        200 when the service and its database answer; 503 (with `Retry-After`) when the database does
+        not. Needs no token; for load balancers and uptime checks.
+        """
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            return problem(
+                503, "Service Unavailable", "The database is unreachable.", database="unavailable"
+            )
+        return {"status": "ok", "database": "ok"}

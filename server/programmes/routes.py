@@ -69,18 +69,19 @@ class Exercises(MethodView):
         return created(exercise, f"/api/v1/exercises/{exercise.id}")
 
 
-@blp.route("/exercises/<uuid:exercise_id>", methods=["PATCH"])
-@allow(STAFF)
-@blp.arguments(ExercisePatchIn())
-@blp.response(200, ExerciseOut)
-@blp.doc(operationId="updateExercise")
-def update_exercise(changes: dict[str, Any], exercise_id: uuid.UUID):
-    """Edit or retire one of the clinic's own exercises (the shared library is read-only).
+@blp.route("/exercises/<uuid:exercise_id>")
+class ExerciseDetail(MethodView):
+    @allow(STAFF)
+    @blp.arguments(ExercisePatchIn())
+    @blp.response(200, ExerciseOut)
+    @blp.doc(operationId="updateExercise")
+    def patch(self, changes: dict[str, Any], exercise_id: uuid.UUID):
+        """Edit or retire one of the clinic's own exercises (the shared library is read-only).
 
-    Staff only. The shared library cannot be changed; a retired exercise stays in the programmes
-    that use it.
-    """
-    return library.update_exercise(exercise_id, actor=current_actor(), changes=changes)
+        Staff only. The shared library cannot be changed; a retired exercise stays in the programmes
+        that use it.
+        """
+        return library.update_exercise(exercise_id, actor=current_actor(), changes=changes)
 
 
 @blp.route("/programme-templates")
@@ -191,19 +192,20 @@ class ProgrammeIntensity(MethodView):
         return created(programme, f"/api/v1/programmes/{programme_id}")
 
 
-@blp.route("/programmes/<uuid:programme_id>/end", methods=["POST"])
-@allow(STAFF)
-@blp.arguments(EndIn())
-@blp.response(200, ProgrammeOut)
-@blp.alt_response(409, description="The programme has already ended.")
-@blp.doc(operationId="endProgramme")
-def end_programme(data: dict[str, Any], programme_id: uuid.UUID):
-    """End the active programme today (a discharge).
+@blp.route("/programmes/<uuid:programme_id>/end")
+class EndProgramme(MethodView):
+    @allow(STAFF)
+    @blp.arguments(EndIn())
+    @blp.response(200, ProgrammeOut)
+    @blp.alt_response(409, description="The programme has already ended.")
+    @blp.doc(operationId="endProgramme")
+    def post(self, data: dict[str, Any], programme_id: uuid.UUID):
+        """End the active programme today (a discharge).
 
-    Reminders stop after today, adherence is no longer judged, and open adherence and progression
-    flags close as `programme_ended`. 409 when it has already ended.
-    """
-    return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
+        Reminders stop after today, adherence is no longer judged, and open adherence and progression
+        flags close as `programme_ended`. 409 when it has already ended.
+        """
+        return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
 
 
 @blp.route("/me/plan")

@@ -239,3 +239,17 @@ def test_every_named_exception_exists_and_is_outside_the_vocabulary() -> None:
 
 def test_the_readme_lists_the_same_exceptions_with_the_same_reasons() -> None:
     assert readme_exceptions() == VOCABULARY_EXCEPTIONS
+
+
+def test_every_route_is_a_method_view() -> None:
+    function_views = [
+        f"{path.relative_to(SERVER.parent)}:{node.lineno} {node.name}"
+        for path in sorted(SERVER.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "route"
+            for d in node.decorator_list
+        )
+    ]
+    assert function_views == [], "function views, not MethodViews:\n" + "\n".join(function_views)

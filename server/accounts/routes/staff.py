@@ -62,5 +62,5 @@ class TherapistDetail(MethodView):
 
         Clinic admins only. A role change or deactivation ends the person's sessions; the clinic always
         keeps one active admin (else 409).
-        """  # noqa: E501 -- the spec's description keeps its wording and line breaks
+        """
         return services.update_staff(user_id, actor=current_actor(), changes=body)
