@@ -125,7 +125,7 @@ def register_metrics(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from server.errors import register_error_handlers
+    from server.error_handlers import register_error_handlers
 
     # Problems follow Accept-Language, else the language of whoever is signed in (a read that
     # register_wiring plugs in).

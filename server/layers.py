@@ -32,3 +32,57 @@ ASSEMBLY: dict[str, str] = {
     "server.scheduler": "the scheduler process: its job list and command run domain jobs",
     "server.seeding": "flask seed and the demo data, which fill every domain",
 }
+
+# The module names every domain package uses; a vocabulary module may be a package of its own
+# (``accounts/services/``) once it would pass 300 lines. ``tests/foundation/test_layers.py``
+# fails on a domain module that is neither here nor in :data:`VOCABULARY_EXCEPTIONS`.
+VOCABULARY: dict[str, str] = {
+    "models": "tables of this domain",
+    "schemas": "marshmallow: request schemas (…In, …Args) apart from response schemas (…Out)",
+    "services": "use cases (writes): plain functions with keyword arguments; flush, never commit",
+    "queries": "reads: the ones other domains may use, and the audited reads the API serves",
+    "rules": "pure decisions on plain values: no database, no Flask",
+    "routes": "the smorest Blueprint and its MethodViews: parse, call a service, return",
+    "jobs": "thin scheduler jobs that call services inside an app context",
+    "cli": "flask commands",
+    "events": "the handlers this domain subscribes to (wired in server/wiring.py)",
+}
+
+# Domain modules outside the vocabulary, each with why it stands apart. The README's
+# *How it is built* prints this table; the test checks the two agree.
+VOCABULARY_EXCEPTIONS: dict[str, str] = {
+    "accounts.cookies": "the refresh-token cookie: HTTP plumbing the auth routes share",
+    "accounts.invitations": "one-time invitation codes: issue, activate, revoke",
+    "accounts.limits": "rate limits on login, activation and password change (route decorators)",
+    "accounts.passwords": "Argon2id hashing and the strength rule, kept apart from their callers",
+    "accounts.seed": "the demo clinic and staff accounts (flask seed)",
+    "accounts.sessions": "refresh-token families: issue, rotate, revoke, change one's password",
+    "accounts.tokens": "flask-jwt-extended wiring: claims, revocation, the pinned decode cache",
+    "adherence.pain": "the pain report of a date range, over the daily series",
+    "adherence.series": "the daily pain series in a few GROUP BY queries, also read by flags",
+    "flags.episodes": "pure scans turning the day rules into flag episodes (rules over a timeline)",
+    "flags.inputs": "loads what the flag rules need, with bounded window queries",
+    "flags.messages": "suggested actions per flag type, in the therapist's language",
+    "flags.queue": "the evaluation queue: mark due, claim with SKIP LOCKED",
+    "flags.reconcile": "brings stored flags in line with what the rules derived for a window",
+    "flags.review": "the therapist's review queue: list, read, acknowledge, resolve (audited)",
+    "programmes.items": "programme items and posture-break rules resolved against the library",
+    "programmes.library": "the exercise library and the programme templates",
+    "programmes.library_schemas": "schemas of the library, shared by seed files and the API",
+    "programmes.plan": "a patient's plan for one local date",
+    "programmes.plan_schemas": "schemas of the daily plan",
+    "programmes.seed": "loads the library and templates from seed/ (flask seed)",
+    "reminders.alerts": "therapists' alerts and patient notices that go to the outbox",
+    "reminders.contexts": "loads what the reminder rules need for a batch of patients",
+    "reminders.devices": "push devices: tokens per patient, moved between accounts safely",
+    "reminders.dispatch": "the dispatch tick's database side: claim due streams, record them",
+    "reminders.messages": "message texts in Turkish and English, no names or clinical details",
+    "reminders.outbox": "the delivery outbox: claim, send, record each outcome",
+    "reminders.providers": "push providers behind one interface: log, webhook, fcm",
+    "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
+    "tracking.one_record": "one record in as few statements as the database allows",
+    "tracking.store": "set-based persistence of records for the sync batch",
+}
+
+# No module in server/ may pass this many lines (tests/foundation/test_module_size.py).
+MAX_MODULE_LINES = 300

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from server.access import PATIENT, STAFF, allow, current_actor
 from server.pagination import PageArgs
-from server.programmes import library, plan, reads, services
+from server.programmes import library, plan, queries, services
 from server.programmes.library_schemas import (
     ExerciseIn,
     ExerciseListArgs,
@@ -69,18 +69,19 @@ class Exercises(MethodView):
         return created(exercise, f"/api/v1/exercises/{exercise.id}")
 
 
-@blp.route("/exercises/<uuid:exercise_id>", methods=["PATCH"])
-@allow(STAFF)
-@blp.arguments(ExercisePatchIn())
-@blp.response(200, ExerciseOut)
-@blp.doc(operationId="updateExercise")
-def update_exercise(changes: dict[str, Any], exercise_id: uuid.UUID):
-    """Edit or retire one of the clinic's own exercises (the shared library is read-only).
+@blp.route("/exercises/<uuid:exercise_id>")
+class ExerciseDetail(MethodView):
+    @allow(STAFF)
+    @blp.arguments(ExercisePatchIn())
+    @blp.response(200, ExerciseOut)
+    @blp.doc(operationId="updateExercise")
+    def patch(self, changes: dict[str, Any], exercise_id: uuid.UUID):
+        """Edit or retire one of the clinic's own exercises (the shared library is read-only).
 
-    Staff only. The shared library cannot be changed; a retired exercise stays in the programmes
-    that use it.
-    """
-    return library.update_exercise(exercise_id, actor=current_actor(), changes=changes)
+        Staff only. The shared library cannot be changed; a retired exercise stays in the programmes
+        that use it.
+        """
+        return library.update_exercise(exercise_id, actor=current_actor(), changes=changes)
 
 
 @blp.route("/programme-templates")
@@ -108,7 +109,7 @@ class PatientProgrammes(MethodView):
 
         Staff of the patient's clinic. Newest first.
         """
-        return _page(reads.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
+        return _page(queries.list_programmes(actor=current_actor(), patient_id=patient_id, **args))
 
     @allow(STAFF)
     @blp.arguments(ProgrammeIn())
@@ -135,7 +136,7 @@ class ProgrammeDetail(MethodView):
 
         Staff of the patient's clinic.
         """
-        return reads.get_programme(actor=current_actor(), programme_id=programme_id)
+        return queries.get_programme(actor=current_actor(), programme_id=programme_id)
 
 
 @blp.route("/programmes/<uuid:programme_id>/revisions")
@@ -150,7 +151,9 @@ class ProgrammeRevisions(MethodView):
         Revisions are immutable; logs are judged against the revision in force when they were
         recorded.
         """
-        return _page(reads.list_revisions(actor=current_actor(), programme_id=programme_id, **args))
+        return _page(
+            queries.list_revisions(actor=current_actor(), programme_id=programme_id, **args)
+        )
 
     @allow(STAFF)
     @blp.arguments(RevisionIn())
@@ -189,19 +192,20 @@ class ProgrammeIntensity(MethodView):
         return created(programme, f"/api/v1/programmes/{programme_id}")
 
 
-@blp.route("/programmes/<uuid:programme_id>/end", methods=["POST"])
-@allow(STAFF)
-@blp.arguments(EndIn())
-@blp.response(200, ProgrammeOut)
-@blp.alt_response(409, description="The programme has already ended.")
-@blp.doc(operationId="endProgramme")
-def end_programme(data: dict[str, Any], programme_id: uuid.UUID):
-    """End the active programme today (a discharge).
+@blp.route("/programmes/<uuid:programme_id>/end")
+class EndProgramme(MethodView):
+    @allow(STAFF)
+    @blp.arguments(EndIn())
+    @blp.response(200, ProgrammeOut)
+    @blp.alt_response(409, description="The programme has already ended.")
+    @blp.doc(operationId="endProgramme")
+    def post(self, data: dict[str, Any], programme_id: uuid.UUID):
+        """End the active programme today (a discharge).
 
-    Reminders stop after today, adherence is no longer judged, and open adherence and progression
-    flags close as `programme_ended`. 409 when it has already ended.
-    """
-    return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
+        Reminders stop after today, adherence is no longer judged, and open adherence and progression
+        flags close as `programme_ended`. 409 when it has already ended.
+        """
+        return services.end_programme(actor=current_actor(), programme_id=programme_id, **data)
 
 
 @blp.route("/me/plan")

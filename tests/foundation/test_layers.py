@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import server
-from server.layers import ASSEMBLY, LAYERS
+from server.layers import ASSEMBLY, LAYERS, VOCABULARY, VOCABULARY_EXCEPTIONS
 
 SERVER = Path(server.__file__).parent
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
@@ -189,3 +189,67 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
         "server.tracking.services:1 imports server.flags",
         "server.tracking.services:2 imports server.reminders.services",
     ]
+
+
+def domain_modules() -> list[str]:
+    """Every module directly in a domain package, as ``domain.module`` (a package by its name)."""
+    found = []
+    for domain in LAYERS:
+        package = SERVER / domain
+        if not package.is_dir():
+            continue  # a planned domain
+        for path in sorted(package.iterdir()):
+            if path.name == "__init__.py" or path.name.startswith(("_", ".")):
+                continue
+            if path.suffix == ".py":
+                found.append(f"{domain}.{path.stem}")
+            elif (path / "__init__.py").is_file():
+                found.append(f"{domain}.{path.name}")
+    return found
+
+
+def readme_exceptions() -> dict[str, str]:
+    """The README's table of modules outside the vocabulary: module -> reason."""
+    text = (SERVER.parent / "README.md").read_text(encoding="utf-8")
+    table = text.split("| module | why it stands apart |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split("|") for line in table.splitlines()[2:] if line.startswith("|")]
+    return {name.strip().strip("`"): reason.strip() for name, reason in rows}
+
+
+def test_every_domain_module_is_in_the_vocabulary_or_a_named_exception() -> None:
+    outside = [
+        module
+        for module in domain_modules()
+        if module.partition(".")[2] not in VOCABULARY and module not in VOCABULARY_EXCEPTIONS
+    ]
+    assert outside == [], (
+        "outside the vocabulary, with no reason in server/layers.py:\n" + "\n".join(outside)
+    )
+
+
+def test_every_named_exception_exists_and_is_outside_the_vocabulary() -> None:
+    present = set(domain_modules())
+    stale = [
+        module
+        for module in VOCABULARY_EXCEPTIONS
+        if module not in present or module.partition(".")[2] in VOCABULARY
+    ]
+    assert stale == [], "named exceptions that are gone or in the vocabulary: " + ", ".join(stale)
+
+
+def test_the_readme_lists_the_same_exceptions_with_the_same_reasons() -> None:
+    assert readme_exceptions() == VOCABULARY_EXCEPTIONS
+
+
+def test_every_route_is_a_method_view() -> None:
+    function_views = [
+        f"{path.relative_to(SERVER.parent)}:{node.lineno} {node.name}"
+        for path in sorted(SERVER.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "route"
+            for d in node.decorator_list
+        )
+    ]
+    assert function_views == [], "function views, not MethodViews:\n" + "\n".join(function_views)

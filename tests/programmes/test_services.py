@@ -15,8 +15,9 @@ from server.audit.models import AuditEvent
 from server.errors import Conflict
 from server.extensions import db
 from server.flags.models import FlagEvaluationState
-from server.programmes import queries, reads, services
+from server.programmes import queries, services
 from server.programmes.models import ProgrammeRevision
+from server.programmes.services import revisions
 from tests.factories import UserHandle
 
 LONDON = ZoneInfo("Europe/London")
@@ -38,7 +39,7 @@ def patient_id(make_patient, therapist: UserHandle) -> uuid.UUID:
     return make_patient(therapist, timezone="Europe/London").id
 
 
-def _create(actor: Actor, patient_id, start: date, now: datetime) -> services.ProgrammeView:
+def _create(actor: Actor, patient_id, start: date, now: datetime) -> queries.ProgrammeView:
     view = services.create_programme(
         actor=actor,
         patient_id=patient_id,
@@ -147,10 +148,10 @@ def test_every_new_revision_calls_the_reminder_hook_and_is_audited(
     library, app_ctx: Flask, therapist_actor: Actor, patient_id, monkeypatch
 ) -> None:
     calls: list[tuple] = []
-    monkeypatch.setattr(services, "after_revision_created", lambda *args: calls.append(args))
+    monkeypatch.setattr(revisions, "after_revision_created", lambda *args: calls.append(args))
     programme = _create(therapist_actor, patient_id, date(2025, 3, 18), T0)
     _progress(therapist_actor, programme.id, 1, T0 + timedelta(days=1))
-    reads.get_programme(actor=therapist_actor, programme_id=programme.id, now=T0)
+    queries.get_programme(actor=therapist_actor, programme_id=programme.id, now=T0)
     db.session.commit()
     assert [(revision.patient_id, revision.number, at) for revision, _tz, at in calls] == [
         (patient_id, 1, T0),

@@ -1,24 +1,29 @@
-"""Bodies of patient records (PRODUCT.md "Bodies of patient records"): inputs and outputs."""
+"""Request schemas of patient records: one body per kind, the sync batch, and the list
+queries (``from``/``to`` as patient-local dates)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.pagination import PageArgs, page_of
+from server.pagination import PageArgs
 from server.programmes.rules import LOGGED_STATUSES
-from server.serialization import Instant, TaggedUnion
-from server.tracking.rules import KINDS, PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS, SYNC_STATUSES
+from server.serialization import TaggedUnion
+from server.tracking.rules import KINDS, PAIN_CONTEXTS, SIDES, SYMPTOM_KEYS
 from server.validation import OptionalList, SaneDate, SaneInstant, Text
 
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+
+
 SCORE = validate.Range(min=0, max=10)
 
 
 NOTES = validate.Length(max=2000)
+
+
 SLOT_NAME = validate.Length(min=1, max=40)
+
+
 TRIGGER = validate.Length(min=1, max=100)
 
 
@@ -170,81 +175,6 @@ class SyncIn(ma.Schema):
     )
 
 
-# Outputs: the stored record, so a replay can return exactly the original body.
-
-
-class RecordOut(ma.Schema):
-    id = fields.UUID(required=True)
-    recorded_at = Instant(required=True)
-    received_at = Instant(required=True)
-    local_date = fields.Date(required=True)
-
-
-class SessionItemOut(ma.Schema):
-    item_id = fields.String(required=True)
-    sets_done = fields.Integer(required=True)
-    reps_done = fields.Integer(required=True)
-
-
-class SessionLogOut(RecordOut):
-    date = fields.Date(required=True, attribute="local_date", dump_only=True)
-    slot = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(LOGGED_STATUSES))
-    items = fields.List(fields.Nested(SessionItemOut), required=True)
-    exertion = fields.Integer(allow_none=True)
-    pain_during = fields.Integer(allow_none=True)
-    pain_after = fields.Integer(allow_none=True)
-    notes = fields.String(allow_none=True)
-    programme_id = fields.UUID(allow_none=True)
-    revision_number = fields.Integer(allow_none=True)
-
-
-class PainRatingOut(RecordOut):
-    score = fields.Integer(required=True)
-    context = fields.String(required=True, validate=validate.OneOf(PAIN_CONTEXTS))
-
-
-class HeadacheEntryOut(RecordOut):
-    started_at = Instant(required=True)
-    duration_minutes = fields.Integer(required=True)
-    intensity = fields.Integer(required=True)
-    side = fields.String(required=True, validate=validate.OneOf(SIDES))
-    triggers = fields.List(fields.String(), required=True)
-    medication_taken = fields.Boolean(required=True)
-    notes = fields.String(allow_none=True)
-
-
-class PostureBreakOut(RecordOut):
-    pass
-
-
-class SymptomCheckOut(RecordOut):
-    answers = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
-    urgent = fields.Boolean(required=True)
-    guidance = fields.String(required=True)
-
-
-class SyncResultOut(ma.Schema):
-    """One item's outcome; symptom checks also carry ``urgent`` and ``guidance``."""
-
-    id = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(SYNC_STATUSES))
-    errors = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"optional": True, "description": "invalid only: the messages for each field."},
-    )
-    urgent = fields.Boolean(metadata={"optional": True, "description": "Symptom checks only."})
-    guidance = fields.String(metadata={"optional": True, "description": "Symptom checks only."})
-
-
-class SyncOut(ma.Schema):
-    results = fields.List(fields.Nested(SyncResultOut), required=True)
-
-
-# Reading records back: the bodies the POSTs answered.
-
-
 class RecordListArgs(PageArgs):
     """``from``/``to`` bound the records' patient-local dates (a session log's ``date``, a
     headache's start date, otherwise ``recorded_at``'s), both inclusive."""
@@ -270,39 +200,3 @@ class PatientRecordListArgs(RecordListArgs):
             "enum_name": "RecordKind",
         },
     )
-
-
-OUTPUTS: dict[str, ma.Schema] = {
-    "session_log": SessionLogOut(),
-    "pain_rating": PainRatingOut(),
-    "headache_entry": HeadacheEntryOut(),
-    "posture_break": PostureBreakOut(),
-    "symptom_check": SymptomCheckOut(),
-}
-
-
-class RecordBody(fields.Field):
-    """A record's body, dumped by the output schema of its ``kind`` (the item's sibling)."""
-
-    def __init__(self, **kwargs: object) -> None:
-        names = [type(schema).__name__ for schema in OUTPUTS.values()]
-        refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
-        super().__init__(metadata={"oneOf": refs}, **kwargs)
-
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        return OUTPUTS[obj["kind"]].dump(value)
-
-
-class PatientRecordOut(ma.Schema):
-    """One record of any kind, tagged with its kind; ``data`` is that kind's body."""
-
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    data = RecordBody(required=True)
-
-
-SessionLogPage = page_of(SessionLogOut, "SessionLogPage")
-PainRatingPage = page_of(PainRatingOut, "PainRatingPage")
-HeadacheEntryPage = page_of(HeadacheEntryOut, "HeadacheEntryPage")
-PostureBreakPage = page_of(PostureBreakOut, "PostureBreakPage")
-SymptomCheckPage = page_of(SymptomCheckOut, "SymptomCheckPage")
-PatientRecordPage = page_of(PatientRecordOut, "PatientRecordPage")

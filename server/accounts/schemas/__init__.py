@@ -1,0 +1,68 @@
+"""Request (…In/…Args) and response (…Out) schemas of the accounts domain: ``inputs`` apart
+from ``outputs``, over the field types in ``field_types``."""
+
+from server.accounts.schemas.field_types import (
+    ClockTime,
+    birth_year_field,
+    language_field,
+    name_field,
+    time_zone,
+)
+from server.accounts.schemas.inputs import (
+    ActivateIn,
+    LoginIn,
+    PasswordChangeIn,
+    PatientIn,
+    PatientListArgs,
+    PatientPatchIn,
+    PreferencesIn,
+    QuietHoursIn,
+    TherapistIn,
+    TherapistPatchIn,
+    WorkingHoursIn,
+)
+from server.accounts.schemas.outputs import (
+    ClinicBriefOut,
+    InvitationOut,
+    MeOut,
+    OpenFlagsOut,
+    PatientDetailOut,
+    PatientOut,
+    PreferencesOut,
+    QuietHoursOut,
+    TherapistOut,
+    TokenPairOut,
+    TokenUserOut,
+    WorkingHoursOut,
+)
+
+__all__ = [
+    "ActivateIn",
+    "ClinicBriefOut",
+    "ClockTime",
+    "InvitationOut",
+    "LoginIn",
+    "MeOut",
+    "OpenFlagsOut",
+    "PasswordChangeIn",
+    "PatientDetailOut",
+    "PatientIn",
+    "PatientListArgs",
+    "PatientOut",
+    "PatientPatchIn",
+    "PreferencesIn",
+    "PreferencesOut",
+    "QuietHoursIn",
+    "QuietHoursOut",
+    "TherapistIn",
+    "TherapistOut",
+    "TherapistPatchIn",
+    "TokenPairOut",
+    "TokenUserOut",
+    "WorkingHoursIn",
+    "WorkingHoursOut",
+    "birth_year_field",
+    "language_field",
+    "name_field",
+    "time_zone",
+]
