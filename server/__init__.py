@@ -120,7 +120,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_metrics(app: Flask) -> None:
     from server.metrics import register_metrics as serve_metrics
+    from server.metrics_backlog import BacklogCollector
 
+    # The backlog gauges read domain tables: plugged in here, as the kernel imports no domain.
+    app.extensions["metrics_backlog"] = BacklogCollector
     serve_metrics(app)
 
 

@@ -26,6 +26,7 @@ LAYERS: tuple[str, ...] = (
 
 # The kernel modules that must import domains, each with why. No domain imports them.
 ASSEMBLY: dict[str, str] = {
+    "server.metrics_backlog": "the scheduler's backlog gauges read the outbox and the flag queue",
     "server": "create_app registers every domain's blueprints, commands and event handlers",
     "server.models": "imports every domain's tables so the metadata (and Alembic) sees them all",
     "server.wiring": "the table of who handles each event, and the reads plugged in from above",
@@ -66,6 +67,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "flags.queue": "the evaluation queue: mark due, claim with SKIP LOCKED",
     "flags.reconcile": "brings stored flags in line with what the rules derived for a window",
     "flags.review": "the therapist's review queue: list, read, acknowledge, resolve (audited)",
+    "measures.library_schemas": "schemas of the measure definitions, shared by seed files and API",
     "programmes.items": "programme items and posture-break rules resolved against the library",
     "programmes.library": "the exercise library and the programme templates",
     "programmes.library_schemas": "schemas of the library, shared by seed files and the API",

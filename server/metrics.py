@@ -166,9 +166,7 @@ def exposition(app: Flask | None = None) -> bytes:
     else:
         registry.register(_ThisProcess())
     if app is not None:
-        from server.metrics_backlog import BacklogCollector
-
-        registry.register(BacklogCollector(app))
+        registry.register(_backlog(app))
     return generate_latest(registry)
 
 
@@ -256,12 +254,15 @@ def observe_flag_evaluation_lags(states: Iterable[Any], now: datetime) -> None:
 
 def scheduler_registry(app: Flask) -> CollectorRegistry:
     """What the scheduler serves: its own values and the backlogs read from the database."""
-    from server.metrics_backlog import BacklogCollector
-
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_ThisProcess())
-    registry.register(BacklogCollector(app))
+    registry.register(_backlog(app))
     return registry
+
+
+def _backlog(app: Flask) -> Any:
+    """The backlog collector ``create_app`` plugs in (``server.metrics_backlog``, over domains)."""
+    return app.extensions["metrics_backlog"](app)
 
 
 def start_scheduler_metrics(app: Flask) -> Any:

@@ -115,24 +115,27 @@ class ProgrammeMeasure(MethodView):
         )
 
 
-@blp.route("/me/measure-responses", methods=["POST"])
-@allow(PATIENT)
-@blp.arguments(MeasureResponseIn())
-@blp.response(201, MeasureResponseOut)
-@blp.alt_response(200, schema=MeasureResponseOut, description=REPLAY)
-@blp.alt_response(409, description="The id holds another record, or the administration is done.")
-@blp.doc(operationId="recordMeasureResponse")
-def post_measure_response(body: dict[str, Any]):
-    """Answer an outcome measure; the answer carries the score, band and change from baseline.
+@blp.route("/me/measure-responses")
+class MeasureResponses(MethodView):
+    @allow(PATIENT)
+    @blp.arguments(MeasureResponseIn())
+    @blp.response(201, MeasureResponseOut)
+    @blp.alt_response(200, schema=MeasureResponseOut, description=REPLAY)
+    @blp.alt_response(
+        409, description="The id holds another record, or the administration is done."
+    )
+    @blp.doc(operationId="recordMeasureResponse")
+    def post(self, body: dict[str, Any]):
+        """Answer an outcome measure; the answer carries the score, band and change from baseline.
 
-    Patients only. `answers` gives each item's chosen `value` (see `listMeasures`); an item left out
-    or null is unanswered (NDI: one may be, and the total is then scaled from the answered items;
-    two are refused). The first response to a measure is the baseline; later ones report the
-    `change` from it (positive is better) and `improved`, `no_meaningful_change` or `worsened` by
-    the measure's MCID. Idempotent by the client `id`, like every record.
-    """
-    view, was_created = services.record_response(actor=current_actor(), body=body)
-    return view, 201 if was_created else 200
+        Patients only. `answers` gives each item's chosen `value` (see `listMeasures`); an item left out
+        or null is unanswered (NDI: one may be, and the total is then scaled from the answered items;
+        two are refused). The first response to a measure is the baseline; later ones report the
+        `change` from it (positive is better) and `improved`, `no_meaningful_change` or `worsened` by
+        the measure's MCID. Idempotent by the client `id`, like every record.
+        """
+        view, was_created = services.record_response(actor=current_actor(), body=body)
+        return view, 201 if was_created else 200
 
 
 @blp.route("/patients/<uuid:patient_id>/measures")

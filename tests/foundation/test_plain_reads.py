@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.audit.models import AuditEvent
-from server.database.transactions import WRITE, begin_request
+from server.database.transactions import WRITE, begin_request, is_plain_read
 from server.extensions import db
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -41,3 +41,8 @@ def test_a_write_in_a_remembered_text_is_never_taken_for_a_read(app_ctx: Flask) 
         db.session.execute(statement)
         assert _in_transaction()
         db.session.rollback()
+
+
+def test_a_query_pragma_reads_and_a_setting_pragma_writes(app_ctx: Flask) -> None:
+    assert is_plain_read('PRAGMA main.table_info("alembic_version")', None)
+    assert not is_plain_read("PRAGMA user_version=3", None)
