@@ -151,8 +151,12 @@ def run(seconds: int, per_minute: int) -> dict[str, object]:
                 time.sleep(35)  # one more dispatch tick for the last minute's reminders
                 text = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
             finally:
-                scheduler.terminate()
-                scheduler.wait(timeout=30)
+                scheduler.terminate()  # it stops once its running job has finished
+                try:
+                    scheduler.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    scheduler.kill()
+                    scheduler.wait(timeout=10)
         families = {f.name: f for f in text_string_to_metric_families(text)}
         exact = exact_dispatch_lags(url, start)
         return {
