@@ -1,43 +1,162 @@
 import { writeFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { THERAPIST, signIn } from './helpers';
 
 // The load-time goal is measured and printed, never asserted: on a shared host the figure says
 // more about the machine's load than about the console (house rule: speed is measured by a script
 // with figures, not held in a test). The bundle budget (scripts/budgets.mjs) stays a failing check.
 const GOAL_MS = 1000;
+const RUNS = Number(process.env.LOAD_RUNS ?? 10);
 
-// The patient page from a cold browser cache (a new context holding only a refresh cookie),
-// timed by the page's own clock: from navigation start until both charts have been drawn
-// (the console marks that) and the form is usable. The test fails only when the page does not
-// become interactive at all; the median of three loads is printed and written to e2e-artifacts/.
+test.setTimeout(60_000 + RUNS * 20_000);
+
+interface Run {
+  interactive: number;
+  reference: number;
+  phases: Record<string, [number, number]>;
+  redraws: number;
+  longTasks: number;
+}
+
+/** Injected before the console's own code: notes when the progress / regress form is usable. */
+function watchForm() {
+  const record = window as unknown as { formReady?: number };
+  const observer = new MutationObserver(() => {
+    const reason = document.getElementById('intensity-reason') as HTMLTextAreaElement | null;
+    const directions = [...document.querySelectorAll<HTMLInputElement>('input[name="direction"]')];
+    if (reason && !reason.disabled && directions.length === 2 && directions.every((input) => !input.disabled)) {
+      record.formReady = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true });
+}
+
+/** Where one load's time went, read from the page's own resource timings and marks. */
+async function phasesOf(page: Page) {
+  return page.evaluate(() => {
+    const span = (pattern: RegExp): [number, number] | null => {
+      const hits = performance.getEntriesByType('resource').filter((entry) => pattern.test(new URL(entry.name).pathname)) as PerformanceResourceTiming[];
+      if (!hits.length) return null;
+      return [Math.min(...hits.map((h) => h.startTime)), Math.max(...hits.map((h) => h.responseEnd))];
+    };
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const mark = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+    const phases: Record<string, [number, number] | null> = {
+      'page shell (index.html)': [nav.startTime, nav.responseEnd],
+      'entry script': span(/\/assets\/index-[^/]+\.js$/),
+      'POST /auth/refresh': span(/\/api\/v1\/auth\/refresh$/),
+      'GET /clinic': span(/\/api\/v1\/clinic$/),
+      'GET /therapists': span(/\/api\/v1\/therapists$/),
+      'patient page chunk': span(/\/assets\/patient-page-[^/]+\.js$/),
+      'chart chunk (ECharts)': span(/\/assets\/chart-[^/]+\.js$/),
+      'GET /patients/{id}[/…] (5 calls)': span(/\/api\/v1\/patients\/[^/]+(\/(pain|adherence|flags|programmes))?$/),
+      'GET /exercises': span(/\/api\/v1\/exercises$/),
+      'GET /programmes/{id}/revisions': span(/\/api\/v1\/programmes\/[^/]+\/revisions$/),
+      'pain chart drawn': [mark('chart-drawn:pain-chart'), mark('chart-drawn:pain-chart')],
+      'adherence chart drawn': [mark('chart-drawn:adherence-chart'), mark('chart-drawn:adherence-chart')],
+      'progress / regress form usable': [(window as unknown as { formReady: number }).formReady, (window as unknown as { formReady: number }).formReady],
+    };
+    return phases;
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  return sorted[low] + (sorted[Math.ceil(position)] - sorted[low]) * (position - low);
+};
+
+// The patient page from a cold browser cache (a new context holding only a refresh cookie), timed
+// by the page's own clock from navigation start until it is interactive: both charts drawn (the
+// console marks each chart's first finished frame) and the progress / regress form usable,
+// whichever comes last. Beside each load, in the same context, a reference: a cold navigation to
+// /healthz, whose time depends on the host's load but not on the console, so the ratio of the two
+// is comparable between a busy host and an idle one. The test fails only when the page does not
+// become interactive at all; the figures are printed and written to e2e-artifacts/load-time.json.
 test('measure: the patient page becomes interactive on loopback (printed, not asserted)', async ({ page, browser, baseURL }) => {
   await signIn(page, THERAPIST);
   await expect(page.getByRole('link', { name: 'John Demo' })).toBeVisible();
   const johnUrl = await page.getByRole('link', { name: 'John Demo' }).getAttribute('href');
 
-  const timings: number[] = [];
-  for (let run = 0; run < 3; run += 1) {
+  const runs: Run[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
     const context = await browser.newContext({ baseURL });
     // Each load has its own session: a refresh cookie is single use.
     const login = await context.request.post('/api/v1/auth/login', { data: THERAPIST, headers: { 'X-Token-Delivery': 'cookie' } });
     expect(login.ok()).toBe(true);
+
+    const probe = await context.newPage();
+    await probe.goto('/healthz');
+    const reference = await probe.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd);
+    await probe.close();
+
     const cold = await context.newPage();
+    await cold.addInitScript(watchForm);
+    await cold.addInitScript(() => {
+      const record = window as unknown as { longTasks: number };
+      record.longTasks = 0;
+      new PerformanceObserver((list) => list.getEntries().forEach((entry) => (record.longTasks += entry.duration))).observe({ type: 'longtask', buffered: true });
+    });
     await cold.goto(johnUrl!);
     await cold.waitForFunction(
-      () => ['pain-chart', 'adherence-chart'].every((id) => performance.getEntriesByName(`chart-drawn:${id}`).length > 0),
+      () =>
+        ['pain-chart', 'adherence-chart'].every((id) => performance.getEntriesByName(`chart-drawn:${id}`).length > 0) &&
+        (window as unknown as { formReady?: number }).formReady !== undefined,
       undefined,
       { polling: 'raf', timeout: 20_000 },
     );
     await expect(cold.locator('#intensity-reason')).toBeEditable();
-    const drawn = await cold.evaluate(() =>
-      Math.max(...['pain-chart', 'adherence-chart'].map((id) => performance.getEntriesByName(`chart-drawn:${id}`)[0].startTime)),
-    );
-    timings.push(Math.round(drawn));
+    const phases = await phasesOf(cold);
+    const interactive = Math.max(phases['pain chart drawn']![1], phases['adherence chart drawn']![1], phases['progress / regress form usable']![1]);
+    // A chart drawn again after its first frame (new data or a re-render) shows as more canvases.
+    await cold.waitForTimeout(300);
+    const redraws = await cold.evaluate(() => document.querySelectorAll('[data-testid$="-chart"] canvas').length);
+    const longTasks = await cold.evaluate(() => (window as unknown as { longTasks: number }).longTasks);
+    runs.push({
+      interactive: Math.round(interactive),
+      reference: Math.round(reference),
+      phases: Object.fromEntries(Object.entries(phases).filter(([, v]) => v !== null).map(([k, v]) => [k, v!])),
+      redraws,
+      longTasks: Math.round(longTasks),
+    });
     await context.close();
   }
-  const median = [...timings].sort((a, b) => a - b)[1];
-  const verdict = median < GOAL_MS ? 'met' : 'NOT met on this host';
-  console.log(`measured: patient page interactive in ${median} ms (median of ${timings.join(', ')} ms; goal ${GOAL_MS} ms, ${verdict})`);
-  writeFileSync('e2e-artifacts/load-time.json', JSON.stringify({ median_ms: median, runs_ms: timings, goal_ms: GOAL_MS }, null, 2));
+
+  const timings = runs.map((r) => r.interactive);
+  const references = runs.map((r) => r.reference);
+  const result = {
+    goal_ms: GOAL_MS,
+    runs: RUNS,
+    median_ms: Math.round(median(timings)),
+    min_ms: Math.min(...timings),
+    max_ms: Math.max(...timings),
+    p25_ms: Math.round(quantile(timings, 0.25)),
+    p75_ms: Math.round(quantile(timings, 0.75)),
+    runs_ms: timings,
+    reference_median_ms: Math.round(median(references)),
+    reference_runs_ms: references,
+    ratio: Math.round((median(timings) / median(references)) * 10) / 10,
+  };
+  console.log('where the time goes (median over the runs, ms from navigation start: start → end):');
+  for (const name of Object.keys(runs[0].phases)) {
+    const present = runs.filter((r) => r.phases[name]);
+    const start = median(present.map((r) => r.phases[name][0]));
+    const end = median(present.map((r) => r.phases[name][1]));
+    console.log(`  ${name.padEnd(36)} ${start.toFixed(0).padStart(5)} → ${end.toFixed(0).padStart(5)}`);
+  }
+  console.log(`  long tasks on the main thread: median ${median(runs.map((r) => r.longTasks))} ms; chart canvases after load: ${runs.map((r) => r.redraws).join(',')}`);
+  const verdict = result.median_ms < GOAL_MS ? 'met' : 'NOT met on this host';
+  console.log(
+    `measured: patient page interactive in ${result.median_ms} ms median over ${RUNS} cold loads ` +
+      `(min ${result.min_ms}, p25 ${result.p25_ms}, p75 ${result.p75_ms}, max ${result.max_ms}; goal ${GOAL_MS} ms, ${verdict}); ` +
+      `reference /healthz ${result.reference_median_ms} ms median, ratio ${result.ratio}`,
+  );
+  writeFileSync('e2e-artifacts/load-time.json', JSON.stringify(result, null, 2));
 });
