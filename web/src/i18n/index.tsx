@@ -83,8 +83,9 @@ export function formatters(language: Language, timeZone: string) {
 
 // Until the clinic's settings arrive (app/clinic-time-zone.ts sets them) the browser's zone stands in.
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [language, setLanguage] = useState<Language>(navigator.language.startsWith('tr') ? 'tr' : 'en');
-  const [timeZone, setTimeZone] = useState<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const [language, setLanguage] = useState<Language>(() => (navigator.language.startsWith('tr') ? 'tr' : 'en'));
+  // An initialiser, not a value: building an Intl format on every render was a cost of its own.
+  const [timeZone, setTimeZone] = useState<string>(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
   useEffect(() => setReaderLanguage(language), [language]);
   // t changes with the language only: the clinic's time zone arriving must not rebuild what
   // depends on words alone (a chart's options, and so the chart).
