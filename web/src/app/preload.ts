@@ -11,9 +11,10 @@ import { staffProfileQuery } from './staff-profile';
 const PATIENT_PAGE = /^\/console\/patients\/([^/]+)\/?$/;
 
 /** Start what the first screen needs before the console's code is even evaluated: the session's
- * cookie refresh and, on a patient's page, its code; the moment the access token is there, the
- * page's data beside the clinic (time zone) and the staff member's profile (language), then the
- * chart library. Nothing waits for a render; the screens find their queries under way. */
+ * cookie refresh and, on a patient's page, its code and the chart library's; the moment the access
+ * token is there, the page's data beside the clinic (time zone) and the staff member's profile
+ * (language), then the chart library is run. Nothing waits for a render; the screens find their
+ * queries under way. */
 export function preloadFirstScreen(pathname: string): void {
   const patientId = PATIENT_PAGE.exec(pathname)?.[1];
   const prefetch = (session: SessionState): boolean => {
@@ -22,8 +23,8 @@ export function preloadFirstScreen(pathname: string): void {
     if (patientId) prefetchPatientPage(queryClient, decodeURIComponent(patientId));
     void queryClient.prefetchQuery(clinicQuery);
     void queryClient.prefetchQuery(staffProfileQuery(session.user.id));
-    // The chart library next: evaluating it takes the main thread for a while, better spent
-    // while the server answers than before the requests are out.
+    // The chart library next: running it takes the main thread for a while, better spent while
+    // the server answers than before the requests are out.
     if (patientId) void preloadChart().catch(() => undefined);
     return true;
   };
@@ -32,5 +33,16 @@ export function preloadFirstScreen(pathname: string): void {
     if (prefetch(getSession())) unsubscribe();
   });
   void resumeSession();
-  if (patientId) void PatientPage.preload().catch(() => undefined); // its route shows a failure
+  if (patientId) {
+    void PatientPage.preload().catch(() => undefined); // its route shows a failure
+    fetchChartCode();
+  }
+}
+
+/** Download the chart library's code without running it (index.html names its file, in a build):
+ * running it would hold the main thread just as the token comes back. */
+function fetchChartCode(): void {
+  const href = document.querySelector<HTMLMetaElement>('meta[name="hep-chart-code"]')?.content;
+  if (!href) return;
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'modulepreload', href, crossOrigin: 'anonymous' }));
 }
