@@ -1,4 +1,7 @@
 /// <reference types="vitest/config" />
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -40,10 +43,28 @@ function preloadApp(): Plugin {
   };
 }
 
+// Each script and style sheet is also written gzip- and brotli-compressed beside itself; the
+// server sends the smaller copy a browser accepts (server/console.py), about a third of the bytes.
+function precompress(): Plugin {
+  return {
+    name: 'hep-precompress',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      for (const item of Object.values(bundle)) {
+        if (!/\.(js|css)$/.test(item.fileName)) continue;
+        const source = item.type === 'chunk' ? item.code : item.source;
+        const path = join(options.dir!, item.fileName);
+        writeFileSync(`${path}.gz`, gzipSync(source, { level: 9 }));
+        writeFileSync(`${path}.br`, brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+      }
+    },
+  };
+}
+
 // Served by Flask at /console/; in development the API is proxied from `make run`'s server.
 export default defineConfig({
   base: '/console/',
-  plugins: [react(), preloadApp()],
+  plugins: [react(), preloadApp(), precompress()],
   build: {
     outDir: 'dist',
     sourcemap: false,
