@@ -14,6 +14,7 @@ interface Run {
   interactive: number;
   reference: number;
   cpuReference: number;
+  mainThreadCpu: number;
   phases: Record<string, [number, number]>;
   redraws: number;
   longTasks: number;
@@ -113,6 +114,9 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
       record.longTasks = 0;
       new PerformanceObserver((list) => list.getEntries().forEach((entry) => (record.longTasks += entry.duration))).observe({ type: 'longtask', buffered: true });
     });
+    // The renderer's main-thread CPU time, which a busy host stretches far less than the clock.
+    const devtools = await context.newCDPSession(cold);
+    await devtools.send('Performance.enable', { timeDomain: 'threadTicks' });
     await cold.goto(johnUrl!);
     await cold.waitForFunction(
       () =>
@@ -121,6 +125,8 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
       undefined,
       { polling: 'raf', timeout: 20_000 },
     );
+    const { metrics } = await devtools.send('Performance.getMetrics');
+    const mainThreadCpu = 1000 * (metrics.find((metric) => metric.name === 'ThreadTime')?.value ?? NaN);
     await expect(cold.locator('#intensity-reason')).toBeEditable();
     const phases = await phasesOf(cold);
     const interactive = Math.max(phases['pain chart drawn']![1], phases['adherence chart drawn']![1], phases['progress / regress form usable']![1]);
@@ -132,6 +138,7 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
       interactive: Math.round(interactive),
       reference: Math.round(reference),
       cpuReference: Math.round(cpuReference),
+      mainThreadCpu: Math.round(mainThreadCpu),
       phases: Object.fromEntries(Object.entries(phases).filter(([, v]) => v !== null).map(([k, v]) => [k, v!])),
       redraws,
       longTasks: Math.round(longTasks),
@@ -157,6 +164,8 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
     cpu_reference_median_ms: Math.round(median(cpuReferences)),
     cpu_reference_runs_ms: cpuReferences,
     cpu_ratio: Math.round((median(timings) / median(cpuReferences)) * 10) / 10,
+    main_thread_cpu_median_ms: Math.round(median(runs.map((r) => r.mainThreadCpu))),
+    main_thread_cpu_runs_ms: runs.map((r) => r.mainThreadCpu),
   };
   console.log('where the time goes (median over the runs, ms from navigation start: start → end):');
   for (const name of Object.keys(runs[0].phases)) {
@@ -165,7 +174,10 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
     const end = median(present.map((r) => r.phases[name][1]));
     console.log(`  ${name.padEnd(36)} ${start.toFixed(0).padStart(5)} → ${end.toFixed(0).padStart(5)}`);
   }
-  console.log(`  long tasks on the main thread: median ${median(runs.map((r) => r.longTasks))} ms; chart canvases after load: ${runs.map((r) => r.redraws).join(',')}`);
+  console.log(
+    `  main thread: ${result.main_thread_cpu_median_ms} ms of CPU time by then, long tasks ${median(runs.map((r) => r.longTasks))} ms (medians); ` +
+      `chart canvases after load: ${runs.map((r) => r.redraws).join(',')}`,
+  );
   const verdict = result.median_ms < GOAL_MS ? 'met' : 'NOT met on this host';
   console.log(
     `measured: patient page interactive in ${result.median_ms} ms median over ${RUNS} cold loads ` +
