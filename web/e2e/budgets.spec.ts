@@ -187,3 +187,39 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
   );
   writeFileSync('e2e-artifacts/load-time.json', JSON.stringify(result, null, 2));
 });
+
+// The cold load's requests, started ahead of the page's code, are the ones the page then uses:
+// none is sent twice, and nothing else is asked for.
+test('a cold patient page asks the API for each thing once', async ({ page, browser, baseURL }) => {
+  await signIn(page, THERAPIST);
+  const johnUrl = await page.getByRole('link', { name: 'John Demo' }).getAttribute('href');
+  const context = await browser.newContext({ baseURL });
+  await context.request.post('/api/v1/auth/login', { data: THERAPIST, headers: { 'X-Token-Delivery': 'cookie' } });
+  const cold = await context.newPage();
+  const asked: string[] = [];
+  cold.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) asked.push(`${request.method()} ${url.pathname}${url.search}`);
+  });
+  await cold.goto(johnUrl!);
+  await expect(cold.getByTestId('pain-chart').locator('canvas')).toBeVisible();
+  await expect(cold.getByTestId('adherence-chart').locator('canvas')).toBeVisible();
+  await expect(cold.locator('#intensity-reason')).toBeEditable();
+  const paths = asked.map((line) => line.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}').replace(/\?.*/, ''));
+  expect(paths.filter((path, index) => paths.indexOf(path) !== index), 'requests sent twice').toEqual([]);
+  expect(paths.toSorted()).toEqual(
+    [
+      'POST /api/v1/auth/refresh',
+      'GET /api/v1/clinic',
+      'GET /api/v1/therapists',
+      'GET /api/v1/exercises',
+      'GET /api/v1/patients/{id}',
+      'GET /api/v1/patients/{id}/pain',
+      'GET /api/v1/patients/{id}/adherence',
+      'GET /api/v1/patients/{id}/flags',
+      'GET /api/v1/patients/{id}/programmes',
+      'GET /api/v1/programmes/{id}/revisions',
+    ].toSorted(),
+  );
+  await context.close();
+});
