@@ -150,6 +150,7 @@ test('measure: the patient page becomes interactive on loopback (printed, not as
   const references = runs.map((r) => r.reference);
   const cpuReferences = runs.map((r) => r.cpuReference);
   const result = {
+    measured_at: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     goal_ms: GOAL_MS,
     runs: RUNS,
     median_ms: Math.round(median(timings)),
