@@ -147,9 +147,10 @@ web-test: $(VENV)/.installed-dev
 	cd web && npm run --silent budgets
 	@$(MAKE) --no-print-directory web-e2e
 
-## web-e2e: Playwright in Debian's Chromium against a server from this checkout on fresh SQLite.
+## web-e2e: Playwright in Debian's Chromium against a server from this checkout on fresh SQLite,
+## then the patient page's measured load time (PASS/FAIL against 1 s, never failing the build).
 web-e2e: chromium web/node_modules/.package-lock.json
-	cd web && mkdir -p e2e-artifacts && npx playwright test
+	cd web && mkdir -p e2e-artifacts && npx playwright test && node scripts/budgets.mjs --load-only
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }

@@ -6,9 +6,11 @@ reaches the browser at once. Every console response carries a strict Content-Sec
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, redirect, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, redirect, request, send_from_directory
+from werkzeug.security import safe_join
 
 from server.config import PROJECT_ROOT
 
@@ -21,6 +23,9 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The build writes each script and style sheet compressed beside itself (web/vite.config.ts): a
+# client that accepts one of these gets about a third of the bytes, with no work per request.
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 NOT_BUILT = (
     "The console has not been built. Run `make web` (needs Node.js 20.19+ and npm), "
     "then reload this page.\n"
@@ -49,6 +54,23 @@ def _index() -> Response:
     return _with_policy(response)
 
 
+def _asset(dist: Path, filename: str) -> Response:
+    """A hashed asset, precompressed when the build wrote it so and the client accepts that."""
+    for encoding, suffix in PRECOMPRESSED:
+        compressed = safe_join(str(dist), f"{filename}{suffix}")
+        if request.accept_encodings[encoding] and compressed and Path(compressed).is_file():
+            mimetype = mimetypes.guess_type(filename)[0]
+            response = send_from_directory(
+                dist, f"{filename}{suffix}", mimetype=mimetype, max_age=31536000
+            )
+            response.headers["Content-Encoding"] = encoding
+            break
+    else:
+        response = send_from_directory(dist, filename, max_age=31536000)
+    response.vary.add("Accept-Encoding")
+    return response
+
+
 @console.get("/")
 def root() -> Response:
     """The service's front page is the console."""
@@ -67,7 +89,7 @@ def asset(filename: str) -> Response:
     """A built file; any other path is a client-side route and gets the page shell."""
     dist = _dist()
     if filename.startswith("assets/"):
-        response = send_from_directory(dist, filename, max_age=31536000)
+        response = _asset(dist, filename)
         response.headers["Cache-Control"] = IMMUTABLE  # file names carry a content hash
         return _with_policy(response)
     if "." in filename.rsplit("/", 1)[-1] and (dist / filename).is_file():

@@ -1,8 +1,11 @@
 """The console is served at /console/: the page shell revalidated, hashed assets cached for a
-year, client-side routes falling back to the shell, and a strict CSP on all of it."""
+year (and sent precompressed to a client that accepts it), client-side routes falling back to the
+shell, and a strict CSP on all of it."""
 
 from __future__ import annotations
 
+import gzip
+import mimetypes
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,55 @@ def test_an_unbuilt_console_says_how_to_build_it(sqlite_url: str, tmp_path: Path
     response = _client(sqlite_url, tmp_path / "nothing").get("/console/")
     assert response.status_code == 503
     assert b"make web" in response.data
+
+
+@pytest.fixture
+def compressed_dist(dist: Path) -> Path:
+    script = dist / "assets" / "index-3f2a.js"
+    (script.parent / f"{script.name}.gz").write_bytes(gzip.compress(script.read_bytes()))
+    (script.parent / f"{script.name}.br").write_bytes(b"brotli bytes")
+    return dist
+
+
+def _get(sqlite_url: str, dist: Path, path: str, encodings: str | None) -> TestResponse:
+    client = make_test_app(sqlite_url, CONSOLE_DIST=str(dist)).test_client()
+    headers = {"Accept-Encoding": encodings} if encodings is not None else {}
+    response = client.get(path, headers=headers)
+    response.get_data()
+    response.close()
+    return response
+
+
+def test_a_precompressed_asset_goes_to_a_client_that_accepts_it(
+    sqlite_url: str, compressed_dist: Path
+) -> None:
+    response = _get(sqlite_url, compressed_dist, "/console/assets/index-3f2a.js", "gzip, deflate")
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.data) == b"console.log(1)"
+    assert response.mimetype == mimetypes.guess_type("index.js")[0]
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    brotli = _get(sqlite_url, compressed_dist, "/console/assets/index-3f2a.js", "gzip, br")
+    assert brotli.headers["Content-Encoding"] == "br"
+    assert brotli.data == b"brotli bytes"
+
+
+def test_a_client_that_accepts_no_compression_gets_the_plain_file(
+    sqlite_url: str, compressed_dist: Path
+) -> None:
+    for encodings in (None, "identity", "gzip;q=0, br;q=0"):
+        response = _get(sqlite_url, compressed_dist, "/console/assets/index-3f2a.js", encodings)
+        assert response.status_code == 200
+        assert "Content-Encoding" not in response.headers
+        assert response.data == b"console.log(1)"
+        assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_an_asset_built_without_compressed_copies_is_sent_plain(
+    sqlite_url: str, dist: Path
+) -> None:
+    response = _get(sqlite_url, dist, "/console/assets/index-3f2a.js", "gzip, br")
+    assert "Content-Encoding" not in response.headers
+    assert response.data == b"console.log(1)"

@@ -1,18 +1,14 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
+import { preloadChart } from '../components/ui/lazy-chart';
 import { Loading, Empty } from '../components/ui/states';
 import { PatientsScreen } from '../features/patients/components/patients-screen';
 import { FlagQueue } from '../features/flags/components/flag-queue';
 import { prefetchPatientPage } from '../features/patient/api/patient';
 import type { SessionUser } from '../lib/auth';
 import { Layout } from './layout';
+import { ClinicAdmin, FlagPage, PatientPage, ProgrammeBuilder } from './lazy-pages';
 import { queryClient } from './providers';
-
-// The patient page, flag page, builder and clinic screens load on first visit.
-const PatientPage = lazy(() => import('../features/patient/components/patient-page'));
-const FlagPage = lazy(() => import('../features/flags/components/flag-page'));
-const ProgrammeBuilder = lazy(() => import('../features/programmes/components/programme-builder'));
-const ClinicAdmin = lazy(() => import('../features/clinic/components/clinic-admin'));
 
 function later(element: ReactNode) {
   return <Suspense fallback={<Loading />}>{element}</Suspense>;
@@ -33,7 +29,8 @@ export function createRouter(user: SessionUser) {
             // Data and chart library load beside the page's code rather than after it.
             loader: ({ params }) => {
               prefetchPatientPage(queryClient, params.patientId!);
-              void import('../components/ui/chart');
+              void PatientPage.preload();
+              void preloadChart();
               return null;
             },
           },

@@ -1,13 +1,11 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useI18n, type Language } from '../i18n';
 import { api } from '../lib/api-client';
 import { unwrap } from '../lib/problem';
 
-/** The signed-in staff member's own record: the console follows their language. */
-export function useStaffProfile(userId: string) {
-  const { setLanguage } = useI18n();
-  const query = useQuery({
+export const staffProfileQuery = (userId: string) =>
+  queryOptions({
     queryKey: ['staff-profile', userId],
     queryFn: async () => {
       const page = await unwrap(api.GET('/api/v1/therapists', { params: { query: { limit: 200 } } }));
@@ -15,6 +13,11 @@ export function useStaffProfile(userId: string) {
     },
     staleTime: Infinity,
   });
+
+/** The signed-in staff member's own record: the console follows their language. */
+export function useStaffProfile(userId: string) {
+  const { setLanguage } = useI18n();
+  const query = useQuery(staffProfileQuery(userId));
   const language = query.data?.language;
   useEffect(() => {
     if (language === 'tr' || language === 'en') setLanguage(language as Language);

@@ -33,7 +33,12 @@ export default function Chart({ option, label, height, testId }: ChartProps) {
         if (!performance.getEntriesByName(`chart-drawn:${testId}`).length) performance.mark(`chart-drawn:${testId}`);
       });
     chart.setOption(option);
-    const observer = new ResizeObserver(() => chart.resize());
+    // The observer reports the element's size once at the start too, the size the chart was just
+    // drawn at; resizing then would draw every chart twice (echarts redraws on any resize call).
+    const observer = new ResizeObserver(([entry]) => {
+      const { width, height } = entry.contentRect;
+      if (Math.abs(width - chart.getWidth()) >= 1 || Math.abs(height - chart.getHeight()) >= 1) chart.resize();
+    });
     observer.observe(element.current);
     return () => {
       observer.disconnect();

@@ -15,9 +15,16 @@ export async function signIn(email: string, password: string): Promise<void> {
   acceptTokens(body);
 }
 
-/** On page load, a still-valid cookie restores the session without asking for the password. */
-export async function resumeSession(): Promise<void> {
-  if (!(await refreshByCookie())) endSession();
+let resuming: Promise<boolean> | null = null;
+
+/** On page load, a still-valid cookie restores the session without asking for the password; the
+ * first call starts it, later ones share its answer (a refresh cookie is good for one use). */
+export function resumeSession(): Promise<boolean> {
+  resuming ??= refreshByCookie().then((resumed) => {
+    if (!resumed) endSession();
+    return resumed;
+  });
+  return resuming;
 }
 
 export async function signOut(): Promise<void> {

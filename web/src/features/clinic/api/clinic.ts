@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { components } from '../../../api/schema';
 import { api } from '../../../lib/api-client';
 import { unwrap } from '../../../lib/problem';
@@ -30,13 +30,13 @@ export function useUpdateStaff() {
 }
 
 /** The caller's clinic: its settings, and every flag threshold in force with its source. */
-export function useClinic() {
-  return useQuery({
-    queryKey: ['clinic'],
-    queryFn: () => unwrap(api.GET('/api/v1/clinic')),
-    staleTime: 5 * 60_000,
-  });
-}
+export const clinicQuery = queryOptions({
+  queryKey: ['clinic'],
+  queryFn: () => unwrap(api.GET('/api/v1/clinic')),
+  staleTime: 5 * 60_000,
+});
+
+export const useClinic = () => useQuery(clinicQuery);
 
 export function useUpdateClinic() {
   const client = useQueryClient();

@@ -6,6 +6,15 @@ import { unwrap } from '../../../lib/problem';
 type S = components['schemas'];
 const path = (patientId: string) => ({ path: { patient_id: patientId } });
 
+const revisionsQuery = (programmeId: string | undefined) =>
+  queryOptions({
+    queryKey: ['programme', programmeId, 'revisions'],
+    enabled: Boolean(programmeId),
+    queryFn: async () =>
+      (await unwrap(api.GET('/api/v1/programmes/{programme_id}/revisions', { params: { path: { programme_id: programmeId! }, query: { limit: 200 } } })))
+        .items,
+  });
+
 export const patientQueries = {
   detail: (patientId: string) =>
     queryOptions({
@@ -28,25 +37,21 @@ export const patientQueries = {
       queryFn: async () =>
         (await unwrap(api.GET('/api/v1/patients/{patient_id}/flags', { params: { ...path(patientId), query: { limit: 200 } } }))).items,
     }),
-  /** The programme in force: the newest one that has not ended. */
+  /** The programme in force: the newest one that has not ended. Its revisions are asked for the
+   * moment it is known, not after the next render. */
   programme: (patientId: string) =>
     queryOptions({
       queryKey: ['patient', patientId, 'programme'],
-      queryFn: async () => {
+      queryFn: async ({ client }) => {
         const page = await unwrap(api.GET('/api/v1/patients/{patient_id}/programmes', { params: { ...path(patientId), query: { limit: 200 } } }));
         const today = new Date().toISOString().slice(0, 10);
         const live = page.items.filter((p) => !p.end_date || p.end_date >= today);
-        return live.sort((a, b) => (b.start_date ?? '').localeCompare(a.start_date ?? ''))[0] ?? null;
+        const current = live.sort((a, b) => (b.start_date ?? '').localeCompare(a.start_date ?? ''))[0] ?? null;
+        if (current?.id) void client.prefetchQuery(revisionsQuery(current.id));
+        return current;
       },
     }),
-  revisions: (programmeId: string | undefined) =>
-    queryOptions({
-      queryKey: ['programme', programmeId, 'revisions'],
-      enabled: Boolean(programmeId),
-      queryFn: async () =>
-        (await unwrap(api.GET('/api/v1/programmes/{programme_id}/revisions', { params: { path: { programme_id: programmeId! }, query: { limit: 200 } } })))
-          .items,
-    }),
+  revisions: revisionsQuery,
 };
 
 /** Start every request of the patient page at once, while its code is still downloading. */
@@ -55,11 +60,8 @@ export function prefetchPatientPage(client: QueryClient, patientId: string): voi
   void client.prefetchQuery(patientQueries.pain(patientId));
   void client.prefetchQuery(patientQueries.adherence(patientId));
   void client.prefetchQuery(patientQueries.flags(patientId));
+  void client.prefetchQuery(patientQueries.programme(patientId));
   void client.prefetchQuery(exercisesQuery);
-  void client
-    .fetchQuery(patientQueries.programme(patientId))
-    .then((programme) => (programme?.id ? client.prefetchQuery(patientQueries.revisions(programme.id)) : undefined))
-    .catch(() => undefined);
 }
 
 export const usePatient = (patientId: string) => useQuery(patientQueries.detail(patientId));

@@ -1,6 +1,7 @@
 // Pure builders of the patient page's chart options from what the API returned; the console
 // shows the server's series, baseline and episodes and recomputes no clinical rule.
 import type { components } from '../../../api/schema';
+import { dayIn } from '../../../i18n';
 
 type S = components['schemas'];
 
@@ -30,7 +31,7 @@ export interface PainLabels {
 
 /** The patient-local calendar day of an instant (YYYY-MM-DD). */
 export function localDay(instant: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  return dayIn(timeZone, new Date(instant));
 }
 
 /** Flare and worsening episodes among the flags, clipped to the days shown. */

@@ -1,8 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { components } from '../../../api/schema';
 import { api } from '../../../lib/api-client';
 import { unwrap } from '../../../lib/problem';
 import type { PatientRow } from '../utils/sort-patients';
+import { sparklineRange } from '../utils/sparkline-range';
 
 /** Every patient of the clinic (the API pages by name; the list sorts and searches in place). */
 export function usePatients() {
@@ -23,20 +24,20 @@ export function usePatients() {
   });
 }
 
-/** The last two weeks' daily maximum pain, for a row's sparkline. */
-export function usePainSparkline(patientId: string) {
+/** The last two weeks' daily maximum pain, up to the clinic's today, for a row's sparkline. */
+export function usePainSparkline(patientId: string, timeZone: string) {
+  const { from, to } = sparklineRange(timeZone);
   return useQuery({
-    queryKey: ['patient', patientId, 'pain-14'],
+    queryKey: ['patient', patientId, 'pain-14', to],
     queryFn: async () => {
-      const to = new Date();
-      const from = new Date(to.getTime() - 13 * 86_400_000);
-      const iso = (d: Date) => d.toISOString().slice(0, 10);
       const series = await unwrap(
-        api.GET('/api/v1/patients/{patient_id}/pain', { params: { path: { patient_id: patientId }, query: { from: iso(from), to: iso(to) } } }),
+        api.GET('/api/v1/patients/{patient_id}/pain', { params: { path: { patient_id: patientId }, query: { from, to } } }),
       );
       return series.days.map((day) => day.max_pain);
     },
     staleTime: 60_000,
+    // The clinic's zone may arrive after the browser's stood in: keep the line while it moves.
+    placeholderData: keepPreviousData,
   });
 }
 

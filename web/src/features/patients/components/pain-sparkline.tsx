@@ -5,8 +5,8 @@ import { usePainSparkline } from '../api/patients';
 
 /** Fourteen days of daily maximum pain, 0–10, as a small line. */
 export function PainSparkline({ patientId, name }: { patientId: string; name: string }) {
-  const { t } = useI18n();
-  const query = usePainSparkline(patientId);
+  const { t, timeZone } = useI18n();
+  const query = usePainSparkline(patientId, timeZone);
   const values = query.data;
   const option = useMemo(
     () => ({

@@ -1,8 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { AppProviders } from './app/providers';
-import { SessionGate } from './app/session-gate';
-import './styles.css';
+import { AppProviders } from './providers';
+import { SessionGate } from './session-gate';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

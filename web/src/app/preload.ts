@@ -1,0 +1,48 @@
+// Part of the page's first script (main.ts), so it imports no router, screen or React DOM.
+import { preloadChart } from '../components/ui/lazy-chart';
+import { resumeSession } from '../features/auth/api/session';
+import { clinicQuery } from '../features/clinic/api/clinic';
+import { prefetchPatientPage } from '../features/patient/api/patient';
+import { getSession, subscribe, type SessionState } from '../lib/auth';
+import { PatientPage } from './lazy-pages';
+import { queryClient } from './providers';
+import { staffProfileQuery } from './staff-profile';
+
+const PATIENT_PAGE = /^\/console\/patients\/([^/]+)\/?$/;
+
+/** Start what the first screen needs before the console's code is even evaluated: the session's
+ * cookie refresh and, on a patient's page, its code and the chart library's; the moment the access
+ * token is there, the page's data beside the clinic (time zone) and the staff member's profile
+ * (language), then the chart library is run. Nothing waits for a render; the screens find their
+ * queries under way. */
+export function preloadFirstScreen(pathname: string): void {
+  const patientId = PATIENT_PAGE.exec(pathname)?.[1];
+  const prefetch = (session: SessionState): boolean => {
+    if (session.status !== 'signed-in') return false;
+    if (session.user.role === 'patient') return true;
+    if (patientId) prefetchPatientPage(queryClient, decodeURIComponent(patientId));
+    void queryClient.prefetchQuery(clinicQuery);
+    void queryClient.prefetchQuery(staffProfileQuery(session.user.id));
+    // The chart library next: running it takes the main thread for a while, better spent while
+    // the server answers than before the requests are out.
+    if (patientId) void preloadChart().catch(() => undefined);
+    return true;
+  };
+  // Subscribed before React is, so the requests go out before React redraws for the new session.
+  const unsubscribe = subscribe(() => {
+    if (prefetch(getSession())) unsubscribe();
+  });
+  void resumeSession();
+  if (patientId) {
+    void PatientPage.preload().catch(() => undefined); // its route shows a failure
+    fetchChartCode();
+  }
+}
+
+/** Download the chart library's code without running it (index.html names its file, in a build):
+ * running it would hold the main thread just as the token comes back. */
+function fetchChartCode(): void {
+  const href = document.querySelector<HTMLMetaElement>('meta[name="hep-chart-code"]')?.content;
+  if (!href) return;
+  document.head.append(Object.assign(document.createElement('link'), { rel: 'modulepreload', href, crossOrigin: 'anonymous' }));
+}
