@@ -7,7 +7,7 @@ each minute of the run; the API under gunicorn and one scheduler process with it
 connections, each record marking its patient due for evaluation) runs for ``--seconds``; then the
 scheduler's histograms are read and each p99 is estimated as Prometheus' ``histogram_quantile``
 does (linear within the bucket). Reminder dispatch lag is also computed exactly from the database
-(``sent_at - occurrence_at`` of every reminder pushed). Figures: README, "Service levels".
+(``sent_at - occurrence_at`` of every reminder pushed). README, "Service levels".
 """
 
 from __future__ import annotations

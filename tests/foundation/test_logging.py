@@ -21,8 +21,9 @@ def _render(formatter: logging.Formatter) -> str:
     handler.addFilter(RedactingFilter())
     logger = logging.getLogger("tests.logging")
     logger.addHandler(handler)
+    # Disposed after: Python 3.13 warns of a SQLite connection left open (an error here).
+    engine = sa.create_engine("sqlite://")
     try:
-        engine = sa.create_engine("sqlite://")
         with engine.begin() as connection:
             connection.exec_driver_sql("CREATE TABLE users (email TEXT UNIQUE)")
             connection.exec_driver_sql("INSERT INTO users VALUES (?)", (EMAIL,))
@@ -36,6 +37,7 @@ def _render(formatter: logging.Formatter) -> str:
                     logger.exception("unhandled error", extra={"email": EMAIL})
     finally:
         logger.removeHandler(handler)
+        engine.dispose()
     return stream.getvalue()
 
 
