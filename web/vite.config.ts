@@ -8,7 +8,8 @@ import react from '@vitejs/plugin-react';
 // The entry (src/main.ts) sends the session's refresh and the first screen's requests, then
 // imports the app (src/app/start.tsx); index.html preloads the app's chunks beside the entry, so
 // neither waits for the other, and scripts/budgets.mjs counts them as initial JavaScript. It also
-// names the chart library's chunk, which the entry fetches early on a patient's page only.
+// names the patient page's and the chart library's chunks, which the entry fetches early on a
+// patient's page only.
 function preloadApp(): Plugin {
   return {
     name: 'hep-preload-app',
@@ -28,15 +29,23 @@ function preloadApp(): Plugin {
           chunk.imports.forEach(add);
         };
         add(start.fileName);
-        const chart = chunks.find((chunk) => chunk.moduleIds.some((id) => id.endsWith('/src/components/ui/chart.tsx')));
-        if (!chart) throw new Error('no chunk holds src/components/ui/chart.tsx');
+        const holding = (module: string) => {
+          const chunk = chunks.find((item) => item.moduleIds.some((id) => id.endsWith(module)));
+          if (!chunk) throw new Error(`no chunk holds ${module}`);
+          return `/console/${chunk.fileName}`;
+        };
         return [
           ...[...files].map((file) => ({
             tag: 'link',
             attrs: { rel: 'modulepreload', crossorigin: true, href: `/console/${file}` },
             injectTo: 'head' as const,
           })),
-          { tag: 'meta', attrs: { name: 'hep-chart-code', content: `/console/${chart.fileName}` }, injectTo: 'head' as const },
+          { tag: 'meta', attrs: { name: 'hep-code-chart', content: holding('/src/components/ui/chart.tsx') }, injectTo: 'head' as const },
+          {
+            tag: 'meta',
+            attrs: { name: 'hep-code-patient-page', content: holding('/src/features/patient/components/patient-page.tsx') },
+            injectTo: 'head' as const,
+          },
         ];
       },
     },

@@ -11,11 +11,12 @@ import { staffProfileQuery } from './staff-profile';
 const PATIENT_PAGE = /^\/console\/patients\/([^/]+)\/?$/;
 
 /** Start what the first screen needs before the console's code is even evaluated: the session's
- * cookie refresh and, on a patient's page, its code and the chart library's; the moment the access
- * token is there, the page's data beside the clinic (time zone) and the staff member's profile
- * (language), then the chart library is run. Nothing waits for a render; the screens find their
- * queries under way. */
-export function preloadFirstScreen(pathname: string): void {
+ * cookie refresh and, on a patient's page, the download of its code and the chart library's. The
+ * moment the access token is there: the page's data beside the clinic (time zone) and the staff
+ * member's profile (language), and only then the page's code and the chart library are run, while
+ * the server answers. Nothing waits for a render; the screens find their queries under way. The
+ * answer is the refresh's: main.ts runs the rest of the console after it. */
+export function preloadFirstScreen(pathname: string): Promise<boolean> {
   const patientId = PATIENT_PAGE.exec(pathname)?.[1];
   const prefetch = (session: SessionState): boolean => {
     if (session.status !== 'signed-in') return false;
@@ -23,26 +24,23 @@ export function preloadFirstScreen(pathname: string): void {
     if (patientId) prefetchPatientPage(queryClient, decodeURIComponent(patientId));
     void queryClient.prefetchQuery(clinicQuery);
     void queryClient.prefetchQuery(staffProfileQuery(session.user.id));
-    // The chart library next: running it takes the main thread for a while, better spent while
-    // the server answers than before the requests are out.
-    if (patientId) void preloadChart().catch(() => undefined);
+    if (patientId) {
+      void PatientPage.preload().catch(() => undefined); // its route shows a failure
+      void preloadChart().catch(() => undefined);
+    }
     return true;
   };
-  // Subscribed before React is, so the requests go out before React redraws for the new session.
   const unsubscribe = subscribe(() => {
     if (prefetch(getSession())) unsubscribe();
   });
-  void resumeSession();
-  if (patientId) {
-    void PatientPage.preload().catch(() => undefined); // its route shows a failure
-    fetchChartCode();
-  }
+  if (patientId) ['hep-code-patient-page', 'hep-code-chart'].forEach(fetchCode);
+  return resumeSession();
 }
 
-/** Download the chart library's code without running it (index.html names its file, in a build):
+/** Download a lazy chunk's code without running it (index.html names its file, in a build):
  * running it would hold the main thread just as the token comes back. */
-function fetchChartCode(): void {
-  const href = document.querySelector<HTMLMetaElement>('meta[name="hep-chart-code"]')?.content;
+function fetchCode(name: string): void {
+  const href = document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content;
   if (!href) return;
   document.head.append(Object.assign(document.createElement('link'), { rel: 'modulepreload', href, crossOrigin: 'anonymous' }));
 }

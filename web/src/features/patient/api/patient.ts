@@ -54,13 +54,14 @@ export const patientQueries = {
   revisions: revisionsQuery,
 };
 
-/** Start every request of the patient page at once, while its code is still downloading. */
+/** Start every request of the patient page at once, while its code is still downloading; the
+ * programme first, since its revisions are asked for once it is known. */
 export function prefetchPatientPage(client: QueryClient, patientId: string): void {
+  void client.prefetchQuery(patientQueries.programme(patientId));
   void client.prefetchQuery(patientQueries.detail(patientId));
   void client.prefetchQuery(patientQueries.pain(patientId));
   void client.prefetchQuery(patientQueries.adherence(patientId));
   void client.prefetchQuery(patientQueries.flags(patientId));
-  void client.prefetchQuery(patientQueries.programme(patientId));
   void client.prefetchQuery(exercisesQuery);
 }
 
