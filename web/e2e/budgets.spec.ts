@@ -220,6 +220,9 @@ test('a cold patient page asks the API for each thing once', async ({ page, brow
       'GET /api/v1/patients/{id}/flags',
       'GET /api/v1/patients/{id}/programmes',
       'GET /api/v1/programmes/{id}/revisions',
+      'GET /api/v1/patients/{id}/measures',
+      'GET /api/v1/measures',
+      'GET /api/v1/programmes/{id}/measures',
     ].toSorted(),
   );
   await context.close();

@@ -1,7 +1,9 @@
 import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { components } from '../../../api/schema';
 import { api } from '../../../lib/api-client';
+import { dayIn } from '../../../i18n';
 import { unwrap } from '../../../lib/problem';
+import { outcomeQueries } from './measures';
 
 type S = components['schemas'];
 const path = (patientId: string) => ({ path: { patient_id: patientId } });
@@ -37,17 +39,24 @@ export const patientQueries = {
       queryFn: async () =>
         (await unwrap(api.GET('/api/v1/patients/{patient_id}/flags', { params: { ...path(patientId), query: { limit: 200 } } }))).items,
     }),
-  /** The programme in force: the newest one that has not ended. Its revisions are asked for the
-   * moment it is known, not after the next render. */
+  /** The programme in force: the newest one that has not ended by the patient's today. Its
+   * revisions are asked for the moment it is known, not after the next render. */
   programme: (patientId: string) =>
     queryOptions({
       queryKey: ['patient', patientId, 'programme'],
       queryFn: async ({ client }) => {
-        const page = await unwrap(api.GET('/api/v1/patients/{patient_id}/programmes', { params: { ...path(patientId), query: { limit: 200 } } }));
-        const today = new Date().toISOString().slice(0, 10);
+        // Both requests start at once; "today" is the patient's own calendar day, as end dates are.
+        const [page, patient] = await Promise.all([
+          unwrap(api.GET('/api/v1/patients/{patient_id}/programmes', { params: { ...path(patientId), query: { limit: 200 } } })),
+          client.fetchQuery(patientQueries.detail(patientId)),
+        ]);
+        const today = dayIn(patient.timezone);
         const live = page.items.filter((p) => !p.end_date || p.end_date >= today);
         const current = live.sort((a, b) => (b.start_date ?? '').localeCompare(a.start_date ?? ''))[0] ?? null;
-        if (current?.id) void client.prefetchQuery(revisionsQuery(current.id));
+        if (current?.id) {
+          void client.prefetchQuery(revisionsQuery(current.id));
+          void client.prefetchQuery(outcomeQueries.schedules(current.id));
+        }
         return current;
       },
     }),
@@ -62,6 +71,8 @@ export function prefetchPatientPage(client: QueryClient, patientId: string): voi
   void client.prefetchQuery(patientQueries.pain(patientId));
   void client.prefetchQuery(patientQueries.adherence(patientId));
   void client.prefetchQuery(patientQueries.flags(patientId));
+  void client.prefetchQuery(outcomeQueries.series(patientId));
+  void client.prefetchQuery(outcomeQueries.library);
   void client.prefetchQuery(exercisesQuery);
 }
 

@@ -1,9 +1,11 @@
 import { Link, useParams } from 'react-router';
 import { QueryState } from '../../../components/ui/states';
 import { useI18n } from '../../../i18n';
-import { usePatient } from '../api/patient';
+import { useCurrentProgramme, usePatient } from '../api/patient';
 import { AdherenceChart, PainChart } from './charts';
 import { Diary } from './diary';
+import { MeasureSchedules } from './measure-schedules';
+import { OutcomeCharts } from './outcome-charts';
 import { PatientFlags } from './patient-flags';
 import { PatientSettings } from './patient-settings';
 import { ProgrammePanel } from './programme-panel';
@@ -12,6 +14,7 @@ export default function PatientPage({ isAdmin }: { isAdmin: boolean }) {
   const { patientId = '' } = useParams();
   const { t, percent, number } = useI18n();
   const patient = usePatient(patientId);
+  const programme = useCurrentProgramme(patientId);
   return (
     <div className="page">
       <p className="breadcrumb"><Link to="/patients">← {t('nav.patients')}</Link></p>
@@ -28,12 +31,14 @@ export default function PatientPage({ isAdmin }: { isAdmin: boolean }) {
             <div className="two-columns">
               <div className="column-main">
                 <PainChart patientId={patientId} timeZone={p.timezone} />
+                <OutcomeCharts patientId={patientId} />
                 <AdherenceChart patientId={patientId} />
                 <Diary patientId={patientId} />
               </div>
               <div className="column-side">
                 <PatientFlags patientId={patientId} />
                 <ProgrammePanel patientId={patientId} />
+                {programme.data?.id && <MeasureSchedules programmeId={programme.data.id} />}
                 <PatientSettings patient={p} isAdmin={isAdmin} />
               </div>
             </div>
