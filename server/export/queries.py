@@ -1,9 +1,10 @@
 """The audited export reads: check who may export, write the one audit row, then stream.
 
 Everything that can refuse (the token, the role, the patient's scope) and the audit row happen
-in the view, before the first byte. The body is then generated after ``allow`` has committed,
-on a connection put back in the request's read mode (``resume_read_request``), each page of
-each section its own plain read, so memory stays bounded by a page whatever the history.
+in the view, before the first byte. The body is then generated after ``allow`` has committed
+(and Flask has removed the view's session), on a connection put back in the request's read mode
+(``resume_read_request``), each page of each section its own plain read, so memory stays
+bounded by a page whatever the history.
 """
 
 from __future__ import annotations
@@ -48,8 +49,7 @@ def start_export(*, actor: Actor, patient_id: uuid.UUID, form: str) -> Iterator[
     return the body's chunks, generated only as they are sent."""
     patient = get_scoped(Patient, patient_id, actor)
     audit.read("patient.exported", actor=actor, patient_id=patient.id, target=("export", form))
-    chunks = json_document(patient) if form == JSON else fhir.bundle(patient)
-    return _resumed(_buffered(chunks))
+    return _streamed(patient.id, form)
 
 
 def json_document(patient: Patient) -> Iterator[str]:
@@ -88,7 +88,10 @@ def _buffered(chunks: Iterable[str]) -> Iterator[bytes]:
         yield "".join(pending).encode()
 
 
-def _resumed(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Read on in the request's read mode, once ``allow`` has committed and the body streams."""
+def _streamed(patient_id: uuid.UUID, form: str) -> Iterator[bytes]:
+    """The body, generated once the view has returned: ``allow`` has committed and Flask has
+    torn the request's session down, so the reads resume in the request's read mode on a fresh
+    session, loading the patient the view authorized again by id."""
     resume_read_request(db.session)
-    yield from chunks
+    patient = db.session.get_one(Patient, patient_id)
+    yield from _buffered(json_document(patient) if form == JSON else fhir.bundle(patient))
