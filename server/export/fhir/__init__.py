@@ -1,7 +1,7 @@
 """The FHIR R4 export: a ``Bundle`` of type ``collection``, written one entry at a time.
 
-Resources are built with ``fhir.resources``' R4B models, which validate each one as it is
-made; R4B (4.3) defines ``Patient``, ``CarePlan``, ``Observation``, ``Procedure``,
+Every resource is validated with its ``fhir.resources`` R4B model before it is written
+(``codes.built``); R4B (4.3) defines ``Patient``, ``CarePlan``, ``Observation``, ``Procedure``,
 ``QuestionnaireResponse``, ``Flag``, ``DetectedIssue`` and ``Bundle`` as R4 (4.0.1) does, so
 the output is R4. Each resource's id is the service's UUID of what it shows, its full URL
 ``urn:uuid:<id>``, and resources refer to each other by those URLs.
@@ -14,16 +14,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fhir.resources.R4B.resource import Resource
-
 from server.accounts.models import Patient
 from server.clock import utcnow
 from server.export.fhir.clinical import clinical_resources
+from server.export.fhir.codes import Built
 from server.export.fhir.plans import care_plans, patient_resource
 from server.export.fhir.records import record_resources
 
 # The parts of the bundle, in order; each yields resources for one patient.
-PARTS: tuple[Callable[[Patient], Iterator[Resource]], ...] = (
+PARTS: tuple[Callable[[Patient], Iterator[Built]], ...] = (
     lambda patient: iter([patient_resource(patient)]),
     lambda patient: care_plans(patient, utcnow().date()),
     record_resources,
@@ -31,9 +30,10 @@ PARTS: tuple[Callable[[Patient], Iterator[Resource]], ...] = (
 )
 
 
-def entry(resource: Resource) -> str:
+def entry(resource: Built) -> str:
     """One bundle entry as JSON: the resource under its ``urn:uuid`` full URL."""
-    return f'{{"fullUrl":"urn:uuid:{resource.id}","resource":{resource.model_dump_json()}}}'
+    body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"fullUrl":"urn:uuid:{resource["id"]}","resource":{body}}}'
 
 
 def bundle(patient: Patient) -> Iterator[str]:

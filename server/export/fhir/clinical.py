@@ -16,10 +16,17 @@ from typing import Any
 from fhir.resources.R4B.detectedissue import DetectedIssue
 from fhir.resources.R4B.flag import Flag as FhirFlag
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from fhir.resources.R4B.resource import Resource
 
 from server.accounts.models import Patient
-from server.export.fhir.codes import CLINICAL_FLAG, derived_id, instant, ref, text_only
+from server.export.fhir.codes import (
+    CLINICAL_FLAG,
+    Built,
+    built,
+    derived_id,
+    instant,
+    ref,
+    text_only,
+)
 from server.flags import queries as flags
 from server.flags.models import ACTIVE_STATUSES, Flag
 from server.measures import queries as measures
@@ -38,14 +45,15 @@ ISSUE_SEVERITY = {
 }
 
 
-def questionnaire_response(response: MeasureResponse, patient: Patient) -> QuestionnaireResponse:
+def questionnaire_response(response: MeasureResponse, patient: Patient) -> Built:
     """The answers to one outcome measure, item by item."""
     items = [
         {"linkId": str(answer["item"]), "answer": [_value(answer["value"])]}
         for answer in response.answers
         if answer.get("value") is not None
     ]
-    return QuestionnaireResponse(
+    return built(
+        QuestionnaireResponse,
         id=str(response.id),
         questionnaire=QUESTIONNAIRE.format(
             code=response.measure_code, version=response.measure_version
@@ -68,7 +76,7 @@ def _value(value: Any) -> dict[str, Any]:
     return {"valueString": str(value)}
 
 
-def detected_issue(flag: Flag, patient: Patient) -> DetectedIssue:
+def detected_issue(flag: Flag, patient: Patient) -> Built:
     """The rule's finding with its evidence, and what the therapist did about it."""
     evidence = [
         {"code": [text_only(_evidence_text(entry))]} for entry in flag.evidence if entry.get("rule")
@@ -86,7 +94,8 @@ def detected_issue(flag: Flag, patient: Patient) -> DetectedIssue:
     detail = flag.suggested_action
     if flag.resolution_note:
         detail = f"{detail}\nResolution note: {flag.resolution_note}"
-    return DetectedIssue(
+    return built(
+        DetectedIssue,
         id=str(flag.id),
         status="final" if flag.status not in ACTIVE_STATUSES else "preliminary",
         code=text_only(flag.type.replace("_", " ")),
@@ -111,9 +120,10 @@ def _evidence_text(entry: dict[str, Any]) -> str:
     return text
 
 
-def alert_flag(flag: Flag, patient: Patient) -> FhirFlag:
+def alert_flag(flag: Flag, patient: Patient) -> Built:
     """An open (or acknowledged) clinical flag, for whoever sees the patient next."""
-    return FhirFlag(
+    return built(
+        FhirFlag,
         id=str(derived_id(flag.id, "Flag")),
         status="active",
         category=[CLINICAL_FLAG],
@@ -123,7 +133,7 @@ def alert_flag(flag: Flag, patient: Patient) -> FhirFlag:
     )
 
 
-def clinical_resources(patient: Patient) -> Iterator[Resource]:
+def clinical_resources(patient: Patient) -> Iterator[Built]:
     """Every measure response, then every flag's finding and its alert while it is active."""
     for response in measures.every_response(patient.id):
         yield questionnaire_response(response, patient)

@@ -17,17 +17,18 @@ from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from server.accounts.models import Patient
-from server.export.fhir.codes import LANGUAGE, UCUM, instant, ref, text_only
+from server.export.fhir.codes import LANGUAGE, UCUM, Built, built, instant, ref, text_only
 from server.programmes import queries as programmes
 from server.programmes.models import Programme, ProgrammeRevision
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO 1..7
 
 
-def patient_resource(patient: Patient) -> FhirPatient:
+def patient_resource(patient: Patient) -> Built:
     """The patient: name, email, birth year, language; the clinic by name."""
     user = patient.user
-    return FhirPatient(
+    return built(
+        FhirPatient,
         id=str(patient.id),
         active=user.is_active,
         name=[{"text": user.name}],
@@ -43,7 +44,7 @@ def patient_resource(patient: Patient) -> FhirPatient:
     )
 
 
-def care_plans(patient: Patient, today: date) -> Iterator[CarePlan]:
+def care_plans(patient: Patient, today: date) -> Iterator[Built]:
     """A ``CarePlan`` per revision of every programme, oldest first."""
     language = patient.user.language
     for programme in programmes.programmes_of(patient.id):
@@ -71,7 +72,7 @@ def _care_plan(
     replaces: Any,
     names: dict[str, str],
     today: date,
-) -> CarePlan:
+) -> Built:
     status = _status(programme, revision.number == programme.current_revision, today)
     activity_status = {"active": "scheduled", "completed": "completed"}.get(status, "cancelled")
     activities = [_exercise(item, revision, names, activity_status) for item in revision.items]
@@ -81,7 +82,8 @@ def _care_plan(
     if programme.end_date:
         period["end"] = programme.end_date.isoformat()
     note = f"Revision {revision.number} ({revision.kind}): {revision.reason}"
-    return CarePlan(
+    return built(
+        CarePlan,
         id=str(plan_id),
         status=status,
         intent="plan",

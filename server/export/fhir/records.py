@@ -18,7 +18,6 @@ from typing import Any
 
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.procedure import Procedure
-from fhir.resources.R4B.resource import Resource
 
 from server.accounts.models import Patient
 from server.export.fhir.codes import (
@@ -26,6 +25,8 @@ from server.export.fhir.codes import (
     HEADACHE,
     PAIN_NRS,
     SURVEY,
+    Built,
+    built,
     instant,
     minutes,
     ref,
@@ -37,8 +38,9 @@ from server.tracking import queries as tracking
 PROCEDURE_STATUS = {"completed": "completed", "partial": "stopped", "skipped": "not-done"}
 
 
-def _observation(record: Any, patient: Patient, **fields: Any) -> Observation:
-    return Observation(
+def _observation(record: Any, patient: Patient, **fields: Any) -> Built:
+    return built(
+        Observation,
         id=str(record.id),
         status="final",
         subject=ref(patient.id),
@@ -47,7 +49,7 @@ def _observation(record: Any, patient: Patient, **fields: Any) -> Observation:
     )
 
 
-def pain_rating(record: Any, patient: Patient) -> Observation:
+def pain_rating(record: Any, patient: Patient) -> Built:
     """LOINC 72514-3 with the score, at the time the patient rated it, and its context."""
     return _observation(
         record,
@@ -60,7 +62,7 @@ def pain_rating(record: Any, patient: Patient) -> Observation:
     )
 
 
-def headache_entry(record: Any, patient: Patient) -> Observation:
+def headache_entry(record: Any, patient: Patient) -> Built:
     """A headache over its period, with intensity, duration, side, triggers and medication."""
     components: list[dict[str, Any]] = [
         {"code": {"coding": [PAIN_NRS]}, "valueQuantity": score(record.intensity)},
@@ -83,7 +85,7 @@ def headache_entry(record: Any, patient: Patient) -> Observation:
     )
 
 
-def posture_break(record: Any, patient: Patient) -> Observation:
+def posture_break(record: Any, patient: Patient) -> Built:
     """A posture break taken, at the time the patient logged it."""
     return _observation(
         record,
@@ -95,7 +97,7 @@ def posture_break(record: Any, patient: Patient) -> Observation:
     )
 
 
-def symptom_check(record: Any, patient: Patient) -> Observation:
+def symptom_check(record: Any, patient: Patient) -> Built:
     """A red-flag symptom check: each answer a component, and whether it was urgent."""
     components = [
         {"code": text_only(str(question)), **_answer(answer)}
@@ -120,7 +122,7 @@ def _answer(value: Any) -> dict[str, Any]:
     return {"valueString": str(value)}
 
 
-def session_log(record: Any, patient: Patient) -> Procedure:
+def session_log(record: Any, patient: Patient) -> Built:
     """A home exercise session as a procedure, based on the programme's care plan."""
     notes = [f"slot: {record.slot}"]
     for label, value in (
@@ -134,7 +136,8 @@ def session_log(record: Any, patient: Patient) -> Procedure:
     notes.append(f"exercises done: {done} of {len(record.items)}")
     if record.notes:
         notes.append(record.notes)
-    return Procedure(
+    return built(
+        Procedure,
         id=str(record.id),
         status=PROCEDURE_STATUS.get(record.status, "unknown"),
         code=text_only("Home exercise session"),
@@ -145,7 +148,7 @@ def session_log(record: Any, patient: Patient) -> Procedure:
     )
 
 
-BUILDERS: dict[str, Callable[[Any, Patient], Resource]] = {
+BUILDERS: dict[str, Callable[[Any, Patient], Built]] = {
     "pain_rating": pain_rating,
     "headache_entry": headache_entry,
     "posture_break": posture_break,
@@ -154,7 +157,7 @@ BUILDERS: dict[str, Callable[[Any, Patient], Resource]] = {
 }
 
 
-def record_resources(patient: Patient) -> Iterator[Resource]:
+def record_resources(patient: Patient) -> Iterator[Built]:
     """Every record of every kind, by kind, oldest first."""
     for kind in tracking.RECORD_KINDS:
         build = BUILDERS[kind]
