@@ -78,7 +78,7 @@ def test_an_unknown_format_is_a_field_error(client: FlaskClient, world: World) -
         "/api/v1/me/export", query_string={"format": "xml"}, headers=world.victim.headers
     )
     assert answer.status_code == 422
-    assert "format" in answer.json["errors"]
+    assert answer.json["errors"]["format"] == ["Must be one of: json, fhir."]
 
 
 def test_exports_are_rate_limited_per_user(app: Flask, client: FlaskClient, world: World) -> None:
@@ -89,6 +89,11 @@ def test_exports_are_rate_limited_per_user(app: Flask, client: FlaskClient, worl
     assert refused.status_code == 429
     assert refused.content_type == "application/problem+json"
     assert "Retry-After" in refused.headers
+    assert refused.json["detail"] == "Too many exports. Wait a little and try again."
+    in_turkish = client.get(
+        "/api/v1/me/export", headers={**world.victim.headers, "Accept-Language": "tr"}
+    )
+    assert in_turkish.json["detail"] == "Çok fazla dışa aktarma. Biraz bekleyip yeniden deneyin."
     # Another user has a bucket of their own.
     assert client.get(export_path(world), headers=world.therapist_a.headers).status_code == 200
 

@@ -120,7 +120,7 @@ def _exercise(
     detail: dict[str, Any] = {
         "status": status,
         "code": text_only(names.get(item["exercise_id"], item["exercise_slug"])),
-        "description": f"Level {item['level']}: {dose_text(dosage)}".rstrip(": "),
+        "description": ": ".join(filter(None, [f"Level {item['level']}", dose_text(dosage)])),
         "scheduledTiming": {
             "repeat": {
                 "dayOfWeek": [WEEKDAYS[d - 1] for d in revision.schedule["days"]],
