@@ -75,6 +75,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
         "ACTIVATE_RATE_LIMIT": env.get("ACTIVATE_RATE_LIMIT", "10 per minute"),
         "ACTIVATE_ACCOUNT_RATE_LIMIT": env.get("ACTIVATE_ACCOUNT_RATE_LIMIT", "5 per minute"),
+        # Data exports per user (GET /me/export, /patients/{id}/export): each reads everything.
+        "EXPORT_RATE_LIMIT": env.get("EXPORT_RATE_LIMIT", "30 per hour"),
         "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
         "PUSH_PROVIDER": env.get("PUSH_PROVIDER", "log"),
         "WEBHOOK_URL": env.get("WEBHOOK_URL", ""),

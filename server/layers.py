@@ -22,6 +22,7 @@ LAYERS: tuple[str, ...] = (
     "clinics",  # clinic settings: show the flag thresholds in force, re-queue flags on change
     "reminders",  # reminder streams, alerts about flags, the outbox
     "overview",  # the patient list's 7-day summary: a read model over the domains it sums up
+    "export",  # data rights: everything held about a patient, as JSON or a FHIR R4 Bundle
 )
 
 # The kernel modules that must import domains, each with why. No domain imports them.
@@ -61,6 +62,8 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "accounts.tokens": "flask-jwt-extended wiring: claims, revocation, the pinned decode cache",
     "adherence.pain": "the pain report of a date range, over the daily series",
     "adherence.series": "the daily pain series in a few GROUP BY queries, also read by flags",
+    "export.fhir": "the FHIR R4 mapping (fhir.resources' R4B models): a standard's names",
+    "export.sections": "the JSON export's ordered table of sections, one reader per section",
     "flags.episodes": "pure scans turning the day rules into flag episodes (rules over a timeline)",
     "flags.inputs": "loads what the flag rules need, with bounded window queries",
     "flags.messages": "suggested actions per flag type, in the therapist's language",

@@ -9,7 +9,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -170,3 +170,19 @@ def paginate(
     rows = list(result.scalars() if scalars else result.all())
     next_cursor = encode_cursor(key_of(rows[limit - 1])) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def keyset_pages(stmt: sa.Select[Any], *, keys: Sequence[Any], size: int = 500) -> Iterator[Any]:
+    """Every row of ``stmt`` in ascending ``keys`` order (mapped attributes, unique overall),
+    ``size`` rows to a query: each page is its own plain SELECT, so a long read (an export)
+    holds no cursor or transaction open and only one page in memory at a time.
+    """
+    order = [(key, False) for key in keys]
+    after: list[Any] | None = None
+    while True:
+        page = stmt if after is None else stmt.where(_after(order, after))
+        rows = db.session.scalars(page.order_by(*(key.asc() for key in keys)).limit(size)).all()
+        yield from rows
+        if len(rows) < size:
+            return
+        after = [getattr(rows[-1], key.key) for key in keys]

@@ -47,6 +47,9 @@ TURKISH: dict[str, str] = {
     "Too many attempts. Wait a little and try again.": (
         "Çok fazla deneme. Biraz bekleyip yeniden deneyin."
     ),
+    "Too many exports. Wait a little and try again.": (
+        "Çok fazla dışa aktarma. Biraz bekleyip yeniden deneyin."
+    ),
     "The account is disabled.": "Hesap devre dışı.",
     "This session has been revoked.": "Bu oturum sonlandırıldı.",
     "Unknown refresh token.": "Bilinmeyen yenileme belirteci.",

@@ -176,3 +176,18 @@ def _reads_by_its_text(statement: str) -> bool:
     if head != "SELECT" and not (head.startswith("WITH") and _WRITE.search(statement) is None):
         return False
     return _LOCKS_OR_EFFECTS.search(statement) is None
+
+
+def resume_read_request(session: Any) -> None:
+    """Let a streamed GET response read after ``allow`` committed: the reads run on a connection
+    in the request's ``READ`` mode again (PostgreSQL: autocommit, each a plain read outside any
+    transaction), and any write there is refused as one after the request's sole write.
+
+    The request context (and its session) lives on while the body streams; the session was
+    committed, so its next statement checks a connection out afresh.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        connection = session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT", REQUEST_MODE: READ}
+        )
+        connection.info[_SOLE_WRITE_DONE] = True

@@ -9,7 +9,7 @@ routes do both.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from server.errors import NotFound
 from server.extensions import db
 from server.measures import rules
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
-from server.pagination import paginate
+from server.pagination import keyset_pages, paginate
 from server.programmes.models import Programme
 
 
@@ -243,3 +243,15 @@ def list_patient_series(
     series = series_of(patient.id, measures)
     audit_read(actor, patient.id, "measure.series_read", "patient", patient.id, now or utcnow())
     return series, next_cursor
+
+
+def every_response(patient_id: uuid.UUID) -> Iterator[MeasureResponse]:
+    """Every measure response of the patient, oldest first, read a page at a time."""
+    statement = sa.select(MeasureResponse).where(MeasureResponse.patient_id == patient_id)
+    return keyset_pages(statement, keys=[MeasureResponse.recorded_at, MeasureResponse.id])
+
+
+def schedules_of(patient_id: uuid.UUID) -> Iterator[MeasureSchedule]:
+    """Every measure schedule of the patient, removed ones too, oldest first."""
+    statement = sa.select(MeasureSchedule).where(MeasureSchedule.patient_id == patient_id)
+    return keyset_pages(statement, keys=[MeasureSchedule.created_at, MeasureSchedule.id])

@@ -25,6 +25,7 @@ from server.db import UTCDateTime
 from server.extensions import db
 from server.pagination import paginate
 from server.programmes import rules
+from server.programmes.library import ExerciseLookup, localized
 from server.programmes.models import Programme, ProgrammeRevision
 
 
@@ -196,6 +197,19 @@ class ProgrammeView:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.programme, name)
+
+
+def programmes_of(patient_id: uuid.UUID) -> list[Programme]:
+    """Every programme of the patient, oldest first, with every revision (a patient has few)."""
+    statement = sa.select(Programme).where(Programme.patient_id == patient_id)
+    statement = statement.options(sa.orm.selectinload(Programme.revisions))
+    return list(db.session.scalars(statement.order_by(Programme.start_date, Programme.id)))
+
+
+def exercise_names(clinic_id: uuid.UUID, ids: Any, language: str) -> dict[str, str]:
+    """The names of the exercises ``ids`` in ``language``, by id as text (retired ones too)."""
+    found = ExerciseLookup(clinic_id, ids=ids).by_id.values()
+    return {str(e.id): localized(e.name, language) for e in found}
 
 
 def revision_of(programme_id: uuid.UUID, number: int) -> ProgrammeRevision:

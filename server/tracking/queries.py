@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from server.accounts.models import Patient
 from server.audit import services as audit
 from server.errors import Unprocessable
 from server.extensions import db
-from server.pagination import paginate
+from server.pagination import keyset_pages, paginate
 from server.tracking import rules
 from server.tracking.models import PostureBreak, SessionLog
 from server.tracking.store import MODELS
@@ -175,3 +175,13 @@ def logged_on_day(
         elif STATUS_RANK.get(status, 0) > STATUS_RANK.get(best.get(slot, ""), 0):
             best[slot] = status
     return best, breaks
+
+
+RECORD_KINDS = tuple(MODELS)
+
+
+def every_record(patient_id: uuid.UUID, kind: str) -> Iterator[Any]:
+    """Every record of one kind the patient holds, oldest first, read a page at a time."""
+    model = MODELS[kind]
+    statement = sa.select(model).where(model.patient_id == patient_id)
+    return keyset_pages(statement, keys=[model.recorded_at, model.id])

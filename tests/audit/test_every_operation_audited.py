@@ -335,6 +335,13 @@ STEPS: list[Step] = [
         f"{P}/measures",
         lambda w: (f"/api/v1/patients/{w.patient.id}/measures", w.staff(), None),
     ),
+    # Data rights (issue 24): each export is one audited read of everything held.
+    ("GET", "/api/v1/me/export", lambda w: ("/api/v1/me/export", w.me(), None)),
+    (
+        "GET",
+        f"{P}/export",
+        lambda w: (f"/api/v1/patients/{w.patient.id}/export?format=fhir", w.staff(), None),
+    ),
     (
         "DELETE",
         MEASURE,
