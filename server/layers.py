@@ -22,6 +22,8 @@ LAYERS: tuple[str, ...] = (
     "clinics",  # clinic settings: show the flag thresholds in force, re-queue flags on change
     "reminders",  # reminder streams, alerts about flags, the outbox
     "overview",  # the patient list's 7-day summary: a read model over the domains it sums up
+    "calendar",  # the private calendar feed: programmes, measures and the patient's time zone
+    "reports",  # the progress report (PDF) for a referring physician, over everything below
 )
 
 # The kernel modules that must import domains, each with why. No domain imports them.
