@@ -1,4 +1,4 @@
-"""Use cases of the calendar feed: make a patient's private URL (replacing the old one), revoke it."""
+"""Use cases of the calendar feed: make a patient's private URL (replacing the old), revoke it."""
 
 from __future__ import annotations
 

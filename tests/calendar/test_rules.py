@@ -54,7 +54,7 @@ def test_sessions_stay_at_eight_local_across_a_dst_change(timezone, start, end) 
 
 def test_the_feed_names_its_zone_and_recurs_by_the_prescribed_days() -> None:
     calendar = _feed("Europe/London", date(2027, 1, 4))
-    zones = [c for c in calendar.walk("VTIMEZONE")]
+    zones = list(calendar.walk("VTIMEZONE"))
     assert [str(z["tzid"]) for z in zones] == ["Europe/London"]
     (session,) = [e for e in calendar.walk("VEVENT") if "morning" in str(e["uid"])]
     assert session["dtstart"].params["TZID"] == "Europe/London"
