@@ -56,12 +56,6 @@ def _exercises(revision: ProgrammeRevision, clinic_id: uuid.UUID, language: str)
     return lines
 
 
-def _schedule(revision: ProgrammeRevision) -> str:
-    days = ",".join(str(d) for d in sorted(revision.schedule.get("days", [])))
-    times = ", ".join(s["time"] for s in revision.schedule.get("slots", []))
-    return f"{times} (ISO {days})" if times else ""
-
-
 def _changes(
     actor: Actor, programme: Programme, tz: ZoneInfo, start: date, end: date
 ) -> list[rules.Change]:
@@ -175,7 +169,7 @@ def report_content(
         programme_start=programme.start_date if programme else None,
         programme_end=programme.end_date if programme else None,
         exercises=_exercises(revision, patient.clinic_id, language) if revision else [],
-        schedule=_schedule(revision) if revision else "",
+        schedule=rules.schedule_text(revision.schedule, language) if revision else "",
         changes=_changes(actor, programme, tz, start, end) if programme else [],
         adherence=_adherence(patient, start, end, now),
         pain=pain,

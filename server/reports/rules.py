@@ -268,6 +268,27 @@ SEVERITY_NAMES = {
 }
 
 
+DAY_NAMES = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "tr": ("Pzt", "Sal", "Çar", "Per", "Cum", "Cmt", "Paz"),
+}
+EVERY_DAY = {"en": "every day", "tr": "her gün"}
+
+
+def schedule_text(schedule: dict, language: str) -> str:
+    """``08:00, 19:00 (Mon, Wed, Fri)`` in ``language``; empty for a schedule without slots."""
+    times = ", ".join(s["time"] for s in schedule.get("slots", []))
+    days = sorted({d for d in schedule.get("days", []) if 1 <= d <= 7})
+    if not times or not days:
+        return ""
+    names = (
+        EVERY_DAY[language]
+        if len(days) == 7
+        else ", ".join(DAY_NAMES[language][d - 1] for d in days)
+    )
+    return f"{times} ({names})"
+
+
 def word(language: str, key: str) -> str:
     """A label in ``language``; an unknown key (a new status or kind) shows as itself."""
     return TEXTS[language].get(key, key)

@@ -4,6 +4,7 @@ the patient's name, the range, adherence and pain figures, in Turkish and in Eng
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
@@ -137,3 +138,41 @@ def test_the_report_is_rate_limited_per_user(
     url = f"/api/v1/patients/{patient.id}/report.pdf"
     statuses = [client.get(url, headers=therapist.headers).status_code for _ in range(2)]
     assert statuses == [200, 429]
+
+
+def test_measures_are_interpreted_by_the_mcid_and_flags_show_how_they_were_handled(
+    client: FlaskClient, course: tuple[UserHandle, UserHandle], measure_library: dict[str, int]
+) -> None:
+    from tests.measures.conftest import NDI_14, NDI_24, ndi_answers, response_body
+
+    patient, therapist = course
+    for values, days_ago in ((NDI_24, 10), (NDI_14, 2)):
+        recorded_at = datetime.now(UTC) - timedelta(days=days_ago)
+        body = response_body("NDI", ndi_answers(values), recorded_at=recorded_at)
+        answer = client.post("/api/v1/me/measure-responses", json=body, headers=patient.headers)
+        assert answer.status_code == 201, answer.json
+    check = {"id": str(uuid.uuid4()), "recorded_at": datetime.now(UTC).isoformat()}
+    check["answers"] = {"thunderclap": True}
+    assert client.post("/api/v1/me/symptom-checks", json=check, headers=patient.headers).json[
+        "urgent"
+    ]
+    flags = client.get(f"/api/v1/patients/{patient.id}/flags", headers=therapist.headers).json
+    (flag,) = flags["items"]
+    resolved = client.post(
+        f"/api/v1/flags/{flag['id']}/resolve",
+        json={"note": "Called; seen in the emergency department.", "action": "referred"},
+        headers=therapist.headers,
+    )
+    assert resolved.status_code == 200, resolved.json
+
+    turkish = _text(_report(client, patient, therapist))
+    assert "Boyun Disabilite İndeksi: başlangıç 24, son 14" in turkish
+    assert "değişim +10 (MCID 7.5): iyileşme" in turkish
+    assert "Kırmızı bayrak (acil)" in turkish
+    assert "çözüldü, yapılan: sevk edildi" in turkish
+    english = _text(_report(client, patient, therapist, lang="en"))
+    assert "Neck Disability Index: baseline 24, latest 14" in english
+    assert "(MCID 7.5): improved" in english
+    assert "Red flag (urgent)" in english
+    assert "resolved, action: referred" in english
+    assert "Called; seen" not in english  # the therapist's note stays out of a shared report
