@@ -9,7 +9,7 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 
-from server.access import PATIENT, PUBLIC, allow, current_actor
+from server.access import PATIENT, TOKEN_IN_PATH, allow, current_actor
 from server.calendar import queries, services
 from server.calendar.schemas import CalendarFeedOut
 from server.extensions import limiter
@@ -62,7 +62,7 @@ class MyCalendarFeed(MethodView):
 
 @blp.route("/calendar-feeds/<feed_token>.ics")
 class CalendarFeedDocument(MethodView):
-    @allow(PUBLIC)
+    @allow(TOKEN_IN_PATH)
     @_feed_by_address
     @blp.doc(
         operationId="readCalendarFeed",
