@@ -15,6 +15,7 @@ from server.calendar.schemas import CalendarFeedOut
 from server.extensions import limiter
 from server.routing import LOCATION, Blueprint, created
 
+TOO_MANY = "Too many requests. Wait a little and try again."
 blp = Blueprint(
     "calendar",
     __name__,
@@ -30,6 +31,7 @@ _feed_by_address = limiter.limit(
     lambda: current_app.config.get("CALENDAR_FEED_RATE_LIMIT") or FEED_RATE_LIMIT,
     key_func=get_remote_address,
     scope="calendar-feed-address",
+    error_message=TOO_MANY,
 )
 
 

@@ -15,6 +15,7 @@ from server.reports.document import render_pdf
 from server.reports.schemas import ReportArgs
 from server.routing import Blueprint
 
+TOO_MANY = "Too many requests. Wait a little and try again."
 blp = Blueprint(
     "reports",
     __name__,
@@ -28,6 +29,7 @@ _reports_by_user = limiter.limit(
     lambda: current_app.config.get("REPORT_RATE_LIMIT") or REPORT_RATE_LIMIT,
     key_func=lambda: f"report:{current_actor().user_id}",
     scope="report-user",
+    error_message=TOO_MANY,
 )
 
 
