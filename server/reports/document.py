@@ -50,8 +50,9 @@ class FontsMissing(AppError):
 
 
 @functools.cache
-def _font_dir(configured: str | None) -> Path:
-    for directory in (configured, *FONT_DIRS):
+def font_dir(configured: str | None, candidates: tuple[str, ...] = FONT_DIRS) -> Path:
+    """The first of ``configured`` and ``candidates`` holding DejaVu Sans, or 503."""
+    for directory in (configured, *candidates):
         if directory and all((Path(directory) / f).is_file() for f in FONT_FILES.values()):
             return Path(directory)
     raise FontsMissing("The report's font (DejaVu Sans) is not installed on the server.")
@@ -59,7 +60,7 @@ def _font_dir(configured: str | None) -> Path:
 
 def register_fonts() -> None:
     """Register DejaVu Sans once per process; 503 when the server has no copy of it."""
-    directory = _font_dir(current_app.config.get("REPORT_FONT_DIR"))
+    directory = font_dir(current_app.config.get("REPORT_FONT_DIR") or None)
     for name, filename in FONT_FILES.items():
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, str(directory / filename)))

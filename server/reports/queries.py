@@ -27,6 +27,7 @@ from server.programmes.queries import programme_on, revision_in_force
 from server.reports import rules
 
 MAX_LISTED = 8  # changes, measures and flags listed, newest first: the report fits two pages
+MAX_EXERCISES = 16
 
 
 def _range(
@@ -53,7 +54,7 @@ def _exercises(revision: ProgrammeRevision, clinic_id: uuid.UUID, language: str)
         dosage = item.get("dosage") or {}
         dose = " × ".join(str(dosage[k]) for k in ("sets", "reps") if dosage.get(k))
         lines.append(f"{name}, L{item['level']}" + (f", {dose}" if dose else ""))
-    return lines
+    return lines[:MAX_EXERCISES] + (["…"] if len(lines) > MAX_EXERCISES else [])
 
 
 def _changes(
