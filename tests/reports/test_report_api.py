@@ -176,3 +176,18 @@ def test_measures_are_interpreted_by_the_mcid_and_flags_show_how_they_were_handl
     assert "Red flag (urgent)" in english
     assert "resolved, action: referred" in english
     assert "Called; seen" not in english  # the therapist's note stays out of a shared report
+
+
+def test_a_patient_without_a_programme_gets_a_report_that_says_so(
+    client: FlaskClient,
+    make_staff: Callable[..., UserHandle],
+    make_patient: Callable[..., UserHandle],
+) -> None:
+    therapist = make_staff()
+    patient = make_patient(therapist, name="Zeynep Kılıç")
+    text = _text(_report(client, patient, therapist, lang="en"))
+    assert "Zeynep Kılıç" in text
+    assert "No programme in this period." in text
+    assert "Sessions prescribed 0" in text
+    assert "Adherence –" in text
+    assert "No baseline yet" in text
