@@ -15,4 +15,4 @@ class ReportArgs(ma.Schema):
 
     start = SaneDate(data_key="from", load_default=None)
     end = SaneDate(data_key="to", load_default=None)
-    language = Text(data_key="lang", load_default=None, validate=validate.OneOf(LANGUAGES))
+    language = Text(data_key="lang", validate=validate.OneOf(LANGUAGES))  # absent: the clinic's
