@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,7 +52,10 @@ def feed_opened_by(token: str) -> tuple[CalendarFeed, Actor]:
     return feed, Actor(user_id=feed.patient_id, role=PATIENT, clinic_id=feed.clinic_id)
 
 
-def _spans(actor: Actor, patient: Patient, tz: ZoneInfo, today) -> list[rules.RevisionSpan]:
+def _spans(
+    actor: Actor, patient: Patient, tz: ZoneInfo, today: date
+) -> tuple[list[rules.RevisionSpan], list[Programme]]:
+    """Each revision's span of the programmes not ended more than ``PAST_DAYS`` ago."""
     since = today - timedelta(days=PAST_DAYS)
     programmes = db.session.scalars(
         scoped(Programme, actor).where(
@@ -80,11 +83,11 @@ def _spans(actor: Actor, patient: Patient, tz: ZoneInfo, today) -> list[rules.Re
             if r.programme_id == programme.id
         ]
         spans += rules.revision_spans(programme.id, programme.start_date, programme.end_date, own)
-    return spans, programmes
+    return spans, list(programmes)
 
 
 def _questionnaires(
-    actor: Actor, programmes: list[Programme], tz: ZoneInfo, language: str, today
+    actor: Actor, programmes: list[Programme], tz: ZoneInfo, language: str, today: date
 ) -> list[rules.DueQuestionnaire]:
     """The administrations of the programmes' measures not answered yet (measures' own
     ``administrations_by``), up to a year ahead."""
