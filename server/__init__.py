@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from server.accounts.routes import blp as accounts
     from server.adherence.routes import blp as adherence
     from server.audit.routes import blp as audit
+    from server.calendar.routes import blp as calendar
     from server.clinics.routes import blp as clinics
     from server.export.routes import blp as export
     from server.extensions import api
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from server.measures.routes import blp as measures
     from server.programmes.routes import blp as programmes
     from server.reminders.routes import blp as reminders
+    from server.reports.routes import blp as reports
     from server.tracking.routes import blp as tracking
 
     # In this order in the spec: it is the console's generated client's order too.
@@ -107,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         clinics,
         export,
+        calendar,
+        reports,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

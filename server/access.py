@@ -29,6 +29,10 @@ from server.errors import Forbidden, NotFound
 from server.extensions import db
 
 PUBLIC = "public"
+# No bearer token: a secret in the path is the credential (a calendar app cannot send a header).
+# The view resolves it to its patient and loads everything through ``scoped``/``get_scoped`` as
+# them; the request runs in the same mode (and audits the same way) as an authenticated one.
+TOKEN_IN_PATH = "token_in_path"  # noqa: S105 - the name of a kind of caller, not a secret
 PATIENT = "patient"
 STAFF = ("therapist", "clinic_admin")
 ADMIN = "clinic_admin"
@@ -75,11 +79,13 @@ def is_read_request() -> bool:
 def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare who may call a view; authenticate, authorize, then commit once or roll back.
 
-    ``allow(PUBLIC)`` needs no token; ``allow(PATIENT)``, ``allow(STAFF)`` and ``allow(ADMIN)``
-    need an access token with one of the given roles. Order of checks, all before the body is
-    parsed: token (401), role (403), then every patient-scoped object named by a path parameter
-    (404 when not visible, see :func:`path_model`). The roles are published in the OpenAPI
-    operation as ``x-roles`` (and ``security``), which the authorization matrix test reads.
+    ``allow(PUBLIC)`` needs no token; ``allow(TOKEN_IN_PATH)`` needs none in a header, as its
+    view resolves the secret its path carries; ``allow(PATIENT)``, ``allow(STAFF)`` and
+    ``allow(ADMIN)`` need an access token with one of the given roles. Order of checks, all
+    before the body is parsed: token (401), role (403), then every patient-scoped object named
+    by a path parameter (404 when not visible, see :func:`path_model`). The roles are published
+    in the OpenAPI operation as ``x-roles`` (and ``security``), which the authorization matrix
+    test reads.
     """
     flat = tuple(r for role in roles for r in ((role,) if isinstance(role, str) else role))
 
@@ -91,6 +97,7 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
             if PUBLIC not in flat:
                 # Before the token's revocation check, the request's first query.
                 begin_request(db.session, READ if is_read_request() else WRITE)
+            if PUBLIC not in flat and TOKEN_IN_PATH not in flat:
                 verify_jwt_in_request()
                 actor = current_actor()
                 if actor.role not in flat:
@@ -244,7 +251,8 @@ def _documented(view: Callable[..., Any], roles: tuple[str, ...]) -> dict[str, A
     doc = copy.deepcopy(getattr(view, "_apidoc", {}))
     manual = doc.setdefault("manual_doc", {})
     manual["x-roles"] = list(roles)
-    manual.setdefault("security", [] if PUBLIC in roles else [{"bearerAuth": []}])
+    bearer = PUBLIC not in roles and TOKEN_IN_PATH not in roles
+    manual.setdefault("security", [{"bearerAuth": []}] if bearer else [])
     return doc
 
 

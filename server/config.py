@@ -77,6 +77,11 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "ACTIVATE_ACCOUNT_RATE_LIMIT": env.get("ACTIVATE_ACCOUNT_RATE_LIMIT", "5 per minute"),
         # Data exports per user (GET /me/export, /patients/{id}/export): each reads everything.
         "EXPORT_RATE_LIMIT": env.get("EXPORT_RATE_LIMIT", "30 per hour"),
+        # A calendar feed per client address; a progress report (a PDF: CPU) per signed-in user.
+        "CALENDAR_FEED_RATE_LIMIT": env.get("CALENDAR_FEED_RATE_LIMIT", "60 per minute"),
+        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT", "10 per minute"),
+        # Where the report's DejaVu Sans lives, when not in a usual system font directory.
+        "REPORT_FONT_DIR": env.get("REPORT_FONT_DIR", ""),
         "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
         "PUSH_PROVIDER": env.get("PUSH_PROVIDER", "log"),
         "WEBHOOK_URL": env.get("WEBHOOK_URL", ""),

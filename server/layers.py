@@ -23,6 +23,8 @@ LAYERS: tuple[str, ...] = (
     "reminders",  # reminder streams, alerts about flags, the outbox
     "overview",  # the patient list's 7-day summary: a read model over the domains it sums up
     "export",  # data rights: everything held about a patient, as JSON or a FHIR R4 Bundle
+    "calendar",  # the private calendar feed: programmes, measures and the patient's time zone
+    "reports",  # the progress report (PDF) for a referring physician, over everything below
 )
 
 # The kernel modules that must import domains, each with why. No domain imports them.
@@ -84,6 +86,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.messages": "message texts in Turkish and English, no names or clinical details",
     "reminders.outbox": "the delivery outbox: claim, send, record each outcome",
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
+    "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
     "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
     "tracking.one_record": "one record in as few statements as the database allows",
     "tracking.store": "set-based persistence of records for the sync batch",

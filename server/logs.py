@@ -63,11 +63,14 @@ _UUID = re.compile(
 )
 _QUERY = re.compile(r"\?[^\s'\"]*")
 _NUMBER_SEGMENT = re.compile(r"(?<=/)\d+(?=[/?\s'\"]|$)")
+# A calendar feed's address carries its token (the credential) in the path.
+_FEED_TOKEN = re.compile(r"(?<=/calendar-feeds/)[^/?\s'\"]+")
 
 
 def scrub_request_targets(text: str) -> str:
-    """A message with ids and query strings taken out of any request target it quotes
-    (``/api/v1/patients/<id>?<query>``): gunicorn's own lines quote the raw target."""
+    """A message with ids, feed tokens and query strings taken out of any request target it
+    quotes (``/api/v1/patients/<id>?<query>``): gunicorn's own lines quote the raw target."""
+    text = _FEED_TOKEN.sub("<token>", text)
     text = _UUID.sub("<id>", text)
     text = _QUERY.sub("?<query>", text)
     return _NUMBER_SEGMENT.sub("<id>", text)

@@ -2,6 +2,7 @@
 
 from server.accounts.models import Clinic, Invitation, Patient, RefreshToken, TokenFamily, User
 from server.audit.models import AuditEvent
+from server.calendar.models import CalendarFeed
 from server.flags import models as flag_models
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
 from server.programmes.models import Exercise, Programme, ProgrammeRevision, ProgrammeTemplate
@@ -16,6 +17,7 @@ from server.tracking.models import (
 
 __all__ = [
     "AuditEvent",
+    "CalendarFeed",
     "Clinic",
     "Exercise",
     "HeadacheEntry",

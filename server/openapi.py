@@ -77,7 +77,7 @@ def _implied_errors(path: str, operation: dict[str, Any]) -> dict[str, dict[str,
     """The errors an operation can give because of who may call it, its path and its input."""
     roles = set(operation.get("x-roles", []))
     implied: dict[str, dict[str, Any]] = {}
-    if "public" not in roles:
+    if not roles & {"public", "token_in_path"}:
         implied["401"] = _problem(_UNAUTHORIZED)
         if not roles >= _ALL_ROLES:
             implied["403"] = _problem(_FORBIDDEN)

@@ -155,6 +155,13 @@ TURKISH: dict[str, str] = {
         "Büyük harf, rakam ve '-' kullanın (örn. HIT-6)."
     ),
     "Use lowercase letters, digits, '_'.": "Küçük harf, rakam ve '_' kullanın.",
+    "Too many requests. Wait a little and try again.": (
+        "Çok fazla istek. Biraz bekleyip yeniden deneyin."
+    ),
+    "No calendar feed at this address.": "Bu adreste bir takvim akışı yok.",
+    "The report's font (DejaVu Sans) is not installed on the server.": (
+        "Raporun yazı tipi (DejaVu Sans) sunucuda kurulu değil."
+    ),
     # marshmallow's own messages
     "Missing data for required field.": "Zorunlu alan eksik.",
     "Field may not be null.": "Alan null olamaz.",

@@ -351,6 +351,18 @@ STEPS: list[Step] = [
             None,
         ),
     ),
+    ("POST", "/api/v1/me/calendar-feed", lambda w: ("/api/v1/me/calendar-feed", w.me(), None)),
+    (
+        "GET",
+        "/api/v1/calendar-feeds/{feed_token}.ics",
+        lambda w: (w.ids["calendar_feed"], {}, None),
+    ),
+    ("DELETE", "/api/v1/me/calendar-feed", lambda w: ("/api/v1/me/calendar-feed", w.me(), None)),
+    (
+        "GET",
+        f"{P}/report.pdf",
+        lambda w: (f"/api/v1/patients/{w.patient.id}/report.pdf", w.staff(), None),
+    ),
     (
         "POST",
         "/api/v1/programmes/{programme_id}/end",
@@ -422,6 +434,8 @@ def _remember(walk: Walk, method: str, spec_path: str, body: Any) -> None:
         walk.ids["device"] = body["id"]
     if (method, spec_path) == ("POST", "/api/v1/programmes/{programme_id}/measures"):
         walk.ids["measure_schedule"] = body["id"]
+    if (method, spec_path) == ("POST", "/api/v1/me/calendar-feed"):
+        walk.ids["calendar_feed"] = body["url"].removeprefix("http://localhost")
 
 
 def test_every_patient_data_operation_leaves_an_audit_row_naming_the_patient(

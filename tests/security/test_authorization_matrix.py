@@ -42,6 +42,10 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/v1/auth/activate"),
     ("POST", "/api/v1/auth/logout"),  # needs either token of the session it ends
 }
+# ``allow(TOKEN_IN_PATH)``: no bearer token, the secret in the path is the credential (a calendar
+# app cannot send a header). Anyone without the right secret gets 404, whoever they are; that
+# a token shows only its own patient's data is tested in tests/calendar/test_api.py.
+TOKEN_IN_PATH_OPERATIONS = {("GET", "/api/v1/calendar-feeds/{feed_token}.ics")}
 # Path parameters that do not name a patient's data (and so are not scoped by patient).
 # A clinic's own exercise (tests/programmes) and a staff account (tests/accounts).
 NOT_PATIENT_DATA_PARAMS = {"exercise_id", "user_id"}
@@ -77,6 +81,10 @@ EXPECTED_ROLES = {
     # Data rights (issue 24): a patient exports their own data; staff of the clinic, a patient's.
     ("GET", "/api/v1/me/export"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/export"): {"therapist", "clinic_admin"},
+    # Data rights (issue 24): the calendar feed is the patient's own; the report is for staff.
+    ("POST", "/api/v1/me/calendar-feed"): {"patient"},
+    ("DELETE", "/api/v1/me/calendar-feed"): {"patient"},
+    ("GET", "/api/v1/patients/{patient_id}/report.pdf"): {"therapist", "clinic_admin"},
 }
 PARAM = re.compile(r"{([^}]+)}")
 
@@ -193,6 +201,26 @@ def test_the_public_operations_are_exactly_the_allowlist(operations: list[Operat
     assert not undeclared, f"operations without x-roles: {undeclared}"
 
 
+def test_the_token_in_path_operations_are_exactly_the_list(operations: list[Operation]) -> None:
+    found = {op.key for op in operations if "token_in_path" in op.roles}
+    assert found == TOKEN_IN_PATH_OPERATIONS
+    assert all(op.roles == ("token_in_path",) for op in operations if op.key in found)
+
+
+def test_a_wrong_secret_in_the_path_gets_404_from_anyone(
+    client: FlaskClient, world: World, operations: list[Operation], findings: Findings
+) -> None:
+    callers = {"anonymous": None, "the victim": world.victim, "their therapist": world.therapist_a}
+    for op in operations:
+        if op.key not in TOKEN_IN_PATH_OPERATIONS:
+            continue
+        for who, caller in callers.items():
+            response = call(client, world, op, caller)
+            ok = response.status_code == 404 and response.content_type == "application/problem+json"
+            findings.check(ok, op, who, response, "404 problem+json")
+            findings.check(not _leaks(world, response), op, who, response, "no data")
+
+
 def test_the_pinned_operations_are_attacked_with_their_roles(operations: list[Operation]) -> None:
     found = {op.key: set(op.roles) for op in operations if op.key in EXPECTED_ROLES}
     assert found == EXPECTED_ROLES
@@ -224,7 +252,7 @@ def test_no_token_gets_401_everywhere_but_the_public_routes(
     client: FlaskClient, world: World, operations: list[Operation], findings: Findings
 ) -> None:
     for op in operations:
-        if op.key in PUBLIC_OPERATIONS:
+        if op.key in PUBLIC_OPERATIONS | TOKEN_IN_PATH_OPERATIONS:
             continue
         response = call(client, world, op, None)
         ok = response.status_code == 401 and response.content_type == "application/problem+json"
@@ -242,7 +270,7 @@ def test_a_role_the_operation_does_not_declare_gets_403(
         "clinic_admin": world.admin_a,
     }
     for op in operations:
-        if op.key in PUBLIC_OPERATIONS:
+        if op.key in PUBLIC_OPERATIONS | TOKEN_IN_PATH_OPERATIONS:
             continue
         for role in ROLES:
             if role in op.roles:
