@@ -166,7 +166,10 @@ def call(client: FlaskClient, world: World, op: Operation, user: UserHandle | No
     query = {p["name"]: v for p in op.query if (v := _query_value(world, p)) is not None}
     headers = user.headers if user else {}
     body = {} if op.method in ("POST", "PUT", "PATCH") else None
-    return client.open(path, method=op.method, query_string=query, json=body, headers=headers)
+    # Buffered, as a WSGI server reads a streamed body (the export) to its end and closes it.
+    return client.open(
+        path, method=op.method, query_string=query, json=body, headers=headers, buffered=True
+    )
 
 
 def _leaks(world: World, response: TestResponse) -> list[str]:
