@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from server.adherence.routes import blp as adherence
     from server.audit.routes import blp as audit
     from server.clinics.routes import blp as clinics
+    from server.erasure.routes import blp as erasure
     from server.extensions import api
     from server.flags.routes import blp as flags
     from server.health import blp as health
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         flags,
         reminders,
         clinics,
+        erasure,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

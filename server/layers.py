@@ -22,6 +22,7 @@ LAYERS: tuple[str, ...] = (
     "clinics",  # clinic settings: show the flag thresholds in force, re-queue flags on change
     "reminders",  # reminder streams, alerts about flags, the outbox
     "overview",  # the patient list's 7-day summary: a read model over the domains it sums up
+    "erasure",  # erasing a patient: every domain below erases its own part (PatientErased)
 )
 
 # The kernel modules that must import domains, each with why. No domain imports them.
@@ -52,6 +53,7 @@ VOCABULARY: dict[str, str] = {
 # Domain modules outside the vocabulary, each with why it stands apart. The README's
 # *How it is built* prints this table; the test checks the two agree.
 VOCABULARY_EXCEPTIONS: dict[str, str] = {
+    "accounts.consents": "consent decisions: given at activation, withdrawn, given again",
     "accounts.cookies": "the refresh-token cookie: HTTP plumbing the auth routes share",
     "accounts.invitations": "one-time invitation codes: issue, activate, revoke",
     "accounts.limits": "rate limits on login, activation and password change (route decorators)",

@@ -1,7 +1,17 @@
 """Imports every domain's tables so the metadata (and Alembic) sees the whole schema."""
 
-from server.accounts.models import Clinic, Invitation, Patient, RefreshToken, TokenFamily, User
+from server.accounts.models import (
+    Clinic,
+    Consent,
+    ConsentText,
+    Invitation,
+    Patient,
+    RefreshToken,
+    TokenFamily,
+    User,
+)
 from server.audit.models import AuditEvent
+from server.erasure.models import Erasure, ErasureRequest
 from server.flags import models as flag_models
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
 from server.programmes.models import Exercise, Programme, ProgrammeRevision, ProgrammeTemplate
@@ -17,6 +27,10 @@ from server.tracking.models import (
 __all__ = [
     "AuditEvent",
     "Clinic",
+    "Consent",
+    "ConsentText",
+    "Erasure",
+    "ErasureRequest",
     "Exercise",
     "HeadacheEntry",
     "Invitation",
