@@ -13,6 +13,7 @@ from server.access import Actor, get_scoped
 from server.accounts.consents import record_consent
 from server.accounts.models import Invitation, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
+from server.accounts.queries import latest_consent
 from server.accounts.rules import INVITE_LIFETIME, invite_digest, new_invite_code
 from server.accounts.sessions import TokenPair, actor_of, revoke_all_sessions, start_session
 from server.audit import services as audit
@@ -122,7 +123,8 @@ def activate_invitation(
     if user is None or not user.is_active:
         raise Gone(SPENT)
     resets = user.password_hash is not None
-    if not resets or consent_version is not None:  # a reset keeps the decision in force
+    # A reset by code keeps the decision in force (a withdrawal too); a first code records one.
+    if consent_version is not None or latest_consent(user.id) is None:
         record_consent(
             db.session.get_one(Patient, user.id),
             actor=actor_of(user),
