@@ -113,10 +113,11 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
 def not_erased(model: Any) -> sa.ColumnElement[bool]:
     """Rows of a patient who has not been erased: an erased patient is unknown to every route
     (their sessions end at erasure, so only staff could still ask)."""
-    patients = Base.metadata.tables["patients"]
     if model.__tablename__ == "patients":
         return model.erased_at.is_(None)
-    return sa.exists().where(patients.c.id == model.patient_id, patients.c.erased_at.is_(None))
+    # An alias, so a statement that joins patients itself does not correlate it away.
+    patient = Base.metadata.tables["patients"].alias("live_patient")
+    return sa.exists().where(patient.c.id == model.patient_id, patient.c.erased_at.is_(None))
 
 
 def patient_filter(model: Any, actor: Actor) -> sa.ColumnElement[bool]:

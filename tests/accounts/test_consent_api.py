@@ -87,7 +87,8 @@ def test_the_current_text_is_public_in_either_language(
     assert list(response.json["text"]) == ["tr"]
     assert "KVKK" in response.json["text"]["tr"]
     both = client.get("/api/v1/consents/current").json["text"]
-    assert set(both) == {"tr", "en"} and "withdraw" in both["en"]
+    assert set(both) == {"tr", "en"}
+    assert "withdraw" in both["en"]
 
 
 def test_no_published_text_is_404(client: FlaskClient) -> None:
@@ -143,7 +144,8 @@ def test_a_new_version_asks_again_at_sign_in(app: Flask, client: FlaskClient, ac
         "consent_required": True,
     }
     stale = client.post("/api/v1/me/consents", json={"version": 1}, headers=headers)
-    assert stale.status_code == 409 and stale.json["current_version"] == 2
+    assert stale.status_code == 409
+    assert stale.json["current_version"] == 2
     accepted = client.post("/api/v1/me/consents", json={"version": 2}, headers=headers)
     assert accepted.status_code == 201
     assert accepted.json["consent_required"] is False
@@ -157,7 +159,8 @@ def test_withdrawal_refuses_new_records_tells_the_therapist_and_is_audited(
     therapist, patient, headers = activated
     withdrawn = client.post("/api/v1/me/consents/withdraw", headers=headers)
     assert withdrawn.status_code == 200
-    assert withdrawn.json["withdrawn"] is True and withdrawn.json["consent_required"] is True
+    assert withdrawn.json["withdrawn"] is True
+    assert withdrawn.json["consent_required"] is True
     refused = _pain(client, headers, **{"Accept-Language": "tr"})
     assert refused.status_code == 409
     assert refused.json["type"] == "/problems/consent-withdrawn"
@@ -180,5 +183,6 @@ def test_consenting_again_restarts_processing(client: FlaskClient, activated) ->
     client.post("/api/v1/me/consents/withdraw", headers=headers)
     assert _pain(client, headers).status_code == 409
     again = client.post("/api/v1/me/consents", json={"version": 1}, headers=headers)
-    assert again.status_code == 201 and again.json["withdrawn"] is False
+    assert again.status_code == 201
+    assert again.json["withdrawn"] is False
     assert _pain(client, headers).status_code == 201
