@@ -41,6 +41,7 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/activate"),
     ("POST", "/api/v1/auth/logout"),  # needs either token of the session it ends
+    ("GET", "/api/v1/consents/current"),  # the consent text the app shows before activation
 }
 # Path parameters that do not name a patient's data (and so are not scoped by patient).
 # A clinic's own exercise (tests/programmes) and a staff account (tests/accounts).
@@ -74,6 +75,14 @@ EXPECTED_ROLES = {
     },
     ("POST", "/api/v1/me/measure-responses"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/measures"): {"therapist", "clinic_admin"},
+    # Data rights (issue 24): consent is the patient's; erasing and its queue are the admin's.
+    ("GET", "/api/v1/consents/current"): {"public"},
+    ("GET", "/api/v1/me/consents"): {"patient"},
+    ("POST", "/api/v1/me/consents"): {"patient"},
+    ("POST", "/api/v1/me/consents/withdraw"): {"patient"},
+    ("POST", "/api/v1/me/erasure-request"): {"patient"},
+    ("DELETE", "/api/v1/patients/{patient_id}"): {"clinic_admin"},
+    ("GET", "/api/v1/clinic/erasure-requests"): {"clinic_admin"},
 }
 PARAM = re.compile(r"{([^}]+)}")
 
