@@ -38,6 +38,10 @@ class ProblemSchema(ma.Schema):
     end_date = ma.fields.Date(metadata={"description": "409 on ending: when it ended."})
     flag_status = ma.fields.String(metadata={"description": "409 on a flag: its status now."})
     id = ma.fields.UUID(metadata={"description": "409 on a record: the id already taken."})
+    current_version = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "409 `consent-not-current`: the consent text version in force."},
+    )
 
 
 class AppError(Exception):
