@@ -118,6 +118,18 @@ class AmbiguousLogin(Conflict):
     slug = "choose-clinic"
 
 
+class ConsentNotCurrent(Conflict):
+    """The consent version the app showed is not the one in force: show the text again."""
+
+    slug = "consent-not-current"
+
+
+class ProcessingStopped(Conflict):
+    """The patient withdrew consent: new records and responses are refused."""
+
+    slug = "consent-withdrawn"
+
+
 class Gone(AppError):
     status, title, slug = 410, "Gone", "gone"
 

@@ -13,7 +13,7 @@ from server.accounts.models import Consent, ConsentText, Patient
 from server.accounts.queries import current_consent_text, latest_consent
 from server.audit import services as audit
 from server.clock import utcnow
-from server.errors import Conflict
+from server.errors import Conflict, ConsentNotCurrent, ProcessingStopped
 from server.events import ConsentWithdrawn, ScheduleChanged, publish
 from server.extensions import db
 
@@ -23,18 +23,6 @@ WITHDRAWN = (
     "You have withdrawn your consent to processing, so nothing new is stored. Give your "
     "consent again in the app to continue."
 )
-
-
-class ConsentNotCurrent(Conflict):
-    """The version the app showed is not the one in force: re-show the text (409)."""
-
-    slug = "consent-not-current"
-
-
-class ProcessingStopped(Conflict):
-    """The patient withdrew consent: new records and responses are refused (409)."""
-
-    slug = "consent-withdrawn"
 
 
 def require_processing_allowed(patient: Patient) -> None:

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.accounts.models import ConsentText
-from server.accounts.seed import load_consent_texts
+from server.accounts.seed import ConsentSeedError, load_consent_texts
 from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
@@ -186,3 +186,18 @@ def test_consenting_again_restarts_processing(client: FlaskClient, activated) ->
     assert again.status_code == 201
     assert again.json["withdrawn"] is False
     assert _pain(client, headers).status_code == 201
+
+
+def test_the_seed_loads_each_version_once(app_ctx: Flask, seed_dir: Path) -> None:
+    assert load_consent_texts(seed_dir) == {"consent_texts": 1}
+    assert load_consent_texts(seed_dir) == {"consent_texts": 1}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentText)) == 1
+
+
+def test_a_text_missing_a_language_is_refused(app_ctx: Flask, tmp_path: Path) -> None:
+    (tmp_path / "consents").mkdir()
+    (tmp_path / "consents" / "v9.yaml").write_text(
+        "version: 9\npublished: 2026-01-01\ntext:\n  en: Only English\n", encoding="utf-8"
+    )
+    with pytest.raises(ConsentSeedError, match=r"v9\.yaml"):
+        load_consent_texts(tmp_path)
