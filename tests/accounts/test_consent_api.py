@@ -18,6 +18,7 @@ from server.accounts.seed import ConsentSeedError, load_consent_texts
 from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
+from server.flags import queue
 from server.reminders.models import Delivery
 from tests.accounts.helpers import STRONG_PASSWORD, bearer
 from tests.factories import UserHandle
@@ -201,3 +202,40 @@ def test_a_text_missing_a_language_is_refused(app_ctx: Flask, tmp_path: Path) ->
     )
     with pytest.raises(ConsentSeedError, match=r"v9\.yaml"):
         load_consent_texts(tmp_path)
+
+
+def test_withdrawal_refuses_questionnaire_responses(
+    client: FlaskClient, activated, measure_library: dict[str, int]
+) -> None:
+    _, _, headers = activated
+    client.post("/api/v1/me/consents/withdraw", headers=headers)
+    body = {
+        "id": str(uuid.uuid4()),
+        "recorded_at": utcnow().isoformat(),
+        "measure": "GROC",
+        "answers": [{"item": "overall_change", "value": 2}],
+    }
+    refused = client.post("/api/v1/me/measure-responses", json=body, headers=headers)
+    assert refused.status_code == 409
+    assert refused.json["type"] == "/problems/consent-withdrawn"
+
+
+def test_the_flag_engine_no_longer_evaluates_a_patient_who_withdrew(
+    app: Flask, client: FlaskClient, activated
+) -> None:
+    _, patient, headers = activated
+    now = utcnow()
+    with app.app_context():
+        queue.mark_due(
+            patient_id=patient.id, clinic_id=patient.clinic_id, days=[now.date()], now=now
+        )
+        db.session.commit()
+        assert [s.patient_id for s in queue.claim_due(now, 10)] == [patient.id]
+        db.session.rollback()
+    client.post("/api/v1/me/consents/withdraw", headers=headers)
+    with app.app_context():
+        queue.mark_due(
+            patient_id=patient.id, clinic_id=patient.clinic_id, days=[now.date()], now=now
+        )
+        db.session.commit()
+        assert queue.claim_due(now + timedelta(minutes=1), 10) == []
