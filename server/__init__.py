@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from server.audit.routes import blp as audit
     from server.calendar.routes import blp as calendar
     from server.clinics.routes import blp as clinics
+    from server.erasure.routes import blp as erasure
     from server.export.routes import blp as export
     from server.extensions import api
     from server.flags.routes import blp as flags
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         export,
         calendar,
         reports,
+        erasure,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -117,6 +117,16 @@ def allow(*roles: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Calla
     return decorate
 
 
+def not_erased(model: Any) -> sa.ColumnElement[bool]:
+    """Rows of a patient who has not been erased: an erased patient is unknown to every route
+    (their sessions end at erasure, so only staff could still ask)."""
+    if model.__tablename__ == "patients":
+        return model.erased_at.is_(None)
+    # An alias, so a statement that joins patients itself does not correlate it away.
+    patient = Base.metadata.tables["patients"].alias("live_patient")
+    return sa.exists().where(patient.c.id == model.patient_id, patient.c.erased_at.is_(None))
+
+
 def patient_filter(model: Any, actor: Actor) -> sa.ColumnElement[bool]:
     """The WHERE clause limiting ``model`` rows to what ``actor`` may see.
 
@@ -125,7 +135,7 @@ def patient_filter(model: Any, actor: Actor) -> sa.ColumnElement[bool]:
     patient_column = model.id if model.__tablename__ == "patients" else model.patient_id
     if actor.is_patient:
         return sa.and_(model.clinic_id == actor.clinic_id, patient_column == actor.user_id)
-    return model.clinic_id == actor.clinic_id
+    return sa.and_(model.clinic_id == actor.clinic_id, not_erased(model))
 
 
 def scoped(model: type[M], actor: Actor | None = None) -> sa.Select[tuple[M]]:
@@ -146,6 +156,8 @@ def _get_scoped_statement(model: Any, as_patient: bool, options: tuple[Any, ...]
     ]
     if as_patient:
         where.append(patient_column == sa.bindparam("patient_id", type_=patient_column.type))
+    else:
+        where.append(not_erased(model))
     return sa.select(model).where(*where).options(*options)
 
 

@@ -38,6 +38,10 @@ class ProblemSchema(ma.Schema):
     end_date = ma.fields.Date(metadata={"description": "409 on ending: when it ended."})
     flag_status = ma.fields.String(metadata={"description": "409 on a flag: its status now."})
     id = ma.fields.UUID(metadata={"description": "409 on a record: the id already taken."})
+    current_version = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "409 `consent-not-current`: the consent text version in force."},
+    )
 
 
 class AppError(Exception):
@@ -112,6 +116,18 @@ class AmbiguousLogin(Conflict):
     """An address and password that open accounts at several clinics: the login names one."""
 
     slug = "choose-clinic"
+
+
+class ConsentNotCurrent(Conflict):
+    """The consent version the app showed is not the one in force: show the text again."""
+
+    slug = "consent-not-current"
+
+
+class ProcessingStopped(Conflict):
+    """The patient withdrew consent: new records and responses are refused."""
+
+    slug = "consent-withdrawn"
 
 
 class Gone(AppError):

@@ -87,6 +87,28 @@ class PasswordReset:
     now: datetime
 
 
+@dataclass(frozen=True)
+class ConsentWithdrawn:
+    """A patient withdrew their consent to processing: reminders stop, the therapist hears of it
+    (``consent_id``: the withdrawn decision). Consenting again publishes ``ScheduleChanged``."""
+
+    patient_id: uuid.UUID
+    clinic_id: uuid.UUID
+    consent_id: uuid.UUID
+    now: datetime
+
+
+@dataclass(frozen=True)
+class PatientErased:
+    """A clinic admin erased a patient: each domain removes its part; clinical records are kept
+    de-identified or deleted as ``retention`` (the clinic's setting) says."""
+
+    patient_id: uuid.UUID
+    clinic_id: uuid.UUID
+    retention: str
+    now: datetime
+
+
 # --- handlers and publishing ---------------------------------------------------------------
 
 

@@ -1,8 +1,18 @@
 """Imports every domain's tables so the metadata (and Alembic) sees the whole schema."""
 
-from server.accounts.models import Clinic, Invitation, Patient, RefreshToken, TokenFamily, User
+from server.accounts.models import (
+    Clinic,
+    Consent,
+    ConsentText,
+    Invitation,
+    Patient,
+    RefreshToken,
+    TokenFamily,
+    User,
+)
 from server.audit.models import AuditEvent
 from server.calendar.models import CalendarFeed
+from server.erasure.models import Erasure, ErasureRequest
 from server.flags import models as flag_models
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
 from server.programmes.models import Exercise, Programme, ProgrammeRevision, ProgrammeTemplate
@@ -19,6 +29,10 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "Clinic",
+    "Consent",
+    "ConsentText",
+    "Erasure",
+    "ErasureRequest",
     "Exercise",
     "HeadacheEntry",
     "Invitation",

@@ -54,6 +54,17 @@ TURKISH: dict[str, str] = {
     "This session has been revoked.": "Bu oturum sonlandırıldı.",
     "Unknown refresh token.": "Bilinmeyen yenileme belirteci.",
     "Unknown invitation code.": "Bilinmeyen davet kodu.",
+    # Consent and erasure (server/accounts/consents.py, server/accounts/routes/consents.py)
+    "This is not the current consent text: show the current one and ask again.": (
+        "Bu, yürürlükteki rıza metni değil: güncel metni gösterip yeniden sorun."
+    ),
+    "There is no consent to withdraw.": "Geri alınacak bir rıza yok.",
+    "You have withdrawn your consent to processing, so nothing new is stored. Give your "
+    "consent again in the app to continue.": (
+        "Verilerinizin işlenmesine verdiğiniz rızayı geri aldınız; bu yüzden yeni bir şey "
+        "kaydedilmiyor. Devam etmek için uygulamada yeniden rıza verin."
+    ),
+    "No consent text has been published yet.": "Henüz yayımlanmış bir rıza metni yok.",
     "This code was used, replaced or has expired. Ask your therapist for a new one.": (
         "Bu kod kullanılmış, yenisiyle değiştirilmiş ya da süresi dolmuş. "
         "Terapistinizden yeni bir kod isteyin."

@@ -13,12 +13,16 @@ from typing import Any
 from flask import Flask
 
 from server import events
+from server.accounts import events as accounts
 from server.accounts.queries import signed_in_language
 from server.events import Handler
 from server.flags import events as flags
 from server.flags.inputs import reported_baseline
+from server.measures import events as measures
 from server.overview.queries import summarise_patients
+from server.programmes import events as programmes
 from server.reminders import events as reminders
+from server.tracking import events as tracking
 from server.tracking.queries import logged_on_day
 
 # Each event's handlers, run in this order in the publisher's transaction (server/events.py).
@@ -33,6 +37,16 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
     ),
     events.RedFlagRaised: (reminders.alert_therapist,),
     events.PasswordReset: (reminders.notify_password_reset,),
+    events.ConsentWithdrawn: (reminders.stop_after_withdrawal, flags.stop_evaluating),
+    # Each domain erases its own part, the tables that refer to others' first; accounts last.
+    events.PatientErased: (
+        reminders.erase,
+        flags.erase,
+        measures.erase,
+        tracking.erase,
+        programmes.erase,
+        accounts.erase,
+    ),
 }
 # The one exception: a record stored alone on PostgreSQL makes the flag engine's queue mark
 # (flags.queue_ingested_days) inside its own INSERT, a data-modifying CTE beside its audit row

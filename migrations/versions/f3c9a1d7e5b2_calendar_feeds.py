@@ -1,7 +1,7 @@
 """calendar feeds: a patient's private iCalendar URL, its token stored as a keyed digest
 
 Revision ID: f3c9a1d7e5b2
-Revises: 1dd2db1aee15
+Revises: c5991fe52452
 Create Date: 2026-12-07 02:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import server.db
 
 # revision identifiers, used by Alembic.
 revision = "f3c9a1d7e5b2"
-down_revision = "1dd2db1aee15"
+down_revision = "c5991fe52452"
 branch_labels = None
 depends_on = None
 

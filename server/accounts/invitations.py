@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from server.access import Actor, get_scoped
+from server.accounts.consents import record_consent
 from server.accounts.models import Invitation, Patient, User
 from server.accounts.passwords import hash_password, require_strong_password
+from server.accounts.queries import latest_consent
 from server.accounts.rules import INVITE_LIFETIME, invite_digest, new_invite_code
 from server.accounts.sessions import TokenPair, actor_of, revoke_all_sessions, start_session
 from server.audit import services as audit
@@ -83,8 +85,17 @@ def revoke_invitations_issued_by(user_id: uuid.UUID, *, now: datetime) -> None:
     )
 
 
-def activate_invitation(code: str, password: str, *, now: datetime | None = None) -> TokenPair:
-    """Set the patient's password from a valid code and log them in (404 unknown, 410 spent)."""
+def activate_invitation(
+    code: str,
+    password: str,
+    *,
+    consent_version: int | None = None,
+    consent_language: str | None = None,
+    now: datetime | None = None,
+) -> TokenPair:
+    """Set the patient's password from a valid code, record their consent to the text in force
+    (the one the app showed: ``consent_version``, 409 if not current) and log them in (404
+    unknown code, 410 spent)."""
     now = now or utcnow()
     invitation = db.session.scalar(
         sa.select(Invitation).where(Invitation.code_digest == _digest(code))
@@ -112,6 +123,15 @@ def activate_invitation(code: str, password: str, *, now: datetime | None = None
     if user is None or not user.is_active:
         raise Gone(SPENT)
     resets = user.password_hash is not None
+    # A reset by code keeps the decision in force (a withdrawal too); a first code records one.
+    if consent_version is not None or latest_consent(user.id) is None:
+        record_consent(
+            db.session.get_one(Patient, user.id),
+            actor=actor_of(user),
+            language=consent_language or user.language,
+            version=consent_version,
+            now=now,
+        )
     user.password_hash = hash_password(password)
     # A code also serves as a reset: sessions opened with the old password end here, and the
     # patient's phones hear of it (whoever typed the code may not be the patient).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +13,8 @@ from server.clock import utcnow
 from server.db import Base, uuid_pk
 
 ROLES = ("patient", "therapist", "clinic_admin")
+# What erasing a patient does to their clinical records (README, "Data rights").
+ERASURE_RETENTIONS = ("keep_deidentified", "delete")
 STAFF_ROLES = ("therapist", "clinic_admin")
 LANGUAGES = ("tr", "en")
 
@@ -29,6 +31,8 @@ class Clinic(Base):
     flag_thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Local time of the therapists' daily digest of open flags.
     digest_time: Mapped[time] = mapped_column(default=time(8, 0))
+    # Erasing a patient keeps their clinical records de-identified, or deletes them.
+    erasure_retention: Mapped[str] = mapped_column(sa.String(20), default="keep_deidentified")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -79,10 +83,16 @@ class Patient(Base):
     # ISO weekdays, Monday = 1.
     work_days: Mapped[list[Any]] = mapped_column(default=lambda: [1, 2, 3, 4, 5])
     last_activity_at: Mapped[datetime | None]
+    # Set while the patient's consent to processing is withdrawn: no reminders, no new records.
+    consent_withdrawn_at: Mapped[datetime | None]
+    # Set once the patient is erased: every route then answers as for an unknown patient.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[id], lazy="joined", innerjoin=True)
     therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id])
+    # Not stored: whether to ask for consent, set where the profile is read (GET /me).
+    consent_status = None
 
     @property
     def name(self) -> str:
@@ -140,3 +150,31 @@ class RefreshToken(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     rotated_at: Mapped[datetime | None]
+
+
+class ConsentText(Base):
+    """One published version of the consent text (``seed/consents``), in Turkish and English."""
+
+    __tablename__ = "consent_texts"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    published: Mapped[date]
+    # {"tr": "...", "en": "..."}
+    text: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(Base):
+    """One consent decision: the patient agreed to ``version`` in ``language`` at ``given_at``,
+    and withdrew it at ``withdrawn_at`` (if ever). The latest row is the patient's state."""
+
+    __tablename__ = "consents"
+    __table_args__ = (sa.Index("ix_consents_patient_given", "patient_id", "given_at"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"))
+    version: Mapped[int] = mapped_column(sa.ForeignKey("consent_texts.version"))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]

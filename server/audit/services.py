@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.access import Actor, scoped
+from server.access import Actor
 from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
@@ -181,8 +181,9 @@ def list_audit_events(
     patient_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
-    """The actor's clinic's audit events, newest first, optionally for one patient or user."""
-    stmt = scoped(AuditEvent, actor)
+    """The actor's clinic's audit events, newest first, optionally for one patient or user;
+    an erased patient's events stay (they hold ids only), with the erasure's own."""
+    stmt = sa.select(AuditEvent).where(AuditEvent.clinic_id == actor.clinic_id)
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
     if actor_id is not None:

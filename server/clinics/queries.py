@@ -21,6 +21,7 @@ def clinic_settings(clinic: Clinic) -> dict[str, Any]:
         "emergency_number": clinic.emergency_number,
         "digest_time": clinic.digest_time,
         "language": clinic.language,
+        "erasure_retention": clinic.erasure_retention,
         "flag_thresholds": clinic.flag_thresholds,
         "effective_flag_thresholds": {
             name: {"value": value, "source": resolved.sources[name]}

@@ -31,7 +31,8 @@ class ClinicSettings(MethodView):
         """The caller's clinic settings, with every flag threshold in force and its source.
 
         Staff only. The clinic's name, time zone, emergency number, digest time, default language,
-        its own flag-threshold overrides, and every threshold in force with its source (`clinic` or
+        `erasure_retention` (what erasing a patient does to their clinical records), its own
+        flag-threshold overrides, and every threshold in force with its source (`clinic` or
         `default`).
         """
         return queries.get_clinic(actor=current_actor())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.accounts.models import LANGUAGES
+from server.accounts.models import ERASURE_RETENTIONS, LANGUAGES
 from server.accounts.schemas import ClockTime, time_zone
 from server.flag_threshold_schemas import (
     FlagThresholdOverrides,
@@ -44,6 +44,15 @@ class ClinicPatchIn(ma.Schema):
         metadata={"description": "The language of new staff accounts created without one."},
     )
     flag_thresholds = fields.Nested(FlagThresholdsIn)
+    erasure_retention = Text(
+        validate=validate.OneOf(ERASURE_RETENTIONS),
+        metadata={
+            "description": "What erasing a patient does to their clinical records: "
+            "`keep_deidentified` (the default) keeps them under the patient's id without "
+            "identifiers or free text; `delete` deletes them. Identifiers and free text go "
+            "either way, and the audit trail (ids only) stays."
+        },
+    )
 
 
 class ClinicOut(ma.Schema):
@@ -56,6 +65,16 @@ class ClinicOut(ma.Schema):
     digest_time = ClockTime(required=True)
     default_language = fields.String(
         required=True, attribute="language", validate=validate.OneOf(LANGUAGES)
+    )
+    erasure_retention = fields.String(
+        required=True,
+        validate=validate.OneOf(ERASURE_RETENTIONS),
+        metadata={
+            "description": "What erasing a patient does to their clinical records: "
+            "`keep_deidentified` (the default) keeps them under the patient's id without "
+            "identifiers or free text; `delete` deletes them. Identifiers and free text go "
+            "either way, and the audit trail (ids only) stays."
+        },
     )
     flag_thresholds = fields.Nested(
         FlagThresholdOverrides,

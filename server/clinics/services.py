@@ -27,6 +27,7 @@ COLUMNS = {
     "emergency_number": "emergency_number",
     "digest_time": "digest_time",
     "default_language": "language",
+    "erasure_retention": "erasure_retention",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.accounts.models import Patient
 from server.db import UTCDateTime
 from server.extensions import db
 from server.flags.models import FlagEvaluationState
@@ -126,12 +127,18 @@ def lock_patient(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> FlagEvaluationS
 
 def claim_due(now: datetime, limit: int) -> list[FlagEvaluationState]:
     """Up to ``limit`` states due by ``now``, oldest due first, locked; rows others hold are
-    skipped (PostgreSQL). An index range scan on ``next_sweep_at``: cheap when nothing is due.
+    skipped (PostgreSQL), and so are patients who withdrew consent or were erased. An index
+    range scan on ``next_sweep_at``: cheap when nothing is due.
     """
+    processing_allowed = sa.exists().where(
+        Patient.id == FlagEvaluationState.patient_id,
+        Patient.consent_withdrawn_at.is_(None),
+        Patient.erased_at.is_(None),
+    )
     return list(
         db.session.scalars(
             sa.select(FlagEvaluationState)
-            .where(FlagEvaluationState.next_sweep_at <= now)
+            .where(FlagEvaluationState.next_sweep_at <= now, processing_allowed)
             .order_by(FlagEvaluationState.next_sweep_at)
             .limit(limit)
             .with_for_update(skip_locked=True),

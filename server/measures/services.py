@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from server.access import Actor, get_scoped
+from server.accounts.consents import require_processing_allowed
 from server.accounts.models import Patient
 from server.audit import services as audit
 from server.clock import utcnow
@@ -142,6 +143,7 @@ def record_response(
     window, for an unknown measure or administration, or for answers that cannot be scored."""
     now = (now or utcnow()).astimezone(UTC)
     patient = get_scoped(Patient, actor.user_id, actor)
+    require_processing_allowed(patient)
     digest = body_digest(KIND, body)
     stored = db.session.get(MeasureResponse, body["id"])
     if stored is not None:

@@ -22,7 +22,12 @@ from server.extensions import db
 from server.flags.models import Flag
 from server.reminders.contexts import zone
 from server.reminders.dispatch import insert_ignoring_duplicates
-from server.reminders.messages import digest_text, password_reset_text, urgent_flag_text
+from server.reminders.messages import (
+    consent_withdrawn_text,
+    digest_text,
+    password_reset_text,
+    urgent_flag_text,
+)
 from server.reminders.models import Delivery
 from server.reminders.rules import digest_local_date
 
@@ -169,6 +174,31 @@ def _enqueue_urgent(
                 clinic_id=patient.clinic_id,
                 recipient=recipient,
                 kind="urgent_flag",
+                payload={**about, "title": title, "body": body},
+                now=now,
+            )
+        )
+    return _enqueue(rows)
+
+
+def enqueue_consent_withdrawn_alert(
+    *, patient_id: uuid.UUID, consent_id: uuid.UUID, now: datetime
+) -> int:
+    """Tell the patient's therapist (or the admins) that the patient withdrew consent, on the
+    channel of urgent alerts; one per withdrawn decision. Flushes only."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        return 0
+    rows = []
+    for recipient in _alert_recipients(patient):
+        title, body = consent_withdrawn_text(recipient.language)
+        about = {"type": "consent_withdrawn", "patient_id": str(patient.id)}
+        rows.append(
+            _outbox_row(
+                key=f"consent_withdrawn:{consent_id}:{recipient.id}",
+                clinic_id=patient.clinic_id,
+                recipient=recipient,
+                kind="consent_withdrawn",
                 payload={**about, "title": title, "body": body},
                 now=now,
             )

@@ -123,6 +123,8 @@ def load_reminder_infos(
             Patient.clinic_id,
             Patient.timezone,
             Patient.reminders_enabled,
+            Patient.consent_withdrawn_at,
+            Patient.erased_at,
             Patient.quiet_start,
             Patient.quiet_end,
             Patient.work_start,
@@ -138,7 +140,10 @@ def load_reminder_infos(
         ctx = ReminderContext(
             tz=zone(row.timezone, patient_id=row.id),
             programmes=tuple(programmes.get(row.id, ())),
-            reminders_enabled=row.reminders_enabled,
+            # Withdrawn consent or an erasure stop reminders as the patient's own switch does.
+            reminders_enabled=row.reminders_enabled
+            and row.consent_withdrawn_at is None
+            and row.erased_at is None,
             quiet_start=row.quiet_start,
             quiet_end=row.quiet_end,
             work_start=row.work_start,

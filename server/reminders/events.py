@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from server.accounts.models import User
 from server.events import (
+    ConsentWithdrawn,
     PasswordReset,
+    PatientErased,
     ProgrammeEnded,
     ProgrammeRevised,
     RecordsIngested,
@@ -15,9 +17,12 @@ from server.events import (
 from server.extensions import db
 from server.flags.models import Flag
 from server.reminders.services import (
+    enqueue_consent_withdrawn_alert,
     enqueue_password_reset_notice,
     enqueue_urgent_flag_alert,
+    erase_patient_reminders,
     refresh_reminder_streams,
+    stop_reminders,
 )
 
 # Kinds of record whose arrival replans the patient's reminders.
@@ -48,3 +53,18 @@ def notify_password_reset(event: PasswordReset) -> None:
     """Tell the patient's phones that a clinic-issued code set their password again."""
     user = db.session.get(User, event.user_id)
     enqueue_password_reset_notice(user=user, invitation_id=event.invitation_id, now=event.now)
+
+
+@handler()
+def stop_after_withdrawal(event: ConsentWithdrawn) -> None:
+    """No more reminders for the patient; their therapist hears of the withdrawal at once."""
+    stop_reminders(event.patient_id, event.now)
+    enqueue_consent_withdrawn_alert(
+        patient_id=event.patient_id, consent_id=event.consent_id, now=event.now
+    )
+
+
+@handler()
+def erase(event: PatientErased) -> None:
+    """Reminders, the inbox, pushes and devices of an erased patient go."""
+    erase_patient_reminders(event.patient_id, event.clinic_id)

@@ -165,6 +165,7 @@ def reconcile_streams_job(now: datetime | None = None, batch_size: int = RECONCI
             .where(
                 sa.exists().where(Programme.patient_id == Patient.id),
                 ~sa.exists().where(ReminderStream.patient_id == Patient.id),
+                Patient.erased_at.is_(None),  # an erasure removed their streams for good
             )
             .limit(batch_size)
         )

@@ -25,6 +25,9 @@ TEXTS = {
         "urgent_body": "A patient reported a danger sign. Please review now.",
         "digest_title": "Open flags",
         "digest_body": "You have {total} open flags to review ({urgent} urgent, {high} high).",
+        "consent_title": "Consent withdrawn",
+        "consent_body": "A patient withdrew their consent to processing: no reminders or new "
+        "records from now on. Please review.",
         "password_title": "Your password was changed",
         "password_body": "Your password was set with a code from your clinic. If this was not "
         "you, call your clinic.",
@@ -40,6 +43,9 @@ TEXTS = {
         "urgent_body": "Bir hasta tehlike belirtisi bildirdi. Lütfen hemen inceleyin.",
         "digest_title": "Açık uyarılar",
         "digest_body": "İncelemeniz gereken {total} açık uyarı var ({urgent} acil, {high} yüksek).",
+        "consent_title": "Rıza geri alındı",
+        "consent_body": "Bir hasta verilerinin işlenmesine verdiği rızayı geri aldı: bundan "
+        "sonra hatırlatma ve yeni kayıt yok. Lütfen inceleyin.",
         "password_title": "Şifreniz değiştirildi",
         "password_body": "Şifreniz kliniğinizin verdiği bir kodla yeniden belirlendi. Bunu siz "
         "yapmadıysanız kliniğinizi arayın.",
@@ -79,3 +85,9 @@ def password_reset_text(language: str) -> tuple[str, str]:
     """(title, body) of the notice to a patient whose password a clinic-issued code set again."""
     texts = _texts(language)
     return texts["password_title"], texts["password_body"]
+
+
+def consent_withdrawn_text(language: str) -> tuple[str, str]:
+    """(title, body) of the therapist's alert that a patient withdrew consent (no names)."""
+    texts = _texts(language)
+    return texts["consent_title"], texts["consent_body"]

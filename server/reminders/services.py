@@ -14,6 +14,7 @@ from server.errors import Unprocessable
 from server.extensions import db
 from server.pagination import paginate
 from server.reminders.alerts import (
+    enqueue_consent_withdrawn_alert,
     enqueue_flag_digests,
     enqueue_password_reset_notice,
     enqueue_urgent_flag_alert,
@@ -27,15 +28,17 @@ from server.reminders.dispatch import (
     lookback_date,
     preview_due,
 )
-from server.reminders.models import Notification, ReminderStream
+from server.reminders.models import Delivery, Device, Notification, ReminderStream
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
     "claim_due_snoozes",
     "claim_due_streams",
+    "enqueue_consent_withdrawn_alert",
     "enqueue_flag_digests",
     "enqueue_password_reset_notice",
     "enqueue_urgent_flag_alert",
+    "erase_patient_reminders",
     "list_notifications",
     "mark_notification_read",
     "preview_due",
@@ -43,6 +46,7 @@ __all__ = [
     "register_device",
     "remove_device",
     "snooze_notification",
+    "stop_reminders",
 ]
 # The inbox shows what reached the patient in-app; a missed occurrence never did.
 INBOX_STATUSES = ("due", "sent", "snoozed", "failed", "suppressed")
@@ -141,3 +145,46 @@ def mark_notification_read(
 def _audit(actor: Actor, action: str, notification: Notification, now: datetime) -> None:
     target = ("notification", notification.id)
     audit.record(action, actor=actor, patient_id=notification.patient_id, target=target, now=now)
+
+
+def stop_reminders(patient_id: uuid.UUID, now: datetime) -> None:
+    """Nothing more is planned or sent to the patient: streams stop, snoozes end and pushes
+    still queued are closed unsent. Flushes only."""
+    db.session.execute(
+        sa.update(ReminderStream)
+        .where(ReminderStream.patient_id == patient_id)
+        .values(next_due_at=None, updated_at=now)
+    )
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.patient_id == patient_id, Notification.status == "snoozed")
+        .values(status="suppressed", snoozed_until=None)
+    )
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.recipient_id == patient_id, Delivery.status == "pending")
+        .values(status="dead", next_attempt_at=None, last_error="processing stopped")
+    )
+
+
+def erase_patient_reminders(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> None:
+    """Remove the patient's reminders, inbox, pushes and devices, and the staff alerts about
+    them still waiting to go out (erasure). Flushes only."""
+    pending_alerts = [
+        delivery.id
+        for delivery in db.session.scalars(
+            sa.select(Delivery).where(
+                Delivery.clinic_id == clinic_id,
+                Delivery.channel == "staff",
+                Delivery.status == "pending",
+            )
+        )
+        if delivery.payload.get("patient_id") == str(patient_id)
+    ]
+    db.session.execute(
+        sa.delete(Delivery).where(
+            sa.or_(Delivery.recipient_id == patient_id, Delivery.id.in_(pending_alerts))
+        )
+    )
+    for model in (Notification, ReminderStream, Device):
+        db.session.execute(sa.delete(model).where(model.patient_id == patient_id))

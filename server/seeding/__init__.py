@@ -1,5 +1,5 @@
-"""``flask seed``: the exercise library, templates, outcome measures and the demo clinic,
-idempotently.
+"""``flask seed``: the exercise library, templates, outcome measures, consent texts and the
+demo clinic, idempotently.
 
 A package of its own: the demo (``demo.py``, ``demo_history.py``) fills every domain, through
 their services.
@@ -13,7 +13,7 @@ import click
 import yaml
 from flask.cli import with_appcontext
 
-from server.accounts.seed import ensure_clinic, ensure_staff
+from server.accounts.seed import ensure_clinic, ensure_staff, load_consent_texts
 from server.config import PROJECT_ROOT
 from server.extensions import db
 from server.measures.services import load_measures
@@ -26,7 +26,7 @@ SEED_DIR = PROJECT_ROOT / "seed"
 def seed_all(seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Load every seed; safe to run again. Returns counts of what was loaded or found."""
     demo = yaml.safe_load((seed_dir / "demo.yaml").read_text(encoding="utf-8"))
-    counts = load_library(seed_dir) | load_measures(seed_dir)
+    counts = load_library(seed_dir) | load_measures(seed_dir) | load_consent_texts(seed_dir)
     clinic = ensure_clinic(demo["clinic"])
     staff = [ensure_staff(clinic, spec) for spec in demo["staff"]]
     therapist = next(user for user in staff if user.role == "therapist")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped
+from server.accounts.consents import require_processing_allowed
 from server.accounts.models import Patient
 from server.clock import local_date_of, utcnow
 from server.errors import Conflict, Unprocessable, reader_messages
@@ -292,5 +293,8 @@ def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:
 
 
 def patient_of(actor: Actor) -> Patient:
-    """The acting patient's profile (404 if the account has none)."""
-    return get_scoped(Patient, actor.user_id, actor, options=WITHOUT_USER)
+    """The acting patient's profile, to store records (404 without one, 409 while consent is
+    withdrawn)."""
+    patient = get_scoped(Patient, actor.user_id, actor, options=WITHOUT_USER)
+    require_processing_allowed(patient)
+    return patient

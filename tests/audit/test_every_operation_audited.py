@@ -45,6 +45,7 @@ NOT_PATIENT_DATA = {
     ("GET", "/api/v1/measures"): "the outcome-measure library",
     ("GET", "/api/v1/clinic"): "the clinic's settings (a change is audited as clinic.update)",
     ("PATCH", "/api/v1/clinic"): "the clinic's settings (audited as clinic.update)",
+    ("GET", "/api/v1/consents/current"): "the consent text in force: public, no one's data",
 }
 
 
@@ -97,6 +98,45 @@ def _add_notification(walk: Walk) -> str:
         db.session.add(row)
         db.session.commit()
         return str(row.id)
+
+
+def _admin(walk: Walk) -> dict[str, str]:
+    """A clinic admin of the walk's clinic (the protocol walk's own, else one made once)."""
+    admin = getattr(walk, "admin", None)
+    if admin is not None:
+        return admin.headers
+    if "admin_token" not in walk.ids:
+        from server.accounts.models import User
+        from server.accounts.sessions import start_session
+
+        with walk.app.app_context():
+            user = User(
+                clinic_id=walk.patient.clinic_id,
+                email="walk.admin@clinic.example",
+                name="Walk Admin",
+                role="clinic_admin",
+                language="en",
+            )
+            db.session.add(user)
+            db.session.flush()
+            walk.ids["admin_token"] = start_session(user).access_token
+            db.session.commit()
+    return {"Authorization": f"Bearer {walk.ids['admin_token']}"}
+
+
+def _with_consent_texts(walk: Walk) -> None:
+    """The consent texts of seed/consents, which the consent steps name (loaded once)."""
+    from server.accounts.seed import load_consent_texts
+    from server.config import PROJECT_ROOT
+
+    with walk.app.app_context():
+        load_consent_texts(PROJECT_ROOT / "seed")
+        db.session.commit()
+
+
+def _consent_step(walk: Walk) -> tuple[str, dict[str, str], Any]:
+    _with_consent_texts(walk)
+    return "/api/v1/me/consents", walk.me(), {"version": 1}
 
 
 Step = tuple[str, str, Callable[[Walk], tuple[str, dict[str, str], Any]]]
@@ -402,6 +442,30 @@ STEPS: list[Step] = [
             },
         ),
     ),
+    # Data rights (issue 24): consent, then erasure (of the patient the step above created).
+    ("GET", "/api/v1/me/consents", lambda w: ("/api/v1/me/consents", w.me(), None)),
+    ("POST", "/api/v1/me/consents", _consent_step),
+    (
+        "POST",
+        "/api/v1/me/consents/withdraw",
+        lambda w: ("/api/v1/me/consents/withdraw", w.me(), None),
+    ),
+    ("POST", "/api/v1/me/consents", _consent_step),  # consenting again restarts processing
+    (
+        "POST",
+        "/api/v1/me/erasure-request",
+        lambda w: ("/api/v1/me/erasure-request", w.me(), {"reason": "walk"}),
+    ),
+    (
+        "GET",
+        "/api/v1/clinic/erasure-requests",
+        lambda w: ("/api/v1/clinic/erasure-requests", _admin(w), None),
+    ),
+    (
+        "DELETE",
+        P,
+        lambda w: (f"/api/v1/patients/{w.ids['new_patient']}", _admin(w), {"reason": "walk"}),
+    ),
 ]
 
 
@@ -436,6 +500,8 @@ def _remember(walk: Walk, method: str, spec_path: str, body: Any) -> None:
         walk.ids["measure_schedule"] = body["id"]
     if (method, spec_path) == ("POST", "/api/v1/me/calendar-feed"):
         walk.ids["calendar_feed"] = body["url"].removeprefix("http://localhost")
+    if (method, spec_path) == ("POST", "/api/v1/patients"):
+        walk.ids["new_patient"] = body["id"]
 
 
 def test_every_patient_data_operation_leaves_an_audit_row_naming_the_patient(
@@ -477,9 +543,9 @@ def test_every_patient_data_operation_leaves_an_audit_row_naming_the_patient(
         assert response.status_code < 300, (method, path, response.status_code, answer)
         _remember(walk, method, spec_path, answer)
         named = {e.patient_id for e in _new_events(app, before)}
-        if (method, spec_path) == ("POST", "/api/v1/patients"):
+        if (method, spec_path) in (("POST", "/api/v1/patients"), ("DELETE", P)):
             named.discard(None)
-            if not named or named != {uuid.UUID(answer["id"])}:
+            if named != {uuid.UUID(walk.ids["new_patient"])}:
                 missing.append(f"{method} {spec_path}")
         elif patient.id not in named:
             missing.append(f"{method} {spec_path}")

@@ -74,6 +74,7 @@ OTHER_STEPS = [
         lambda w: ("/api/v1/programme-templates", w.staff(), None),
     ),
     ("GET", "/api/v1/measures", lambda w: ("/api/v1/measures", w.staff(), None)),
+    ("GET", "/api/v1/consents/current", lambda w: ("/api/v1/consents/current?lang=en", {}, None)),
     ("GET", "/api/v1/clinic", lambda w: ("/api/v1/clinic", w.staff(), None)),
     (
         "PATCH",

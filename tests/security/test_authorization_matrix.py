@@ -41,6 +41,7 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/activate"),
     ("POST", "/api/v1/auth/logout"),  # needs either token of the session it ends
+    ("GET", "/api/v1/consents/current"),  # the consent text the app shows before activation
 }
 # ``allow(TOKEN_IN_PATH)``: no bearer token, the secret in the path is the credential (a calendar
 # app cannot send a header). Anyone without the right secret gets 404, whoever they are; that
@@ -85,6 +86,14 @@ EXPECTED_ROLES = {
     ("POST", "/api/v1/me/calendar-feed"): {"patient"},
     ("DELETE", "/api/v1/me/calendar-feed"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/report.pdf"): {"therapist", "clinic_admin"},
+    # Data rights (issue 24): consent is the patient's; erasing and its queue are the admin's.
+    ("GET", "/api/v1/consents/current"): {"public"},
+    ("GET", "/api/v1/me/consents"): {"patient"},
+    ("POST", "/api/v1/me/consents"): {"patient"},
+    ("POST", "/api/v1/me/consents/withdraw"): {"patient"},
+    ("POST", "/api/v1/me/erasure-request"): {"patient"},
+    ("DELETE", "/api/v1/patients/{patient_id}"): {"clinic_admin"},
+    ("GET", "/api/v1/clinic/erasure-requests"): {"clinic_admin"},
 }
 PARAM = re.compile(r"{([^}]+)}")
 

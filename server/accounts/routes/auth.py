@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
@@ -19,6 +20,7 @@ from server.accounts.limits import (
     activate_rate_limited,
     login_rate_limited,
 )
+from server.accounts.models import LANGUAGES
 from server.accounts.routes.blueprint import blp
 from server.accounts.schemas import (
     ActivateIn,
@@ -112,6 +114,7 @@ class Activate(MethodView):
     @blp.arguments(ActivateIn)
     @blp.response(201, TokenPairOut, headers=LOCATION)
     @blp.alt_response(404, description="Unknown code.")
+    @blp.alt_response(409, description="`consent-not-current`: another consent text is in force.")
     @blp.alt_response(410, description="Used, replaced or expired code.")
     @blp.alt_response(429, description="Too many attempts; see Retry-After.")
     @blp.doc(operationId="activateAccount")
@@ -120,7 +123,15 @@ class Activate(MethodView):
 
         The patient types the code their therapist gave them and chooses a password. The code is
         single use and valid for 7 days: an unknown code is 404, a used, replaced or expired one
-        410.
+        410. Activating records the patient's consent to the consent text in force (GET
+        /consents/current), in `consent_language` or the request's language; a `consent_version`
+        that is not the one in force is 409 `consent-not-current`.
         """
-        pair = invitations.activate_invitation(body["invite_code"], body["password"])
+        language = body["consent_language"] or request.accept_languages.best_match(LANGUAGES)
+        pair = invitations.activate_invitation(
+            body["invite_code"],
+            body["password"],
+            consent_version=body["consent_version"],
+            consent_language=language,
+        )
         return created(_tokens(pair), "/api/v1/me")

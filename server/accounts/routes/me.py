@@ -29,7 +29,8 @@ class Me(MethodView):
     def get(self) -> Any:
         """The patient's profile and preferences.
 
-        Patients only: profile, clinic (with its emergency number) and preferences.
+        Patients only: profile, clinic (with its emergency number) and preferences, and `consent`:
+        whether to show the consent text in force and ask again (`consent_required`).
         """
         return services.get_me(actor=current_actor())
 

@@ -39,6 +39,20 @@ class ActivateIn(ma.Schema):
 
     invite_code = Text(required=True, validate=validate.Length(min=1, max=64))
     password = Text(required=True, validate=validate.Length(min=1, max=1024))
+    consent_version = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The consent text version the app showed (GET /consents/current); "
+            "409 `consent-not-current` when another is in force. Left out: the one in force."
+        },
+    )
+    consent_language = Text(
+        load_default=None,
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "The language the text was shown in; else Accept-Language."},
+    )
 
 
 class PasswordChangeIn(ma.Schema):

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from server.accounts.models import LANGUAGES, ROLES, STAFF_ROLES
+from server.accounts.schemas.consents import ConsentStatusOut
 from server.accounts.schemas.field_types import ClockTime
 from server.serialization import MEAN_PLACES, RATIO_PLACES, Instant, Rounded, Whole
 
@@ -64,6 +65,15 @@ class MeOut(ma.Schema):
     therapist_id = fields.UUID(allow_none=True)
     clinic = fields.Nested(ClinicBriefOut, attribute="user.clinic")
     preferences = Whole(PreferencesOut)
+    consent = fields.Nested(
+        ConsentStatusOut,
+        attribute="consent_status",
+        allow_none=True,
+        metadata={
+            "description": "GET only: whether to show the consent text in force and ask again "
+            "(`consent_required`), e.g. after a new version was published."
+        },
+    )
 
 
 class OpenFlagsOut(ma.Schema):

@@ -11,7 +11,12 @@ from sqlalchemy.orm import contains_eager
 
 from server.access import ADMIN, Actor, get_scoped, scoped
 from server.accounts.models import Patient, User
-from server.accounts.queries import PatientView, patient_views
+from server.accounts.queries import (
+    PatientView,
+    consent_status,
+    latest_consent,
+    patient_views,
+)
 from server.accounts.rules import normalise_email
 from server.accounts.services.staff import clinic_therapist
 from server.accounts.services.unique_emails import insert_unique, require_free_email
@@ -146,6 +151,8 @@ def update_patient(
 def get_me(*, actor: Actor) -> Patient:
     """The calling patient's own profile and preferences (an audited read of patient data)."""
     patient = get_scoped(Patient, actor.user_id, actor)
+    latest = latest_consent(patient.id)
+    patient.consent_status = consent_status(patient, latest, utcnow().date())
     audit.read("patient.read", actor=actor, patient_id=patient.id, target="patient")
     return patient
 
