@@ -15,6 +15,7 @@ from flask import Flask
 from server import events
 from server.accounts import events as accounts
 from server.accounts.queries import signed_in_language
+from server.calendar import events as calendar
 from server.events import Handler
 from server.flags import events as flags
 from server.flags.inputs import reported_baseline
@@ -37,9 +38,14 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
     ),
     events.RedFlagRaised: (reminders.alert_therapist,),
     events.PasswordReset: (reminders.notify_password_reset,),
-    events.ConsentWithdrawn: (reminders.stop_after_withdrawal, flags.stop_evaluating),
+    events.ConsentWithdrawn: (
+        reminders.stop_after_withdrawal,
+        flags.stop_evaluating,
+        calendar.revoke_after_withdrawal,
+    ),
     # Each domain erases its own part, the tables that refer to others' first; accounts last.
     events.PatientErased: (
+        calendar.erase,
         reminders.erase,
         flags.erase,
         measures.erase,

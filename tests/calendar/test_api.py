@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import recurring_ical_events
@@ -14,12 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
+from server.accounts.seed import load_consent_texts
 from server.audit.models import AuditEvent
 from server.calendar.models import CalendarFeed
 from server.clock import utcnow
 from server.extensions import db
 from server.logs import scrub_request_targets
-from tests.factories import ProgrammeHandle, UserHandle
+from tests.factories import ClinicHandle, ProgrammeHandle, UserHandle
 
 FEED = "/api/v1/me/calendar-feed"
 
@@ -216,3 +218,33 @@ def test_a_programme_long_ended_leaves_the_feed(
         db.session.get_one(Programme, programme.id).end_date = utcnow().date() - timedelta(days=100)
         db.session.commit()
     assert list(_read(client, _make_feed(client, patient)).walk("VEVENT")) == []
+
+
+def test_withdrawing_consent_revokes_the_feed_and_erasure_deletes_it(
+    app: Flask,
+    client: FlaskClient,
+    make_staff: Callable[..., UserHandle],
+    london_patient: tuple[UserHandle, ProgrammeHandle],
+    seed_dir: Path,
+) -> None:
+    patient, _ = london_patient
+    with app.app_context():
+        load_consent_texts(seed_dir)
+        db.session.commit()
+    consent = client.post("/api/v1/me/consents", json={"version": 1}, headers=patient.headers)
+    assert consent.status_code in (200, 201), consent.json
+    first = _make_feed(client, patient)
+    withdrawn = client.post("/api/v1/me/consents/withdraw", headers=patient.headers)
+    assert withdrawn.status_code in (200, 201), withdrawn.json
+    assert client.get(first).status_code == 404
+
+    _make_feed(client, patient)
+    admin = make_staff(ClinicHandle(patient.clinic_id, ""), role="clinic_admin")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)) == 2
+    erased = client.delete(
+        f"/api/v1/patients/{patient.id}", json={"reason": "asked"}, headers=admin.headers
+    )
+    assert erased.status_code == 204
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)) == 0
