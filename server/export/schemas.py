@@ -47,6 +47,7 @@ EXPORT_RESPONSE = {
                     "measure_responses": _SECTION,
                     "flags": _SECTION,
                     "notifications": _SECTION,
+                    "consents": _SECTION,
                     "audit_trail": _SECTION,
                 },
             }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from server.accounts import queries as accounts
 from server.accounts.models import Patient
 from server.audit import queries as audit
 from server.flags import queries as flags
@@ -102,6 +103,11 @@ def notifications(patient: Patient) -> Iterator[dict[str, Any]]:
     return map(columns, reminders.every_notification(patient.id))
 
 
+def consents(patient: Patient) -> Iterator[dict[str, Any]]:
+    """Every consent decision: which text version, in which language, given and withdrawn when."""
+    return map(columns, accounts.consents_of(patient.id))
+
+
 def audit_trail(patient: Patient) -> Iterator[dict[str, Any]]:
     """Who read or changed the patient's data, and when (KVKK Art. 11): ids and roles only."""
     return map(columns, audit.trail_of(patient.id))
@@ -118,5 +124,6 @@ SECTIONS: tuple[Section, ...] = (
     ("measure_responses", measure_responses),
     ("flags", clinical_flags),
     ("notifications", notifications),
+    ("consents", consents),
     ("audit_trail", audit_trail),
 )

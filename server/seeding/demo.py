@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.access import Actor
+from server.accounts.consents import record_consent
 from server.accounts.models import Clinic, Patient, User
 from server.accounts.passwords import hash_password
 from server.clock import local_date_of, local_to_utc, utcnow
@@ -49,6 +50,9 @@ def seed_demo_patients(
         patient = _create_patient(clinic, therapist, spec, start, tz)
         revisions = _create_programme(patient, therapist, spec, start, tz)
         _ingest_history(patient, spec, revisions, start, tz, RANDOM_SEED + index, now)
+        # As if they accepted the text in force in the app: the demo asks for no consent again.
+        own = Actor(user_id=patient.id, role="patient", clinic_id=clinic.id)
+        record_consent(patient, actor=own, language=spec.get("language", clinic.language), now=now)
         created += 1
     return created
 

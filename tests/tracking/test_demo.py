@@ -8,6 +8,7 @@ from statistics import mean
 import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
+from server.accounts.queries import consents_of
 from server.adherence.pain import Baseline, pain_report
 from server.adherence.services import adherence_report
 from server.extensions import db
@@ -45,6 +46,8 @@ def test_demo_seed_tells_both_stories_and_runs_twice_without_change(app_ctx, see
         assert len(report.days) == 28
         assert report.totals.ratio > 0.7
         assert patient.last_activity_at is not None
+        # Consent to the text in force is on record, so the demo app asks for none.
+        assert [c.version for c in consents_of(patient.id)] == [1]
 
     series = pain_report(patient=flare, start=None, end=None, actor=None, baseline=NO_BASELINE).days
     baseline = 3
