@@ -150,7 +150,9 @@ export interface paths {
          * Set a password from an invitation code; returns tokens for the patient.
          * @description The patient types the code their therapist gave them and chooses a password. The code is
          *     single use and valid for 7 days: an unknown code is 404, a used, replaced or expired one
-         *     410.
+         *     410. Activating records the patient's consent to the consent text in force (GET
+         *     /consents/current), in `consent_language` or the request's language; a `consent_version`
+         *     that is not the one in force is 409 `consent-not-current`.
          */
         post: operations["activateAccount"];
         delete?: never;
@@ -201,7 +203,18 @@ export interface paths {
         get: operations["getPatient"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a patient: identifiers and free text go, sessions end; cannot be undone.
+         * @description Clinic admins only, with a `reason` (kept with the audit trail, so it names no patient
+         *     details). At once: the patient's sessions, refresh tokens, devices and invitations end,
+         *     reminders and queued pushes are cancelled, their name, email and birth year and every
+         *     free text about them (notes, triggers, named activities, therapists' notes and reasons)
+         *     are removed, and the account can never sign in again. Clinical records are kept
+         *     de-identified under the patient's id, or deleted, as the clinic's `erasure_retention`
+         *     says (GET /clinic). Afterwards every route answers as for an unknown patient. The audit
+         *     trail keeps its rows (ids only) and gains `patient.erase`, naming the admin.
+         */
+        delete: operations["erasePatient"];
         options?: never;
         head?: never;
         /**
@@ -290,7 +303,8 @@ export interface paths {
         };
         /**
          * The patient's profile and preferences.
-         * @description Patients only: profile, clinic (with its emergency number) and preferences.
+         * @description Patients only: profile, clinic (with its emergency number) and preferences, and `consent`:
+         *     whether to show the consent text in force and ask again (`consent_required`).
          */
         get: operations["getMyProfile"];
         put?: never;
@@ -336,6 +350,78 @@ export interface paths {
          *     stays.
          */
         post: operations["changeMyPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consents/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consent text in force, which the app shows before activation.
+         * @description Public: it holds no one's data. `lang` (or Accept-Language) picks one language; without
+         *     either, both come. Send its `version` as `consent_version` when activating.
+         */
+        get: operations["getCurrentConsentText"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The patient's consent decisions, oldest first, and whether to ask again.
+         * @description Patients only. Each decision names the text version, its language, when it was given and
+         *     when withdrawn. `consent_required` is true when the version in force is not the one the
+         *     patient consented to, or consent was withdrawn.
+         */
+        get: operations["listMyConsents"];
+        put?: never;
+        /**
+         * Consent to the text in force (after a new version, or to restart after withdrawing).
+         * @description Patients only. `version` is the one the app showed: another in force answers 409
+         *     `consent-not-current` with `current_version`. Consenting after a withdrawal restarts
+         *     reminders and the storing of records.
+         */
+        post: operations["giveMyConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/consents/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw consent to processing: reminders stop, new records are refused.
+         * @description Patients only. From now on no reminder is planned or sent, new records and questionnaire
+         *     responses are refused (409 `consent-withdrawn`), the flag engine no longer evaluates the
+         *     patient, and their therapist is told. What was stored before is kept. Consent again with
+         *     POST /me/consents.
+         */
+        post: operations["withdrawMyConsent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1195,7 +1281,8 @@ export interface paths {
         /**
          * The caller's clinic settings, with every flag threshold in force and its source.
          * @description Staff only. The clinic's name, time zone, emergency number, digest time, default language,
-         *     its own flag-threshold overrides, and every threshold in force with its source (`clinic` or
+         *     `erasure_retention` (what erasing a patient does to their clinical records), its own
+         *     flag-threshold overrides, and every threshold in force with its source (`clinic` or
          *     `default`).
          */
         get: operations["getClinic"];
@@ -1210,6 +1297,177 @@ export interface paths {
          *     the default. 422 for an unknown threshold or a value outside its range.
          */
         patch: operations["updateClinic"];
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the service holds about me, as JSON or a FHIR R4 Bundle.
+         * @description Patients only, their own data (KVKK Art. 11, GDPR Art. 15 and 20). JSON: profile,
+         *     preferences, devices (never push tokens), programmes with every revision, every record,
+         *     outcome measures, flags with their evidence and handling, notifications, and the audit
+         *     trail of who read or changed the data. `?format=fhir` answers `application/fhir+json`:
+         *     a FHIR R4 `Bundle` of type `collection`. Streamed; audited as `patient.exported`.
+         */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{patient_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Everything the service holds about a patient, as JSON or a FHIR R4 Bundle.
+         * @description Staff of the patient's clinic, to hand a patient their data or a referring physician
+         *     or hospital the course of care. The same document as `GET /me/export`; `?format=fhir`
+         *     answers a FHIR R4 `Bundle` (`application/fhir+json`). Streamed; audited as
+         *     `patient.exported` with the format.
+         */
+        get: operations["exportPatientData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a private calendar URL of your schedule; an earlier one stops working.
+         * @description Patients only. The answer is the only time the URL is shown: the server keeps a keyed
+         *     digest of its token, never the token. Subscribe to it in a calendar app; anyone with the
+         *     URL sees your schedule (not your records), so revoke it if it leaks.
+         */
+        post: operations["createCalendarFeed"];
+        /**
+         * Revoke your calendar URL: it answers 404 from now on.
+         * @description Patients only. 204 also when no URL was live.
+         */
+        delete: operations["revokeCalendarFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feeds/{feed_token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feed_token: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A patient's schedule as iCalendar, for calendar apps.
+         * @description No bearer token: the token in the path is the credential, made by `createCalendarFeed`,
+         *     and it shows only its own patient's schedule. Sessions recur weekly at their wall time
+         *     in the patient's time zone (`TZID`, `RRULE`, with the `VTIMEZONE`), one event per slot
+         *     and revision; the posture-break window spans the working hours; due outcome
+         *     questionnaires are all-day events. Texts in the patient's language. Audited for the
+         *     patient. Unknown or revoked: 404.
+         */
+        get: operations["readCalendarFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{patient_id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A one- or two-page PDF of the patient's course, for a referring physician.
+         * @description Staff of the patient's clinic. In the clinic's default language (`lang` overrides it):
+         *     the programme and its changes with their reasons, adherence, the daily pain chart with
+         *     the baseline, outcome measures with their interpretation by the MCID, and the flags
+         *     raised with how they were handled. `from`/`to` default to the last 28 days (within the
+         *     programme's span). Audited for the patient; limited per user (10 a minute by default).
+         */
+        get: operations["getPatientReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/erasure-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the clinic to erase your data; the request waits in the admins' queue.
+         * @description Patients only. An optional `reason`. The clinic's admins see the request (GET
+         *     /clinic/erasure-requests) and erase the account, which closes it; while one waits, the
+         *     same request is answered (200).
+         */
+        post: operations["requestMyErasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clinic/erasure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The clinic's open erasure requests, oldest first.
+         * @description Clinic admins only. Each names the patient; erasing them (DELETE /patients/{id}) closes
+         *     the request. Reading the queue is audited for each patient listed.
+         */
+        get: operations["listErasureRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -1241,6 +1499,8 @@ export interface components {
              * @description 409 on a record: the id already taken.
              */
             id?: string;
+            /** @description 409 `consent-not-current`: the consent text version in force. */
+            current_version?: number | null;
         } & {
             [key: string]: number | string | boolean | null | (number | string | boolean)[];
         };
@@ -1317,6 +1577,10 @@ export interface components {
         ActivateIn: {
             invite_code: string;
             password: string;
+            /** @description The consent text version the app showed (GET /consents/current); 409 `consent-not-current` when another is in force. Left out: the one in force. */
+            consent_version?: number | null;
+            /** @description The language the text was shown in; else Accept-Language. */
+            consent_language?: ("tr" | "en") | null;
         };
         OpenFlagsOut: {
             urgent: number;
@@ -1503,6 +1767,15 @@ export interface components {
             timezone: string;
             emergency_number: string;
         };
+        ConsentStatusOut: {
+            /** @description The version in force (null: none published). */
+            current_version: number | null;
+            /** @description The version the patient's consent is to. */
+            accepted_version: number | null;
+            withdrawn: boolean;
+            /** @description Show the current text and ask (POST /me/consents). */
+            consent_required: boolean;
+        };
         MeOut: {
             /** Format: uuid */
             id: string;
@@ -1513,6 +1786,8 @@ export interface components {
             therapist_id: string | null;
             clinic: components["schemas"]["ClinicBriefOut"];
             preferences: components["schemas"]["PreferencesOut"];
+            /** @description GET only: whether to show the consent text in force and ask again (`consent_required`), e.g. after a new version was published. */
+            consent: components["schemas"]["ConsentStatusOut"] | null;
         };
         QuietHoursIn: {
             /** @example 08:30 */
@@ -1567,6 +1842,47 @@ export interface components {
         PasswordChangeIn: {
             current_password: string;
             new_password: string;
+        };
+        ConsentTextOut: {
+            version: number;
+            /** Format: date */
+            published: string;
+            /** @description The text by language: the one asked for, or tr and en. */
+            text: {
+                [key: string]: string;
+            };
+        };
+        ConsentOut: {
+            /** Format: uuid */
+            id: string;
+            version: number;
+            language: string;
+            /** Format: date-time */
+            given_at: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        ConsentHistoryOut: {
+            /** @description The version in force (null: none published). */
+            current_version: number | null;
+            /** @description The version the patient's consent is to. */
+            accepted_version: number | null;
+            withdrawn: boolean;
+            /** @description Show the current text and ask (POST /me/consents). */
+            consent_required: boolean;
+            items: components["schemas"]["ConsentOut"][];
+        };
+        /**
+         * @example {
+         *       "version": 1,
+         *       "language": "tr"
+         *     }
+         */
+        ConsentIn: {
+            /** @description The version the app showed; 409 when another is in force. */
+            version: number;
+            /** @description The language the text was shown in; else the patient's. */
+            language?: ("tr" | "en") | null;
         };
         AuditEventOut: {
             /** Format: uuid */
@@ -2916,6 +3232,11 @@ export interface components {
             digest_time: string;
             /** @enum {string} */
             default_language: "tr" | "en";
+            /**
+             * @description What erasing a patient does to their clinical records: `keep_deidentified` (the default) keeps them under the patient's id without identifiers or free text; `delete` deletes them. Identifiers and free text go either way, and the audit trail (ids only) stays.
+             * @enum {string}
+             */
+            erasure_retention: "keep_deidentified" | "delete";
             /** @description The clinic's own overrides (a programme's beat them). */
             flag_thresholds: components["schemas"]["FlagThresholdOverrides"];
             /** @description Every threshold for the clinic's patients without a programme override: the clinic's value, else the default. */
@@ -2948,6 +3269,62 @@ export interface components {
              */
             default_language?: "tr" | "en";
             flag_thresholds?: components["schemas"]["FlagThresholdsIn"];
+            /**
+             * @description What erasing a patient does to their clinical records: `keep_deidentified` (the default) keeps them under the patient's id without identifiers or free text; `delete` deletes them. Identifiers and free text go either way, and the audit trail (ids only) stays.
+             * @enum {string}
+             */
+            erasure_retention?: "keep_deidentified" | "delete";
+        };
+        CalendarFeedOut: {
+            /** @description The feed's address; subscribe to it in a calendar app. */
+            url: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "reason": "Patient's request of 2026-12-07 (KVKK Art. 7); no retention duty."
+         *     }
+         */
+        ErasureIn: {
+            /** @description Why the patient is erased. Kept with the audit trail after the erasure, so it must name no patient details (no name, contact or clinical detail). */
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "reason": "I no longer attend the clinic."
+         *     }
+         */
+        ErasureRequestIn: {
+            /** @description Optional; removed when the erasure is done. */
+            reason?: string | null;
+        };
+        ErasureRequestOut: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            patient_id: string;
+            /** Format: date-time */
+            requested_at: string;
+            reason: string | null;
+            /** Format: date-time */
+            closed_at: string | null;
+        };
+        ErasureQueueItemOut: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            patient_id: string;
+            /** Format: date-time */
+            requested_at: string;
+            reason: string | null;
+            /** Format: date-time */
+            closed_at: string | null;
+            patient_name: string;
+        };
+        ErasureQueuePage: {
+            items: components["schemas"]["ErasureQueueItemOut"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -3287,6 +3664,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `consent-not-current`: another consent text is in force. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Used, replaced or expired code. */
             410: {
                 headers: {
@@ -3553,6 +3939,105 @@ export interface operations {
             };
             /** @description No such resource in your clinic (or it is not yours to see). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    erasePatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureIn"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4221,6 +4706,267 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getCurrentConsentText: {
+        parameters: {
+            query?: {
+                /** @description `tr` or `en`; else Accept-Language, else both. */
+                lang?: ("tr" | "en") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentTextOut"];
+                };
+            };
+            /** @description No consent text is published yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listMyConsents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentHistoryOut"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    giveMyConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatusOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent-not-current`: another version is in force. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    withdrawMyConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatusOut"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No consent is in force to withdraw. */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8090,6 +8836,651 @@ export interface operations {
             };
             /** @description The body is not sent as `application/json`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: {
+                /** @description `json` (the default): every section of what is held; `fhir`: a FHIR R4 Bundle (`application/fhir+json`). */
+                format?: "json" | "fhir";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything held about the patient, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Of this layout. */
+                        format_version: string;
+                        /** Format: date-time */
+                        exported_at: string;
+                        /** Format: uuid */
+                        patient_id: string;
+                        profile?: {
+                            [key: string]: unknown;
+                        };
+                        preferences?: {
+                            [key: string]: unknown;
+                        };
+                        devices?: {
+                            [key: string]: unknown;
+                        }[];
+                        programmes?: {
+                            [key: string]: unknown;
+                        }[];
+                        records?: {
+                            [key: string]: unknown;
+                        }[];
+                        measure_schedules?: {
+                            [key: string]: unknown;
+                        }[];
+                        measure_responses?: {
+                            [key: string]: unknown;
+                        }[];
+                        flags?: {
+                            [key: string]: unknown;
+                        }[];
+                        notifications?: {
+                            [key: string]: unknown;
+                        }[];
+                        consents?: {
+                            [key: string]: unknown;
+                        }[];
+                        audit_trail?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                    "application/fhir+json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    exportPatientData: {
+        parameters: {
+            query?: {
+                /** @description `json` (the default): every section of what is held; `fhir`: a FHIR R4 Bundle (`application/fhir+json`). */
+                format?: "json" | "fhir";
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything held about the patient, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Of this layout. */
+                        format_version: string;
+                        /** Format: date-time */
+                        exported_at: string;
+                        /** Format: uuid */
+                        patient_id: string;
+                        profile?: {
+                            [key: string]: unknown;
+                        };
+                        preferences?: {
+                            [key: string]: unknown;
+                        };
+                        devices?: {
+                            [key: string]: unknown;
+                        }[];
+                        programmes?: {
+                            [key: string]: unknown;
+                        }[];
+                        records?: {
+                            [key: string]: unknown;
+                        }[];
+                        measure_schedules?: {
+                            [key: string]: unknown;
+                        }[];
+                        measure_responses?: {
+                            [key: string]: unknown;
+                        }[];
+                        flags?: {
+                            [key: string]: unknown;
+                        }[];
+                        notifications?: {
+                            [key: string]: unknown;
+                        }[];
+                        consents?: {
+                            [key: string]: unknown;
+                        }[];
+                        audit_trail?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                    "application/fhir+json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    createCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The URL of what was created. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedOut"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    revokeCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    readCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feed_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed as iCalendar (RFC 5545). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Unknown or revoked feed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getPatientReport: {
+        parameters: {
+            query?: {
+                /** @description 2000-01-01 to 2100-12-31. */
+                from?: string | null;
+                /** @description 2000-01-01 to 2100-12-31. */
+                to?: string | null;
+                lang?: "tr" | "en";
+            };
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, one or two A4 pages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in your clinic (or it is not yours to see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many reports; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    requestMyErasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequestIn"];
+            };
+        };
+        responses: {
+            /** @description A request is already waiting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestOut"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is missing or invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listErasureRequests: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureQueuePage"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
