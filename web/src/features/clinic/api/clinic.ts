@@ -71,3 +71,11 @@ export function useAuditLog(filters: { patient_id?: string; actor_id?: string })
     getNextPageParam: (page) => page.next_cursor,
   });
 }
+
+/** Patients' open requests to be erased (clinic admins). */
+export function useErasureRequests() {
+  return useQuery({
+    queryKey: ['erasure-requests'],
+    queryFn: async () => (await unwrap(api.GET('/api/v1/clinic/erasure-requests', { params: { query: { limit: 100 } } }))).items,
+  });
+}

@@ -1,5 +1,6 @@
 import { AuditLog } from './audit-log';
 import { ClinicSettings } from './clinic-settings';
+import { ErasureRequests } from './erasure-requests';
 import { StaffAdmin } from './staff-admin';
 import { useI18n } from '../../../i18n';
 
@@ -10,6 +11,7 @@ export default function ClinicAdmin({ userId }: { userId: string }) {
       <h1>{t('clinic.title')}</h1>
       <ClinicSettings />
       <StaffAdmin userId={userId} />
+      <ErasureRequests />
       <AuditLog />
     </div>
   );

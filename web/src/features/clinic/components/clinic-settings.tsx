@@ -75,6 +75,14 @@ function ClinicSettingsForms({ clinic }: { clinic: ClinicOut }) {
               </select>
             )}
           </Field>
+          <Field label={t('clinicSettings.erasureRetention')} errors={fieldErrors.erasure_retention}>
+            {(id, d) => (
+              <select id={id} aria-describedby={d} value={draft.erasure_retention} onChange={(e) => set('erasure_retention')(e.target.value)}>
+                <option value="keep_deidentified">{t('clinicSettings.retention.keep_deidentified')}</option>
+                <option value="delete">{t('clinicSettings.retention.delete')}</option>
+              </select>
+            )}
+          </Field>
         </div>
         <SaveBar save={general} />
       </form>

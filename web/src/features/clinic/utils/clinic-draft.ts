@@ -6,6 +6,7 @@ type S = components['schemas'];
 export type ClinicPatch = S['ClinicPatchIn'];
 export type ThresholdName = keyof S['ThresholdsInForceOut'];
 export type Language = S['ClinicOut']['default_language'];
+export type Retention = S['ClinicOut']['erasure_retention'];
 
 export interface ClinicDraft {
   name: string;
@@ -13,6 +14,8 @@ export interface ClinicDraft {
   emergency_number: string;
   digest_time: string;
   default_language: Language;
+  /** What erasing a patient does to their clinical records. */
+  erasure_retention: Retention;
   /** The clinic's own override of each threshold as typed; empty means "use the default". */
   thresholds: Record<ThresholdName, string>;
 }
@@ -58,6 +61,7 @@ export function draftOf(clinic: S['ClinicOut']): ClinicDraft {
     emergency_number: clinic.emergency_number,
     digest_time: clinic.digest_time,
     default_language: clinic.default_language,
+    erasure_retention: clinic.erasure_retention,
     thresholds,
   };
 }
@@ -66,7 +70,7 @@ export function draftOf(clinic: S['ClinicOut']): ClinicDraft {
 export function changesOf(clinic: S['ClinicOut'], draft: ClinicDraft): ClinicPatch {
   const before = draftOf(clinic);
   const changes: Record<string, unknown> = {};
-  for (const key of ['name', 'timezone', 'emergency_number', 'digest_time', 'default_language'] as const) {
+  for (const key of ['name', 'timezone', 'emergency_number', 'digest_time', 'default_language', 'erasure_retention'] as const) {
     const value = typeof draft[key] === 'string' ? draft[key].trim() : draft[key];
     if (value !== before[key]) changes[key] = value;
   }

@@ -6,6 +6,7 @@ import { AdherenceChart, PainChart } from './charts';
 import { Diary } from './diary';
 import { MeasureSchedules } from './measure-schedules';
 import { OutcomeCharts } from './outcome-charts';
+import { PatientDocuments } from './patient-documents';
 import { PatientFlags } from './patient-flags';
 import { PatientSettings } from './patient-settings';
 import { ProgrammePanel } from './programme-panel';
@@ -40,6 +41,7 @@ export default function PatientPage({ isAdmin }: { isAdmin: boolean }) {
                 <ProgrammePanel patientId={patientId} />
                 {programme.data?.id && <MeasureSchedules programmeId={programme.data.id} />}
                 <PatientSettings patient={p} isAdmin={isAdmin} />
+                <PatientDocuments patientId={patientId} name={p.name} isAdmin={isAdmin} />
               </div>
             </div>
           </>
