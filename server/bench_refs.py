@@ -1,8 +1,9 @@
 """Benchmark reference endpoints, served only when ``BENCH_REFERENCES`` is on.
 
 ``make bench`` compares every real endpoint with two references served by the same gunicorn
-config in the same run: a trivial JSON answer, and a bare single-row Core ``INSERT`` of the
-same shape as a pain rating (the ceiling for any write). The bare insert goes to its own
+config in the same run: a trivial JSON answer, a bare single-row Core ``INSERT`` of the
+same shape as a pain rating (the ceiling for any write), and a bulk one: a sync's 500 items as
+500 such rows in one multi-row ``INSERT`` (the ceiling for a sync). The bare insert goes to its own
 table, which is not part of the app's metadata or migrations: the harness creates it.
 """
 
@@ -65,3 +66,31 @@ def bare_insert() -> tuple[dict[str, str], int]:
         )
     )
     return {"id": body["id"]}, 201
+
+
+@blp.post("/bulk-insert")
+@allow(PUBLIC)
+def bulk_insert() -> tuple[dict[str, int], int]:
+    """A sync's body stored as pain-rating-shaped rows in ONE multi-row Core INSERT: the sync's
+    ceiling, with no auth, validation, idempotency, audit or flags."""
+    items = request.get_json(force=True)["items"]
+    received_at = utcnow()
+    rows = []
+    for item in items:
+        data = item["data"]
+        recorded_at = datetime.fromisoformat(data["recorded_at"])
+        rows.append(
+            {
+                "id": uuid.UUID(data["id"]),
+                "clinic_id": _NOBODY,
+                "patient_id": _NOBODY,
+                "recorded_at": recorded_at,
+                "received_at": received_at,
+                "local_date": recorded_at.date(),
+                "body_digest": "0" * 64,
+                "score": data.get("score", 0),
+                "context": data.get("context", "now"),
+            }
+        )
+    db.session.execute(bare_pain_ratings.insert().values(rows))
+    return {"stored": len(rows)}, 201
