@@ -6,7 +6,8 @@ a warm-up and then a measured window, and prints one JSON line: request count, t
 p50/p99 latency and status counts. It never runs past ``warmup + duration + timeout`` seconds.
 
 Bodies are built here, per request, from a named kind so every write carries a fresh client
-UUID: ``static`` (fixed JSON), ``pain_rating``, ``bare_insert`` and ``sync``.
+UUID: ``static`` (fixed JSON), ``pain_rating``, ``bare_insert``, ``session_log`` (the items of the
+connection's patient, from ``item_sets``), ``sync`` and ``bulk_insert`` (the sync's body).
 """
 
 from __future__ import annotations
@@ -71,21 +72,40 @@ def sync_items(count: int) -> list[dict[str, Any]]:
     return items
 
 
-def build_body(kind: str, spec: dict[str, Any]) -> bytes:
-    """The JSON body of one request."""
+def session_log(item_ids: list[str], today: str) -> dict[str, Any]:
+    """A completed session of today's morning or evening, every prescribed item logged."""
+    return {
+        "id": str(uuid.uuid4()),
+        "recorded_at": _now_iso(),
+        "date": today,
+        "slot": random.choice(("morning", "evening")),
+        "status": "completed",
+        "items": [{"item_id": i, "sets_done": 2, "reps_done": 10} for i in item_ids],
+        "exertion": random.randint(2, 6),
+        "pain_during": random.randint(0, 5),
+        "pain_after": random.randint(0, 5),
+    }
+
+
+def build_body(kind: str, spec: dict[str, Any], items: list[str] | None = None) -> bytes:
+    """The JSON body of one request (``items``: the connection's patient's programme items)."""
     if kind == "none":
         return b""
     if kind == "static":
         return json.dumps(spec["body"]).encode()
     if kind in ("pain_rating", "bare_insert"):
         return json.dumps(pain_rating()).encode()
-    if kind == "sync":
+    if kind == "session_log":
+        return json.dumps(session_log(items or [], spec["today"])).encode()
+    if kind in ("sync", "bulk_insert"):
         return json.dumps({"items": sync_items(spec.get("items", 500))}).encode()
     raise ValueError(f"unknown body kind {kind!r}")
 
 
-def _request_bytes(spec: dict[str, Any], headers: dict[str, str]) -> bytes:
-    body = build_body(spec.get("body_kind", "none"), spec)
+def _request_bytes(
+    spec: dict[str, Any], headers: dict[str, str], items: list[str] | None = None
+) -> bytes:
+    body = build_body(spec.get("body_kind", "none"), spec, items)
     lines = [f"{spec['method']} {spec['path']} HTTP/1.1", f"Host: {spec['host']}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if body:
@@ -114,6 +134,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 async def _connection(
     spec: dict[str, Any],
     headers: dict[str, str],
+    items: list[str] | None,
     start_measure: float,
     stop_at: float,
     latencies: list[float],
@@ -124,7 +145,7 @@ async def _connection(
         while time.perf_counter() < stop_at:
             if writer is None:
                 reader, writer = await asyncio.open_connection(spec["host"], spec["port"])
-            payload = _request_bytes(spec, headers)
+            payload = _request_bytes(spec, headers, items)
             started = time.perf_counter()
             writer.write(payload)
             try:
@@ -150,6 +171,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Drive ``spec`` and return the measured figures."""
     connections = spec.get("connections", 16)
     header_sets = spec.get("header_sets") or [{}]
+    item_sets = spec.get("item_sets") or [None]
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     begin = time.perf_counter()
@@ -159,7 +181,13 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     tasks = [
         asyncio.create_task(
             _connection(
-                spec, header_sets[n % len(header_sets)], start_measure, stop_at, latencies, statuses
+                spec,
+                header_sets[n % len(header_sets)],
+                item_sets[n % len(item_sets)],
+                start_measure,
+                stop_at,
+                latencies,
+                statuses,
             )
         )
         for n in range(connections)

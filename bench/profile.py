@@ -32,6 +32,7 @@ def profile(scenario: Scenario, app, seeded, requests: int, top: int, sort: str)
 
     spec = scenario.spec(seeded, warmup=0, duration=0)
     headers = spec["header_sets"][0]
+    items = (spec["item_sets"] or [None])[0]
     client = app.test_client()
     statements = 0
 
@@ -40,7 +41,7 @@ def profile(scenario: Scenario, app, seeded, requests: int, top: int, sort: str)
         statements += 1
 
     def send() -> int:
-        body = build_body(spec["body_kind"], spec)
+        body = build_body(spec["body_kind"], spec, items)
         response = client.open(
             spec["path"],
             method=spec["method"],

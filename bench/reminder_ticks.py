@@ -3,8 +3,10 @@
 On SQLite and on PostgreSQL (a dedicated ``hep_bench_reminders`` database, created and dropped
 here): 10k then 100k patients with two reminder streams each (bulk insert), an idle tick (nothing
 due) at both sizes, the claim query's plan, and a tick with 10k due reminders (recorded, then
-delivered through the ``log`` provider). The idle tick must not grow with the number of patients:
-it is one index range scan on ``reminder_streams.next_due_at`` that finds nothing.
+delivered through the ``log`` provider), in three rounds, each beside its reference (see
+``bench/reminder_reference.py``) and with its phases. The idle tick must not grow with the
+number of patients: it is one index range scan on ``reminder_streams.next_due_at`` that
+finds nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ if str(ROOT) not in sys.path:  # run as a script by the bench harness
 
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+
+from bench.reminder_reference import phase_timers, rearm, reference_tick, timed_claim  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -262,7 +266,9 @@ def _count(model: Any, *where: Any) -> int:
     return db.session.scalar(stmt.where(*where) if where else stmt) or 0
 
 
-def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> list[str]:
+def run_backend(
+    backend: str, url: str, sizes: tuple[int, int], due: int, rounds: int = 3
+) -> list[str]:
     """Every measurement on one database; returns the report lines."""
     from server import create_app
     from server.extensions import db
@@ -316,23 +322,38 @@ def run_backend(backend: str, url: str, sizes: tuple[int, int], due: int) -> lis
             )
         db.session.commit()
         now = SLOT_AT + timedelta(seconds=20)
-        report = TickReport()
-        cpu = time.process_time()
-        claim_ms, claimed = _timed(lambda: _commit_batches(claim_due_streams, now, batch, report))
-        deliver_ms, statuses = _timed(lambda: deliver_pending(now, provider=provider))
-        tick_cpu = time.process_time() - cpu
-        assert claimed == due, claimed
-        assert report.recorded["due"] == due, report.recorded
-        assert statuses["sent"] == due, statuses
-        assert _count(Notification, Notification.status == "sent") == due
-        assert _count(Delivery, Delivery.status == "sent") == due
-        total = claim_ms + deliver_ms
-        lines.append(
-            f"{backend:<10} tick with {due} due of {sizes[-1]} patients: {total / 1000:5.2f} s "
-            f"(claim+record {claim_ms / 1000:5.2f} s in batches of {batch}, "
-            f"deliver {deliver_ms / 1000:5.2f} s; {tick_cpu:4.1f} s CPU here) "
-            f"= {due / (total / 1000):,.0f} reminders/s"
-        )
+        for round_number in range(1, rounds + 1):
+            if round_number > 1:
+                rearm(due_ids, SLOT_AT)
+                if backend == "postgresql":
+                    _vacuum()
+            reference_ms, referenced = reference_tick(now)
+            assert referenced == due, referenced
+            report = TickReport()
+            cpu = time.process_time()
+            with phase_timers() as phases:
+                claim = timed_claim(claim_due_streams, phases)
+                claim_ms, claimed = _timed(
+                    lambda c=claim, r=report: _commit_batches(c, now, batch, r)
+                )
+                deliver_ms, statuses = _timed(lambda: deliver_pending(now, provider=provider))
+            tick_cpu = time.process_time() - cpu
+            assert claimed == due, claimed
+            assert report.recorded["due"] == due, report.recorded
+            assert statuses["sent"] == due, statuses
+            assert _count(Notification, Notification.status == "sent") == due
+            assert _count(Delivery, Delivery.status == "sent") == due
+            total = claim_ms + deliver_ms
+            phases["commit"] = claim_ms - sum(phases.values())
+            phases["deliver"] = deliver_ms
+            shown = ", ".join(f"{name} {ms / 1000:.2f}" for name, ms in phases.items())
+            lines.append(
+                f"{backend:<10} round {round_number}: tick with {due} due of {sizes[-1]} "
+                f"patients {total / 1000:5.2f} s = {due / (total / 1000):,.0f} reminders/s "
+                f"({tick_cpu:4.1f} s CPU here; phases in s: {shown}); reference "
+                f"(claim, insert, mark in one transaction, bare Core) {reference_ms / 1000:5.2f} s "
+                f"= {due / (reference_ms / 1000):,.0f}/s; tick = {reference_ms / total:.0%} of it"
+            )
         idle = lambda: _tick(claim_due_streams, deliver_pending, provider, batch)  # noqa: E731
         best, median = _idle(idle)
         lines.append(
@@ -378,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="reference and tick, interleaved")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # the log provider would print 10k lines
     started = time.perf_counter()
@@ -386,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         if backend == "sqlite":
             with tempfile.TemporaryDirectory(prefix="hep-reminder-bench-") as tmp:
                 url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-                lines += run_backend(backend, url, (args.small, args.large), args.due)
+                lines += run_backend(backend, url, (args.small, args.large), args.due, args.rounds)
         else:
             try:
                 url = _recreate_postgres()
@@ -394,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 lines.append(f"postgresql skipped: not reachable ({type(error).__name__})")
                 continue
             try:
-                lines += run_backend(backend, url, (args.small, args.large), args.due)
+                lines += run_backend(backend, url, (args.small, args.large), args.due, args.rounds)
             finally:
                 _drop_postgres()
         print("\n".join(lines[-5:]), flush=True)

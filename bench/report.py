@@ -25,6 +25,7 @@ COLUMNS = [
     "peak RSS/worker MB",
     "vs trivial",
     "vs bare insert",
+    "vs bulk insert",
     "non-2xx",
 ]
 
@@ -45,6 +46,7 @@ class Row:
     config: str = ""
     vs_trivial: float = math.nan
     vs_bare: float = math.nan
+    vs_bulk: float = math.nan
     statuses: dict[str, int] = field(default_factory=dict)
 
     def cells(self, with_config: bool = False) -> list[str]:
@@ -60,6 +62,7 @@ class Row:
             f"{self.peak_rss_mb:.0f}",
             _ratio(self.vs_trivial),
             _ratio(self.vs_bare),
+            _ratio(self.vs_bulk),
             str(self.non_2xx),
         ]
 
@@ -97,18 +100,25 @@ def round_order(scenarios: list[T], round_number: int) -> list[T]:
     return list(scenarios) if round_number % 2 else list(reversed(scenarios))
 
 
-def round_ratios(backend: str, measured: dict[str, list[Row]]) -> list[str]:
-    """Per round, each repeated scenario's throughput against that round's bare insert, and its
-    p99: the spread behind the medians in the table."""
-    bare = measured.get("bare insert (reference)", [])
+def round_ratios(
+    backend: str, measured: dict[str, list[Row]], references: dict[str, str]
+) -> list[str]:
+    """Per round, each repeated scenario's throughput against the same round's measurement of
+    its reference (``references``: scenario name → reference name), with its p50 and p99: the
+    spread behind the medians in the table."""
     lines = []
     for name, rounds in measured.items():
-        if len(rounds) < 2 or "(reference)" in name:
+        if len(rounds) < 2 or name not in references:
             continue
-        ratios = [f"{r.throughput / b.throughput:.0%}" for r, b in zip(rounds, bare, strict=False)]
+        reference = references[name]
+        against = measured.get(reference, [])
+        ratios = [
+            f"{r.throughput / b.throughput:.1%}" for r, b in zip(rounds, against, strict=False)
+        ]
+        p50s = ", ".join(f"{r.p50_ms:.1f}" for r in rounds)
         p99s = ", ".join(f"{r.p99_ms:.1f}" for r in rounds)
-        versus = f"vs bare insert {', '.join(ratios)}; " if ratios else ""
-        lines.append(f"{backend} {name}, each round: {versus}p99 {p99s} ms")
+        versus = f"vs {reference} {', '.join(ratios)}; " if ratios else ""
+        lines.append(f"{backend} {name}, each round: {versus}p50 {p50s} ms; p99 {p99s} ms")
     return lines
 
 
@@ -128,6 +138,16 @@ def add_ratios(rows: list[Row]) -> None:
         }
         trivial = refs.get("trivial (reference)")
         bare = refs.get("bare insert (reference)")
+        bulk = [
+            r.throughput
+            for r in rows
+            if r.backend == row.backend
+            and r.config == row.config
+            and r.connections == row.connections
+            and r.scenario.startswith("bulk insert 500")
+        ]
+        if bulk and row.scenario.startswith(("sync", "bulk")):
+            row.vs_bulk = row.throughput / bulk[0]
         if trivial:
             row.vs_trivial = row.throughput / trivial
         if bare:

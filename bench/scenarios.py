@@ -1,11 +1,15 @@
-"""What ``make bench`` measures: each scenario is one request shape at a fixed concurrency."""
+"""What ``make bench`` measures: each scenario is one request shape at a fixed concurrency, most
+of them against a reference served by the same gunicorn in the same run (``reference``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.seed import PASSWORD, Seeded
+from bench.seed import PASSWORD, Seeded, today_local
+
+TRIVIAL_NAME = "trivial (reference)"
+BARE_NAME = "bare insert (reference)"
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,17 @@ class Scenario:
     # Leaves far more data behind than any clinic holds (16 patients, ~100k records in 3 days):
     # measured after everything else, so no other figure reads through its pile.
     bulk_writes: bool = False
+    # The reference scenario whose throughput this one's is a share of, in the same round.
+    reference: str = ""
 
     def spec(self, seeded: Seeded, *, warmup: float, duration: float) -> dict[str, Any]:
         """The load generator's spec for this scenario."""
+        item_sets: list[list[str]] = []
         if self.auth == "therapist":
             header_sets = [{"Authorization": f"Bearer {seeded.therapist_token}"}]
         elif self.auth == "patients":
             header_sets = [{"Authorization": f"Bearer {t}"} for t in seeded.patient_tokens]
+            item_sets = seeded.patient_items
         else:
             header_sets = [{}]
         body = self.extra.get("body")
@@ -39,6 +47,8 @@ class Scenario:
             "method": self.method,
             "path": self.path,
             "header_sets": header_sets,
+            "item_sets": item_sets,
+            "today": today_local().isoformat(),
             "body_kind": self.body_kind,
             "body": body,
             "items": self.extra.get("items", 500),
@@ -48,10 +58,8 @@ class Scenario:
         }
 
 
-TRIVIAL = Scenario("trivial (reference)", "GET", "/bench/trivial")
-BARE_INSERT = Scenario(
-    "bare insert (reference)", "POST", "/bench/bare-insert", body_kind="bare_insert"
-)
+TRIVIAL = Scenario(TRIVIAL_NAME, "GET", "/bench/trivial")
+BARE_INSERT = Scenario(BARE_NAME, "POST", "/bench/bare-insert", body_kind="bare_insert")
 PAIN_POST = Scenario(
     "POST /me/pain-ratings",
     "POST",
@@ -59,6 +67,7 @@ PAIN_POST = Scenario(
     auth="patients",
     body_kind="pain_rating",
     documented=("POST", "/api/v1/me/pain-ratings"),
+    reference=BARE_NAME,
 )
 PLAN = Scenario(
     "GET /me/plan",
@@ -66,7 +75,54 @@ PLAN = Scenario(
     "/api/v1/me/plan",
     auth="patients",
     documented=("GET", "/api/v1/me/plan"),
+    reference=BARE_NAME,
 )
+SESSION_POST = Scenario(
+    "POST /me/session-logs",
+    "POST",
+    "/api/v1/me/session-logs",
+    auth="patients",
+    body_kind="session_log",
+    documented=("POST", "/api/v1/me/session-logs"),
+    reference=BARE_NAME,
+)
+PATIENTS = Scenario(
+    "GET /patients (200)",
+    "GET",
+    "/api/v1/patients?limit=200",
+    auth="therapist",
+    documented=("GET", "/api/v1/patients"),
+    reference=TRIVIAL_NAME,
+)
+
+
+def _bulk_pair(connections: int, sync_name: str, reference: str) -> list[Scenario]:
+    """The 500-item sync and its reference (the same body, 500 rows in one bare INSERT)."""
+    return [
+        Scenario(
+            reference,
+            "POST",
+            "/bench/bulk-insert",
+            body_kind="bulk_insert",
+            connections=connections,
+            bulk_writes=True,
+        ),
+        Scenario(
+            sync_name,
+            "POST",
+            "/api/v1/me/sync",
+            auth="patients",
+            body_kind="sync",
+            connections=connections,
+            documented=("POST", "/api/v1/me/sync"),
+            bulk_writes=True,
+            reference=reference,
+        ),
+    ]
+
+
+SYNC_ONE = _bulk_pair(1, "sync 500 items (1 conn)", "bulk insert 500 (1 conn, reference)")
+SYNC_SIXTEEN = _bulk_pair(16, "sync 500 items", "bulk insert 500 (reference)")
 
 SCENARIOS = [
     TRIVIAL,
@@ -80,42 +136,25 @@ SCENARIOS = [
     ),
     PLAN,
     PAIN_POST,
-    Scenario(
-        "sync 500 items (1 conn)",
-        "POST",
-        "/api/v1/me/sync",
-        auth="patients",
-        body_kind="sync",
-        connections=1,
-        documented=("POST", "/api/v1/me/sync"),
-        bulk_writes=True,
-    ),
-    Scenario(
-        "sync 500 items",
-        "POST",
-        "/api/v1/me/sync",
-        auth="patients",
-        body_kind="sync",
-        documented=("POST", "/api/v1/me/sync"),
-        bulk_writes=True,
-    ),
-    Scenario(
-        "GET /patients (200)",
-        "GET",
-        "/api/v1/patients?limit=200",
-        auth="therapist",
-        documented=("GET", "/api/v1/patients"),
-    ),
+    SESSION_POST,
+    PATIENTS,
     Scenario(
         "GET /flags (queue)",
         "GET",
         "/api/v1/flags?status=open",
         auth="therapist",
         documented=("GET", "/api/v1/flags"),
+        reference=TRIVIAL_NAME,
     ),
+    *SYNC_ONE,
+    *SYNC_SIXTEEN,
 ]
 
-# The worker-model comparison drives only what the targets are about.
+# Measured in three interleaved rounds (each with its reference): what the targets are about.
+ROUNDS = [TRIVIAL, BARE_INSERT, PAIN_POST, PLAN, SESSION_POST, PATIENTS]
+BULK_ROUNDS = [*SYNC_ONE, *SYNC_SIXTEEN]
+
+# The worker-model comparison drives only the single-request targets.
 COMPARISON = [TRIVIAL, BARE_INSERT, PAIN_POST, PLAN]
 
 

@@ -38,6 +38,8 @@ class Seeded:
     therapist_token: str
     patient_tokens: list[str]
     patient_ids: list[str] = field(default_factory=list)
+    # The programme item ids of each patient of ``patient_tokens``, in the same order.
+    patient_items: list[list[str]] = field(default_factory=list)
 
 
 def postgres_url(name: str) -> str:
@@ -253,12 +255,18 @@ def _seed_clinic() -> Seeded:
         ],
     )
     exercises = _seed_exercises()
-    _seed_programmes_and_history(clinic.id, therapist.id, patient_ids, exercises, rng)
+    items = _seed_programmes_and_history(clinic.id, therapist.id, patient_ids, exercises, rng)
     therapist_token = start_session(therapist).access_token
     tokens = [
         start_session(db.session.get(User, pid)).access_token for pid in patient_ids[:LOAD_PATIENTS]
     ]
-    return Seeded(therapist.email, therapist_token, tokens, [str(p) for p in patient_ids])
+    return Seeded(
+        therapist.email,
+        therapist_token,
+        tokens,
+        [str(p) for p in patient_ids],
+        [items[pid] for pid in patient_ids[:LOAD_PATIENTS]],
+    )
 
 
 def _seed_exercises() -> list[dict[str, Any]]:
@@ -295,7 +303,8 @@ def _seed_programmes_and_history(
     patient_ids: list[uuid.UUID],
     exercises: list[dict[str, Any]],
     rng: random.Random,
-) -> None:
+) -> dict[uuid.UUID, list[str]]:
+    """Each patient's programme and 4 weeks of records; returns each one's programme item ids."""
     from server.extensions import db
     from server.programmes.models import Programme, ProgrammeRevision
     from server.tracking.models import PainRating, SessionLog
@@ -309,12 +318,14 @@ def _seed_programmes_and_history(
         "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "evening", "time": "19:00"}],
     }
     programmes, revisions, pains, sessions = [], [], [], []
+    item_ids: dict[uuid.UUID, list[str]] = {}
     for n, pid in enumerate(patient_ids):
         programme_id = uuid.uuid4()
         items = [
             {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
             for e in exercises
         ]
+        item_ids[pid] = [item["item_id"] for item in items]
         programmes.append(
             {
                 "id": programme_id,
@@ -386,6 +397,7 @@ def _seed_programmes_and_history(
     for table, rows in ((PainRating, pains), (SessionLog, sessions)):
         for chunk in range(0, len(rows), 2000):
             db.session.execute(sa.insert(table.__table__), rows[chunk : chunk + 2000])
+    return item_ids
 
 
 def _digest() -> str:

@@ -16,6 +16,7 @@ Every event names who acted: the request's :class:`~server.access.Actor`, or a
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from server.access import Actor
 from server.audit.models import AuditEvent
@@ -128,7 +130,12 @@ def read(
     if statement is not None:
         (values,) = rows
         return _read_with(statement, params or {}, values)
-    if rows:
+    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        # A page's events in one statement whose text never changes (prepared and planned
+        # once): a multi-row VALUES would be a new statement, re-parsed, for each page size.
+        document = json.dumps(rows, default=str, separators=(",", ":"))
+        db.session.execute(_insert_document_statement(), {"rows": document})
+    elif rows:
         db.session.execute(_insert_statement(), rows)
     return []
 
@@ -155,6 +162,20 @@ def bound(values: dict[str, object]) -> dict[str, object]:
 @functools.cache
 def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
+
+
+@functools.cache
+def _insert_document_statement() -> sa.Insert:
+    """PostgreSQL: ``INSERT INTO audit_events SELECT * FROM jsonb_to_recordset(:rows)``."""
+    table = AuditEvent.__table__
+    names = [column.name for column in table.columns]
+    document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
+    records = (
+        sa.func.jsonb_to_recordset(document)
+        .table_valued(*(sa.column(name, table.c[name].type) for name in names))
+        .render_derived(with_types=True)
+    )
+    return sa.insert(table).from_select(names, sa.select(*(records.c[n] for n in names)))
 
 
 def _read_with(

@@ -7,7 +7,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -44,36 +45,39 @@ def zone(name: str, *, patient_id: uuid.UUID | None = None) -> ZoneInfo:
 def _programmes(
     patient_ids: Collection[uuid.UUID], since: date
 ) -> dict[uuid.UUID, list[ProgrammeWindow]]:
-    """Each patient's programmes that still apply from local date ``since``, with revisions."""
-    programmes = db.session.execute(
+    """Each patient's programmes that still apply from local date ``since``, with their
+    revisions: one query (each programme's rows joined to its revisions)."""
+    rows = db.session.execute(
         sa.select(
             Programme.id,
             Programme.patient_id,
             Programme.start_date,
             Programme.end_date,
             Programme.created_at,
-        ).where(
+            ProgrammeRevision.number,
+            ProgrammeRevision.effective_at,
+            ProgrammeRevision.schedule,
+            ProgrammeRevision.posture_breaks,
+        )
+        .outerjoin(ProgrammeRevision, ProgrammeRevision.programme_id == Programme.id)
+        .where(
             Programme.patient_id.in_(patient_ids),
             sa.or_(Programme.end_date.is_(None), Programme.end_date >= since),
         )
-    ).all()
+        .order_by(Programme.id, ProgrammeRevision.number)
+    )
+    programmes: dict[uuid.UUID, Any] = {}
     revisions: dict[uuid.UUID, list[RevisionWindow]] = defaultdict(list)
-    if programmes:
-        rows = db.session.execute(
-            sa.select(
-                ProgrammeRevision.programme_id,
-                ProgrammeRevision.number,
-                ProgrammeRevision.effective_at,
-                ProgrammeRevision.schedule,
-                ProgrammeRevision.posture_breaks,
-            ).where(ProgrammeRevision.programme_id.in_([p.id for p in programmes]))
-        )
-        for programme_id, number, effective_at, schedule, posture in rows:
-            revisions[programme_id].append(
-                RevisionWindow(number, effective_at, schedule or {}, posture or {})
+    for row in rows:
+        programmes.setdefault(row.id, row)
+        if row.number is not None:
+            revisions[row.id].append(
+                RevisionWindow(
+                    row.number, row.effective_at, row.schedule or {}, row.posture_breaks or {}
+                )
             )
     by_patient: dict[uuid.UUID, list[ProgrammeWindow]] = defaultdict(list)
-    for p in programmes:
+    for p in programmes.values():
         by_patient[p.patient_id].append(
             ProgrammeWindow(p.start_date, p.end_date, tuple(revisions[p.id]), p.created_at)
         )
@@ -94,17 +98,6 @@ def _logged_sessions(
     return logged
 
 
-def _last_posture_breaks(
-    patient_ids: Collection[uuid.UUID], since: date
-) -> dict[uuid.UUID, datetime]:
-    rows = db.session.execute(
-        sa.select(PostureBreak.patient_id, sa.func.max(PostureBreak.recorded_at))
-        .where(PostureBreak.patient_id.in_(patient_ids), PostureBreak.local_date >= since)
-        .group_by(PostureBreak.patient_id)
-    )
-    return {patient_id: value for patient_id, value in rows if value is not None}
-
-
 def load_reminder_infos(
     patient_ids: Collection[uuid.UUID], *, since: date, with_programmes: bool = True
 ) -> dict[uuid.UUID, PatientReminderInfo]:
@@ -116,7 +109,12 @@ def load_reminder_infos(
         return {}
     programmes = _programmes(ids, since) if with_programmes else {}
     logged = _logged_sessions(ids, since)
-    last_breaks = _last_posture_breaks(ids, since)
+    # The last posture break beside the patient's row (the (patient_id, local_date) index).
+    last_break = (
+        sa.select(sa.func.max(PostureBreak.recorded_at))
+        .where(PostureBreak.patient_id == Patient.id, PostureBreak.local_date >= since)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         sa.select(
             Patient.id,
@@ -131,6 +129,7 @@ def load_reminder_infos(
             Patient.work_end,
             Patient.work_days,
             User.language,
+            last_break.label("last_break"),
         )
         .join(User, User.id == Patient.id)
         .where(Patient.id.in_(ids))
@@ -150,7 +149,7 @@ def load_reminder_infos(
             work_end=row.work_end,
             work_days=frozenset(int(d) for d in (row.work_days or ())),
             logged_sessions=frozenset(logged.get(row.id, ())),
-            last_posture_break_at=last_breaks.get(row.id),
+            last_posture_break_at=row.last_break,
         )
         infos[row.id] = PatientReminderInfo(row.id, row.clinic_id, row.language, ctx)
     return infos

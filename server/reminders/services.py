@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped, scoped
 from server.audit import services as audit
@@ -62,32 +63,52 @@ def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None)
     info = infos.get(patient_id)
     if info is None:
         return
-    insert_ignoring_duplicates(
-        ReminderStream,
-        [
-            {
-                "id": uuid.uuid4(),
-                "clinic_id": info.clinic_id,
-                "patient_id": patient_id,
-                "kind": kind,
-                "updated_at": now,
-            }
-            for kind in KINDS
-        ],
-        ("patient_id", "kind"),
-    )
-    streams = db.session.scalars(
-        sa.select(ReminderStream)
-        .where(ReminderStream.patient_id == patient_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    streams = _locked_streams(patient_id)
+    if {stream.kind for stream in streams} != set(KINDS):  # first use: create them, then lock
+        insert_ignoring_duplicates(
+            ReminderStream,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "clinic_id": info.clinic_id,
+                    "patient_id": patient_id,
+                    "kind": kind,
+                    "updated_at": now,
+                }
+                for kind in KINDS
+            ],
+            ("patient_id", "kind"),
+        )
+        streams = _locked_streams(patient_id)
+    changes = []
     for stream in streams:
         after = refresh_after(stream.last_occurrence_at, stream.kind, now)
         upcoming = next_occurrence(stream.kind, info.ctx, after)
-        stream.next_due_at = upcoming.at if upcoming else None
-        stream.updated_at = now
+        changes.append({"stream_id": stream.id, "due": upcoming.at if upcoming else None})
+        set_committed_value(stream, "next_due_at", changes[-1]["due"])
+        set_committed_value(stream, "updated_at", now)
+    # Every stream in one executemany (the unit of work would group them by changed columns).
+    db.session.execute(_REFRESH, [{**change, "now": now} for change in changes])
     db.session.flush()
+
+
+_REFRESH = (
+    sa.update(ReminderStream.__table__)
+    .where(ReminderStream.__table__.c.id == sa.bindparam("stream_id"))
+    .values(next_due_at=sa.bindparam("due"), updated_at=sa.bindparam("now"))
+)
+
+
+def _locked_streams(patient_id: uuid.UUID) -> list[ReminderStream]:
+    """The patient's reminder streams, locked for update (freshly loaded)."""
+    return list(
+        db.session.scalars(
+            sa.select(ReminderStream)
+            .where(ReminderStream.patient_id == patient_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def list_notifications(

@@ -111,6 +111,11 @@ def store_items(
         row = store.row_of(item.kind, item.body, patient, tz, now, prescribed)
         candidate = Candidate(row["id"], item.kind, row["body_digest"])
         errors = item.errors or _prescription_errors(item, prescribed)
+        in_force = prescribed.get(item.body["date"]) if item.kind == "session_log" else None
+        if errors and not item.errors and in_force is not None and not in_force.complete:
+            # Refused by the revision in force alone: judge it by every revision's items.
+            prescribed = store.prescriptions(patient.id, [item.body["date"]], tz, complete=True)
+            errors = _prescription_errors(item, prescribed)
         (refused if errors else candidates).append((index, candidate, row))
         status = INVALID if errors else CREATED
         outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
@@ -134,10 +139,8 @@ def _prescription_errors(
     """A session log's ``items`` errors against the revision in force on its date."""
     if item.kind != "session_log":
         return {}
-    body = item.body
-    return rules.session_log_errors(
-        body["items"], body["slot"], body["date"], prescribed.get(body["date"])
-    )
+    day = item.body["date"]
+    return rules.session_log_errors(item.body["items"], item.body["slot"], day, prescribed.get(day))
 
 
 def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> None:

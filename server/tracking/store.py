@@ -104,18 +104,31 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
 
 
 def prescriptions(
-    patient_id: uuid.UUID, days: Sequence[date], tz: ZoneInfo
+    patient_id: uuid.UUID, days: Sequence[date], tz: ZoneInfo, *, complete: bool = False
 ) -> dict[date, Prescription | None]:
     """The revision in force on each local date of ``days`` (one per session log), None where
     none was: one query for a single log, two for a batch (its whole span at once), and one more
     for the items and slots it may name (see :func:`_prescribed_by`).
+
+    A single log, unless ``complete``: one query, and the items and slots of the revision in
+    force only (``Prescription.complete`` false). They are a subset of what the log may name,
+    so a log they accept is accepted; the caller asks again, complete, for one they refuse.
     """
     if not days:
         return {}
     if len(days) == 1:
         (day,) = days
         found = programme_queries.in_force_on(patient_id, day, tz)
-        in_force = {day: (found.programme_id, found.revision) if found and found.revision else None}
+        if found is None or not found.revision:
+            return {day: None}
+        if not complete:
+            slots = frozenset(s["slot"] for s in found.schedule.get("slots", []))
+            return {
+                day: Prescription(
+                    found.programme_id, found.revision, found.items, slots, complete=False
+                )
+            }
+        in_force = {day: (found.programme_id, found.revision)}
     else:
         span = programme_queries.revisions_between(patient_id, min(days), max(days), tz)
         in_force = {d: (r.programme_id, r.number) if r else None for d, r in span.items()}

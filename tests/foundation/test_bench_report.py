@@ -22,15 +22,34 @@ def test_a_repeated_scenario_shows_the_median_of_each_figure() -> None:
     assert median_of_rounds(rounds[:1]) is rounds[0]
 
 
-def test_each_rounds_ratio_is_against_the_same_rounds_bare_insert() -> None:
+def test_each_rounds_ratio_is_against_the_same_rounds_own_reference() -> None:
+    bare, bulk = "bare insert (reference)", "bulk insert 500 (reference)"
     measured = {
-        "bare insert (reference)": [_row("bare insert (reference)", t, 10) for t in (2000, 1000)],
+        bare: [_row(bare, t, 10) for t in (2000, 1000)],
+        bulk: [_row(bulk, t, 10) for t in (40, 20)],
         "POST": [_row("POST", 1200, 25.0), _row("POST", 700, 31.5)],
+        "sync": [_row("sync", 10, 400.0), _row("sync", 8, 500.0)],
         "login": [_row("login", 70, 200)],
     }
-    assert round_ratios("sqlite", measured) == [
-        "sqlite POST, each round: vs bare insert 60%, 70%; p99 25.0, 31.5 ms"
+    references = {"POST": bare, "sync": bulk, "login": bare}
+    assert round_ratios("sqlite", measured, references) == [
+        f"sqlite POST, each round: vs {bare} 60.0%, 70.0%; p50 12.5, 15.8 ms; p99 25.0, 31.5 ms",
+        f"sqlite sync, each round: vs {bulk} 25.0%, 40.0%; p50 200.0, 250.0 ms; "
+        "p99 400.0, 500.0 ms",
     ]
+
+
+def test_a_sync_is_measured_against_the_bulk_reference_of_its_connections() -> None:
+    rows = [
+        Row("bulk insert 500 (1 conn, reference)", "sqlite", 1, 20, 1, 1, 80, 0),
+        Row("sync 500 items (1 conn)", "sqlite", 1, 5, 1, 1, 80, 0),
+        Row("bulk insert 500 (reference)", "sqlite", 16, 40, 1, 1, 80, 0),
+        Row("sync 500 items", "sqlite", 16, 4, 1, 1, 80, 0),
+        Row("POST", "sqlite", 16, 400, 1, 1, 80, 0),
+    ]
+    add_ratios(rows)
+    assert [round(r.vs_bulk, 2) for r in rows[:4]] == [1.0, 0.25, 1.0, 0.1]
+    assert rows[4].vs_bulk != rows[4].vs_bulk  # NaN: not a bulk write
 
 
 def test_ratios_use_the_references_of_the_same_backend_and_config() -> None:

@@ -271,3 +271,20 @@ def test_checking_items_adds_no_statement_per_session_log(app_ctx, patient, prog
         assert {r["status"] for r in results} == {"created"}
         counts.append(len(seen))
     assert counts[0] == counts[1]
+
+
+def test_a_session_log_post_runs_a_fixed_few_statements(
+    client, app, patient, programme, backend
+) -> None:
+    """The token with the patient, the revision in force (one query: a log its items accept
+    needs no other revision), the record with its audit row, and the reminders' replan: the
+    programmes with their revisions, the logged sessions, the patient with the last posture
+    break, the locked streams and one UPDATE of them."""
+    morning, evening = programme.item_ids
+    _post_session(client, patient, slot="morning", items=[_done(morning)])  # streams created
+    with app.app_context(), statements() as seen:
+        _, response = _post_session(client, patient, slot="evening", items=[_done(evening)])
+    assert response.status_code == 201, response.json
+    separate = 2 if backend == "sqlite" else 0  # the audit row and queue mark, on their own
+    assert len(seen) == 8 + separate, seen
+    assert sum(s.startswith("UPDATE reminder_streams") for s in seen) == 1
