@@ -18,13 +18,15 @@ from pathlib import Path
 
 from cluster.run import Plan, Unavailable, run
 
-SHORT = Plan(patients=300, minutes=2, day_seconds=30.0, workers=1, threads=8)
+# The short version (the test suite's): fewer patients, a 30-second day, both reminder slots
+# already due when the schedulers start, one worker per API server.
+SHORT = Plan(patients=200, minutes=2, first_minute=-1, day_seconds=30.0, workers=1, threads=8)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cluster", description=__doc__)
     parser.add_argument("--short", action="store_true", help="the short version (the test's)")
-    parser.add_argument("--patients", type=int, help="patients (default 2000; short: 300)")
+    parser.add_argument("--patients", type=int, help="patients (default 2000; short: 200)")
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this directory")
     args = parser.parse_args(argv)
     plan = SHORT if args.short else Plan()

@@ -21,7 +21,7 @@ from bench.server import BIN, ROOT
 from cluster import checks
 from cluster.day import Traffic, play_day
 from cluster.processes import ApiServer, PushReceiver, Scheduler, wait_until
-from cluster.seed import TZ, Secrets, app_config, seed_clinic, slot_minutes, sweep_flags_once
+from cluster.seed import TZ, Secrets, app_config, seed_clinic, slot_minutes
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ACCOUNT_LIMIT = 5  # failed logins per account per minute
@@ -37,6 +37,7 @@ class Plan:
 
     patients: int = 2000
     minutes: int = 4  # reminder slots at this many whole minutes, from the current one
+    first_minute: int = 0  # -1: the first slot a minute ago (due at once, no wait for one)
     day_seconds: float = 120.0  # at least this long; longer until the last slot has passed
     workers: int = 2  # gunicorn workers per API server
     threads: int = 12  # phones at once
@@ -145,16 +146,11 @@ def _run(plan: Plan, url: str, name: str, log_dir: Path, report: Report, began: 
     migrate(url)
     mark("migrated")
     seeded_at = datetime.now(UTC)
-    slots = slot_minutes(seeded_at, plan.minutes)
+    slots = slot_minutes(seeded_at + timedelta(minutes=plan.first_minute), plan.minutes)
 
-    def seed() -> Any:
-        clinic = seed_clinic(plan.patients, slots, seeded_at)
-        mark("seeded")
-        sweep_flags_once()
-        mark("flags swept")
-        return clinic
-
-    clinic = _in_app(url, keys, seed)
+    # No flag sweep here: each scheduler's first job run is one (the flags are judged then).
+    clinic = _in_app(url, keys, lambda: seed_clinic(plan.patients, slots, seeded_at))
+    mark("seeded")
     report.figures["setup (s since start)"] = setup
     engine = sa.create_engine(url)
     with PushReceiver() as receiver:
@@ -182,13 +178,16 @@ def _run(plan: Plan, url: str, name: str, log_dir: Path, report: Report, began: 
         finally:
             for process in [*schedulers, *apis]:
                 process.stop()
+        mark("stopped")
         figures = report.figures
         figures["records"] = checks.records(engine, traffic)
         figures["reminders"] = checks.reminders(engine, clinic, receiver)
     figures["login limit hit at attempt (one API / both APIs)"] = (one_port, both_ports)
     cluster_flags = checks.active_flags(engine)
     engine.dispose()
+    mark("checked")
     replayed = _replay(name, url, keys)
+    mark("replayed")
     figures["flags"] = {
         "active after the day": len(cluster_flags),
         "active in a one-process replay": len(replayed),

@@ -82,7 +82,6 @@ def seed_clinic(patients: int, slot_times: list[datetime], now: datetime) -> Cli
     from server.accounts.sessions import start_session
     from server.extensions import db
     from server.reminders.models import Device
-    from server.reminders.services import refresh_reminder_streams
 
     tz = ZoneInfo(TZ)
     password_hash = hash_password(PASSWORD)  # once: argon2 is deliberately slow
@@ -149,11 +148,11 @@ def seed_clinic(patients: int, slot_times: list[datetime], now: datetime) -> Cli
             for pid in ids[:patients]
         ],
     )
-    for pid in ids[:patients]:
-        refresh_reminder_streams(pid, now)
+    _insert_streams(ids[:patients], now)
+    tokens = _mint_access_tokens(clinic.id, ids[:patients], now)
     seeded = [
-        Patient(str(pid), email, start_session(db.session.get(User, pid)).access_token, slot)
-        for pid, email, slot in zip(ids, emails, slots, strict=False)
+        Patient(str(pid), email, token, slot)
+        for pid, email, token, slot in zip(ids, emails, tokens, slots, strict=False)
     ]
     therapist_token = start_session(therapist).access_token
     db.session.commit()
@@ -162,14 +161,55 @@ def seed_clinic(patients: int, slot_times: list[datetime], now: datetime) -> Cli
     )
 
 
-def sweep_flags_once() -> None:
-    """Let the flag engine judge the seeded week (the states the day's ingest builds on)."""
+def _insert_streams(patient_ids: list[uuid.UUID], now: datetime) -> None:
+    """Every patient's reminder streams as ``refresh_reminder_streams`` makes them, in bulk:
+    the same pure rules over one batched context load instead of a round of queries each."""
     from server.extensions import db
-    from server.flags.services import sweep_flags
+    from server.reminders.contexts import load_reminder_infos
+    from server.reminders.dispatch import lookback_date
+    from server.reminders.models import ReminderStream
+    from server.reminders.rules import KINDS, next_occurrence, refresh_after
 
-    while sweep_flags(batch_size=100):
-        db.session.commit()
-    db.session.commit()
+    infos = load_reminder_infos(patient_ids, since=lookback_date(now))
+    rows = []
+    for pid in patient_ids:
+        info = infos[pid]
+        for kind in KINDS:
+            upcoming = next_occurrence(kind, info.ctx, refresh_after(None, kind, now))
+            rows.append(
+                {
+                    "clinic_id": info.clinic_id,
+                    "patient_id": pid,
+                    "kind": kind,
+                    "next_due_at": upcoming.at if upcoming else None,
+                    "updated_at": now,
+                }
+            )
+    db.session.execute(sa.insert(ReminderStream), rows)
+
+
+def _mint_access_tokens(
+    clinic_id: uuid.UUID, patient_ids: list[uuid.UUID], now: datetime
+) -> list[str]:
+    """One login session (token family) per patient, in bulk, and its access token."""
+    from flask_jwt_extended import create_access_token
+
+    from server.accounts.models import TokenFamily
+    from server.extensions import db
+
+    families = [uuid.uuid4() for _ in patient_ids]
+    db.session.execute(
+        sa.insert(TokenFamily),
+        [
+            {"id": fam, "user_id": pid, "created_at": now}
+            for fam, pid in zip(families, patient_ids, strict=True)
+        ],
+    )
+    claims = {"role": "patient", "clinic_id": str(clinic_id)}
+    return [
+        create_access_token(identity=str(pid), additional_claims={**claims, "fam": str(fam)})
+        for fam, pid in zip(families, patient_ids, strict=True)
+    ]
 
 
 def _seed_programmes(
