@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cluster.bulk import insert_streams, mint_access_tokens
+
 TZ = "Europe/Istanbul"
 PASSWORD = "cluster-password-123"  # noqa: S105 - the seeded test accounts' only
 HISTORY_DAYS = 7
@@ -148,8 +150,8 @@ def seed_clinic(patients: int, slot_times: list[datetime], now: datetime) -> Cli
             for pid in ids[:patients]
         ],
     )
-    _insert_streams(ids[:patients], now)
-    tokens = _mint_access_tokens(clinic.id, ids[:patients], now)
+    insert_streams(ids[:patients], now)
+    tokens = mint_access_tokens(clinic.id, ids[:patients], now)
     seeded = [
         Patient(str(pid), email, token, slot)
         for pid, email, token, slot in zip(ids, emails, tokens, slots, strict=False)
@@ -159,57 +161,6 @@ def seed_clinic(patients: int, slot_times: list[datetime], now: datetime) -> Cli
     return Clinic(
         therapist_token, seeded[:patients], emails[patients:], slot_times, now.astimezone(tz).date()
     )
-
-
-def _insert_streams(patient_ids: list[uuid.UUID], now: datetime) -> None:
-    """Every patient's reminder streams as ``refresh_reminder_streams`` makes them, in bulk:
-    the same pure rules over one batched context load instead of a round of queries each."""
-    from server.extensions import db
-    from server.reminders.contexts import load_reminder_infos
-    from server.reminders.dispatch import lookback_date
-    from server.reminders.models import ReminderStream
-    from server.reminders.rules import KINDS, next_occurrence, refresh_after
-
-    infos = load_reminder_infos(patient_ids, since=lookback_date(now))
-    rows = []
-    for pid in patient_ids:
-        info = infos[pid]
-        for kind in KINDS:
-            upcoming = next_occurrence(kind, info.ctx, refresh_after(None, kind, now))
-            rows.append(
-                {
-                    "clinic_id": info.clinic_id,
-                    "patient_id": pid,
-                    "kind": kind,
-                    "next_due_at": upcoming.at if upcoming else None,
-                    "updated_at": now,
-                }
-            )
-    db.session.execute(sa.insert(ReminderStream), rows)
-
-
-def _mint_access_tokens(
-    clinic_id: uuid.UUID, patient_ids: list[uuid.UUID], now: datetime
-) -> list[str]:
-    """One login session (token family) per patient, in bulk, and its access token."""
-    from flask_jwt_extended import create_access_token
-
-    from server.accounts.models import TokenFamily
-    from server.extensions import db
-
-    families = [uuid.uuid4() for _ in patient_ids]
-    db.session.execute(
-        sa.insert(TokenFamily),
-        [
-            {"id": fam, "user_id": pid, "created_at": now}
-            for fam, pid in zip(families, patient_ids, strict=True)
-        ],
-    )
-    claims = {"role": "patient", "clinic_id": str(clinic_id)}
-    return [
-        create_access_token(identity=str(pid), additional_claims={**claims, "fam": str(fam)})
-        for fam, pid in zip(families, patient_ids, strict=True)
-    ]
 
 
 def _seed_programmes(
