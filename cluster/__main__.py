@@ -20,6 +20,7 @@ from cluster.run import Plan, Unavailable, run
 
 # The short version (the test suite's): fewer patients, a 30-second day, both reminder slots
 # already due when the schedulers start, one worker per API server.
+UNAVAILABLE = 3  # PostgreSQL or Redis does not answer (2 is argparse's usage error)
 SHORT = Plan(patients=200, minutes=2, first_minute=-1, day_seconds=30.0, workers=1, threads=8)
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             report = run(plan, args.logs or Path(logs))
         except Unavailable as error:
             print(f"cluster test not run: {error}", file=sys.stderr)
-            return 2
+            return UNAVAILABLE
     figures = {
         "date (UTC)": f"{started:%Y-%m-%d %H:%M}",
         **report.figures,

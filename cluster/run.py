@@ -194,6 +194,15 @@ def _run(plan: Plan, url: str, name: str, log_dir: Path, report: Report, began: 
         "only in the cluster": sorted(map(str, cluster_flags - replayed))[:5],
         "only in the replay": sorted(map(str, replayed - cluster_flags))[:5],
     }
+    reminders = figures["reminders"]
+    figures["reminders sent (pushes received)"] = reminders["pushes received"]
+    figures["duplicates found"] = (
+        figures["records"]["stored more than once"]
+        + reminders["occurrences recorded twice"]
+        + reminders["outbox rows per occurrence > 1"]
+        + reminders["pushes received twice (same delivery)"]
+        + reminders["pushes received twice (same occurrence)"]
+    )
     _assert(report, traffic, one_port, both_ports, cluster_flags, replayed)
 
 

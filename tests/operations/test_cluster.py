@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cluster.__main__ import UNAVAILABLE
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
-UNAVAILABLE = 2  # python -m cluster's exit status when PostgreSQL or Redis does not answer
 
 
 @pytest.mark.slow
@@ -30,7 +30,7 @@ def test_short_cluster_run_holds_every_assertion() -> None:
         check=False,
     )
     if done.returncode == UNAVAILABLE:
-        message = done.stderr.strip().splitlines()[-1]
+        message = " ".join(done.stderr.split())
         if IN_CI:
             pytest.fail(f"{message} (CI=true requires PostgreSQL and Redis)")
         pytest.skip(f"{message}; start PostgreSQL and Redis to run the cluster test")
