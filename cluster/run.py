@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -60,9 +61,8 @@ def ensure_services() -> None:
     try:
         psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError as error:
-        raise Unavailable(
-            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}"
-        ) from error
+        where = re.sub(r"//[^@/]*@", "//", POSTGRES_ADMIN_URL)  # never a password in a message
+        raise Unavailable(f"PostgreSQL is not reachable at {where}: {error}") from error
     try:
         with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=3) as sock:
             sock.sendall(b"PING\r\n")
