@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -158,11 +159,7 @@ def _run(plan: Plan, url: str, name: str, log_dir: Path, report: Report, began: 
         apis = [ApiServer(env, log_path=log_dir / f"api{n}.log", start_timeout=60) for n in (0, 1)]
         schedulers = [Scheduler(env, log_path=log_dir / f"scheduler{n}.log") for n in (0, 1)]
         try:
-            starting = [threading.Thread(target=api.start) for api in apis]
-            for thread in starting:
-                thread.start()
-            for thread in starting:
-                thread.join()
+            _start_together(apis)
             for scheduler in schedulers:
                 scheduler.start()
             mark("processes up")
@@ -204,6 +201,25 @@ def _run(plan: Plan, url: str, name: str, log_dir: Path, report: Report, began: 
         + reminders["pushes received twice (same occurrence)"]
     )
     _assert(report, traffic, one_port, both_ports, cluster_flags, replayed)
+
+
+def _start_together(apis: list[ApiServer]) -> None:
+    """Start the servers at once (each waits for its workers); raise the first failure."""
+    failures: list[BaseException] = []
+
+    def start(api: ApiServer) -> None:
+        try:
+            api.start()
+        except BaseException as error:  # handed to the caller below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(api,)) for api in apis]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def _day_with_faults(
@@ -248,18 +264,11 @@ def _day_with_faults(
         round(killed - start, 1),
         round(restarted - killed, 1),
     )
-    report.figures["errors in the kill window"] = dict(sorted(_count(window).items()))
+    report.figures["errors in the kill window"] = dict(sorted(Counter(window).items()))
     report.figures["errors outside it"] = len(traffic.errors) - len(window)
     report.figures["day (s)"] = round(ended - start, 1)
     report.figures["reminder slots (UTC)"] = [f"{t:%H:%M}" for t in clinic.slot_times]
     return traffic
-
-
-def _count(kinds: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for kind in kinds:
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
 
 
 def _replay(name: str, url: str, keys: Secrets) -> set[Any]:
