@@ -5,6 +5,8 @@ exit (found by ``make cluster``, which runs two).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,8 +19,8 @@ from tests.robustness.conftest import GunicornProcess
 def test_a_second_server_neither_takes_nor_removes_the_first_ones_control_socket(
     tmp_path: Path,
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
+    # A short home: a Unix socket's path must fit in 107 bytes, and tmp_path under xdist may not.
+    home = Path(tempfile.mkdtemp(prefix="hep-ctl-"))
     database_url = f"sqlite:///{tmp_path / 'control.db'}"
     env = {"HOME": str(home), "XDG_RUNTIME_DIR": "", "WEB_CONCURRENCY": "1"}
     first = GunicornProcess(database_url, tmp_path / "first.log", **env)
@@ -40,3 +42,4 @@ def test_a_second_server_neither_takes_nor_removes_the_first_ones_control_socket
         assert left[0].is_socket()
     finally:
         first.stop()
+        shutil.rmtree(home, ignore_errors=True)
