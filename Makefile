@@ -9,7 +9,7 @@ export FLASK_APP := wsgi.py
 # is a production start. Local targets run in development mode, the suite in test mode.
 export HEP_ENV ?= development
 
-.PHONY: run test test-pythons lock fuzz lint format bench mutation migrate seed scheduler clean \
+.PHONY: run test test-pythons lock fuzz lint format bench cluster mutation migrate seed scheduler clean \
 	web web-client web-client-check web-test web-e2e chromium
 
 $(BIN)/python:
@@ -102,6 +102,11 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+## cluster: two API servers and two schedulers on PostgreSQL and Redis play a clinic day for 2,000
+## patients; one of each is SIGKILLed midway and restarted; asserts and prints figures (README).
+cluster: $(VENV)/.installed-dev
+	$(BIN)/python -m cluster
 
 ## mutation: mutmut over the pure rules (score per module, survivors explained), then nudged defaults.
 mutation: $(VENV)/.installed-dev

@@ -13,6 +13,13 @@ import sys
 import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# gunicornc's control socket, one per bind address: gunicorn's default is one path per user, so
+# a second server on this machine (make cluster runs two) took it over, gunicornc commands meant
+# for the first reached the second, and the second's exit removed it, leaving the first with none.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    os.environ.get("XDG_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".gunicorn"),
+    "gunicorn-" + "".join(c if c.isalnum() or c == "." else "_" for c in bind) + ".ctl",
+)
 # Sync workers, 3 on 2 cores: measured with make bench against gthread (2-4 workers x 2-4
 # threads) and sync x5, they gave the lowest p99 for the real endpoints at 16 connections with
 # the same or better throughput: the app is CPU-bound Python, so threads mostly queue on the GIL

@@ -71,6 +71,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Several deployments (or test runs) sharing one Redis keep their counters apart.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
         "ACTIVATE_RATE_LIMIT": env.get("ACTIVATE_RATE_LIMIT", "10 per minute"),

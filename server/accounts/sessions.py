@@ -193,8 +193,12 @@ def login(
     # password just verified is still the account's and the account still active, with the
     # role it has now; a change that commits after this waits for the new session and then
     # revokes it with the others (revoke_all_sessions).
+    # FOR NO KEY UPDATE OF users: the account's row only (not the clinic's, which the eager
+    # join would lock too, queueing every login behind every write of the clinic), and without
+    # waiting for foreign-key checks (an outbox row for this user), which deadlocked with the
+    # scheduler and an ingest in the cluster test. Password, role and active changes still wait.
     verified_hash = user.password_hash
-    db.session.refresh(user, with_for_update=True)  # the role and clinic the tokens carry too
+    db.session.refresh(user, with_for_update={"key_share": True, "of": User})
     if user.password_hash != verified_hash or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
     if needs_rehash(user.password_hash):  # the configured argon2 parameters have changed

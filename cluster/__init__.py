@@ -1,0 +1,1 @@
+"""The cluster test: two API servers, two schedulers, one PostgreSQL and Redis, under faults."""

@@ -1,0 +1,1 @@
+"""Operations: the cluster test on one machine."""
