@@ -183,6 +183,20 @@ def null_default2properties(converter: Any, field: Any, ret: dict[str, Any], **k
     return {}
 
 
+# A JSON object typed all the way down (its arrays hold scalars or objects): for documents whose
+# rows are read back as they were stored (the data export), so a generated client has no "any".
+# An object, as the Python client generator follows a recursive reference only to a model.
+_SCALARS: list[dict[str, Any]] = [{"type": t} for t in ("string", "number", "boolean", "null")]
+_OBJECT = {"$ref": "#/components/schemas/JsonObject"}
+JSON_OBJECT: dict[str, Any] = {
+    "type": "object",
+    "description": "A JSON object.",
+    "additionalProperties": {
+        "anyOf": [*_SCALARS, {"type": "array", "items": {"anyOf": [*_SCALARS, _OBJECT]}}, _OBJECT]
+    },
+}
+
+
 class HepApi(Api):
     """smorest Api whose documented error shape is RFC 9457 ``application/problem+json``."""
 
@@ -193,6 +207,7 @@ class HepApi(Api):
         self.ma_plugin.converter.add_attribute_function(tagged_union2properties)
         self.ma_plugin.converter.add_attribute_function(enum2properties)
         self.ma_plugin.converter.add_attribute_function(null_default2properties)
+        self.spec.components.schema("JsonObject", JSON_OBJECT)
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:

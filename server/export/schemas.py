@@ -23,7 +23,8 @@ class ExportArgs(ma.Schema):
     )
 
 
-_SECTION = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+_ROW = {"$ref": "#/components/schemas/JsonObject"}
+_SECTION = {"type": "array", "items": _ROW}
 # The two bodies, documented by hand: the view streams them rather than dumping a schema.
 EXPORT_RESPONSE = {
     "description": "Everything held about the patient, streamed.",
@@ -38,8 +39,8 @@ EXPORT_RESPONSE = {
                     "format_version": {"type": "string", "description": "Of this layout."},
                     "exported_at": {"type": "string", "format": "date-time"},
                     "patient_id": {"type": "string", "format": "uuid"},
-                    "profile": {"type": "object", "additionalProperties": True},
-                    "preferences": {"type": "object", "additionalProperties": True},
+                    "profile": _ROW,
+                    "preferences": _ROW,
                     "devices": _SECTION,
                     "programmes": _SECTION,
                     "records": _SECTION,
@@ -54,9 +55,8 @@ EXPORT_RESPONSE = {
         },
         "application/fhir+json": {
             "schema": {
-                "type": "object",
+                "allOf": [_ROW],
                 "description": "A FHIR R4 Bundle of type `collection`.",
-                "additionalProperties": True,
             }
         },
     },

@@ -1,12 +1,11 @@
 """Storing patient records: single posts and offline sync batches, idempotent and race-safe.
 
-Every record is stored under the client's UUID. The path is the same for one record or 500:
-validate → the revisions in force on the session logs' dates, loaded once, each log's slot
-and items checked in memory → one lookup of the ids across all record tables → classify (created,
-duplicate, conflict) → one ``INSERT … ON CONFLICT DO NOTHING`` per kind → one re-lookup for
-any id a concurrent request stored first → audit, last activity and the flag engine, once per
-request; then the other domains react to :class:`server.events.RecordsIngested` (red flags, the
-flag engine's queue, reminders), in the same transaction.
+Every record is stored under the client's UUID, on one path for one record or 500: validate →
+the revisions in force on the logs' dates, loaded once, each log checked in memory → one lookup of
+the ids in all record tables → classify (created, duplicate, conflict) → one ``INSERT … ON
+CONFLICT DO NOTHING`` per kind → one re-lookup for ids a concurrent request stored first → audit,
+last activity, once per request; then the other domains react to
+:class:`server.events.RecordsIngested` (red flags, the flag queue, reminders) in the transaction.
 """
 
 from __future__ import annotations
@@ -296,8 +295,7 @@ def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:
 
 
 def patient_of(actor: Actor) -> Patient:
-    """The acting patient's profile, to store records (404 without one, 409 while consent is
-    withdrawn)."""
+    """The acting patient, to store records: 404 without one, 409 while consent is withdrawn."""
     patient = get_scoped(Patient, actor.user_id, actor, options=WITHOUT_USER)
     require_processing_allowed(patient)
     return patient

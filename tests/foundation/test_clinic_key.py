@@ -15,6 +15,7 @@ SHARED = {
     "measures": "the outcome-measure library (PROMs), the same for every clinic",
     "programme_templates": "the programme template library",
     "exercises": "the exercise library: global rows, or a clinic's own (clinic_id set)",
+    "consent_texts": "the consent texts patients accept, the same for every clinic",
 }
 PEOPLE = {"patients", "users"}
 

@@ -14,7 +14,10 @@ class ConsentTextArgs(ma.Schema):
     lang = Text(
         load_default=None,
         validate=validate.OneOf(LANGUAGES),
-        metadata={"description": "`tr` or `en`; else Accept-Language, else both."},
+        metadata={
+            "enum_name": "Language",
+            "description": "`tr` or `en`; else Accept-Language, else both.",
+        },
     )
 
 
@@ -41,7 +44,10 @@ class ConsentIn(ma.Schema):
     language = Text(
         load_default=None,
         validate=validate.OneOf(LANGUAGES),
-        metadata={"description": "The language the text was shown in; else the patient's."},
+        metadata={
+            "enum_name": "Language",
+            "description": "The language the text was shown in; else the patient's.",
+        },
     )
 
 

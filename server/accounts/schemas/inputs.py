@@ -51,7 +51,10 @@ class ActivateIn(ma.Schema):
     consent_language = Text(
         load_default=None,
         validate=validate.OneOf(LANGUAGES),
-        metadata={"description": "The language the text was shown in; else Accept-Language."},
+        metadata={
+            "enum_name": "Language",
+            "description": "The language the text was shown in; else Accept-Language.",
+        },
     )
 
 

@@ -1520,6 +1520,10 @@ export interface components {
             /** @description Next page number. */
             next_page?: number;
         };
+        /** @description A JSON object. */
+        JsonObject: {
+            [key: string]: string | number | boolean | null | (string | number | boolean | null | components["schemas"]["JsonObject"])[] | components["schemas"]["JsonObject"];
+        };
         HealthOut: {
             status: string;
             database: string;
@@ -1568,6 +1572,8 @@ export interface components {
             expires_in: number;
             user: components["schemas"]["TokenUserOut"];
         };
+        /** @enum {string} */
+        Language: "tr" | "en";
         /**
          * @example {
          *       "invite_code": "K7QF2M9XTA",
@@ -1580,7 +1586,7 @@ export interface components {
             /** @description The consent text version the app showed (GET /consents/current); 409 `consent-not-current` when another is in force. Left out: the one in force. */
             consent_version?: number | null;
             /** @description The language the text was shown in; else Accept-Language. */
-            consent_language?: ("tr" | "en") | null;
+            consent_language?: components["schemas"]["Language"] | null;
         };
         OpenFlagsOut: {
             urgent: number;
@@ -1722,8 +1728,6 @@ export interface components {
             items: components["schemas"]["TherapistOut"][];
             next_cursor: string | null;
         };
-        /** @enum {string} */
-        Language: "tr" | "en";
         /**
          * @example {
          *       "name": "Dr. Mert Kaya",
@@ -1882,7 +1886,7 @@ export interface components {
             /** @description The version the app showed; 409 when another is in force. */
             version: number;
             /** @description The language the text was shown in; else the patient's. */
-            language?: ("tr" | "en") | null;
+            language?: components["schemas"]["Language"] | null;
         };
         AuditEventOut: {
             /** Format: uuid */
@@ -4730,7 +4734,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description `tr` or `en`; else Accept-Language, else both. */
-                lang?: ("tr" | "en") | null;
+                lang?: components["schemas"]["Language"] | null;
             };
             header?: never;
             path?: never;
@@ -8891,43 +8895,19 @@ export interface operations {
                         exported_at: string;
                         /** Format: uuid */
                         patient_id: string;
-                        profile?: {
-                            [key: string]: unknown;
-                        };
-                        preferences?: {
-                            [key: string]: unknown;
-                        };
-                        devices?: {
-                            [key: string]: unknown;
-                        }[];
-                        programmes?: {
-                            [key: string]: unknown;
-                        }[];
-                        records?: {
-                            [key: string]: unknown;
-                        }[];
-                        measure_schedules?: {
-                            [key: string]: unknown;
-                        }[];
-                        measure_responses?: {
-                            [key: string]: unknown;
-                        }[];
-                        flags?: {
-                            [key: string]: unknown;
-                        }[];
-                        notifications?: {
-                            [key: string]: unknown;
-                        }[];
-                        consents?: {
-                            [key: string]: unknown;
-                        }[];
-                        audit_trail?: {
-                            [key: string]: unknown;
-                        }[];
+                        profile?: components["schemas"]["JsonObject"];
+                        preferences?: components["schemas"]["JsonObject"];
+                        devices?: components["schemas"]["JsonObject"][];
+                        programmes?: components["schemas"]["JsonObject"][];
+                        records?: components["schemas"]["JsonObject"][];
+                        measure_schedules?: components["schemas"]["JsonObject"][];
+                        measure_responses?: components["schemas"]["JsonObject"][];
+                        flags?: components["schemas"]["JsonObject"][];
+                        notifications?: components["schemas"]["JsonObject"][];
+                        consents?: components["schemas"]["JsonObject"][];
+                        audit_trail?: components["schemas"]["JsonObject"][];
                     };
-                    "application/fhir+json": {
-                        [key: string]: unknown;
-                    };
+                    "application/fhir+json": components["schemas"]["JsonObject"];
                 };
             };
             /** @description Missing, malformed, expired or revoked access token. */
@@ -9009,43 +8989,19 @@ export interface operations {
                         exported_at: string;
                         /** Format: uuid */
                         patient_id: string;
-                        profile?: {
-                            [key: string]: unknown;
-                        };
-                        preferences?: {
-                            [key: string]: unknown;
-                        };
-                        devices?: {
-                            [key: string]: unknown;
-                        }[];
-                        programmes?: {
-                            [key: string]: unknown;
-                        }[];
-                        records?: {
-                            [key: string]: unknown;
-                        }[];
-                        measure_schedules?: {
-                            [key: string]: unknown;
-                        }[];
-                        measure_responses?: {
-                            [key: string]: unknown;
-                        }[];
-                        flags?: {
-                            [key: string]: unknown;
-                        }[];
-                        notifications?: {
-                            [key: string]: unknown;
-                        }[];
-                        consents?: {
-                            [key: string]: unknown;
-                        }[];
-                        audit_trail?: {
-                            [key: string]: unknown;
-                        }[];
+                        profile?: components["schemas"]["JsonObject"];
+                        preferences?: components["schemas"]["JsonObject"];
+                        devices?: components["schemas"]["JsonObject"][];
+                        programmes?: components["schemas"]["JsonObject"][];
+                        records?: components["schemas"]["JsonObject"][];
+                        measure_schedules?: components["schemas"]["JsonObject"][];
+                        measure_responses?: components["schemas"]["JsonObject"][];
+                        flags?: components["schemas"]["JsonObject"][];
+                        notifications?: components["schemas"]["JsonObject"][];
+                        consents?: components["schemas"]["JsonObject"][];
+                        audit_trail?: components["schemas"]["JsonObject"][];
                     };
-                    "application/fhir+json": {
-                        [key: string]: unknown;
-                    };
+                    "application/fhir+json": components["schemas"]["JsonObject"];
                 };
             };
             /** @description Missing, malformed, expired or revoked access token. */
