@@ -96,9 +96,7 @@ def store_items(
     of the window or the programme changed under it.
     """
     tz = ZoneInfo(patient.timezone)
-    logs = [
-        i.body for i in items if i.body is not None and not i.errors and i.kind == "session_log"
-    ]
+    logs = [i.body for i in items if i.kind == "session_log" and i.body and not i.errors]
     prescribed = store.prescriptions(patient.id, [log["date"] for log in logs], tz)
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
