@@ -17,6 +17,7 @@ from server.accounts.queries import signed_in_language
 from server.events import Handler
 from server.flags import events as flags
 from server.flags.inputs import reported_baseline
+from server.measures.due import due_on
 from server.overview.queries import summarise_patients
 from server.reminders import events as reminders
 from server.tracking.queries import logged_on_day
@@ -48,6 +49,7 @@ READS: dict[str, Callable[..., Any]] = {
     "reader_language": signed_in_language,  # errors (kernel): a problem's default language
     "pain_baseline": reported_baseline,  # adherence's pain report: the flag engine's baseline
     "day_logs": logged_on_day,  # programmes' plan: the day's logged sessions and breaks
+    "due_measures": due_on,  # programmes' plan: the outcome questionnaires open that day
     "patient_summaries": summarise_patients,  # accounts' patient endpoints: the overview
 }
 
