@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 import yaml
+from flask import current_app
 
 from server.access import Actor, get_scoped
 from server.accounts.models import Patient
 from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict, Unprocessable
+from server.events import RecordsIngested, publish
 from server.extensions import db
 from server.measures import queries, rules
 from server.measures.library_schemas import MeasureIn
@@ -91,7 +93,7 @@ def attach_measure(
         at_start=data["at_start"],
         every_weeks=data["every_weeks"],
         at_end=data["at_end"],
-        window_days=data["window_days"],
+        window_days=data.get("window_days") or current_app.config["MEASURE_WINDOW_DAYS"],
         created_by=actor.user_id,
         created_at=now,
     )
@@ -180,6 +182,11 @@ def record_response(
     patient.last_activity_at = now
     _audit(actor, response, "measure_response.create", now)
     db.session.flush()
+    publish(
+        RecordsIngested(
+            patient.id, patient.clinic_id, frozenset({KIND}), frozenset({local_date}), (), now
+        )
+    )
     return _view(response, measure), True
 
 

@@ -73,6 +73,7 @@ EXPECTED_ROLES = {
         "clinic_admin",
     },
     ("POST", "/api/v1/me/measure-responses"): {"patient"},
+    ("GET", "/api/v1/me/measures/due"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/measures"): {"therapist", "clinic_admin"},
 }
 PARAM = re.compile(r"{([^}]+)}")

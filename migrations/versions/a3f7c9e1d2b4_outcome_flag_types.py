@@ -1,0 +1,34 @@
+"""outcome flag types: outcome_worsened and not_improving
+
+Revision ID: a3f7c9e1d2b4
+Revises: 1dd2db1aee15
+Create Date: 2026-12-07 02:40:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'a3f7c9e1d2b4'
+down_revision = '1dd2db1aee15'
+branch_labels = None
+depends_on = None
+
+OLD = ('red_flag', 'flare_up', 'worsening', 'high_pain', 'non_adherence', 'progression_ready')
+NEW = (*OLD, 'outcome_worsened', 'not_improving')
+
+
+def _types(types):
+    with op.batch_alter_table("flags") as batch_op:
+        batch_op.drop_constraint(op.f("ck_flags_type"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_flags_type"), sa.text(f"type IN {types!r}"))
+
+
+def upgrade():
+    _types(NEW)
+
+
+def downgrade():
+    op.execute(sa.text("DELETE FROM flags WHERE type IN ('outcome_worsened', 'not_improving')"))
+    _types(OLD)
