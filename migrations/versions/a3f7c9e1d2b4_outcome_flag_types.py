@@ -1,4 +1,4 @@
-"""outcome flag types: outcome_worsened and not_improving
+"""outcome flag types (outcome_worsened, not_improving) and the measure reminder stream
 
 Revision ID: a3f7c9e1d2b4
 Revises: 1dd2db1aee15
@@ -25,10 +25,23 @@ def _types(types):
         batch_op.create_check_constraint(op.f("ck_flags_type"), sa.text(f"type IN {types!r}"))
 
 
+STREAMS_OLD = ('session', 'posture_break')
+STREAMS_NEW = (*STREAMS_OLD, 'measure')
+
+
+def _stream_kinds(kinds):
+    with op.batch_alter_table("reminder_streams") as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminder_streams_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_reminder_streams_kind"), sa.text(f"kind IN {kinds!r}"))
+
+
 def upgrade():
     _types(NEW)
+    _stream_kinds(STREAMS_NEW)
 
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM reminder_streams WHERE kind = 'measure'"))
+    _stream_kinds(STREAMS_OLD)
     op.execute(sa.text("DELETE FROM flags WHERE type IN ('outcome_worsened', 'not_improving')"))
     _types(OLD)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import get_jwt
@@ -39,6 +40,8 @@ class PatientSummary:
     pain_7d_mean: float | None = None
     open_flags: dict[str, int] = field(default_factory=no_open_flags)
     last_activity_at: datetime | None = None
+    # Each answered outcome measure's latest change from baseline (overview.latest_outcomes).
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

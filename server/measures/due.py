@@ -5,8 +5,9 @@ over) and not answered. Read by the patient's inbox (``GET /me/measures/due``), 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,3 +92,39 @@ def list_due(*, actor: Actor, now: datetime | None = None) -> list[dict[str, Any
     items = due_on(patient, today)
     audit.read("measure.due_read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return items
+
+
+def unanswered_due_dates(
+    patient_ids: Collection[uuid.UUID], since: date, days: int = 40
+) -> dict[uuid.UUID, set[date]]:
+    """Per patient, the local due dates from ``since`` on (``days`` ahead) of administrations
+    not answered: the reminder planner announces each on its due date."""
+    rows = db.session.execute(
+        sa.select(MeasureSchedule, Programme, Patient.timezone)
+        .join(Programme, Programme.id == MeasureSchedule.programme_id)
+        .join(Patient, Patient.id == MeasureSchedule.patient_id)
+        .where(MeasureSchedule.patient_id.in_(list(patient_ids)))
+    ).all()
+    until = since + timedelta(days=days)
+    found = [
+        (schedule.patient_id, due)
+        for schedule, programme, timezone in rows
+        for due in administrations_by(schedule, programme, ZoneInfo(timezone), until)
+        if since <= due.due <= until
+    ]
+    answered = (
+        set(
+            db.session.scalars(
+                sa.select(MeasureResponse.administration_id).where(
+                    MeasureResponse.administration_id.in_([due.id for _, due in found])
+                )
+            )
+        )
+        if found
+        else set()
+    )
+    dates: dict[uuid.UUID, set[date]] = {}
+    for patient_id, due in found:
+        if due.id not in answered:
+            dates.setdefault(patient_id, set()).add(due.due)
+    return dates

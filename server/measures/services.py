@@ -19,12 +19,13 @@ from server.access import Actor, get_scoped
 from server.accounts.models import Patient
 from server.audit import services as audit
 from server.clock import utcnow
-from server.errors import Conflict, Unprocessable
-from server.events import RecordsIngested, publish
+from server.errors import Conflict, Unprocessable, reader_messages
+from server.events import RecordsIngested, ScheduleChanged, publish
 from server.extensions import db
 from server.measures import queries, rules
 from server.measures.library_schemas import MeasureIn
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
+from server.measures.schemas import MeasureResponseIn
 from server.programmes.models import Programme
 from server.tracking import store as record_store
 from server.tracking.rules import body_digest, time_window_errors
@@ -111,6 +112,7 @@ def attach_measure(
     except sa.exc.IntegrityError as error:  # scheduled by a concurrent request
         raise Conflict(ALREADY_SCHEDULED) from error
     _audit(actor, schedule, "measure_schedule.create", now)
+    publish(ScheduleChanged(schedule.patient_id, now))
     return queries.schedule_view(schedule, programme, now)
 
 
@@ -123,6 +125,7 @@ def remove_measure(
     schedule.removed_at, schedule.removed_by = now, actor.user_id
     _audit(actor, schedule, "measure_schedule.remove", now)
     db.session.flush()
+    publish(ScheduleChanged(schedule.patient_id, now))
 
 
 def _audit(actor: Actor | None, row: Any, action: str, now: datetime) -> None:
@@ -259,3 +262,20 @@ def _lost_race(row: dict[str, Any], patient: Patient, digest: str) -> dict[str, 
     if stored is None:
         raise Conflict(ANSWERED)
     return _replayed(stored, patient, digest)
+
+
+def record_synced(actor: Actor | None, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """One ``measure_response`` item of a sync batch, as its result (``SyncResultOut``): stored
+    as ``record_response`` stores a post, so a replay is a ``duplicate``; a bad item is
+    ``invalid`` or ``conflict`` and leaves the batch's other items alone."""
+    raw_id = data.get("id") if isinstance(data.get("id"), str) else None
+    try:
+        body = MeasureResponseIn().load(data)
+        _, created = record_response(actor=actor, body=body, now=now)
+    except ma.ValidationError as error:
+        return {"id": raw_id, "status": "invalid", "errors": reader_messages(error.messages)}
+    except Unprocessable as error:
+        return {"id": raw_id, "status": "invalid", "errors": reader_messages(error.errors or {})}
+    except Conflict:
+        return {"id": raw_id, "status": "conflict"}
+    return {"id": str(body["id"]), "status": "created" if created else "duplicate"}

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
 from server.extensions import db
+from server.measures.due import unanswered_due_dates
 from server.programmes.models import Programme, ProgrammeRevision
 from server.reminders.rules import ProgrammeWindow, ReminderContext, RevisionWindow
 from server.tracking.models import PostureBreak, SessionLog
@@ -117,6 +118,7 @@ def load_reminder_infos(
     programmes = _programmes(ids, since) if with_programmes else {}
     logged = _logged_sessions(ids, since)
     last_breaks = _last_posture_breaks(ids, since)
+    measures_due = unanswered_due_dates(ids, since)
     rows = db.session.execute(
         sa.select(
             Patient.id,
@@ -146,6 +148,7 @@ def load_reminder_infos(
             work_days=frozenset(int(d) for d in (row.work_days or ())),
             logged_sessions=frozenset(logged.get(row.id, ())),
             last_posture_break_at=last_breaks.get(row.id),
+            measures_due=frozenset(measures_due.get(row.id, ())),
         )
         infos[row.id] = PatientReminderInfo(row.id, row.clinic_id, row.language, ctx)
     return infos
