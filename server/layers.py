@@ -85,6 +85,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
     "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
     "tracking.one_record": "one record in as few statements as the database allows",
+    "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",
     "tracking.store": "set-based persistence of records for the sync batch",
 }
 
