@@ -73,3 +73,81 @@ def test_not_improving_from_week_six_until_a_measure_improves() -> None:
     assert not_improving_scan(outcomes, ctx(45, thresholds=eight)) == []
     ended = not_improving_scan(outcomes, ctx(60, programme_end=START + timedelta(days=50)))
     assert ended[0].end_reason == "programme_ended"
+
+
+def test_an_outcome_from_the_measures_view_and_back_as_evidence_values() -> None:
+    view = {
+        "id": "3f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01",
+        "measure": "NDI",
+        "local_date": START,
+        "score": 32.0,
+        "baseline_score": 24.0,
+        "change": -8.0,
+        "interpretation": "worsened",
+        "mcid": 7.5,
+        "mcid_citation": "Young 2009",
+    }
+    found = Outcome.of(view)
+    assert found == Outcome(
+        "NDI", START, view["id"], 32.0, 24.0, -8.0, "worsened", 7.5, "Young 2009"
+    )
+    assert found.as_values() == {
+        "measure": "NDI",
+        "recorded_on": "2026-03-02",
+        "score": 32.0,
+        "baseline_score": 24.0,
+        "change": -8.0,
+        "interpretation": "worsened",
+        "mcid": 7.5,
+        "mcid_citation": "Young 2009",
+    }
+
+
+def test_worsened_evidence_is_the_worsened_responses_values_and_ends_on_the_day() -> None:
+    outcomes = [
+        outcome(0, None),
+        outcome(5, "worsened", score=32),
+        outcome(9, "improved", score=14),
+    ]
+    (episode,) = worsened_scan(outcomes, ctx(20))
+    assert episode.type == "outcome_worsened"
+    (evidence,) = episode.evidence
+    assert (evidence.rule, evidence.day, evidence.values) == (
+        "outcome_worsened.by_mcid",
+        START + timedelta(days=5),
+        outcomes[1].as_values(),
+    )
+    assert episode.end == START + timedelta(days=9)
+    # Only what is on or before today counts; an ended episode still in the window is kept.
+    assert worsened_scan(outcomes, ctx(4)) == []
+    assert outcome_episodes(outcomes, ctx(20), START + timedelta(days=9)) == [episode]
+    assert outcome_episodes(outcomes, ctx(20), START + timedelta(days=10)) == []
+
+
+def test_not_improving_evidence_lists_each_followed_measure_and_starts_on_the_week() -> None:
+    outcomes = [
+        outcome(0, None),
+        outcome(1, None, measure="HIT-6"),
+        outcome(30, "no_meaningful_change", score=22),
+        outcome(31, "worsened", measure="HIT-6"),
+    ]
+    (episode,) = not_improving_scan(outcomes, ctx(42))
+    assert (episode.type, episode.start) == ("not_improving", START + timedelta(days=42))
+    (evidence,) = episode.evidence
+    assert evidence.values == {
+        "measures": [outcomes[3].as_values(), outcomes[2].as_values()],
+        "since": START.isoformat(),
+    }
+    # A follow-up arriving after the week starts the episode on its own day.
+    late = [outcome(0, None), outcome(44, "no_meaningful_change")]
+    assert not_improving_scan(late, ctx(50))[0].start == START + timedelta(days=44)
+    # Improving on the week's own day: nothing.
+    assert not_improving_scan([outcome(0, None), outcome(42, "improved")], ctx(50)) == []
+    # No programme, nothing judged; a programme ended before the week, nothing either.
+    assert not_improving_scan(outcomes, Context(today=START + timedelta(days=60))) == []
+    ended = ctx(60, programme_end=START + timedelta(days=40))
+    assert not_improving_scan(outcomes, ended) == []
+    ends_on_week = not_improving_scan(outcomes, ctx(60, programme_end=START + timedelta(days=42)))
+    assert [(e.end, e.end_reason) for e in ends_on_week] == [
+        (START + timedelta(days=42), "programme_ended")
+    ]

@@ -455,3 +455,32 @@ def test_an_administration_is_answerable_for_its_window_and_keeps_its_id() -> No
     ]
     assert first.id == rules.administration(SCHEDULE, "start", START, 3).id  # date decides
     assert first.id != rules.administration(uuid.uuid4(), "start", START, 7).id
+
+
+def test_a_rated_items_bounds_and_choices_are_its_scale() -> None:
+    item = {"key": "activity", "scale": {"min": 2, "max": 9}}
+    assert rules.item_bounds(item) == (Decimal(2), Decimal(9))
+    assert rules.choices(item) == "2 to 9"
+    assert rules.choices(NDI["items"][0]) == "0, 1, 2, 3, 4, 5"
+
+
+def test_periodic_administrations_step_by_their_weeks_and_name_their_schedule() -> None:
+    schedule = uuid.uuid4()
+    found = list(
+        rules.administrations(
+            schedule,
+            start=date(2026, 1, 5),
+            end=date(2026, 2, 2),
+            at_start=False,
+            every_weeks=2,
+            at_end=False,
+        )
+    )
+    assert [(a.occasion, a.due) for a in found] == [
+        (rules.PERIODIC, date(2026, 1, 19)),
+        (rules.PERIODIC, date(2026, 2, 2)),
+    ]
+    assert [a.id for a in found] == [
+        rules.administration(schedule, rules.PERIODIC, a.due, 7).id for a in found
+    ]
+    assert found[0].closes == date(2026, 1, 25)
