@@ -151,3 +151,33 @@ def test_not_improving_evidence_lists_each_followed_measure_and_starts_on_the_we
     assert [(e.end, e.end_reason) for e in ends_on_week] == [
         (START + timedelta(days=42), "programme_ended")
     ]
+
+
+def test_edges_today_the_weeks_own_day_and_a_second_episode() -> None:
+    # A response recorded today counts today.
+    today_worse = [outcome(0, None), outcome(5, "worsened", score=32)]
+    assert worsened_scan(today_worse, ctx(5))[0].start == START + timedelta(days=5)
+    # Worse, back, worse again: two episodes.
+    twice = [*today_worse, outcome(6, "no_meaningful_change"), outcome(8, "worsened", score=33)]
+    assert [(e.start, e.end) for e in worsened_scan(twice, ctx(9))] == [
+        (START + timedelta(days=5), START + timedelta(days=6)),
+        (START + timedelta(days=8), None),
+    ]
+    # A follow-up on the week's own day is judged that day; the evidence is dated then.
+    on_week = [outcome(0, None), outcome(42, "no_meaningful_change")]
+    (episode,) = not_improving_scan(on_week, ctx(42))
+    assert (episode.start, episode.evidence[0].day) == ((START + timedelta(days=42),) * 2)
+    # Improved today closes it today; no change again later opens another.
+    flip = [*on_week, outcome(45, "improved", score=14), outcome(50, "no_meaningful_change")]
+    assert [(e.start, e.end) for e in not_improving_scan(flip[:3], ctx(45))] == [
+        (START + timedelta(days=42), START + timedelta(days=45))
+    ]
+    assert [e.start for e in not_improving_scan(flip, ctx(50))] == [
+        START + timedelta(days=42),
+        START + timedelta(days=50),
+    ]
+    # A programme ending today closes it today; both scans feed outcome_episodes.
+    ending = not_improving_scan(on_week, ctx(42, programme_end=START + timedelta(days=42)))
+    assert ending[0].end_reason == "programme_ended"
+    both = outcome_episodes([*on_week, outcome(43, "worsened", score=32)], ctx(44), START)
+    assert sorted(e.type for e in both) == ["not_improving", "outcome_worsened"]
