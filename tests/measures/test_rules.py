@@ -539,3 +539,8 @@ def test_the_end_administration_on_the_start_day_or_the_day_the_schedule_stopped
     later = day + timedelta(days=20)
     stopped_then = rules.administrations(schedule, start=day, end=later, stopped=later, **only_end)
     assert [a.occasion for a in stopped_then] == [rules.END]
+
+
+def test_without_a_minimum_one_named_activity_is_enough() -> None:
+    any_number = {**PSFS, "scoring": {**PSFS["scoring"], "min_answered": None}}
+    assert score_response(any_number, psfs(6)).score == 6.0
