@@ -93,6 +93,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         # Later danger signs of one red flag within this many minutes of its alert add to that
         # alert's count instead of sending the therapist another push.
         "URGENT_ALERT_WINDOW_MINUTES": float(env.get("URGENT_ALERT_WINDOW_MINUTES", "15")),
+        # Days a scheduled outcome questionnaire stays answerable (its due date included) before
+        # it counts as missed, unless the therapist gives the schedule its own window_days.
+        "MEASURE_WINDOW_DAYS": int(env.get("MEASURE_WINDOW_DAYS", "7")),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),

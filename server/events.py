@@ -28,7 +28,7 @@ E = TypeVar("E")
 @dataclass(frozen=True)
 class ScheduleChanged:
     """What a patient's reminders depend on changed: time zone, the reminder switch, quiet or
-    working hours."""
+    working hours, or the questionnaires scheduled on their programme."""
 
     patient_id: uuid.UUID
     now: datetime

@@ -36,6 +36,7 @@ class Thresholds:
     progression_max_exertion: float = 5
     progression_min_pain_days: int = 7  # days with pain data needed in the 14
     baseline_days: int = 7  # derived baseline: median of the first 7 days with data
+    not_improving_weeks: int = 6  # no outcome measure better by its MCID by week 6
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
@@ -69,6 +70,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "progression_max_exertion": (0, 10),
     "progression_min_pain_days": (1, 42),
     "baseline_days": (3, 14),
+    "not_improving_weeks": (2, 26),
 }
 
 # Where a threshold in force came from, most specific first.
@@ -156,6 +158,7 @@ RULE_THRESHOLDS: dict[str, tuple[str, ...]] = {
     "high_pain.rating": ("high_pain",),
     "non_adherence.low_adherence": ("adherence_min", "adherence_window_days"),
     "non_adherence.nothing_logged": ("silence_days",),
+    "not_improving.no_meaningful_change": ("not_improving_weeks",),
     "progression_ready.criteria": (
         "progression_days",
         "progression_adherence",

@@ -71,9 +71,11 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "flags.episodes": "pure scans turning the day rules into flag episodes (rules over a timeline)",
     "flags.inputs": "loads what the flag rules need, with bounded window queries",
     "flags.messages": "suggested actions per flag type, in the therapist's language",
+    "flags.outcomes": "pure scans of outcome-measure responses into their flag episodes",
     "flags.queue": "the evaluation queue: mark due, claim with SKIP LOCKED",
     "flags.reconcile": "brings stored flags in line with what the rules derived for a window",
     "flags.review": "the therapist's review queue: list, read, acknowledge, resolve (audited)",
+    "measures.due": "the administrations open to a patient: inbox, plan and reminders read them",
     "measures.library_schemas": "schemas of the measure definitions, shared by seed files and API",
     "programmes.items": "programme items and posture-break rules resolved against the library",
     "programmes.library": "the exercise library and the programme templates",
@@ -91,6 +93,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
     "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
     "tracking.one_record": "one record in as few statements as the database allows",
+    "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",
     "tracking.store": "set-based persistence of records for the sync batch",
 }
 

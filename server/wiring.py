@@ -20,6 +20,8 @@ from server.events import Handler
 from server.flags import events as flags
 from server.flags.inputs import reported_baseline
 from server.measures import events as measures
+from server.measures.due import due_on
+from server.measures.services import record_synced
 from server.overview.queries import summarise_patients
 from server.programmes import events as programmes
 from server.reminders import events as reminders
@@ -64,11 +66,14 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
 
 # Reads a lower layer shows but a higher domain computes, by the name the caller looks up in
 # app.extensions (the caller's docstring says what it reads).
-READS: dict[str, Callable[..., Any]] = {
+READS: dict[str, Callable[..., Any] | dict[str, Callable[..., Any]]] = {
     "reader_language": signed_in_language,  # errors (kernel): a problem's default language
     "pain_baseline": reported_baseline,  # adherence's pain report: the flag engine's baseline
     "day_logs": logged_on_day,  # programmes' plan: the day's logged sessions and breaks
+    "due_measures": due_on,  # programmes' plan: the outcome questionnaires open that day
     "patient_summaries": summarise_patients,  # accounts' patient endpoints: the overview
+    # tracking's sync batch: record kinds of the domains above it, each stored by its own service
+    "sync_kinds": {"measure_response": record_synced},
 }
 
 

@@ -43,6 +43,8 @@ class PatientSummary:
     pain_7d_mean: float | None = None
     open_flags: dict[str, int] = field(default_factory=no_open_flags)
     last_activity_at: datetime | None = None
+    # Each answered outcome measure's latest change from baseline (overview.latest_outcomes).
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from server.adherence.services import adherence_by_patient
 from server.clock import local_date_of
 from server.extensions import db
 from server.flag_thresholds import ResolvedThresholds, Thresholds, resolve_thresholds
+from server.flags.outcomes import Outcome
 from server.flags.rules import Baseline, DayFacts, derive_baseline
+from server.measures.queries import outcomes_of
 from server.programmes.models import Programme, ProgrammeRevision
 from server.programmes.rules import level_moves
 from server.tracking.models import SymptomCheck
@@ -195,3 +197,9 @@ def load_series(patient: Patient, start: date, end: date, now: datetime) -> dict
             logged=day_pain.has_data or day_adherence.posture_breaks_logged > 0 or day in checks,
         )
     return series
+
+
+def load_outcomes(patient_id: uuid.UUID) -> list[Outcome]:
+    """Every scored outcome-measure response of the patient, oldest first (a handful a month:
+    a patient answers a few questionnaires per programme)."""
+    return [Outcome.of(view) for view in outcomes_of(patient_id)]

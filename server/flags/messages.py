@@ -26,6 +26,12 @@ SUGGESTED_ACTIONS: dict[str, dict[str, str]] = {
         "en": "Contact the patient to review their symptoms and the programme.",
         "tr": "Belirtileri ve programı gözden geçirmek için hastayla iletişime geçin.",
     },
+    "review_outcome": {
+        "en": "The outcome measures show no meaningful improvement: review the diagnosis, the "
+        "goals and the programme with the patient.",
+        "tr": "Sonuç ölçümleri anlamlı bir iyileşme göstermiyor: tanıyı, hedefleri ve programı "
+        "hastayla birlikte gözden geçirin.",
+    },
     "consider_progression": {
         "en": "Ready to progress: consider moving the exercises up one level.",
         "tr": "İlerlemeye hazır: egzersizleri bir seviye artırmayı değerlendirin.",
@@ -43,6 +49,8 @@ def suggested_action(flag_type: str, rules: Iterable[str], expected: bool) -> st
         return "refer_emergency"
     if flag_type == "worsening":
         return "regress_one_level"
+    if flag_type == "not_improving":
+        return "review_outcome"
     if flag_type == "progression_ready":
         return "consider_progression"
     if flag_type == "flare_up":

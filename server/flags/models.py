@@ -19,6 +19,8 @@ FLAG_TYPES = (
     "high_pain",
     "non_adherence",
     "progression_ready",
+    "outcome_worsened",
+    "not_improving",
 )
 SEVERITIES = ("urgent", "high", "normal", "low", "info")
 # Queue order: most severe first. Stored as a number so keyset pagination can sort on it.
@@ -30,6 +32,8 @@ SEVERITY_OF = {
     "high_pain": "high",
     "non_adherence": "low",
     "progression_ready": "info",
+    "outcome_worsened": "high",
+    "not_improving": "normal",
 }
 STATUSES = ("open", "acknowledged", "resolved", "auto_resolved")
 ACTIVE_STATUSES = ("open", "acknowledged")

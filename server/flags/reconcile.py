@@ -23,8 +23,11 @@ from server.flags.rules import Context, Evidence
 
 SUPERSEDED = "superseded"
 # Flags about following a programme: they end with it, unlike those about the patient's pain.
-PROGRAMME_BOUND = ("non_adherence", "progression_ready")
+PROGRAMME_BOUND = ("non_adherence", "progression_ready", "not_improving")
 SELF_ENDING = ("flare_up", "non_adherence", "progression_ready")
+# Episodes of outcome-measure responses (flags/outcomes.py): they end by themselves too, but
+# are derived from every response, so a running one never widens the day window.
+OUTCOME_ENDING = ("outcome_worsened", "not_improving")
 THERAPIST_ENDING = ("worsening", "high_pain")
 # Rolling rules: firing again the next day continues the same run, already reviewed if the
 # therapist resolved its flag, so it does not raise a fresh flag.
@@ -85,7 +88,7 @@ class Reconciler:
     opened: set[uuid.UUID] = field(default_factory=set)
 
     def apply(self, findings: Findings) -> None:
-        for flag_type in SELF_ENDING:
+        for flag_type in (*SELF_ENDING, *OUTCOME_ENDING):
             episodes = [e for e in findings.episodes if e.type == flag_type]
             self.episodes(flag_type, episodes)
         for flag_type in THERAPIST_ENDING:

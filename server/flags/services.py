@@ -23,6 +23,7 @@ from server.flag_thresholds import Thresholds
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
 from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
+from server.flags.outcomes import outcome_episodes
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
 from server.flags.rules import Context
@@ -203,6 +204,7 @@ def evaluate_patient(
     lookback = timedelta(days=rule_lookback_days(thresholds))
     series = inputs.load_series(patient, first - lookback, today, now)
     findings = evaluate(series, ctx, first)
+    findings.episodes.extend(outcome_episodes(inputs.load_outcomes(patient.id), ctx, first))
     reconcile(
         patient_id=patient.id,
         clinic_id=patient.clinic_id,

@@ -9,9 +9,10 @@ from typing import Any
 from flask.views import MethodView
 
 from server.access import AUTHENTICATED, PATIENT, STAFF, allow, current_actor
-from server.measures import queries, services
+from server.measures import due, queries, services
 from server.measures.library_schemas import MeasurePage
 from server.measures.schemas import (
+    DueMeasuresOut,
     MeasureResponseIn,
     MeasureResponseOut,
     MeasureScheduleIn,
@@ -113,6 +114,22 @@ class ProgrammeMeasure(MethodView):
         services.remove_measure(
             actor=current_actor(), programme_id=programme_id, schedule_id=measure_schedule_id
         )
+
+
+@blp.route("/me/measures/due")
+class DueMeasures(MethodView):
+    @allow(PATIENT)
+    @blp.response(200, DueMeasuresOut)
+    @blp.doc(operationId="listMyDueMeasures")
+    def get(self):
+        """The questionnaires I am asked to answer now, in my language.
+
+        Patients only. Each administration a therapist scheduled is open from its due date for
+        its window (7 days by default) and closes once answered: post the answers to
+        `recordMeasureResponse` with its `administration_id`. After the window it counts as
+        missed and is no longer listed. The same items are in the plan (`getMyPlan`).
+        """
+        return {"items": due.list_due(actor=current_actor())}
 
 
 @blp.route("/me/measure-responses")

@@ -13,6 +13,7 @@ from server.measures import rules
 from server.measures.library_schemas import CODE, CODE_PATTERN, KEY, ReferenceValueOut, texts
 from server.measures.rules import DIRECTIONS, INTERPRETATIONS
 from server.pagination import page_of
+from server.programmes.plan_schemas import DueMeasureOut
 from server.serialization import Instant
 from server.tracking.schemas import RecordIn
 from server.validation import StrictBoolean, Text
@@ -28,9 +29,13 @@ class MeasureScheduleIn(ma.Schema):
     every_weeks = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 52))
     at_end = StrictBoolean(load_default=False)
     window_days = fields.Integer(
-        load_default=rules.DEFAULT_WINDOW_DAYS,
+        load_default=None,
+        allow_none=True,
         validate=validate.Range(1, 28),
-        metadata={"description": "Days a due administration stays answerable (default 7)."},
+        metadata={
+            "description": "Days a due administration stays answerable, its due date included "
+            "(default: the server's MEASURE_WINDOW_DAYS, 7)."
+        },
     )
 
     @ma.validates_schema
@@ -138,6 +143,12 @@ class MeasureSeriesOut(ma.Schema):
     mcid = fields.Nested(ReferenceValueOut)
     mdc = fields.Nested(ReferenceValueOut, allow_none=True)
     responses = fields.List(fields.Nested(MeasureResponseOut))
+
+
+class DueMeasuresOut(ma.Schema):
+    """The questionnaires open today (the patient's local today) and not answered yet."""
+
+    items = fields.List(fields.Nested(DueMeasureOut))
 
 
 MeasureSchedulePage = page_of(MeasureScheduleOut, "MeasureSchedulePage")

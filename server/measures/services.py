@@ -13,17 +13,20 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 import yaml
+from flask import current_app
 
 from server.access import Actor, get_scoped
 from server.accounts.consents import require_processing_allowed
 from server.accounts.models import Patient
 from server.audit import services as audit
 from server.clock import utcnow
-from server.errors import Conflict, Unprocessable
+from server.errors import Conflict, Unprocessable, reader_messages
+from server.events import RecordsIngested, ScheduleChanged, publish
 from server.extensions import db
 from server.measures import queries, rules
 from server.measures.library_schemas import MeasureIn
 from server.measures.models import Measure, MeasureResponse, MeasureSchedule
+from server.measures.schemas import MeasureResponseIn
 from server.programmes.models import Programme
 from server.tracking import store as record_store
 from server.tracking.rules import body_digest, time_window_errors
@@ -92,7 +95,7 @@ def attach_measure(
         at_start=data["at_start"],
         every_weeks=data["every_weeks"],
         at_end=data["at_end"],
-        window_days=data["window_days"],
+        window_days=data.get("window_days") or current_app.config["MEASURE_WINDOW_DAYS"],
         created_by=actor.user_id,
         created_at=now,
     )
@@ -110,6 +113,7 @@ def attach_measure(
     except sa.exc.IntegrityError as error:  # scheduled by a concurrent request
         raise Conflict(ALREADY_SCHEDULED) from error
     _audit(actor, schedule, "measure_schedule.create", now)
+    publish(ScheduleChanged(schedule.patient_id, now))
     return queries.schedule_view(schedule, programme, now)
 
 
@@ -122,6 +126,7 @@ def remove_measure(
     schedule.removed_at, schedule.removed_by = now, actor.user_id
     _audit(actor, schedule, "measure_schedule.remove", now)
     db.session.flush()
+    publish(ScheduleChanged(schedule.patient_id, now))
 
 
 def _audit(actor: Actor | None, row: Any, action: str, now: datetime) -> None:
@@ -182,6 +187,11 @@ def record_response(
     patient.last_activity_at = now
     _audit(actor, response, "measure_response.create", now)
     db.session.flush()
+    publish(
+        RecordsIngested(
+            patient.id, patient.clinic_id, frozenset({KIND}), frozenset({local_date}), (), now
+        )
+    )
     return _view(response, measure), True
 
 
@@ -254,3 +264,20 @@ def _lost_race(row: dict[str, Any], patient: Patient, digest: str) -> dict[str, 
     if stored is None:
         raise Conflict(ANSWERED)
     return _replayed(stored, patient, digest)
+
+
+def record_synced(actor: Actor | None, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """One ``measure_response`` item of a sync batch, as its result (``SyncResultOut``): stored
+    as ``record_response`` stores a post, so a replay is a ``duplicate``; a bad item is
+    ``invalid`` or ``conflict`` and leaves the batch's other items alone."""
+    raw_id = data.get("id") if isinstance(data.get("id"), str) else None
+    try:
+        body = MeasureResponseIn().load(data)
+        _, created = record_response(actor=actor, body=body, now=now)
+    except ma.ValidationError as error:
+        return {"id": raw_id, "status": "invalid", "errors": reader_messages(error.messages)}
+    except Unprocessable as error:
+        return {"id": raw_id, "status": "invalid", "errors": reader_messages(error.errors or {})}
+    except Conflict:
+        return {"id": raw_id, "status": "conflict"}
+    return {"id": str(body["id"]), "status": "created" if created else "duplicate"}

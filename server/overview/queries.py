@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +24,8 @@ from server.adherence.services import adherence_7d_for_patients
 from server.clock import local_date_of
 from server.extensions import db
 from server.flags.services import open_flag_counts
+from server.measures.models import Measure, MeasureResponse
+from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,
@@ -99,12 +102,64 @@ def summarise_patients(
         activity = last_activity(patients)
         adherence = adherence_7d_by_patient(patients, now)
         flags = open_flags_by_patient(patients)
+        outcomes = latest_outcomes(patients)
     return {
         p.id: PatientSummary(
             adherence_7d=adherence.get(p.id),
             pain_7d_mean=pain.get(p.id),
             open_flags={**no_open_flags(), **flags.get(p.id, {})},
             last_activity_at=activity.get(p.id),
+            outcomes=outcomes.get(p.id, []),
         )
         for p in patients
     }
+
+
+def latest_outcomes(patients: Sequence[Patient]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Per patient, each answered measure's latest response against its baseline (the earliest):
+    code, score, change and interpretation by the MCID, by code. One query: the first and the
+    last response of every (patient, measure), ranked by window functions."""
+    if not patients:
+        return {}
+    order = (MeasureResponse.recorded_at, MeasureResponse.id)
+    partition = (MeasureResponse.patient_id, MeasureResponse.measure_code)
+    ranked = (
+        sa.select(
+            MeasureResponse.patient_id,
+            MeasureResponse.measure_code,
+            MeasureResponse.score,
+            sa.func.row_number().over(partition_by=partition, order_by=order).label("first"),
+            sa.func.row_number()
+            .over(partition_by=partition, order_by=[c.desc() for c in order])
+            .label("last"),
+        )
+        .where(MeasureResponse.patient_id.in_([p.id for p in patients]))
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked, Measure.definition)
+        .join(Measure, Measure.code == ranked.c.measure_code)
+        .where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
+        .order_by(ranked.c.patient_id, ranked.c.measure_code, ranked.c.first)
+    ).all()
+    ends: dict[tuple[uuid.UUID, str], list[Any]] = {}
+    for row in rows:
+        ends.setdefault((row.patient_id, row.measure_code), []).append(row)
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for (patient_id, code), pair in ends.items():
+        baseline, latest = pair[0], pair[-1]
+        change = baseline.definition["change"]
+        compared = baseline.score if baseline is not latest else None
+        places = baseline.definition["scoring"]["decimals"]
+        difference = change_from_baseline(change["direction"], latest.score, compared, places)
+        found.setdefault(patient_id, []).append(
+            {
+                "measure": code,
+                "score": latest.score,
+                "change": difference,
+                "interpretation": interpret(
+                    change["direction"], change["mcid"]["value"], latest.score, difference
+                ),
+            }
+        )
+    return found

@@ -50,6 +50,7 @@ def plan_for(
         "revision": revision.revision if revision else None,
         "sessions": [],
         "posture_breaks": None,
+        "measures": _due_measures(patient, day),
     }
     event = {
         "actor": actor,
@@ -203,3 +204,10 @@ def _logged(patient_id: uuid.UUID, day: date, event: dict[str, Any]) -> tuple[di
     ``tracking.queries.logged_on_day``, which ``create_app`` plugs in as ``day_logs``
     (``server/wiring.py``)."""
     return current_app.extensions["day_logs"](patient_id, day, event)
+
+
+def _due_measures(patient: Patient, day: date) -> list[dict[str, Any]]:
+    """The outcome questionnaires open on local ``day``, in the patient's language. They are
+    measures', above programmes: ``measures.due.due_on``, plugged in as ``due_measures``
+    (``server/wiring.py``)."""
+    return current_app.extensions["due_measures"](patient, day)

@@ -71,6 +71,25 @@ class PlanPostureBreaksOut(ma.Schema):
     routine = fields.Nested(RoutineOut, allow_none=True)
 
 
+class DueMeasureOut(ma.Schema):
+    """An outcome questionnaire the patient is asked to answer now (open and not answered)."""
+
+    administration_id = fields.UUID(
+        metadata={"description": "Send it with the answers to close this administration."}
+    )
+    measure = fields.String(metadata={"description": "The measure's code (NDI, PSFS, …)."})
+    name = fields.String(metadata={"description": "The measure's name, in the patient's language."})
+    occasion = fields.String(
+        validate=validate.OneOf(("start", "periodic", "end")),
+        metadata={"description": "At the programme's start, every N weeks, or at its end."},
+    )
+    due = fields.Date(metadata={"description": "The patient-local date it fell due."})
+    closes = fields.Date(
+        metadata={"description": "The last local date it may be answered; after it, missed."}
+    )
+    programme_id = fields.UUID()
+
+
 class PlanOut(ma.Schema):
     date = fields.Date()
     today = fields.Date()
@@ -80,3 +99,7 @@ class PlanOut(ma.Schema):
     revision = fields.Integer(allow_none=True)
     sessions = Dumped(fields.Nested(PlanSessionOut))
     posture_breaks = fields.Nested(PlanPostureBreaksOut, allow_none=True)
+    measures = fields.List(
+        fields.Nested(DueMeasureOut),
+        metadata={"description": "Outcome questionnaires open on this date and not answered."},
+    )

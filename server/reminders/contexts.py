@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
 from server.extensions import db
+from server.measures.due import unanswered_due_dates
 from server.programmes.models import Programme, ProgrammeRevision
 from server.reminders.rules import ProgrammeWindow, ReminderContext, RevisionWindow
 from server.tracking.models import PostureBreak, SessionLog
@@ -115,6 +116,7 @@ def load_reminder_infos(
         .where(PostureBreak.patient_id == Patient.id, PostureBreak.local_date >= since)
         .scalar_subquery()
     )
+    measures_due = unanswered_due_dates(ids, since)
     rows = db.session.execute(
         sa.select(
             Patient.id,
@@ -150,6 +152,7 @@ def load_reminder_infos(
             work_days=frozenset(int(d) for d in (row.work_days or ())),
             logged_sessions=frozenset(logged.get(row.id, ())),
             last_posture_break_at=row.last_break,
+            measures_due=frozenset(measures_due.get(row.id, ())),
         )
         infos[row.id] = PatientReminderInfo(row.id, row.clinic_id, row.language, ctx)
     return infos

@@ -26,7 +26,7 @@ from server.reminders.services import (
 )
 
 # Kinds of record whose arrival replans the patient's reminders.
-REPLANS_REMINDERS = frozenset({"session_log", "posture_break"})
+REPLANS_REMINDERS = frozenset({"session_log", "posture_break", "measure_response"})
 
 
 @handler()
@@ -37,7 +37,8 @@ def replan(event: ScheduleChanged | ProgrammeRevised | ProgrammeEnded) -> None:
 
 @handler(when=lambda event: bool(event.kinds & REPLANS_REMINDERS))
 def replan_after_records(event: RecordsIngested) -> None:
-    """A logged session needs no reminder; a logged posture break restarts the countdown."""
+    """A logged session or an answered questionnaire needs no reminder; a logged posture break
+    restarts the countdown."""
     refresh_reminder_streams(event.patient_id, event.now)
 
 

@@ -21,6 +21,9 @@ TEXTS = {
         "session_body_plain": "Time for your exercises.",
         "posture_title": "Posture break",
         "posture_body": "Stand up, roll your shoulders back and tuck your chin for a few breaths.",
+        "measure_title": "A short questionnaire",
+        "measure_body": "Your physiotherapist asks how you are doing: a short questionnaire is "
+        "waiting in the app.",
         "urgent_title": "Urgent flag",
         "urgent_body": "A patient reported a danger sign. Please review now.",
         "digest_title": "Open flags",
@@ -39,6 +42,9 @@ TEXTS = {
         "posture_title": "Duruş molası",
         "posture_body": "Ayağa kalkın, omuzlarınızı geriye çevirin ve çenenizi birkaç nefes "
         "boyunca geriye çekin.",
+        "measure_title": "Kısa bir anket",
+        "measure_body": "Fizyoterapistiniz nasıl olduğunuzu soruyor: uygulamada sizi kısa bir "
+        "anket bekliyor.",
         "urgent_title": "Acil uyarı",
         "urgent_body": "Bir hasta tehlike belirtisi bildirdi. Lütfen hemen inceleyin.",
         "digest_title": "Açık uyarılar",
@@ -62,6 +68,8 @@ def reminder_text(kind: str, language: str, slot: str | None = None) -> tuple[st
     texts = _texts(language)
     if kind == "posture_break":
         return texts["posture_title"], texts["posture_body"]
+    if kind == "measure":
+        return texts["measure_title"], texts["measure_body"]
     if not slot:
         return texts["session_title"], texts["session_body_plain"]
     local_slot = SLOT_NAMES.get(language, {}).get(slot, slot)

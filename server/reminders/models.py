@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.clock import utcnow
 from server.db import Base, uuid_pk
 
-STREAM_KINDS = ("session", "posture_break")
+STREAM_KINDS = ("session", "posture_break", "measure")
 NOTIFICATION_STATUSES = ("due", "suppressed", "sent", "missed", "failed", "snoozed")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "dead")
 DELIVERY_CHANNELS = ("push", "staff")

@@ -17,9 +17,15 @@ from server.programmes.rules import in_force_on, scheduled_slots
 
 SESSION = "session"
 POSTURE_BREAK = "posture_break"
-KINDS = (SESSION, POSTURE_BREAK)
+MEASURE = "measure"  # an outcome questionnaire fell due (one reminder, on its due date)
+KINDS = (SESSION, POSTURE_BREAK, MEASURE)
 # An occurrence older than this when the tick reaches it is recorded ``missed``, never sent.
-GRACE = {SESSION: timedelta(minutes=30), POSTURE_BREAK: timedelta(minutes=5)}
+GRACE = {
+    SESSION: timedelta(minutes=30),
+    POSTURE_BREAK: timedelta(minutes=5),
+    MEASURE: timedelta(hours=2),
+}
+MEASURE_LOCAL_TIME = time(10, 0)  # when a due questionnaire is announced, local
 # After an outage only this much of the past is walked (and recorded missed); older is skipped.
 CATCH_UP_WINDOW = timedelta(hours=24)
 # How far ahead the next occurrence is looked for before a stream goes idle (next_due_at null).
@@ -69,6 +75,7 @@ class ReminderContext:
     work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     logged_sessions: frozenset[tuple[date, str]] = field(default_factory=frozenset)
     last_posture_break_at: datetime | None = None
+    measures_due: frozenset[date] = frozenset()  # local due dates of unanswered questionnaires
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,11 @@ def occurrences_on(kind: str, ctx: ReminderContext, day: date) -> list[Occurrenc
         return session_occurrences_on(ctx, day)
     if kind == POSTURE_BREAK:
         return posture_occurrences_on(ctx, day)
+    if kind == MEASURE:
+        due = day in ctx.measures_due
+        return (
+            [Occurrence(MEASURE, local_to_utc(day, MEASURE_LOCAL_TIME, ctx.tz), day)] if due else []
+        )
     raise ValueError(f"unknown reminder kind {kind!r}")
 
 
@@ -235,6 +247,8 @@ def withheld_status(
     if not ctx.reminders_enabled or in_quiet_hours(local.time(), ctx.quiet_start, ctx.quiet_end):
         return "suppressed"
     if kind == SESSION and (local_date, slot) in ctx.logged_sessions:
+        return "suppressed"
+    if kind == MEASURE and local_date not in ctx.measures_due:  # answered meanwhile
         return "suppressed"
     if kind == POSTURE_BREAK:
         window = working_window_utc(ctx, local.date())

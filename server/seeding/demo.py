@@ -29,6 +29,7 @@ from server.seeding.demo_history import (
     Dose,
     plan_history,
 )
+from server.seeding.demo_measures import seed_demo_measures
 from server.tracking import services
 
 DEFAULT_TEMPLATE = "cervicogenic-headache-basic"
@@ -50,6 +51,9 @@ def seed_demo_patients(
         patient = _create_patient(clinic, therapist, spec, start, tz)
         revisions = _create_programme(patient, therapist, spec, start, tz)
         _ingest_history(patient, spec, revisions, start, tz, RANDOM_SEED + index, now)
+        story = spec.get("story", "flare")
+        seed_demo_measures(patient, therapist, revisions[0], story, start, tz, now)
+        flag_services.evaluate_pending(patient=patient, now=now)  # as the next tick would
         # As if they accepted the text in force in the app: the demo asks for no consent again.
         own = Actor(user_id=patient.id, role="patient", clinic_id=clinic.id)
         record_consent(patient, actor=own, language=spec.get("language", clinic.language), now=now)

@@ -28,6 +28,7 @@ from server.clock import local_date_of, utcnow
 from server.errors import Conflict, Unprocessable, reader_messages
 from server.events import Handler, handlers_for, publish
 from server.tracking import one_record, rules, schemas, store
+from server.tracking.plugged import merged, plugged_items, store_plugged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
 
 INPUTS: dict[str, ma.Schema] = {
@@ -271,15 +272,17 @@ def sync(
     """Store a sync batch; one result per item, in order, never failing the whole batch."""
     now = (now or utcnow()).astimezone(UTC)
     today = local_date_of(now, ZoneInfo(patient.timezone))
-    validated = []
-    for raw in items:
+    # Kinds of the domains above go first, one by one: a sole write of tracking's must be last.
+    validated, plugged = [], store_plugged(plugged_items(items), actor, now)
+    for raw in (raw for i, raw in enumerate(items) if i not in plugged):
         errors = rules.envelope_errors(raw)
         if errors:
             validated.append(Item(None, None, errors))
         else:
             validated.append(validate_item(raw["kind"], raw["data"], now, today))
     outcomes = store_items(patient=patient, items=validated, actor=actor, now=now)
-    return [_sync_result(patient, outcome) for outcome in outcomes]
+    results = (_sync_result(patient, outcome) for outcome in outcomes)
+    return merged(len(items), plugged, results)
 
 
 def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:

@@ -362,6 +362,11 @@ STEPS: list[Step] = [
         ),
     ),
     (
+        "GET",
+        "/api/v1/me/measures/due",
+        lambda w: ("/api/v1/me/measures/due", w.me(), None),
+    ),
+    (
         "POST",
         "/api/v1/me/measure-responses",
         lambda w: (

@@ -65,6 +65,33 @@ def check(n: int, **answers: bool) -> Rec:
     return Rec("check", n, (("answers", answers),), uuid.uuid4())
 
 
+def ndi(n: int, total: int) -> Rec:
+    """An NDI response of day ``n`` totalling ``total`` (0–50), every item answered."""
+    values = [min(5, max(0, total - 5 * i)) for i in range(10)]
+    return Rec("measure", n, (("measure", "NDI"), ("values", tuple(values))), uuid.uuid4())
+
+
+def _measure_response(common: dict[str, Any], fields: dict[str, Any]) -> Any:
+    """A scored response, as the measures domain stores one (needs the measure library)."""
+    from server.measures.models import Measure, MeasureResponse
+    from server.measures.rules import score_response
+
+    measure = db.session.scalar(sa.select(Measure).where(Measure.code == fields["measure"]))
+    keys = [item["key"] for item in measure.definition["items"]]
+    answers = [{"item": k, "value": v} for k, v in zip(keys, fields["values"], strict=True)]
+    scored = score_response(measure.definition, answers)
+    return MeasureResponse(
+        **common,
+        measure_code=measure.code,
+        measure_version=measure.version,
+        answers=scored.answers,
+        score=scored.score,
+        score_percent=scored.percent,
+        band=scored.band,
+        prorated=scored.prorated,
+    )
+
+
 def row_of(rec: Rec, patient_id: uuid.UUID, clinic_id: uuid.UUID, tz: ZoneInfo) -> Any:
     """The ORM row for ``rec``."""
     recorded = local_to_utc(day(rec.n), time(12, 0), tz)
@@ -95,6 +122,8 @@ def row_of(rec: Rec, patient_id: uuid.UUID, clinic_id: uuid.UUID, tz: ZoneInfo) 
         )
     if rec.kind == "posture":
         return PostureBreak(**common)
+    if rec.kind == "measure":
+        return _measure_response(common, fields)
     return SymptomCheck(**common, urgent=any(fields["answers"].values()), **fields)
 
 
@@ -187,7 +216,7 @@ def normalized(flags: list[dict[str, Any]]) -> set[tuple]:
 
 
 @pytest.fixture
-def engine(app, make_patient, make_programme) -> Callable[..., Engine]:
+def engine(app, make_patient, make_programme, measure_library) -> Callable[..., Engine]:
     """``engine(baseline_pain=3, start=0, timezone="UTC", **patient_fields)`` → an Engine."""
 
     def make(

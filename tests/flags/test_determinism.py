@@ -10,14 +10,14 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.flags.conftest import Rec, headache, normalized, pain, session
+from tests.flags.conftest import Rec, headache, ndi, normalized, pain, session
 
 DAYS = 16
 
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[Rec]:
-    """Two weeks of pain, sessions (some painful) and headaches, with gaps."""
+    """Two weeks of pain, sessions (some painful), headaches and NDI responses, with gaps."""
     records: list[Rec] = []
     for n in range(DAYS):
         if draw(st.integers(0, 9)) == 0:
@@ -30,6 +30,8 @@ def histories(draw: st.DrawFn) -> list[Rec]:
             )
         if draw(st.integers(0, 3)) == 0:
             records.append(headache(n, draw(st.integers(2, 8))))
+        if draw(st.integers(0, 3)) == 0:  # better, the same or worse by the MCID (7.5)
+            records.append(ndi(n, draw(st.sampled_from([12, 20, 24, 28, 34]))))
     return records
 
 
@@ -52,7 +54,10 @@ def arrivals(draw: st.DrawFn) -> tuple[list[Rec], list[list[Rec]]]:
 @given(case=arrivals(), baseline=st.sampled_from([3, None]))
 def test_same_flags_whatever_order_and_batching(engine, case, baseline):
     records, batches = case
-    at_once, piecemeal = engine(baseline_pain=baseline), engine(baseline_pain=baseline)
+    # Outcome flags from week 2 (the lowest setting), so not_improving can show in 16 days.
+    weeks = {"not_improving_weeks": 2}
+    at_once = engine(baseline_pain=baseline, thresholds=weeks)
+    piecemeal = engine(baseline_pain=baseline, thresholds=weeks)
     now = at_once.at(DAYS, 9)
     at_once.ingest(records, now)
     for batch in batches:
@@ -68,7 +73,10 @@ def test_same_flags_whatever_order_and_batching(engine, case, baseline):
 @given(records=histories())
 def test_live_data_and_late_synced_data_give_the_same_flags(engine, records):
     """Day by day as it happens (with the nightly sweep) versus everything synced at the end."""
-    live, late = engine(), engine()
+    live, late = (
+        engine(thresholds={"not_improving_weeks": 2}),
+        engine(thresholds={"not_improving_weeks": 2}),
+    )
     for n in range(DAYS):
         todays = [r for r in records if r.n == n]
         if todays:

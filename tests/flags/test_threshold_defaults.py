@@ -13,6 +13,7 @@ import pytest
 from server.flag_thresholds import DEFAULT_THRESHOLDS, Thresholds
 from server.flags import rules
 from server.flags.episodes import flare_scan
+from server.flags.outcomes import Outcome, not_improving_scan
 from server.flags.rules import Baseline, Context
 from tests.flags.helpers import ctx, day, facts, series_of
 
@@ -180,6 +181,20 @@ def baseline_days(t: Thresholds):
     return tuple(found)
 
 
+def not_improving_weeks(t: Thresholds):
+    start = day(0)
+    followed = [
+        Outcome("NDI", start, "a", 24, None, None, None, 7.5, "Young 2009"),
+        Outcome("NDI", day(28), "b", 21, 24, 3, "no_meaningful_change", 7.5, "Young 2009"),
+    ]
+    return tuple(
+        bool(
+            not_improving_scan(followed, Context(today=day(n), programme_start=start, thresholds=t))
+        )
+        for n in (41, 42)
+    )
+
+
 # name: (one step, probe, its answer under the PRODUCT.md defaults)
 PROBES: dict[str, tuple[float, Callable[[Thresholds], object], object]] = {
     "flare_rise": (1, flare_rise, (False, True)),
@@ -206,6 +221,7 @@ PROBES: dict[str, tuple[float, Callable[[Thresholds], object], object]] = {
     "progression_max_exertion": (1, progression_max_exertion, (True, False)),
     "progression_min_pain_days": (1, progression_min_pain_days, (False, True)),
     "baseline_days": (1, baseline_days, (False, True)),
+    "not_improving_weeks": (1, not_improving_weeks, (False, True)),
 }
 
 

@@ -455,3 +455,92 @@ def test_an_administration_is_answerable_for_its_window_and_keeps_its_id() -> No
     ]
     assert first.id == rules.administration(SCHEDULE, "start", START, 3).id  # date decides
     assert first.id != rules.administration(uuid.uuid4(), "start", START, 7).id
+
+
+def test_a_rated_items_bounds_and_choices_are_its_scale() -> None:
+    item = {"key": "activity", "scale": {"min": 2, "max": 9}}
+    assert rules.item_bounds(item) == (Decimal(2), Decimal(9))
+    assert rules.choices(item) == "2 to 9"
+    assert rules.choices(NDI["items"][0]) == "0, 1, 2, 3, 4, 5"
+
+
+def test_periodic_administrations_step_by_their_weeks_and_name_their_schedule() -> None:
+    schedule = uuid.uuid4()
+    found = list(
+        rules.administrations(
+            schedule,
+            start=date(2026, 1, 5),
+            end=date(2026, 2, 2),
+            at_start=False,
+            every_weeks=2,
+            at_end=False,
+        )
+    )
+    assert [(a.occasion, a.due) for a in found] == [
+        (rules.PERIODIC, date(2026, 1, 19)),
+        (rules.PERIODIC, date(2026, 2, 2)),
+    ]
+    assert [a.id for a in found] == [
+        rules.administration(schedule, rules.PERIODIC, a.due, 7).id for a in found
+    ]
+    assert found[0].closes == date(2026, 1, 25)
+
+
+def test_the_stored_answers_keep_each_items_value_and_a_percentage_counts_from_the_minimum() -> (
+    None
+):
+    answers = [{"item": k, "value": v} for k, v in zip(HIT6_KEYS, (1, 2, 3, 4, 5, 1), strict=True)]
+    scored = rules.score_response(HIT6, answers)
+    assert scored.answers == [{**answer, "activity": None} for answer in answers]
+    # HIT-6 reports no percentage; were it to, 36–78 would run from 0 % to 100 %.
+    with_percent = {**HIT6, "scoring": {**HIT6["scoring"], "percent": True}}
+    lowest = [{"item": k, "value": 1} for k in HIT6_KEYS]
+    highest = [{"item": k, "value": 5} for k in HIT6_KEYS]
+    assert rules.score_response(with_percent, lowest).percent == 0.0
+    assert rules.score_response(with_percent, highest).percent == 100.0
+    assert rules.score_response(with_percent, answers).percent == 43.0  # (54 − 36) / 42, 0 places
+
+
+def test_every_bad_answer_is_named_and_a_named_activity_needs_a_rating() -> None:
+    with pytest.raises(ScoringError) as refused:
+        score_response(
+            NDI,
+            [
+                {"item": "nope", "value": 1},
+                {"item": "lifting", "value": 1},
+                {"item": "lifting", "value": 2},
+                {"item": "also_nope", "value": 1},
+            ],
+        )
+    assert refused.value.errors["answers"][:3] == [
+        "0.item: Unknown item.",
+        "2.item: Answered twice.",
+        "3.item: Unknown item.",
+    ]
+    unrated = [*psfs(3, 4, 5), {"item": "activity_4", "value": None, "activity": "Driving"}]
+    with pytest.raises(ScoringError) as named:
+        score_response(PSFS, unrated)
+    assert named.value.errors == {"answers": ["3.value: Rate the activity you name."]}
+    left_out = [*psfs(3, 4, 5), {"item": "activity_4", "value": None}]
+    assert score_response(PSFS, left_out).score == 4.0
+    assert rules.item_score({"scale": {"min": 0, "max": 10}}, 11) is None
+
+
+def test_the_end_administration_on_the_start_day_or_the_day_the_schedule_stopped() -> None:
+    schedule = uuid.uuid4()
+    day = date(2026, 1, 5)
+    only_end = {"at_start": False, "every_weeks": None, "at_end": True}
+    (found,) = rules.administrations(schedule, start=day, end=day, **only_end)
+    assert (found.occasion, found.due, found.id) == (
+        rules.END,
+        day,
+        rules.administration(schedule, rules.END, day, 7).id,
+    )
+    later = day + timedelta(days=20)
+    stopped_then = rules.administrations(schedule, start=day, end=later, stopped=later, **only_end)
+    assert [a.occasion for a in stopped_then] == [rules.END]
+
+
+def test_without_a_minimum_one_named_activity_is_enough() -> None:
+    any_number = {**PSFS, "scoring": {**PSFS["scoring"], "min_answered": None}}
+    assert score_response(any_number, psfs(6)).score == 6.0

@@ -224,9 +224,11 @@ def test_a_plan_read_writes_only_its_audit_row_last(
     app: Flask, client: FlaskClient, create_programme, make_staff, make_patient, backend
 ) -> None:
     """Once the day's prescription is cached: the token family with the patient's own row, the
-    revision in force, then the day's logs and the audit row, one statement on PostgreSQL (a
-    data-modifying CTE) and two on SQLite, where every read runs before the write lock is taken
-    (the audit INSERT is the transaction's first and only write).
+    questionnaires scheduled on the patient's programmes (measures' due_measures: one indexed
+    query, a second only when one is open), the revision in force, then the day's logs and the
+    audit row, one statement on PostgreSQL (a data-modifying CTE) and two on SQLite, where every
+    read runs before the write lock is taken (the audit INSERT is the transaction's first and
+    only write).
     """
     therapist = make_staff()
     patient = make_patient(therapist)
@@ -249,10 +251,10 @@ def test_a_plan_read_writes_only_its_audit_row_last(
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     if backend == "postgresql":
-        assert [verb for verb, _ in seen] == ["SELECT", "SELECT", "WITH"]
+        assert [verb for verb, _ in seen] == ["SELECT", "SELECT", "SELECT", "WITH"]
         assert "INSERT INTO audit_events" in statements[-1]
     else:
-        assert [verb for verb, _ in seen] == ["SELECT"] * 3 + ["INSERT"]
+        assert [verb for verb, _ in seen] == ["SELECT"] * 4 + ["INSERT"]
     if backend == "sqlite":
         # Reads on their own snapshots; BEGIN IMMEDIATE right before the INSERT.
-        assert [open_tx for _, open_tx in seen] == [False] * 3 + [True]
+        assert [open_tx for _, open_tx in seen] == [False] * 4 + [True]

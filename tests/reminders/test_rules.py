@@ -427,3 +427,35 @@ WORKING = {"work_start": time(7, 0), "work_end": time(17, 0)}  # 08:00 UTC is in
 def test_a_queued_push_is_withheld_when_it_may_no_longer_go_out(kind, fields, at, expected):
     ctx = ReminderContext(tz=ZoneInfo("UTC"), **{**NO_QUIET, **fields})
     assert withheld_status(kind, MONDAY_1, "morning", QUEUED, ctx, at) == expected
+
+
+def test_a_due_questionnaire_is_announced_at_ten_local_on_its_due_date_only() -> None:
+    due = frozenset({date(2026, 6, 8), date(2026, 6, 22)})
+    ctx = context(ISTANBUL, start=date(2026, 6, 1), measures_due=due)
+    found = expand(rules.MEASURE, ctx, date(2026, 6, 1), date(2026, 6, 30))
+    assert [(o.at, o.local_date, o.slot) for o in found] == [
+        (utc(2026, 6, 8, 7), date(2026, 6, 8), None),  # 10:00 in Istanbul (UTC+3)
+        (utc(2026, 6, 22, 7), date(2026, 6, 22), None),
+    ]
+    assert expand(rules.MEASURE, context(ISTANBUL), date(2026, 6, 1), date(2026, 6, 30)) == []
+
+
+def test_a_questionnaire_push_is_withheld_once_answered_in_quiet_hours_or_past_two_hours() -> None:
+    day = date(2026, 6, 8)
+    queued = utc(2026, 6, 8, 10)
+    due = context(ZoneInfo("UTC"), measures_due=frozenset({day}))
+    withheld = rules.withheld_status
+    assert withheld(rules.MEASURE, day, None, queued, due, queued) is None
+    assert withheld(rules.MEASURE, day, None, queued, context(ZoneInfo("UTC")), queued) == (
+        "suppressed"
+    )
+    quiet = context(
+        ZoneInfo("UTC"),
+        measures_due=frozenset({day}),
+        quiet_start=time(9, 0),
+        quiet_end=time(11, 0),
+    )
+    assert withheld(rules.MEASURE, day, None, queued, quiet, queued) == "suppressed"
+    late = queued + timedelta(hours=2, seconds=1)
+    assert withheld(rules.MEASURE, day, None, queued, due, queued + timedelta(hours=2)) is None
+    assert withheld(rules.MEASURE, day, None, queued, due, late) == "missed"

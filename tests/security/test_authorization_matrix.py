@@ -78,6 +78,7 @@ EXPECTED_ROLES = {
         "clinic_admin",
     },
     ("POST", "/api/v1/me/measure-responses"): {"patient"},
+    ("GET", "/api/v1/me/measures/due"): {"patient"},
     ("GET", "/api/v1/patients/{patient_id}/measures"): {"therapist", "clinic_admin"},
     # Data rights (issue 24): a patient exports their own data; staff of the clinic, a patient's.
     ("GET", "/api/v1/me/export"): {"patient"},

@@ -99,3 +99,32 @@ def test_demo_patients_show_an_expected_flare_that_settled_and_an_open_worsening
         f for f in flags_of(worsening) if f.type == "worsening" and f.status == "open"
     ]
     assert len(open_worsening) == 1
+
+
+def test_demo_patients_have_an_ndi_series(app_ctx, seed_dir) -> None:
+    """Outcome measures (issue 23): Ayşe's NDI improves past the MCID, John's worsens by 8."""
+    from server.flags.models import Flag
+    from server.measures.models import MeasureResponse, MeasureSchedule
+
+    seed_all(seed_dir)
+    db.session.commit()
+    flare, worsening = _patient("ayse@demo.example"), _patient("john@demo.example")
+    for patient, scores in ((flare, [24.0, 14.0]), (worsening, [24.0, 32.0])):
+        assert (
+            db.session.scalar(
+                sa.select(MeasureSchedule.measure_code).where(
+                    MeasureSchedule.patient_id == patient.id
+                )
+            )
+            == "NDI"
+        )
+        series = db.session.scalars(
+            sa.select(MeasureResponse.score)
+            .where(MeasureResponse.patient_id == patient.id)
+            .order_by(MeasureResponse.recorded_at)
+        ).all()
+        assert series == scores
+    outcome_flags = db.session.scalars(
+        sa.select(Flag.patient_id).where(Flag.type == "outcome_worsened", Flag.status == "open")
+    ).all()
+    assert outcome_flags == [worsening.id]

@@ -84,6 +84,27 @@ class OpenFlagsOut(ma.Schema):
     info = fields.Integer(required=True)
 
 
+class OutcomeChangeOut(ma.Schema):
+    """An outcome measure's latest response against the patient's baseline (their first)."""
+
+    measure = fields.String(required=True, metadata={"description": "The measure's code."})
+    score = fields.Float(required=True, metadata={"description": "The latest response's score."})
+    change = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Points better (+) or worse (−) than baseline; null: only one."},
+    )
+    interpretation = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(("improved", "no_meaningful_change", "worsened")),
+        metadata={
+            "description": "By the measure's MCID; null for a lone baseline.",
+            "enum_name": "OutcomeInterpretation",
+        },
+    )
+
+
 class PatientOut(ma.Schema):
     """A patient with the 7-day summary; dumped from ``accounts.queries.PatientView``."""
 
@@ -114,6 +135,12 @@ class PatientOut(ma.Schema):
     )
     open_flags = fields.Nested(OpenFlagsOut, required=True, attribute="summary.open_flags")
     last_activity_at = Instant(allow_none=True, attribute="summary.last_activity_at")
+    outcomes = fields.List(
+        fields.Nested(OutcomeChangeOut),
+        required=True,
+        attribute="summary.outcomes",
+        metadata={"description": "Each answered outcome measure's latest change, by code."},
+    )
 
 
 class PatientDetailOut(PatientOut):
