@@ -939,6 +939,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/measures/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The questionnaires I am asked to answer now, in my language.
+         * @description Patients only. Each administration a therapist scheduled is open from its due date for
+         *     its window (7 days by default) and closes once answered: post the answers to
+         *     `recordMeasureResponse` with its `administration_id`. After the window it counts as
+         *     missed and is no longer listed. The same items are in the plan (`getMyPlan`).
+         */
+        get: operations["listMyDueMeasures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/measure-responses": {
         parameters: {
             query?: never;
@@ -1595,6 +1618,18 @@ export interface components {
             low: number;
             info: number;
         };
+        /** @enum {string} */
+        OutcomeInterpretation: "improved" | "no_meaningful_change" | "worsened";
+        OutcomeChangeOut: {
+            /** @description The measure's code. */
+            measure: string;
+            /** @description The latest response's score. */
+            score: number;
+            /** @description Points better (+) or worse (−) than baseline; null: only one. */
+            change: number | null;
+            /** @description By the measure's MCID; null for a lone baseline. */
+            interpretation: components["schemas"]["OutcomeInterpretation"] | null;
+        };
         PatientOut: {
             /** Format: uuid */
             id: string;
@@ -1617,6 +1652,8 @@ export interface components {
             open_flags: components["schemas"]["OpenFlagsOut"];
             /** Format: date-time */
             last_activity_at: string | null;
+            /** @description Each answered outcome measure's latest change, by code. */
+            outcomes: components["schemas"]["OutcomeChangeOut"][];
         };
         PatientPage: {
             items: components["schemas"]["PatientOut"][];
@@ -1688,6 +1725,8 @@ export interface components {
             open_flags: components["schemas"]["OpenFlagsOut"];
             /** Format: date-time */
             last_activity_at: string | null;
+            /** @description Each answered outcome measure's latest change, by code. */
+            outcomes: components["schemas"]["OutcomeChangeOut"][];
             preferences: components["schemas"]["PreferencesOut"];
         };
         /**
@@ -2121,6 +2160,8 @@ export interface components {
             progression_min_pain_days?: number;
             /** @description Default 7; 3 to 14. */
             baseline_days?: number;
+            /** @description Default 6; 2 to 26. */
+            not_improving_weeks?: number;
         };
         RevisionOut: {
             number: number;
@@ -2218,6 +2259,8 @@ export interface components {
             progression_min_pain_days?: number | null;
             /** @description Default 7; 3 to 14. */
             baseline_days?: number | null;
+            /** @description Default 6; 2 to 26. */
+            not_improving_weeks?: number | null;
         };
         /**
          * @example {
@@ -2353,6 +2396,34 @@ export interface components {
             logged: number;
             routine: components["schemas"]["RoutineOut"] | null;
         };
+        DueMeasureOut: {
+            /**
+             * Format: uuid
+             * @description Send it with the answers to close this administration.
+             */
+            administration_id: string;
+            /** @description The measure's code (NDI, PSFS, …). */
+            measure: string;
+            /** @description The measure's name, in the patient's language. */
+            name: string;
+            /**
+             * @description At the programme's start, every N weeks, or at its end.
+             * @enum {string}
+             */
+            occasion: "start" | "periodic" | "end";
+            /**
+             * Format: date
+             * @description The patient-local date it fell due.
+             */
+            due: string;
+            /**
+             * Format: date
+             * @description The last local date it may be answered; after it, missed.
+             */
+            closes: string;
+            /** Format: uuid */
+            programme_id: string;
+        };
         PlanOut: {
             /** Format: date */
             date: string;
@@ -2366,6 +2437,8 @@ export interface components {
             revision: number | null;
             sessions: components["schemas"]["PlanSessionOut"][];
             posture_breaks: components["schemas"]["PlanPostureBreaksOut"] | null;
+            /** @description Outcome questionnaires open on this date and not answered. */
+            measures: components["schemas"]["DueMeasureOut"][];
         };
         SessionItemIn: {
             /** Format: uuid */
@@ -2867,11 +2940,11 @@ export interface components {
             every_weeks?: number | null;
             /** @default false */
             at_end: boolean;
-            /**
-             * @description Days a due administration stays answerable (default 7).
-             * @default 7
-             */
-            window_days: number;
+            /** @description Days a due administration stays answerable, its due date included (default: the server's MEASURE_WINDOW_DAYS, 7). */
+            window_days?: number | null;
+        };
+        DueMeasuresOut: {
+            items: components["schemas"]["DueMeasureOut"][];
         };
         AnswerIn: {
             item: string;
@@ -2911,8 +2984,6 @@ export interface components {
             value: number | null;
             activity: string | null;
         };
-        /** @enum {string} */
-        OutcomeInterpretation: "improved" | "no_meaningful_change" | "worsened";
         MeasureResponseOut: {
             /** Format: uuid */
             id: string;
@@ -3032,7 +3103,7 @@ export interface components {
             patient_id: string;
             patient_name: string;
             /** @enum {string} */
-            type: "red_flag" | "flare_up" | "worsening" | "high_pain" | "non_adherence" | "progression_ready";
+            type: "red_flag" | "flare_up" | "worsening" | "high_pain" | "non_adherence" | "progression_ready" | "outcome_worsened" | "not_improving";
             /** @enum {string} */
             severity: "urgent" | "high" | "normal" | "low" | "info";
             /** @enum {string} */
@@ -3099,7 +3170,7 @@ export interface components {
             patient_id: string;
             patient_name: string;
             /** @enum {string} */
-            type: "red_flag" | "flare_up" | "worsening" | "high_pain" | "non_adherence" | "progression_ready";
+            type: "red_flag" | "flare_up" | "worsening" | "high_pain" | "non_adherence" | "progression_ready" | "outcome_worsened" | "not_improving";
             /** @enum {string} */
             severity: "urgent" | "high" | "normal" | "low" | "info";
             /** @enum {string} */
@@ -3225,6 +3296,7 @@ export interface components {
             progression_max_exertion: components["schemas"]["ThresholdInForceOut"];
             progression_min_pain_days: components["schemas"]["ThresholdInForceOut"];
             baseline_days: components["schemas"]["ThresholdInForceOut"];
+            not_improving_weeks: components["schemas"]["ThresholdInForceOut"];
         };
         ClinicOut: {
             /** Format: uuid */
@@ -7541,6 +7613,56 @@ export interface operations {
             };
             /** @description No such resource in your clinic (or it is not yours to see). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; nothing was stored. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listMyDueMeasures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueMeasuresOut"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not use this endpoint. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
