@@ -87,6 +87,18 @@ def constant_nudges() -> Iterator[Nudge]:
     )
     yield from _pairs(
         r,
+        "MEASURE: timedelta(hours=2)",
+        "MEASURE: timedelta(hours=2, minutes=-1)",
+        "MEASURE: timedelta(hours=2, minutes=1)",
+    )
+    yield from _pairs(
+        r,
+        "MEASURE_LOCAL_TIME = time(10, 0)",
+        "MEASURE_LOCAL_TIME = time(9, 59)",
+        "MEASURE_LOCAL_TIME = time(10, 1)",
+    )
+    yield from _pairs(
+        r,
         "CATCH_UP_WINDOW = timedelta(hours=24)",
         "CATCH_UP_WINDOW = timedelta(hours=23)",
         "CATCH_UP_WINDOW = timedelta(hours=25)",
