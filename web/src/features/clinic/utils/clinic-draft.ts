@@ -26,7 +26,7 @@ const ORDER: ThresholdName[] = [
   'flare_rise', 'session_pain_limit', 'settle_margin', 'settle_window_days', 'expected_window_days',
   'worsening_rise', 'worsening_relative', 'mean_min_days', 'headache_day_rise', 'morning_min_days', 'morning_rise_min',
   'high_pain', 'adherence_min', 'adherence_window_days', 'silence_days',
-  'progression_days', 'progression_adherence', 'progression_max_exertion', 'progression_min_pain_days', 'baseline_days',
+  'progression_days', 'progression_adherence', 'progression_max_exertion', 'progression_min_pain_days', 'not_improving_weeks', 'baseline_days',
 ];
 
 /** Every threshold the clinic has in force, in the rules' order. */
