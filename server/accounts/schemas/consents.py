@@ -5,20 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from server.accounts.models import LANGUAGES
+from server.accounts.schemas.field_types import optional_language
 from server.serialization import Instant
-from server.validation import Text
 
 
 class ConsentTextArgs(ma.Schema):
-    lang = Text(
-        load_default=None,
-        validate=validate.OneOf(LANGUAGES),
-        metadata={
-            "enum_name": "Language",
-            "description": "`tr` or `en`; else Accept-Language, else both.",
-        },
-    )
+    lang = optional_language("`tr` or `en`; else Accept-Language, else both.")
 
 
 class ConsentTextOut(ma.Schema):
@@ -41,14 +33,7 @@ class ConsentIn(ma.Schema):
         validate=validate.Range(min=1),
         metadata={"description": "The version the app showed; 409 when another is in force."},
     )
-    language = Text(
-        load_default=None,
-        validate=validate.OneOf(LANGUAGES),
-        metadata={
-            "enum_name": "Language",
-            "description": "The language the text was shown in; else the patient's.",
-        },
-    )
+    language = optional_language("The language the text was shown in; else the patient's.")
 
 
 class ConsentOut(ma.Schema):

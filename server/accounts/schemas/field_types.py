@@ -57,6 +57,12 @@ def language_field(**options: Any) -> Text:
     return Text(validate=validate.OneOf(LANGUAGES), **options)
 
 
+def optional_language(description: str) -> Text:
+    """A language that may be left out or null, documented as the shared ``Language`` enum."""
+    metadata = {"enum_name": "Language", "description": description}
+    return Text(load_default=None, validate=validate.OneOf(LANGUAGES), metadata=metadata)
+
+
 def time_zone(**options: Any) -> Text:
     """A field for an IANA time zone, documented as the ``TimeZone`` enum."""
     zones = iana_timezones()

@@ -17,6 +17,7 @@ from server.accounts.schemas.field_types import (
     birth_year_field,
     language_field,
     name_field,
+    optional_language,
     time_zone,
 )
 from server.pagination import PageArgs
@@ -48,13 +49,8 @@ class ActivateIn(ma.Schema):
             "409 `consent-not-current` when another is in force. Left out: the one in force."
         },
     )
-    consent_language = Text(
-        load_default=None,
-        validate=validate.OneOf(LANGUAGES),
-        metadata={
-            "enum_name": "Language",
-            "description": "The language the text was shown in; else Accept-Language.",
-        },
+    consent_language = optional_language(
+        "The language the text was shown in; else Accept-Language."
     )
 
 
