@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from server.accounts.models import Patient, User
 from server.extensions import db
 from server.measures.due import unanswered_due_dates
+from server.measures.models import MeasureSchedule
 from server.programmes.models import Programme, ProgrammeRevision
 from server.reminders.rules import ProgrammeWindow, ReminderContext, RevisionWindow
 from server.tracking.models import PostureBreak, SessionLog
@@ -116,7 +117,8 @@ def load_reminder_infos(
         .where(PostureBreak.patient_id == Patient.id, PostureBreak.local_date >= since)
         .scalar_subquery()
     )
-    measures_due = unanswered_due_dates(ids, since)
+    # Whether the patient has questionnaires at all, so only those are looked up (most are not).
+    has_measures = sa.exists().where(MeasureSchedule.patient_id == Patient.id)
     rows = db.session.execute(
         sa.select(
             Patient.id,
@@ -132,10 +134,13 @@ def load_reminder_infos(
             Patient.work_days,
             User.language,
             last_break.label("last_break"),
+            has_measures.label("has_measures"),
         )
         .join(User, User.id == Patient.id)
         .where(Patient.id.in_(ids))
-    )
+    ).all()
+    with_measures = [row.id for row in rows if row.has_measures]
+    measures_due = unanswered_due_dates(with_measures, since) if with_measures else {}
     infos = {}
     for row in rows:
         ctx = ReminderContext(

@@ -58,8 +58,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Item:
-    """One submitted item after validation: a body, field errors, or both (a body outside the
-    accepted time window: refused, unless it replays a stored record exactly)."""
+    """A validated item: a body, errors, or both (out of the time window: only a replay passes)."""
 
     kind: str | None
     body: Mapping[str, Any] | None
@@ -91,10 +90,9 @@ def store_items(
 ) -> list[Outcome]:
     """Store validated items; one outcome per item, in order, in a fixed number of queries.
 
-    Invalid items are reported and skipped; they never spoil the others. A body outside the
-    accepted time window, or a session log whose items are not prescribed for its slot that day,
-    is invalid unless it replays a stored record: a retry stays safe after the record aged out
-    of the window or the programme changed under it.
+    Invalid items are reported and skipped, never spoiling the others. A body outside the time
+    window, or a session log whose items are not prescribed for its slot that day, is invalid
+    unless it replays a stored record: a retry stays safe after the window or programme moved.
     """
     tz = ZoneInfo(patient.timezone)
     logs = [i.body for i in items if i.kind == "session_log" and i.body and not i.errors]

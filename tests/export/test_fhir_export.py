@@ -98,7 +98,7 @@ def test_ayses_fhir_export_validates_resource_by_resource_and_holds_every_record
     assert record_ids
     assert exported == record_ids
     assert len(by_type["CarePlan"]) == revisions == 2
-    assert len(by_type["QuestionnaireResponse"]) == responses == 1
+    assert len(by_type["QuestionnaireResponse"]) == responses == 3  # the demo's 2 NDI, 1 GROC
     assert len(by_type.get("DetectedIssue", [])) == flags
 
     observations = {o.id: o for o in by_type["Observation"]}

@@ -67,8 +67,10 @@ def test_ayses_json_export_holds_every_section_and_no_secret(
     assert sum(len(p["revisions"]) for p in document["programmes"]) == revisions == 2
     assert len(document["flags"]) == flags
     assert all("evidence" in f and "status" in f for f in document["flags"])
-    (response,) = document["measure_responses"]
-    assert response["measure_code"] == "GROC"
+    # The demo's two NDI responses and the GROC answered here.
+    codes = sorted(response["measure_code"] for response in document["measure_responses"])
+    assert codes == ["GROC", "NDI", "NDI"]
+    assert {c["version"] for c in document["consents"]} == {1}
     trail = document["audit_trail"]
     assert {"at", "actor_id", "actor_role", "action"} <= set(trail[0])
     # The export itself is in the trail (its row is written before the body streams).
