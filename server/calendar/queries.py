@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,12 +148,3 @@ def feed_document(*, token: str, now: datetime | None = None) -> bytes:
     target = ("calendar_feed", feed.id)
     audit.read("calendar_feed.read", actor=actor, patient_id=patient.id, target=target, now=now)
     return document
-
-
-def active_feed_id(patient_id: uuid.UUID) -> uuid.UUID | None:
-    """The patient's live feed, if any."""
-    return db.session.scalar(
-        sa.select(CalendarFeed.id).where(
-            CalendarFeed.patient_id == patient_id, CalendarFeed.revoked_at.is_(None)
-        )
-    )

@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from server.errors import AppError
+from server.errors import ServiceUnavailable
 from server.reports import rules
 from server.reports.rules import number, percent, word
 
@@ -43,19 +43,13 @@ MAX_COLOUR, MEAN_COLOUR, BASELINE_COLOUR = (
 )
 
 
-class FontsMissing(AppError):
-    status = 503
-    title = "Service Unavailable"
-    slug = "service-unavailable"
-
-
 @functools.cache
 def font_dir(configured: str | None, candidates: tuple[str, ...] = FONT_DIRS) -> Path:
     """The first of ``configured`` and ``candidates`` holding DejaVu Sans, or 503."""
     for directory in (configured, *candidates):
         if directory and all((Path(directory) / f).is_file() for f in FONT_FILES.values()):
             return Path(directory)
-    raise FontsMissing("The report's font (DejaVu Sans) is not installed on the server.")
+    raise ServiceUnavailable("The report's font (DejaVu Sans) is not installed on the server.")
 
 
 def register_fonts() -> None:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
+from server.errors import ServiceUnavailable
 from server.reports import document, rules
 
 START = date(2027, 1, 1)
@@ -63,7 +64,7 @@ def test_the_longest_report_fits_two_pages(app: Flask, language: str) -> None:
 
 
 def test_a_server_without_the_font_answers_503_with_the_reason(tmp_path) -> None:
-    with pytest.raises(document.FontsMissing, match="DejaVu Sans") as refused:
+    with pytest.raises(ServiceUnavailable, match="DejaVu Sans") as refused:
         document.font_dir(str(tmp_path), ())
     assert refused.value.status == 503
     (tmp_path / "DejaVuSans.ttf").write_bytes(b"")
