@@ -260,28 +260,13 @@ def schedules_of(patient_id: uuid.UUID) -> Iterator[MeasureSchedule]:
 def outcomes_of(patient_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every scored response of the patient, oldest first, each as ``response_view`` plus its
     measure's MCID citation and direction: what the flag engine's outcome rules judge."""
-    responses = list(
-        db.session.scalars(
-            sa.select(MeasureResponse)
-            .where(MeasureResponse.patient_id == patient_id)
-            .order_by(MeasureResponse.recorded_at, MeasureResponse.id)
-        )
+    answered = sa.select(MeasureResponse.measure_code).where(
+        MeasureResponse.patient_id == patient_id
     )
-    codes = {r.measure_code for r in responses}
-    measures = {
-        m.code: m for m in db.session.scalars(sa.select(Measure).where(Measure.code.in_(codes)))
-    }
-    baselines: dict[str, MeasureResponse] = {}
-    outcomes = []
-    for response in responses:
-        measure = measures[response.measure_code]
-        baseline = baselines.setdefault(response.measure_code, response)
-        change = measure.definition["change"]
-        outcomes.append(
-            {
-                **response_view(response, baseline, measure),
-                "direction": change["direction"],
-                "mcid_citation": change["mcid"]["citation"],
-            }
-        )
-    return outcomes
+    measures = db.session.scalars(sa.select(Measure).where(Measure.code.in_(answered))).all()
+    outcomes = [
+        {**view, "direction": series["direction"], "mcid_citation": series["mcid"]["citation"]}
+        for series in series_of(patient_id, measures)
+        for view in series["responses"]
+    ]
+    return sorted(outcomes, key=lambda view: (view["recorded_at"], view["id"]))
