@@ -16,6 +16,7 @@ from server.events import (
 )
 from server.extensions import db
 from server.flags.models import Flag
+from server.reminders.replans import mark_replan, mark_replan_from
 from server.reminders.services import (
     enqueue_consent_withdrawn_alert,
     enqueue_password_reset_notice,
@@ -35,11 +36,11 @@ def replan(event: ScheduleChanged | ProgrammeRevised | ProgrammeEnded) -> None:
     refresh_reminder_streams(event.patient_id, event.now)
 
 
-@handler(when=lambda event: bool(event.kinds & REPLANS_REMINDERS))
+@handler(when=lambda event: bool(event.kinds & REPLANS_REMINDERS), statement=mark_replan_from)
 def replan_after_records(event: RecordsIngested) -> None:
     """A logged session or an answered questionnaire needs no reminder; a logged posture break
-    restarts the countdown."""
-    refresh_reminder_streams(event.patient_id, event.now)
+    restarts the countdown: the next dispatch tick replans, before it claims anything due."""
+    mark_replan(event.patient_id, event.clinic_id, event.now)
 
 
 @handler()

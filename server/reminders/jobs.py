@@ -32,8 +32,9 @@ from server.reminders.providers import (
     PushProvider,
     provider_from_config,
 )
+from server.reminders.replans import replan_marked
 from server.reminders.rules import MAX_ATTEMPTS
-from server.reminders.services import refresh_reminder_streams
+from server.reminders.services import refresh_streams
 
 log = logging.getLogger(__name__)
 DELIVERY_BATCH = 100
@@ -44,6 +45,7 @@ RECONCILE_BATCH = 500
 class TickReport:
     """Totals of one dispatch tick."""
 
+    replans: int = 0
     streams: int = 0
     snoozes: int = 0
     duplicates: int = 0
@@ -54,7 +56,7 @@ class TickReport:
         recorded = ", ".join(f"{k}={v}" for k, v in sorted(self.recorded.items())) or "none"
         sent = ", ".join(f"{k}={v}" for k, v in sorted(self.deliveries.items())) or "none"
         return (
-            f"streams claimed={self.streams} snoozes={self.snoozes} "
+            f"replans={self.replans} streams claimed={self.streams} snoozes={self.snoozes} "
             f"duplicates={self.duplicates}; occurrences: {recorded}; deliveries: {sent}"
         )
 
@@ -130,14 +132,19 @@ def dispatch_tick(
     batch_size: int | None = None,
     provider: PushProvider | None = None,
 ) -> TickReport:
-    """One dispatch tick as of ``now``: claim due streams and snoozes, then deliver the outbox."""
+    """One dispatch tick as of ``now``: replan the streams records marked, claim due streams and
+    snoozes, then deliver the outbox."""
     now = now or utcnow()
     batch_size = batch_size or current_app.config["SCHEDULER_BATCH_SIZE"]
     report = TickReport()
+    report.replans = _commit_batches(replan_marked, now, batch_size, report)
     report.streams = _commit_batches(claim_due_streams, now, batch_size, report)
     report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
     report.deliveries = deliver_pending(now, provider=provider)
-    log.info("dispatch tick", extra={"streams": report.streams, "snoozes": report.snoozes})
+    log.info(
+        "dispatch tick",
+        extra={"replans": report.replans, "streams": report.streams, "snoozes": report.snoozes},
+    )
     return report
 
 
@@ -171,6 +178,5 @@ def reconcile_streams_job(now: datetime | None = None, batch_size: int = RECONCI
         )
     )
     with committed():
-        for patient_id in missing:
-            refresh_reminder_streams(patient_id, now)
+        refresh_streams(dict.fromkeys(missing, now))
     return len(missing)

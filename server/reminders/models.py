@@ -38,6 +38,18 @@ class ReminderStream(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReplanMark(Base):
+    """A patient whose streams the next dispatch tick recomputes before it claims due ones: a
+    logged session or posture break writes it inside the record's own statement."""
+
+    __tablename__ = "reminder_replans"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    # The earliest record time since the last replan: the streams are recomputed as of it.
+    marked_at: Mapped[datetime]
+
+
 class Notification(Base):
     """Exactly one record per reminder occurrence: (patient, kind, occurrence_at) is unique."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from server.reminders.dispatch import (
     lookback_date,
     preview_due,
 )
-from server.reminders.models import Delivery, Device, Notification, ReminderStream
+from server.reminders.models import Delivery, Device, Notification, ReminderStream, ReplanMark
 from server.reminders.rules import KINDS, next_occurrence, refresh_after, snooze_until
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "mark_notification_read",
     "preview_due",
     "refresh_reminder_streams",
+    "refresh_streams",
     "register_device",
     "remove_device",
     "snooze_notification",
@@ -54,41 +56,50 @@ INBOX_STATUSES = ("due", "sent", "snoozed", "failed", "suppressed")
 
 
 def refresh_reminder_streams(patient_id: uuid.UUID, now: datetime | None = None) -> None:
-    """Recompute a patient's reminder streams (after a programme revision, a preference change,
-    or a logged session or posture break). Creates the streams on first use. Flushes only.
+    """Recompute a patient's reminder streams (after a programme revision or a preference
+    change). Creates the streams on first use. Flushes only.
     """
-    now = now or utcnow()
-    patient_id = getattr(patient_id, "id", patient_id)  # a Patient is accepted too
-    infos = load_reminder_infos([patient_id], since=lookback_date(now))
-    info = infos.get(patient_id)
-    if info is None:
+    refresh_streams({getattr(patient_id, "id", patient_id): now or utcnow()})  # or a Patient
+
+
+def refresh_streams(as_of: Mapping[uuid.UUID, datetime]) -> None:
+    """Recompute the streams of many patients, each as of its own time (the dispatch tick's
+    replans, the reconcile job), with one context load and one lock. Flushes only."""
+    if not as_of:
         return
-    streams = _locked_streams(patient_id)
-    if {stream.kind for stream in streams} != set(KINDS):  # first use: create them, then lock
-        insert_ignoring_duplicates(
-            ReminderStream,
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "clinic_id": info.clinic_id,
-                    "patient_id": patient_id,
-                    "kind": kind,
-                    "updated_at": now,
-                }
-                for kind in KINDS
-            ],
-            ("patient_id", "kind"),
-        )
-        streams = _locked_streams(patient_id)
+    infos = load_reminder_infos(list(as_of), since=lookback_date(min(as_of.values())))
+    patient_ids = [patient_id for patient_id in as_of if patient_id in infos]
+    if not patient_ids:
+        return
+    streams = _locked_streams(patient_ids)
+    present = {(stream.patient_id, stream.kind) for stream in streams}
+    missing = [
+        {
+            "id": uuid.uuid4(),
+            "clinic_id": infos[patient_id].clinic_id,
+            "patient_id": patient_id,
+            "kind": kind,
+            "updated_at": as_of[patient_id],
+        }
+        for patient_id in patient_ids
+        for kind in KINDS
+        if (patient_id, kind) not in present
+    ]
+    if missing:  # first use: create them, then lock
+        insert_ignoring_duplicates(ReminderStream, missing, ("patient_id", "kind"))
+        streams = _locked_streams(patient_ids)
     changes = []
     for stream in streams:
+        now = as_of[stream.patient_id]
         after = refresh_after(stream.last_occurrence_at, stream.kind, now)
-        upcoming = next_occurrence(stream.kind, info.ctx, after)
-        changes.append({"stream_id": stream.id, "due": upcoming.at if upcoming else None})
+        upcoming = next_occurrence(stream.kind, infos[stream.patient_id].ctx, after)
+        changes.append(
+            {"stream_id": stream.id, "due": upcoming.at if upcoming else None, "now": now}
+        )
         set_committed_value(stream, "next_due_at", changes[-1]["due"])
         set_committed_value(stream, "updated_at", now)
     # Every stream in one executemany (the unit of work would group them by changed columns).
-    db.session.execute(_REFRESH, [{**change, "now": now} for change in changes])
+    db.session.execute(_REFRESH, changes)
     db.session.flush()
 
 
@@ -99,12 +110,13 @@ _REFRESH = (
 )
 
 
-def _locked_streams(patient_id: uuid.UUID) -> list[ReminderStream]:
-    """The patient's reminder streams, locked for update (freshly loaded)."""
+def _locked_streams(patient_ids: Sequence[uuid.UUID]) -> list[ReminderStream]:
+    """The patients' reminder streams, locked for update in one order (freshly loaded)."""
     return list(
         db.session.scalars(
             sa.select(ReminderStream)
-            .where(ReminderStream.patient_id == patient_id)
+            .where(ReminderStream.patient_id.in_(patient_ids))
+            .order_by(ReminderStream.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -207,5 +219,5 @@ def erase_patient_reminders(patient_id: uuid.UUID, clinic_id: uuid.UUID) -> None
             sa.or_(Delivery.recipient_id == patient_id, Delivery.id.in_(pending_alerts))
         )
     )
-    for model in (Notification, ReminderStream, Device):
+    for model in (Notification, ReminderStream, ReplanMark, Device):
         db.session.execute(sa.delete(model).where(model.patient_id == patient_id))
