@@ -90,6 +90,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.messages": "message texts in Turkish and English, no names or clinical details",
     "reminders.outbox": "the delivery outbox: claim, send, record each outcome",
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
+    "reminders.replans": "replans that records mark in their own statement, made by the tick",
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
     "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
     "tracking.one_record": "one record in as few statements as the database allows",

@@ -57,12 +57,13 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
     ),
 }
 # The one exception: a record stored alone on PostgreSQL makes the flag engine's queue mark
-# (flags.queue_ingested_days) inside its own INSERT, a data-modifying CTE beside its audit row
-# and the patient's last activity (tracking/one_record.py), and publishes the event without
-# that handler. When no other handler has work for it (no red flag, no reminder replan), that
-# one statement is the request's whole write and commits by itself (SOLE_WRITE): the
-# service's hottest write, a record POST, sends no BEGIN or COMMIT. The insert learns which
-# handlers have work from this table (events.handlers_for), so the two cannot drift apart.
+# (flags.queue_ingested_days) and the reminders' replan mark (reminders.replan_after_records)
+# inside its own INSERT, data-modifying CTEs beside its audit row and the patient's last
+# activity (tracking/one_record.py), and publishes the event without those handlers. Both are
+# marks that the scheduler works off. When no other handler has work for the record (no red
+# flag), that one statement is the request's whole write and commits by itself (SOLE_WRITE): the
+# service's commonest writes, a pain rating or a session log, send no BEGIN or COMMIT. The insert
+# learns which handlers have work from this table (events.handlers_for), so the two cannot drift.
 
 # Reads a lower layer shows but a higher domain computes, by the name the caller looks up in
 # app.extensions (the caller's docstring says what it reads).

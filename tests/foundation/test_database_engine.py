@@ -113,14 +113,12 @@ def test_a_single_record_post_is_one_statement_that_commits_by_itself(
 def test_a_request_that_writes_more_begins_its_transaction_before_its_first_write(
     app: Flask, client: FlaskClient, make_staff, make_patient
 ) -> None:
-    patient = make_patient(make_staff())  # a logged posture break also replans reminders
-    posture_break = {"id": str(uuid.uuid4()), "recorded_at": _now_iso()}
+    patient = make_patient(make_staff())  # a danger sign also raises a red flag and alerts
+    check = {"id": str(uuid.uuid4()), "recorded_at": _now_iso(), "answers": {"thunderclap": True}}
 
     seen = _transaction_by_statement(
         app,
-        lambda: client.post(
-            "/api/v1/me/posture-breaks", json=posture_break, headers=patient.headers
-        ),
+        lambda: client.post("/api/v1/me/symptom-checks", json=check, headers=patient.headers),
     )
 
     first_write = next(i for i, (_, statement) in enumerate(seen) if _is_write(statement))
