@@ -9,30 +9,11 @@ import sqlalchemy as sa
 
 
 def insert_streams(patient_ids: list[uuid.UUID], now: datetime) -> None:
-    """Every patient's reminder streams as ``refresh_reminder_streams`` makes them, in bulk:
-    the same pure rules over one batched context load instead of a round of queries each."""
-    from server.extensions import db
-    from server.reminders.contexts import load_reminder_infos
-    from server.reminders.dispatch import lookback_date
-    from server.reminders.models import ReminderStream
-    from server.reminders.rules import KINDS, next_occurrence, refresh_after
+    """Every patient's reminder streams, as the dispatch tick's replans make them: one batched
+    context load for thousands instead of a round of queries each."""
+    from server.reminders.services import refresh_streams
 
-    infos = load_reminder_infos(patient_ids, since=lookback_date(now))
-    rows = []
-    for pid in patient_ids:
-        info = infos[pid]
-        for kind in KINDS:
-            upcoming = next_occurrence(kind, info.ctx, refresh_after(None, kind, now))
-            rows.append(
-                {
-                    "clinic_id": info.clinic_id,
-                    "patient_id": pid,
-                    "kind": kind,
-                    "next_due_at": upcoming.at if upcoming else None,
-                    "updated_at": now,
-                }
-            )
-    db.session.execute(sa.insert(ReminderStream), rows)
+    refresh_streams(dict.fromkeys(patient_ids, now))
 
 
 def mint_access_tokens(
