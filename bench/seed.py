@@ -18,6 +18,7 @@ import psycopg
 import sqlalchemy as sa
 
 from bench.server import ROOT
+from cluster.bulk import initial_programme
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -320,38 +321,23 @@ def _seed_programmes_and_history(
     programmes, revisions, pains, sessions = [], [], [], []
     item_ids: dict[uuid.UUID, list[str]] = {}
     for n, pid in enumerate(patient_ids):
-        programme_id = uuid.uuid4()
         items = [
             {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
             for e in exercises
         ]
         item_ids[pid] = [item["item_id"] for item in items]
-        programmes.append(
-            {
-                "id": programme_id,
-                "clinic_id": clinic_id,
-                "patient_id": pid,
-                "start_date": start,
-                "baseline_pain": 3.0,
-                "created_by": therapist_id,
-                "template_slug": None,
-            }
+        programme, revision = initial_programme(
+            patient_id=pid,
+            clinic_id=clinic_id,
+            therapist_id=therapist_id,
+            start=start,
+            start_utc=start_utc,
+            items=items,
+            schedule=schedule,
+            posture_breaks={"enabled": True, "interval_minutes": 40},
         )
-        revisions.append(
-            {
-                "programme_id": programme_id,
-                "clinic_id": clinic_id,
-                "patient_id": pid,
-                "number": 1,
-                "kind": "initial",
-                "items": items,
-                "schedule": schedule,
-                "posture_breaks": {"enabled": True, "interval_minutes": 40},
-                "author_id": therapist_id,
-                "reason": "Initial programme",
-                "effective_at": start_utc,
-            }
-        )
+        programmes.append(programme)
+        revisions.append(revision)
         for day in range(HISTORY_DAYS):
             local_day = start + timedelta(days=day)
             for slot, hour, context in (("morning", 8, "morning"), ("evening", 19, "evening")):
@@ -388,7 +374,7 @@ def _seed_programmes_and_history(
                             "pain_during": rng.randint(1, 5),
                             "pain_after": rng.randint(1, 5),
                             "notes": None,
-                            "programme_id": programme_id,
+                            "programme_id": programme["id"],
                             "revision_number": 1,
                         }
                     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,3 +39,42 @@ def mint_access_tokens(
         create_access_token(identity=str(pid), additional_claims={**claims, "fam": str(fam)})
         for fam, pid in zip(families, patient_ids, strict=True)
     ]
+
+
+def initial_programme(
+    *,
+    patient_id: uuid.UUID,
+    clinic_id: uuid.UUID,
+    therapist_id: uuid.UUID,
+    start: date,
+    start_utc: datetime,
+    items: list[dict[str, Any]],
+    schedule: dict[str, Any],
+    posture_breaks: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A programme's row and its first revision's, as the API would store them, for bulk
+    inserts (the bench's and the cluster's seeds)."""
+    programme_id = uuid.uuid4()
+    programme = {
+        "id": programme_id,
+        "clinic_id": clinic_id,
+        "patient_id": patient_id,
+        "start_date": start,
+        "baseline_pain": 3.0,
+        "created_by": therapist_id,
+        "template_slug": None,
+    }
+    revision = {
+        "programme_id": programme_id,
+        "clinic_id": clinic_id,
+        "patient_id": patient_id,
+        "number": 1,
+        "kind": "initial",
+        "items": items,
+        "schedule": schedule,
+        "posture_breaks": posture_breaks,
+        "author_id": therapist_id,
+        "reason": "Initial programme",
+        "effective_at": start_utc,
+    }
+    return programme, revision

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from cluster.bulk import insert_streams, mint_access_tokens
+from cluster.bulk import initial_programme, insert_streams, mint_access_tokens
 
 TZ = "Europe/Istanbul"
 PASSWORD = "cluster-password-123"  # noqa: S105 - the seeded test accounts' only
@@ -194,39 +194,24 @@ def _seed_programmes(
         exercises.append({"exercise_id": str(exercise.id), "exercise_slug": exercise.slug})
     programmes, revisions, pains, sessions = [], [], [], []
     for pid, patient_slots in zip(patient_ids, slots, strict=True):
-        programme_id = uuid.uuid4()
-        programmes.append(
-            {
-                "id": programme_id,
-                "clinic_id": clinic_id,
-                "patient_id": pid,
-                "start_date": start,
-                "baseline_pain": 3.0,
-                "created_by": therapist_id,
-                "template_slug": None,
-            }
+        programme, revision = initial_programme(
+            patient_id=pid,
+            clinic_id=clinic_id,
+            therapist_id=therapist_id,
+            start=start,
+            start_utc=start_utc,
+            items=[
+                {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
+                for e in exercises
+            ],
+            schedule={
+                "days": [1, 2, 3, 4, 5, 6, 7],
+                "slots": [{"slot": s, "time": t} for s, t in patient_slots],
+            },
+            posture_breaks={"enabled": False, "interval_minutes": 40},
         )
-        revisions.append(
-            {
-                "programme_id": programme_id,
-                "clinic_id": clinic_id,
-                "patient_id": pid,
-                "number": 1,
-                "kind": "initial",
-                "items": [
-                    {"item_id": str(uuid.uuid4()), "level": 1, "dosage_override": None, **e}
-                    for e in exercises
-                ],
-                "schedule": {
-                    "days": [1, 2, 3, 4, 5, 6, 7],
-                    "slots": [{"slot": s, "time": t} for s, t in patient_slots],
-                },
-                "posture_breaks": {"enabled": False, "interval_minutes": 40},
-                "author_id": therapist_id,
-                "reason": "Initial programme",
-                "effective_at": start_utc,
-            }
-        )
+        programmes.append(programme)
+        revisions.append(revision)
         for day in range(HISTORY_DAYS):
             local_day = start + timedelta(days=day)
             at = datetime.combine(local_day, time(8, 30), tz).astimezone(UTC)
@@ -253,7 +238,7 @@ def _seed_programmes(
                         "pain_during": 2,
                         "pain_after": 2,
                         "notes": None,
-                        "programme_id": programme_id,
+                        "programme_id": programme["id"],
                         "revision_number": 1,
                     }
                 )
