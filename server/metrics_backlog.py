@@ -26,9 +26,10 @@ def _age(now: datetime, oldest: datetime | None) -> float:
 
 def read_backlogs(now: datetime) -> dict[str, float]:
     """The outbox's unfinished rows and the oldest one's age; the oldest reminder due but not
-    yet recorded; the patients new data marked due but not yet evaluated, and the oldest wait."""
+    yet recorded; the patients whose records wait for a reminder replan, and the oldest mark;
+    the patients new data marked due but not yet evaluated, and the oldest wait."""
     from server.flags.models import FlagEvaluationState
-    from server.reminders.models import Delivery, ReminderStream
+    from server.reminders.models import Delivery, ReminderStream, ReplanMark
 
     outbox = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(Delivery.created_at)).where(
@@ -38,6 +39,9 @@ def read_backlogs(now: datetime) -> dict[str, float]:
     overdue_reminder = db.session.scalar(
         sa.select(sa.func.min(ReminderStream.next_due_at)).where(ReminderStream.next_due_at <= now)
     )
+    replans = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(ReplanMark.marked_at))
+    ).one()
     flags = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(FlagEvaluationState.next_sweep_at)).where(
             FlagEvaluationState.next_sweep_at <= now,
@@ -48,6 +52,8 @@ def read_backlogs(now: datetime) -> dict[str, float]:
         "outbox_backlog": float(outbox[0]),
         "outbox_oldest_age": _age(now, outbox[1]),
         "reminder_oldest_overdue": _age(now, overdue_reminder),
+        "replans_pending": float(replans[0]),
+        "replan_oldest_age": _age(now, replans[1]),
         "flag_pending": float(flags[0]),
         "flag_oldest_pending": _age(now, flags[1]),
     }
@@ -68,6 +74,14 @@ GAUGES = {
         "hep_reminder_oldest_overdue_seconds",
         "How long the oldest reminder due now has waited for a dispatch tick to record it "
         "(0 when none): the part of dispatch lag that grows while no scheduler runs.",
+    ),
+    "replans_pending": (
+        "hep_reminder_replans_pending",
+        "Patients whose new records wait for the dispatch tick to replan their reminders.",
+    ),
+    "replan_oldest_age": (
+        "hep_reminder_replan_oldest_age_seconds",
+        "How long the oldest replan mark has waited for a dispatch tick (0 when none).",
     ),
     "flag_pending": (
         "hep_flag_evaluations_pending",

@@ -17,6 +17,7 @@ from server.extensions import db
 from server.flags.jobs import run_pending_evaluations
 from server.flags.queue import mark_due
 from server.reminders.jobs import dispatch_tick
+from server.reminders.replans import mark_replan
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, tuple], float]:
@@ -94,3 +95,22 @@ def test_the_reminder_dispatch_wait_grows_while_no_scheduler_runs(
     assert gauge(after, "hep_outbox_backlog") == 0
     assert bucket(after, histogram, "+Inf") - bucket(first, histogram, "+Inf") == 1
     assert bucket(after, histogram, "60.0") == bucket(first, histogram, "60.0")  # above 60 s
+
+
+def test_replans_waiting_for_a_tick_show_until_it_runs(
+    app: Flask, client: FlaskClient, reminder_patient, provider
+) -> None:
+    patient = reminder_patient(now=utcnow() - timedelta(days=1))
+    logged = utcnow() - timedelta(seconds=40)  # a session logged 40 s ago marked a replan
+    with app.app_context():
+        mark_replan(patient.id, patient.clinic_id, logged)
+        db.session.commit()
+    first = scrape(client)
+    assert gauge(first, "hep_reminder_replans_pending") == 1
+    assert gauge(first, "hep_reminder_replan_oldest_age_seconds") >= 40
+    with app.app_context():
+        assert dispatch_tick(utcnow(), provider=provider).replans == 1
+        db.session.remove()
+    after = scrape(client)
+    assert gauge(after, "hep_reminder_replans_pending") == 0
+    assert gauge(after, "hep_reminder_replan_oldest_age_seconds") == 0
