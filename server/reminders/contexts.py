@@ -18,6 +18,7 @@ from server.extensions import db
 from server.measures.due import unanswered_due_dates
 from server.measures.models import MeasureSchedule
 from server.programmes.models import Programme, ProgrammeRevision
+from server.reminders.batches import among
 from server.reminders.rules import ProgrammeWindow, ReminderContext, RevisionWindow
 from server.tracking.models import PostureBreak, SessionLog
 
@@ -63,7 +64,7 @@ def _programmes(
         )
         .outerjoin(ProgrammeRevision, ProgrammeRevision.programme_id == Programme.id)
         .where(
-            Programme.patient_id.in_(patient_ids),
+            among(Programme.patient_id, patient_ids),
             sa.or_(Programme.end_date.is_(None), Programme.end_date >= since),
         )
         .order_by(Programme.id, ProgrammeRevision.number)
@@ -92,7 +93,7 @@ def _logged_sessions(
     logged: dict[uuid.UUID, set[tuple[date, str]]] = defaultdict(set)
     rows = db.session.execute(
         sa.select(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot).where(
-            SessionLog.patient_id.in_(patient_ids), SessionLog.local_date >= since
+            among(SessionLog.patient_id, patient_ids), SessionLog.local_date >= since
         )
     )
     for patient_id, local_date, slot in rows:
@@ -137,7 +138,7 @@ def load_reminder_infos(
             has_measures.label("has_measures"),
         )
         .join(User, User.id == Patient.id)
-        .where(Patient.id.in_(ids))
+        .where(among(Patient.id, ids))
     ).all()
     with_measures = [row.id for row in rows if row.has_measures]
     measures_due = unanswered_due_dates(with_measures, since) if with_measures else {}

@@ -20,6 +20,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
+from server.reminders.batches import among
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
@@ -72,7 +73,7 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
     if claimed:
         db.session.execute(
             sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
+            .where(among(DELIVERIES.c.id, [d.id for d in claimed]))
             .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
         )
     return claimed
@@ -93,7 +94,7 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
     if push_recipients:
         rows = db.session.execute(
             sa.select(Device.patient_id, Device.id, Device.platform, Device.token).where(
-                Device.patient_id.in_(push_recipients)
+                among(Device.patient_id, push_recipients)
             )
         )
         for patient_id, device_id, platform, token in rows:
@@ -129,7 +130,7 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             Notification.slot,
             Notification.status,
         ).where(
-            Notification.id.in_(list(by_notification)),
+            among(Notification.id, by_notification),
             Notification.status.in_(("due", "snoozed")),
         )
     ).all()
@@ -158,14 +159,14 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
         count_withheld(status, len(pairs))
         db.session.execute(
             sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _ in pairs]))
+            .where(among(DELIVERIES.c.id, [delivery_id for delivery_id, _ in pairs]))
             .values(status="dead", next_attempt_at=None, last_error=f"withheld: {status}")
         )
         if status == "snoozed":
             continue  # the record stays snoozed
         db.session.execute(
             sa.update(Notification.__table__)
-            .where(Notification.id.in_([record_id for _, record_id in pairs]))
+            .where(among(Notification.id, [record_id for _, record_id in pairs]))
             .values(status=status)
         )
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
@@ -182,7 +183,7 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
     inactive = set(
         db.session.scalars(
             sa.select(User.id).where(
-                User.id.in_({d.recipient_id for d in to_staff}), User.is_active.is_(False)
+                among(User.id, {d.recipient_id for d in to_staff}), User.is_active.is_(False)
             )
         )
     )
@@ -191,7 +192,7 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
         return set()
     db.session.execute(
         sa.update(DELIVERIES)
-        .where(DELIVERIES.c.id.in_([d.id for d in gone]))
+        .where(among(DELIVERIES.c.id, [d.id for d in gone]))
         .values(status="dead", next_attempt_at=None, last_error="withheld: recipient inactive")
     )
     for delivery in (d for d in gone if d.kind == "urgent_flag"):
@@ -206,7 +207,7 @@ def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> N
     values: dict[str, Any] = {"status": status, "next_attempt_at": None}
     if status == "sent":
         values |= {"sent_at": now, "last_error": None}
-        db.session.execute(sa.update(DELIVERIES).where(DELIVERIES.c.id.in_(ids)).values(values))
+        db.session.execute(sa.update(DELIVERIES).where(among(DELIVERIES.c.id, ids)).values(values))
     else:
         for delivery_id in ids:
             db.session.execute(
@@ -215,7 +216,7 @@ def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> N
                 .values(values | {"last_error": errors[delivery_id]})
             )
     notification_ids = sa.select(DELIVERIES.c.notification_id).where(
-        DELIVERIES.c.id.in_(ids), DELIVERIES.c.notification_id.is_not(None)
+        among(DELIVERIES.c.id, ids), DELIVERIES.c.notification_id.is_not(None)
     )
     # Only a record still waiting for its push moves on; a snooze meanwhile wins.
     db.session.execute(
@@ -237,12 +238,12 @@ def record_delivery_results(
     results = dict(outcomes)
     unregistered = [d for result in results.values() for d in result.unregistered_device_ids]
     if unregistered:
-        db.session.execute(sa.delete(Device).where(Device.id.in_(unregistered)))
+        db.session.execute(sa.delete(Device).where(among(Device.id, unregistered)))
     sent = [delivery_id for delivery_id, result in results.items() if result.ok]
     failed = [delivery_id for delivery_id, result in results.items() if not result.ok]
     attempts = dict(
         db.session.execute(
-            sa.select(DELIVERIES.c.id, DELIVERIES.c.attempts).where(DELIVERIES.c.id.in_(failed))
+            sa.select(DELIVERIES.c.id, DELIVERIES.c.attempts).where(among(DELIVERIES.c.id, failed))
         ).all()
         if failed
         else []
@@ -280,7 +281,7 @@ def sent_reminder_due_times(
         db.session.scalars(
             sa.select(Notification.occurrence_at)
             .join(DELIVERIES, DELIVERIES.c.notification_id == Notification.id)
-            .where(DELIVERIES.c.id.in_(ids), DELIVERIES.c.dedupe_key.like("%:0"))
+            .where(among(DELIVERIES.c.id, ids), DELIVERIES.c.dedupe_key.like("%:0"))
         )
     )
 
