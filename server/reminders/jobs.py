@@ -111,7 +111,7 @@ def deliver_pending(
                 sent_at = as_of_now()
                 statuses.update(record_delivery_results(outcomes, sent_at))
                 count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
-                observe_dispatch_lags(sent_reminder_due_times(claimed.messages, outcomes), sent_at)
+                observe_dispatch_lags(sent_reminder_due_times(claimed, outcomes), sent_at)
     finally:
         if owned:
             provider.close()

@@ -31,14 +31,17 @@ RETENTION = timedelta(days=30)
 
 
 DELIVERIES = Delivery.__table__
+NOTIFICATIONS = Notification.__table__
 
 
 class Claimed(NamedTuple):
-    """A claimed batch: what to send, and how many rows were claimed (rows closed unsent on
-    the way, withheld or re-routed, count too: 0 means nothing was due)."""
+    """A claimed batch: what to send, how many rows were claimed (rows closed unsent on the
+    way, withheld or re-routed, count too: 0 means nothing was due), and the due time of each
+    reminder's first push among them (for the dispatch lag)."""
 
     messages: list[OutboundMessage]
     rows: int
+    first_rounds: dict[uuid.UUID, datetime]
 
 
 def claim_deliveries(
@@ -48,11 +51,18 @@ def claim_deliveries(
     moment of the claim; default ``now``) and return what to send. Flushes only."""
     claimed = _claim_batch(now, batch_size, leased_at or now)
     closed = _close_unsendable(claimed, now, leased_at or now)
-    return Claimed(_messages([d for d in claimed if d.id not in closed]), len(claimed))
+    first_rounds = {
+        d.id: d.occurrence_at
+        for d in claimed
+        if d.channel == "push" and d.occurrence_at is not None and d.dedupe_key.endswith(":0")
+    }
+    messages = _messages([d for d in claimed if d.id not in closed])
+    return Claimed(messages, len(claimed), first_rounds)
 
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
-    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``."""
+    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with its
+    reminder record's state (null for alerts) in the same statement."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -64,11 +74,20 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
             DELIVERIES.c.notification_id,
             DELIVERIES.c.created_at,
             DELIVERIES.c.dedupe_key,
+            NOTIFICATIONS.c.patient_id.label("record_patient_id"),
+            NOTIFICATIONS.c.kind.label("record_kind"),
+            NOTIFICATIONS.c.local_date,
+            NOTIFICATIONS.c.slot,
+            NOTIFICATIONS.c.status.label("record_status"),
+            NOTIFICATIONS.c.occurrence_at,
+        )
+        .select_from(
+            DELIVERIES.outerjoin(NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id)
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=DELIVERIES)
     ).all()
     if claimed:
         db.session.execute(
@@ -118,43 +137,27 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
     (:func:`~server.reminders.rules.withheld_status`): the delivery dead with the reason, its
     record ``suppressed`` or ``missed``; and those of a record the patient snoozed meanwhile
     (it comes back as a new round when the snooze ends). Returns their delivery ids."""
-    by_notification = {d.notification_id: d for d in claimed if d.notification_id is not None}
-    if not by_notification:
-        return set()
-    records = db.session.execute(
-        sa.select(
-            Notification.id,
-            Notification.patient_id,
-            Notification.kind,
-            Notification.local_date,
-            Notification.slot,
-            Notification.status,
-        ).where(
-            among(Notification.id, by_notification),
-            Notification.status.in_(("due", "snoozed")),
-        )
-    ).all()
+    records = [d for d in claimed if d.record_status in ("due", "snoozed")]
     if not records:
         return set()
     infos = load_reminder_infos(
-        {r.patient_id for r in records},
+        {r.record_patient_id for r in records},
         since=min(r.local_date for r in records),
         with_programmes=False,
     )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
-        delivery = by_notification[record.id]
-        info = infos.get(record.patient_id)
-        if record.status == "snoozed":
+        info = infos.get(record.record_patient_id)
+        if record.record_status == "snoozed":
             status: str | None = "snoozed"
         elif info is None:
             status = "missed"
         else:
             status = withheld_status(
-                record.kind, record.local_date, record.slot, delivery.created_at, info.ctx, at
+                record.record_kind, record.local_date, record.slot, record.created_at, info.ctx, at
             )
         if status is not None:
-            withheld.setdefault(status, []).append((delivery.id, record.id))
+            withheld.setdefault(status, []).append((record.id, record.notification_id))
     for status, pairs in withheld.items():
         count_withheld(status, len(pairs))
         db.session.execute(
@@ -270,20 +273,14 @@ def record_delivery_results(
 
 
 def sent_reminder_due_times(
-    messages: list[OutboundMessage], outcomes: list[tuple[uuid.UUID, DeliveryResult]]
+    claimed: Claimed, outcomes: list[tuple[uuid.UUID, DeliveryResult]]
 ) -> list[datetime]:
     """The due times of the reminders whose first push (not a snoozed round) was just sent."""
-    sent = {delivery_id for delivery_id, result in outcomes if result.ok}
-    ids = [m.delivery_id for m in messages if m.channel == "push" and m.delivery_id in sent]
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Notification.occurrence_at)
-            .join(DELIVERIES, DELIVERIES.c.notification_id == Notification.id)
-            .where(among(DELIVERIES.c.id, ids), DELIVERIES.c.dedupe_key.like("%:0"))
-        )
-    )
+    return [
+        claimed.first_rounds[delivery_id]
+        for delivery_id, result in outcomes
+        if result.ok and delivery_id in claimed.first_rounds
+    ]
 
 
 def purge_old_deliveries(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
