@@ -39,7 +39,7 @@ def among(column: Any, ids: Collection[uuid.UUID]) -> sa.ColumnElement[bool]:
     travels as its text (``{…,…}``): psycopg's own list dumper costs microseconds an item."""
     if not on_postgresql():
         return column.in_(list(ids))
-    array = sa.bindparam(None, "{" + ",".join(map(str, ids)) + "}", type_=sa.Text)
+    array = sa.bindparam(None, "{" + ",".join(i.hex for i in ids) + "}", type_=sa.Text)
     return column.in_(sa.select(sa.func.unnest(sa.cast(array, postgresql.ARRAY(sa.Uuid)))))
 
 
