@@ -36,8 +36,8 @@ from server.reminders.rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_reminder_streams
 
 log = logging.getLogger(__name__)
-# Rows a delivery batch claims when the provider names no size: a webhook's or FCM's sends
-# at their 5 s timeouts must end well inside the lease (outbox.LEASE, 15 min).
+# Rows a delivery batch claims when the provider names no size: network sends (a webhook's
+# 5 s timeout each, FCM's) must end well inside the lease (outbox.LEASE, 15 min).
 DELIVERY_BATCH = 100
 RECONCILE_BATCH = 500
 
