@@ -89,9 +89,9 @@ def reference_tick(now: datetime) -> tuple[float, int]:
 @contextmanager
 def phase_timers() -> Iterator[dict[str, float]]:
     """Milliseconds spent in each phase of the real tick while the block runs: ``contexts``
-    (the patients' rule contexts), ``plan`` (the rules), ``record`` (notification rows),
-    ``outbox`` (delivery rows), ``claim+move`` (the rest of a claim: the locking SELECT and
-    the streams' UPDATE); the caller times the delivery."""
+    (the patients' rule contexts), ``plan`` (the rules), ``write`` (the streams moved on, the
+    notification rows and their outbox rows: one statement on PostgreSQL), ``claim`` (the
+    rest of a claim: the locking SELECT); the caller times the delivery."""
     from server.reminders import dispatch
 
     phases: dict[str, float] = defaultdict(float)
@@ -110,15 +110,9 @@ def phase_timers() -> Iterator[dict[str, float]]:
 
         setattr(module, name, timed)
 
-    from server.reminders.models import Delivery
-
     wrap(dispatch, "load_reminder_infos", lambda _: "contexts")
     wrap(dispatch, "plan_stream", lambda _: "plan")
-    wrap(
-        dispatch,
-        "insert_ignoring_duplicates",
-        lambda args: "outbox" if args and args[0] is Delivery else "record",
-    )
+    wrap(dispatch, "write_batch", lambda _: "write")
     try:
         yield phases
     finally:
@@ -127,16 +121,14 @@ def phase_timers() -> Iterator[dict[str, float]]:
 
 
 def timed_claim(claim: Callable[..., Any], phases: dict[str, float]) -> Callable[..., Any]:
-    """``claim`` with its own time, less the phases inside it, counted as ``claim+move``."""
+    """``claim`` with its own time, less the phases inside it, counted as ``claim``."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
-        inside = sum(phases[p] for p in ("contexts", "plan", "record", "outbox"))
+        inside = sum(phases[p] for p in ("contexts", "plan", "write"))
         started = time.perf_counter()
         result = claim(*args, **kwargs)
         total = (time.perf_counter() - started) * 1000
-        phases["claim+move"] += total - (
-            sum(phases[p] for p in ("contexts", "plan", "record", "outbox")) - inside
-        )
+        phases["claim"] += total - (sum(phases[p] for p in ("contexts", "plan", "write")) - inside)
         return result
 
     return run

@@ -84,6 +84,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "programmes.plan_schemas": "schemas of the daily plan",
     "programmes.seed": "loads the library and templates from seed/ (flask seed)",
     "reminders.alerts": "therapists' alerts and patient notices that go to the outbox",
+    "reminders.batches": "a claimed batch's writes: one statement of arrays on PostgreSQL",
     "reminders.contexts": "loads what the reminder rules need for a batch of patients",
     "reminders.devices": "push devices: tokens per patient, moved between accounts safely",
     "reminders.dispatch": "the dispatch tick's database side: claim due streams, record them",

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.extensions import db
+from server.reminders.batches import insert_ignoring_duplicates, push_delivery_row, write_batch
 from server.reminders.contexts import PatientReminderInfo, load_reminder_infos
 from server.reminders.messages import reminder_text
 from server.reminders.models import Delivery, Notification, ReminderStream
@@ -31,7 +30,7 @@ from server.reminders.rules import (
     walk,
 )
 
-INSERT_CHUNK = 500
+STREAMS = ReminderStream.__table__
 
 
 @dataclass
@@ -50,26 +49,6 @@ class PlannedOccurrence:
     patient_id: uuid.UUID
     occurrence: Occurrence
     status: str
-
-
-def insert_ignoring_duplicates(
-    model: type[Any], rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
-) -> set[uuid.UUID]:
-    """``INSERT … ON CONFLICT DO NOTHING`` in chunks; returns the ids actually inserted."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    # executemany with RETURNING ("insertmanyvalues"): one cached statement, batched rows.
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(table.c.id)
-    )
-    inserted: set[uuid.UUID] = set()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        inserted.update(db.session.scalars(stmt, list(chunk)))
-    return inserted
 
 
 def lookback_date(now: datetime) -> date:
@@ -110,55 +89,6 @@ def notification_row(
         "snooze_count": 0,
         "created_at": now,
     }
-
-
-def push_delivery_row(notification: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The outbox row pushing ``notification`` (round ``snooze_count``) to the patient."""
-    payload = {
-        "notification_id": str(notification["id"]),
-        "kind": notification["kind"],
-        "title": notification["title"],
-        "body": notification["message"],
-    }
-    return {
-        "id": uuid.uuid4(),
-        "dedupe_key": f"notification:{notification['id']}:{notification['snooze_count']}",
-        "clinic_id": notification["clinic_id"],
-        "recipient_id": notification["patient_id"],
-        "notification_id": notification["id"],
-        "channel": "push",
-        "kind": notification["kind"],
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-
-
-def record_occurrences(rows: Iterable[dict[str, Any]], now: datetime) -> tuple[Counter[str], int]:
-    """Insert notification rows (duplicates ignored) and outbox rows for the new ``due`` ones."""
-    rows = list(rows)
-    inserted = insert_ignoring_duplicates(
-        Notification, rows, ("patient_id", "kind", "occurrence_at")
-    )
-    new_rows = [row for row in rows if row["id"] in inserted]
-    deliveries = [push_delivery_row(row, now) for row in new_rows if row["status"] == "due"]
-    insert_ignoring_duplicates(Delivery, deliveries, ("dedupe_key",))
-    return Counter(row["status"] for row in new_rows), len(rows) - len(new_rows)
-
-
-STREAMS = ReminderStream.__table__
-# One UPDATE statement, executed for many rows (executemany): no ORM objects per stream.
-MOVE_STREAM = (
-    sa.update(STREAMS)
-    .where(STREAMS.c.id == sa.bindparam("stream_id"))
-    .values(
-        next_due_at=sa.bindparam("next_due"),
-        last_occurrence_at=sa.bindparam("last_occurrence"),
-        updated_at=sa.bindparam("updated"),
-    )
-)
 
 
 def due_streams_query(now: datetime, batch_size: int) -> sa.Select[Any]:
@@ -205,8 +135,7 @@ def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
                 "updated": now,
             }
         )
-    db.session.execute(MOVE_STREAM, moves)
-    result.recorded, result.duplicates = record_occurrences(rows, now)
+    result.recorded, result.duplicates = write_batch(rows, moves, now)
     return result
 
 

@@ -37,6 +37,8 @@ from server.reminders.rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_streams
 
 log = logging.getLogger(__name__)
+# Rows a delivery batch claims when the provider names no size: network sends (a webhook's
+# 5 s timeout each, FCM's) must end well inside the lease (outbox.LEASE, 15 min).
 DELIVERY_BATCH = 100
 RECONCILE_BATCH = 500
 
@@ -79,9 +81,12 @@ def deliver_pending(
     now: datetime | None = None,
     *,
     provider: PushProvider | None = None,
-    batch_size: int = DELIVERY_BATCH,
+    batch_size: int | None = None,
 ) -> Counter[str]:
     """Send every outbox row due at ``now`` through the provider; commit claim and outcome.
+
+    A batch holds ``batch_size`` rows, by default as many as the provider's sends fit in one
+    lease (its ``batch_size``, else :data:`DELIVERY_BATCH`).
 
     Each batch's lease, backoff and sent time count from ``now`` plus the time this run has
     taken so far: in a long run (a catch-up, a slow webhook) later batches would otherwise be
@@ -95,6 +100,7 @@ def deliver_pending(
 
     owned = provider is None
     provider = provider or provider_from_config(current_app.config)
+    batch_size = batch_size or getattr(provider, "batch_size", DELIVERY_BATCH)
     statuses: Counter[str] = Counter()
     try:
         while True:
@@ -107,7 +113,7 @@ def deliver_pending(
                 sent_at = as_of_now()
                 statuses.update(record_delivery_results(outcomes, sent_at))
                 count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
-                observe_dispatch_lags(sent_reminder_due_times(claimed.messages, outcomes), sent_at)
+                observe_dispatch_lags(sent_reminder_due_times(claimed, outcomes), sent_at)
     finally:
         if owned:
             provider.close()

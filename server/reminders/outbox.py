@@ -20,6 +20,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
+from server.reminders.batches import among
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
@@ -30,14 +31,17 @@ RETENTION = timedelta(days=30)
 
 
 DELIVERIES = Delivery.__table__
+NOTIFICATIONS = Notification.__table__
 
 
 class Claimed(NamedTuple):
-    """A claimed batch: what to send, and how many rows were claimed (rows closed unsent on
-    the way, withheld or re-routed, count too: 0 means nothing was due)."""
+    """A claimed batch: what to send, how many rows were claimed (rows closed unsent on the
+    way, withheld or re-routed, count too: 0 means nothing was due), and the due time of each
+    reminder's first push among them (for the dispatch lag)."""
 
     messages: list[OutboundMessage]
     rows: int
+    first_rounds: dict[uuid.UUID, datetime]
 
 
 def claim_deliveries(
@@ -47,11 +51,18 @@ def claim_deliveries(
     moment of the claim; default ``now``) and return what to send. Flushes only."""
     claimed = _claim_batch(now, batch_size, leased_at or now)
     closed = _close_unsendable(claimed, now, leased_at or now)
-    return Claimed(_messages([d for d in claimed if d.id not in closed]), len(claimed))
+    first_rounds = {
+        d.id: d.occurrence_at
+        for d in claimed
+        if d.channel == "push" and d.occurrence_at is not None and d.dedupe_key.endswith(":0")
+    }
+    messages = _messages([d for d in claimed if d.id not in closed])
+    return Claimed(messages, len(claimed), first_rounds)
 
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
-    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``."""
+    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with its
+    reminder record's state (null for alerts) in the same statement."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -63,16 +74,25 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
             DELIVERIES.c.notification_id,
             DELIVERIES.c.created_at,
             DELIVERIES.c.dedupe_key,
+            NOTIFICATIONS.c.patient_id.label("record_patient_id"),
+            NOTIFICATIONS.c.kind.label("record_kind"),
+            NOTIFICATIONS.c.local_date,
+            NOTIFICATIONS.c.slot,
+            NOTIFICATIONS.c.status.label("record_status"),
+            NOTIFICATIONS.c.occurrence_at,
+        )
+        .select_from(
+            DELIVERIES.outerjoin(NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id)
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=DELIVERIES)
     ).all()
     if claimed:
         db.session.execute(
             sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_([d.id for d in claimed]))
+            .where(among(DELIVERIES.c.id, [d.id for d in claimed]))
             .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
         )
     return claimed
@@ -93,7 +113,7 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
     if push_recipients:
         rows = db.session.execute(
             sa.select(Device.patient_id, Device.id, Device.platform, Device.token).where(
-                Device.patient_id.in_(push_recipients)
+                among(Device.patient_id, push_recipients)
             )
         )
         for patient_id, device_id, platform, token in rows:
@@ -117,55 +137,39 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
     (:func:`~server.reminders.rules.withheld_status`): the delivery dead with the reason, its
     record ``suppressed`` or ``missed``; and those of a record the patient snoozed meanwhile
     (it comes back as a new round when the snooze ends). Returns their delivery ids."""
-    by_notification = {d.notification_id: d for d in claimed if d.notification_id is not None}
-    if not by_notification:
-        return set()
-    records = db.session.execute(
-        sa.select(
-            Notification.id,
-            Notification.patient_id,
-            Notification.kind,
-            Notification.local_date,
-            Notification.slot,
-            Notification.status,
-        ).where(
-            Notification.id.in_(list(by_notification)),
-            Notification.status.in_(("due", "snoozed")),
-        )
-    ).all()
+    records = [d for d in claimed if d.record_status in ("due", "snoozed")]
     if not records:
         return set()
     infos = load_reminder_infos(
-        {r.patient_id for r in records},
+        {r.record_patient_id for r in records},
         since=min(r.local_date for r in records),
         with_programmes=False,
     )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
-        delivery = by_notification[record.id]
-        info = infos.get(record.patient_id)
-        if record.status == "snoozed":
+        info = infos.get(record.record_patient_id)
+        if record.record_status == "snoozed":
             status: str | None = "snoozed"
         elif info is None:
             status = "missed"
         else:
             status = withheld_status(
-                record.kind, record.local_date, record.slot, delivery.created_at, info.ctx, at
+                record.record_kind, record.local_date, record.slot, record.created_at, info.ctx, at
             )
         if status is not None:
-            withheld.setdefault(status, []).append((delivery.id, record.id))
+            withheld.setdefault(status, []).append((record.id, record.notification_id))
     for status, pairs in withheld.items():
         count_withheld(status, len(pairs))
         db.session.execute(
             sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _ in pairs]))
+            .where(among(DELIVERIES.c.id, [delivery_id for delivery_id, _ in pairs]))
             .values(status="dead", next_attempt_at=None, last_error=f"withheld: {status}")
         )
         if status == "snoozed":
             continue  # the record stays snoozed
         db.session.execute(
             sa.update(Notification.__table__)
-            .where(Notification.id.in_([record_id for _, record_id in pairs]))
+            .where(among(Notification.id, [record_id for _, record_id in pairs]))
             .values(status=status)
         )
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
@@ -182,7 +186,7 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
     inactive = set(
         db.session.scalars(
             sa.select(User.id).where(
-                User.id.in_({d.recipient_id for d in to_staff}), User.is_active.is_(False)
+                among(User.id, {d.recipient_id for d in to_staff}), User.is_active.is_(False)
             )
         )
     )
@@ -191,7 +195,7 @@ def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> s
         return set()
     db.session.execute(
         sa.update(DELIVERIES)
-        .where(DELIVERIES.c.id.in_([d.id for d in gone]))
+        .where(among(DELIVERIES.c.id, [d.id for d in gone]))
         .values(status="dead", next_attempt_at=None, last_error="withheld: recipient inactive")
     )
     for delivery in (d for d in gone if d.kind == "urgent_flag"):
@@ -206,7 +210,7 @@ def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> N
     values: dict[str, Any] = {"status": status, "next_attempt_at": None}
     if status == "sent":
         values |= {"sent_at": now, "last_error": None}
-        db.session.execute(sa.update(DELIVERIES).where(DELIVERIES.c.id.in_(ids)).values(values))
+        db.session.execute(sa.update(DELIVERIES).where(among(DELIVERIES.c.id, ids)).values(values))
     else:
         for delivery_id in ids:
             db.session.execute(
@@ -215,7 +219,7 @@ def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> N
                 .values(values | {"last_error": errors[delivery_id]})
             )
     notification_ids = sa.select(DELIVERIES.c.notification_id).where(
-        DELIVERIES.c.id.in_(ids), DELIVERIES.c.notification_id.is_not(None)
+        among(DELIVERIES.c.id, ids), DELIVERIES.c.notification_id.is_not(None)
     )
     # Only a record still waiting for its push moves on; a snooze meanwhile wins.
     db.session.execute(
@@ -237,12 +241,12 @@ def record_delivery_results(
     results = dict(outcomes)
     unregistered = [d for result in results.values() for d in result.unregistered_device_ids]
     if unregistered:
-        db.session.execute(sa.delete(Device).where(Device.id.in_(unregistered)))
+        db.session.execute(sa.delete(Device).where(among(Device.id, unregistered)))
     sent = [delivery_id for delivery_id, result in results.items() if result.ok]
     failed = [delivery_id for delivery_id, result in results.items() if not result.ok]
     attempts = dict(
         db.session.execute(
-            sa.select(DELIVERIES.c.id, DELIVERIES.c.attempts).where(DELIVERIES.c.id.in_(failed))
+            sa.select(DELIVERIES.c.id, DELIVERIES.c.attempts).where(among(DELIVERIES.c.id, failed))
         ).all()
         if failed
         else []
@@ -269,20 +273,14 @@ def record_delivery_results(
 
 
 def sent_reminder_due_times(
-    messages: list[OutboundMessage], outcomes: list[tuple[uuid.UUID, DeliveryResult]]
+    claimed: Claimed, outcomes: list[tuple[uuid.UUID, DeliveryResult]]
 ) -> list[datetime]:
     """The due times of the reminders whose first push (not a snoozed round) was just sent."""
-    sent = {delivery_id for delivery_id, result in outcomes if result.ok}
-    ids = [m.delivery_id for m in messages if m.channel == "push" and m.delivery_id in sent]
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Notification.occurrence_at)
-            .join(DELIVERIES, DELIVERIES.c.notification_id == Notification.id)
-            .where(DELIVERIES.c.id.in_(ids), DELIVERIES.c.dedupe_key.like("%:0"))
-        )
-    )
+    return [
+        claimed.first_rounds[delivery_id]
+        for delivery_id, result in outcomes
+        if result.ok and delivery_id in claimed.first_rounds
+    ]
 
 
 def purge_old_deliveries(now: datetime | None = None, retention: timedelta = RETENTION) -> int:

@@ -6,7 +6,8 @@ interpreted in the patient's zone through ``server.clock.local_to_utc``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ DIGEST_LOCAL_TIME = time(8, 0)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 6
+DayExpansion = Callable[[date], list["Occurrence"]]  # a local date's occurrences of one kind
 
 
 @dataclass(frozen=True)
@@ -167,16 +169,20 @@ def occurrences_on(kind: str, ctx: ReminderContext, day: date) -> list[Occurrenc
     raise ValueError(f"unknown reminder kind {kind!r}")
 
 
-def next_occurrence(kind: str, ctx: ReminderContext, after: datetime) -> Occurrence | None:
-    """The first occurrence of ``kind`` strictly after ``after``, or None (disabled, none ahead)."""
+def next_occurrence(
+    kind: str, ctx: ReminderContext, after: datetime, days: DayExpansion | None = None
+) -> Occurrence | None:
+    """The first occurrence of ``kind`` strictly after ``after``, or None (disabled, none ahead);
+    ``days`` gives a local date's occurrences (default :func:`occurrences_on`)."""
     first_programme = first_programme_day(ctx)
     if not ctx.reminders_enabled or first_programme is None:
         return None
+    days = days or functools.partial(occurrences_on, kind, ctx)
     # The previous local day too: its occurrences cannot be later, but this keeps us honest
     # about zones whose transitions happen at midnight.
     first_day = max(local_date_of(after, ctx.tz) - timedelta(days=1), first_programme)
     for offset in range(HORIZON_DAYS + 2):
-        for occurrence in occurrences_on(kind, ctx, first_day + timedelta(days=offset)):
+        for occurrence in days(first_day + timedelta(days=offset)):
             if occurrence.at > after:
                 return occurrence
     return None
@@ -192,12 +198,14 @@ def occurrences_between(
 def walk(
     kind: str, ctx: ReminderContext, after: datetime, until: datetime
 ) -> tuple[list[Occurrence], Occurrence | None]:
-    """Occurrences in ``(after, until]`` and the first one after ``until`` (None if none)."""
+    """Occurrences in ``(after, until]`` and the first one after ``until`` (None if none).
+    Each step looks from the day before the last occurrence on, so each day is expanded once."""
+    expanded = functools.cache(functools.partial(occurrences_on, kind, ctx))
     found = []
-    occurrence = next_occurrence(kind, ctx, after)
+    occurrence = next_occurrence(kind, ctx, after, expanded)
     while occurrence is not None and occurrence.at <= until:
         found.append(occurrence)
-        occurrence = next_occurrence(kind, ctx, occurrence.at)
+        occurrence = next_occurrence(kind, ctx, occurrence.at, expanded)
     return found, occurrence
 
 
