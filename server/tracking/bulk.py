@@ -17,6 +17,7 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -101,29 +102,34 @@ def _sqlite_converters(
     )
 
 
-def insert_rows(
-    session: Any,
+@dataclass(frozen=True)
+class Insert:
+    """A batch insert ready to run: its statement and parameters, built before the first write
+    (on SQLite the write lock is held from that write to the commit)."""
+
+    statement: Any
+    params: dict[str, Any]
+    returning: bool
+
+
+def prepare_insert(
+    dialect: sa.Dialect,
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
     *,
     shared: Sequence[str] = (),
     returning: bool,
-) -> list[Any]:
-    """``INSERT … SELECT`` from the rows as one JSON document ``ON CONFLICT (id) DO NOTHING``;
-    the ids inserted when ``returning`` (as the driver gives them: a hex string on SQLite).
-    Rows share their keys (one schema per table) and the values of the ``shared`` columns,
-    which are bound once.
+) -> Insert:
+    """``INSERT … SELECT`` from the rows as one JSON document ``ON CONFLICT (id) DO NOTHING``,
+    returning the ids inserted when ``returning``. Rows share their keys (one schema per table)
+    and the values of the ``shared`` columns, which are bound once.
     """
-    if not rows:
-        return []
     given = tuple(rows[0])
     defaults = _defaults(table, given)
     if defaults:
         rows = [{**row, **{name: make() for name, make in defaults.items()}} for row in rows]
-    columns = tuple(name for name in (*given, *defaults) if name not in shared)
     shared = tuple(shared)
-    connection = session.connection()
-    dialect = connection.dialect
+    columns = tuple(name for name in (*given, *defaults) if name not in shared)
     params = {f"shared_{name}": rows[0][name] for name in shared}
     if dialect.name == "postgresql":
         statement = _postgresql_insert(table, columns, shared, returning)
@@ -134,8 +140,32 @@ def insert_rows(
         converters = _sqlite_converters(table, columns, dialect)
         matrix = [[row[n] if c is None else c(row[n]) for n, c in converters] for row in rows]
         document = json.dumps(matrix, separators=(",", ":"))
-    result = execute_prepared(connection, statement, {"rows": document, **params})
-    return [row[0] for row in result] if returning else []
+    return Insert(statement, {"rows": document, **params}, returning)
+
+
+def run(connection: sa.Connection, insert: Insert) -> list[Any]:
+    """Run a prepared insert: the ids it inserted (as the driver gives them: hex strings on
+    SQLite) when it returns them."""
+    result = execute_prepared(connection, insert.statement, insert.params)
+    return [row[0] for row in result.fetchall()] if insert.returning else []
+
+
+def insert_rows(
+    session: Any,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    shared: Sequence[str] = (),
+    returning: bool,
+) -> list[Any]:
+    """:func:`prepare_insert` and :func:`run` at once (nothing for no rows)."""
+    if not rows:
+        return []
+    connection = session.connection()
+    return run(
+        connection,
+        prepare_insert(connection.dialect, table, rows, shared=shared, returning=returning),
+    )
 
 
 def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:

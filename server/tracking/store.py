@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -187,23 +187,43 @@ def dialect_insert(dialect: str) -> Any:
 SHARED_COLUMNS = ("clinic_id", "patient_id", "received_at")
 
 
-def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UUID]:
-    """Insert rows kind by kind, one statement each (ids sorted, so concurrent batches lock in
-    one order). Returns the ids a concurrent transaction had already stored (not inserted here).
+def insert_new(
+    fresh: Sequence[tuple[Candidate, dict[str, Any]]],
+    patient: Patient,
+    actor: Actor | None,
+    now: datetime,
+) -> set[uuid.UUID]:
+    """Insert a batch's rows, one statement per kind (ids sorted, so concurrent batches lock
+    in one order), then one audit row per record inserted, in one more statement. Every
+    statement is built before the first runs. Returns the ids a concurrent transaction had
+    already stored (not inserted here).
     """
+    connection = db.session.connection()
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
         by_kind[candidate.kind].append(row)
+    inserts = [
+        (rows, _prepare(connection, MODELS[kind].__table__, rows, SHARED_COLUMNS, True))
+        for kind in MODELS
+        if (rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int))
+    ]
+    audited = [(c.kind, row["id"]) for c, row in fresh]
+    audits = _audit_insert(connection, patient, audited, actor, now)
     lost: set[uuid.UUID] = set()
-    for kind in MODELS:
-        rows = sorted(by_kind.get(kind, []), key=lambda r: r["id"].int)
-        if not rows:
-            continue
-        table = MODELS[kind].__table__
-        inserted = bulk.insert_rows(db.session, table, rows, shared=SHARED_COLUMNS, returning=True)
+    for rows, insert in inserts:
+        inserted = bulk.run(connection, insert)
         if len(inserted) < len(rows):  # ids are unique in a batch: equal counts, none lost
             lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
+    if lost:
+        audited = [(kind, record_id) for kind, record_id in audited if record_id not in lost]
+        audits = _audit_insert(connection, patient, audited, actor, now)
+    if audits is not None:
+        bulk.run(connection, audits)
     return lost
+
+
+def _prepare(connection, table: sa.Table, rows, shared, returning: bool) -> bulk.Insert:
+    return bulk.prepare_insert(connection.dialect, table, rows, shared=shared, returning=returning)
 
 
 def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
@@ -218,7 +238,7 @@ def creation_audit(
 ) -> dict[str, object]:
     """The audit event of one new record (:func:`server.audit.services.row`; ``actor`` None is
     the system, e.g. demo data), written by the record's own statement
-    (:mod:`server.tracking.one_record`) or with its batch (:func:`write_creation_audits`)."""
+    (:mod:`server.tracking.one_record`) or with its batch (:func:`insert_new`)."""
     return audit.row(
         f"{kind}.create",
         actor=actor or audit.SystemActor(patient.clinic_id),
@@ -232,17 +252,14 @@ def creation_audit(
 AUDIT_SHARED = ("at", "clinic_id", "actor_id", "actor_role", "patient_id")
 
 
-def write_creation_audits(
+def _audit_insert(
+    connection: sa.Connection,
     patient: Patient,
-    created: Iterable[tuple[str, uuid.UUID]],
+    created: Sequence[tuple[str, uuid.UUID]],
     actor: Actor | None,
     now: datetime,
-) -> None:
-    """A batch's audit events, one per new record, in one statement: as one JSON document
-    (:mod:`server.tracking.bulk`), so a 500-item sync's statement text is constant."""
+) -> bulk.Insert | None:
+    """A batch's audit events, one per new record, as one statement (None for no records)."""
     rows = [creation_audit(patient, kind, record_id, actor, now) for kind, record_id in created]
-    if len(rows) > 1:
-        table = AuditEvent.__table__
-        bulk.insert_rows(db.session, table, rows, shared=AUDIT_SHARED, returning=False)
-    elif rows:
-        db.session.execute(sa.insert(AuditEvent.__table__), rows)
+    table = AuditEvent.__table__
+    return _prepare(connection, table, rows, AUDIT_SHARED, False) if rows else None
