@@ -3,12 +3,12 @@
 SQLAlchemy's executemany converts every value of every row on its own (a fifth of a 500-item
 sync), and its multi-row ``INSERT … VALUES (…), (…)`` and expanding ``IN (…)`` give every batch
 size its own statement text: psycopg re-parses each one (its statement cache stops at 50
-parameters) and PostgreSQL plans each one. Here a batch's rows travel as one JSON document of
-arrays (``jsonb_to_recordset`` on PostgreSQL, ``json_each`` on SQLite), the values every row
-shares are bound once, and ids travel as one parameter, so each statement's text is constant:
-compiled once (:func:`server.prepared.execute_prepared`) and, on PostgreSQL, prepared and
-planned once. The values are the ones SQLAlchemy would store: on SQLite each column's own bind
-processor makes them, on PostgreSQL the column's type reads them back from JSON.
+parameters) and PostgreSQL plans each one. Here a batch's rows travel as one JSON document
+(objects for PostgreSQL's ``jsonb_to_recordset``, arrays for SQLite's ``json_each``), the
+values every row shares are bound once, and ids travel as one parameter, so each statement's
+text is constant: compiled once (:func:`server.prepared.execute_prepared`) and, on PostgreSQL,
+prepared and planned once. The values are the ones SQLAlchemy would store: on SQLite each
+column's own bind processor makes them, on PostgreSQL the column's type reads them from JSON.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
     return [sa.bindparam(f"shared_{name}", type_=table.c[name].type) for name in shared]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
 def _sqlite_converters(
     table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
 ) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
@@ -148,24 +148,6 @@ def run(connection: sa.Connection, insert: Insert) -> list[Any]:
     SQLite) when it returns them."""
     result = execute_prepared(connection, insert.statement, insert.params)
     return [row[0] for row in result.fetchall()] if insert.returning else []
-
-
-def insert_rows(
-    session: Any,
-    table: sa.Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    shared: Sequence[str] = (),
-    returning: bool,
-) -> list[Any]:
-    """:func:`prepare_insert` and :func:`run` at once (nothing for no rows)."""
-    if not rows:
-        return []
-    connection = session.connection()
-    return run(
-        connection,
-        prepare_insert(connection.dialect, table, rows, shared=shared, returning=returning),
-    )
 
 
 def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:
