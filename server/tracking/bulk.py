@@ -1,10 +1,14 @@
-"""PostgreSQL batch statements that take all their rows in one parameter.
+"""Batch statements that take all their rows in one parameter, on both databases.
 
-SQLAlchemy's multi-row ``INSERT … VALUES (…), (…)`` and expanding ``IN (…)`` give every batch
-size its own statement text with a placeholder per value: psycopg re-parses each one (its
-statement cache stops at 50 parameters) and PostgreSQL plans each one, which was a third of a
-500-item sync. Here the rows travel as one JSON document (``jsonb_to_recordset``) and ids as
-one array, so each statement's text is constant: parsed, prepared and planned once.
+SQLAlchemy's executemany converts every value of every row on its own (a fifth of a 500-item
+sync), and its multi-row ``INSERT … VALUES (…), (…)`` and expanding ``IN (…)`` give every batch
+size its own statement text: psycopg re-parses each one (its statement cache stops at 50
+parameters) and PostgreSQL plans each one. Here a batch's rows travel as one JSON document
+(objects for PostgreSQL's ``jsonb_to_recordset``, arrays for SQLite's ``json_each``), the
+values every row shares are bound once, and ids travel as one parameter, so each statement's
+text is constant: compiled once (:func:`server.prepared.execute_prepared`) and, on PostgreSQL,
+prepared and planned once. The values are the ones SQLAlchemy would store: on SQLite each
+column's own bind processor makes them, on PostgreSQL the column's type reads them from JSON.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
+from server.prepared import execute_prepared
 
 
 def _encode(value: Any) -> Any:
@@ -44,35 +51,103 @@ def _defaults(table: sa.Table, given: Sequence[str]) -> dict[str, Any]:
     return found
 
 
+def _shared_bind(table: sa.Table, name: str) -> Any:
+    return sa.bindparam(f"shared_{name}", type_=table.c[name].type)
+
+
 @functools.cache
-def _insert_statement(table: sa.Table, columns: tuple[str, ...], returning: bool) -> Any:
+def _postgresql_insert(
+    table: sa.Table, columns: tuple[str, ...], shared: tuple[str, ...], returning: bool
+) -> Any:
     records = (
         sa.func.jsonb_to_recordset(sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB))
         .table_valued(*(sa.column(name, table.c[name].type) for name in columns))
         .render_derived(with_types=True)
     )
-    source = sa.select(*(records.c[name] for name in columns))
-    insert = postgresql.insert(table).from_select(list(columns), source)
+    source = sa.select(*(records.c[name] for name in columns), *_shared_binds(table, shared))
+    insert = postgresql.insert(table).from_select([*columns, *shared], source)
     insert = insert.on_conflict_do_nothing(index_elements=[table.c.id])
     return insert.returning(table.c.id) if returning else insert
 
 
-def insert_rows(
-    session: Any, table: sa.Table, rows: Sequence[dict[str, Any]], *, returning: bool
-) -> list[Any]:
-    """``INSERT … SELECT FROM jsonb_to_recordset(:rows) ON CONFLICT (id) DO NOTHING``; the ids
-    inserted when ``returning``. Rows share their keys (one schema per table).
+@functools.cache
+def _sqlite_insert(
+    table: sa.Table, columns: tuple[str, ...], shared: tuple[str, ...], returning: bool
+) -> Any:
+    names = ", ".join(f'"{name}"' for name in (*columns, *shared))
+    picked = [f"json_extract(r.value, '$[{i}]')" for i in range(len(columns))]
+    picked += [f":shared_{name}" for name in shared]
+    # WHERE true: SQLite's grammar needs it between INSERT … SELECT and ON CONFLICT. Every
+    # name is the table's own; every value is bound.
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picked)} '  # noqa: S608
+        "FROM json_each(:rows) AS r WHERE true ON CONFLICT (id) DO NOTHING"
+        + (" RETURNING id" if returning else "")
+    )
+    binds = [sa.bindparam("rows", type_=sa.Text), *_shared_binds(table, shared)]
+    return sa.text(sql).bindparams(*binds)
+
+
+def _shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
+    return [sa.bindparam(f"shared_{name}", type_=table.c[name].type) for name in shared]
+
+
+@functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
+def _sqlite_converters(
+    table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each column with its SQLite bind processor: the value SQLAlchemy itself would store."""
+    return tuple(
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in columns
+    )
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A batch insert ready to run: its statement and parameters, built before the first write
+    (on SQLite the write lock is held from that write to the commit)."""
+
+    statement: Any
+    params: dict[str, Any]
+    returning: bool
+
+
+def prepare_insert(
+    dialect: sa.Dialect,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    shared: Sequence[str] = (),
+    returning: bool,
+) -> Insert:
+    """``INSERT … SELECT`` from the rows as one JSON document ``ON CONFLICT (id) DO NOTHING``,
+    returning the ids inserted when ``returning``. Rows share their keys (one schema per table)
+    and the values of the ``shared`` columns, which are bound once.
     """
-    if not rows:
-        return []
     given = tuple(rows[0])
     defaults = _defaults(table, given)
-    columns = given + tuple(defaults)
     if defaults:
         rows = [{**row, **{name: make() for name, make in defaults.items()}} for row in rows]
-    document = json.dumps(rows, default=_encode, separators=(",", ":"))
-    result = session.execute(_insert_statement(table, columns, returning), {"rows": document})
-    return list(result.scalars()) if returning else []
+    shared = tuple(shared)
+    columns = tuple(name for name in (*given, *defaults) if name not in shared)
+    params = {f"shared_{name}": rows[0][name] for name in shared}
+    if dialect.name == "postgresql":
+        statement = _postgresql_insert(table, columns, shared, returning)
+        records = [{name: row[name] for name in columns} for row in rows] if shared else rows
+        document = json.dumps(records, default=_encode, separators=(",", ":"))
+    else:
+        statement = _sqlite_insert(table, columns, shared, returning)
+        converters = _sqlite_converters(table, columns, dialect)
+        matrix = [[row[n] if c is None else c(row[n]) for n, c in converters] for row in rows]
+        document = json.dumps(matrix, separators=(",", ":"))
+    return Insert(statement, {"rows": document, **params}, returning)
+
+
+def run(connection: sa.Connection, insert: Insert) -> list[Any]:
+    """Run a prepared insert: the ids it inserted (as the driver gives them: hex strings on
+    SQLite) when it returns them."""
+    result = execute_prepared(connection, insert.statement, insert.params)
+    return [row[0] for row in result.fetchall()] if insert.returning else []
 
 
 def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:
@@ -86,3 +161,16 @@ def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:
         .table_valued("id")
         .render_derived(name="wanted")
     )
+
+
+def ids_document(name: str) -> Any:
+    """``SELECT value FROM json_each(:name)``: SQLite's one parameter of ids (see
+    :func:`ids_json`) as a subquery for ``IN``, searched id by id through the primary key."""
+    return sa.select(sa.literal_column("value")).select_from(
+        sa.func.json_each(sa.bindparam(name, type_=sa.Text))
+    )
+
+
+def ids_json(ids: Sequence[uuid.UUID]) -> str:
+    """UUIDs as :func:`ids_document` takes them: as SQLite stores them (32 hex digits)."""
+    return json.dumps([i.hex for i in ids])

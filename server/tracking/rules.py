@@ -35,7 +35,21 @@ MAX_AGE = timedelta(days=60)
 CREATED, DUPLICATE, INVALID, CONFLICT = "created", "duplicate", "invalid", "conflict"
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _canonical(value: Any) -> Any:
+    kind = type(value)  # exact types first: a digest per record, 500 in a sync
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if kind is datetime:
+        return value.astimezone(UTC).isoformat()
+    if kind is uuid.UUID or kind is date:
+        return str(value)
+    if kind is list:
+        return [_canonical(v) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date | uuid.UUID):

@@ -30,6 +30,7 @@ from server.events import Handler, handlers_for, publish
 from server.tracking import one_record, rules, schemas, store
 from server.tracking.plugged import merged, plugged_items, store_plugged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
+from server.validation.quick import quick_loader
 
 INPUTS: dict[str, ma.Schema] = {
     "session_log": schemas.SessionLogIn(),
@@ -38,6 +39,8 @@ INPUTS: dict[str, ma.Schema] = {
     "posture_break": schemas.PostureBreakIn(),
     "symptom_check": schemas.SymptomCheckIn(),
 }
+# Each kind's load, quick for a clean body (a sync loads up to 500); errors are marshmallow's.
+LOADERS = {kind: quick_loader(schema) for kind, schema in INPUTS.items()}
 # Storing records needs the patient row only; the account (joined by default) is loaded on
 # first use, i.e. for the guidance of a symptom check.
 WITHOUT_USER = (lazyload(Patient.user),)
@@ -73,7 +76,7 @@ def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
     if kind not in INPUTS:
         return Item(None, None, {"kind": [f"Must be one of: {', '.join(rules.KINDS)}."]}, raw_id)
     try:
-        body = INPUTS[kind].load(data)
+        body = LOADERS[kind](data)
     except ma.ValidationError as error:
         return Item(kind, None, error.normalized_messages(), raw_id)
     return window_checked(kind, body, now, today)
@@ -121,11 +124,12 @@ def store_items(
     if len(candidates) == 1:
         statuses, done = _store_one(candidates, patient, actor, now)
     else:
-        statuses = _store_candidates(candidates, patient.id)
+        statuses = _store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
-    created = [o for o in outcomes if o.status == CREATED]
-    _after_store(patient, created, actor, now, written=len(candidates) == 1, done=done)
+    created = [(o.kind, o.row) for o in outcomes if o.status == CREATED]
+    if created:  # audit rows and last activity are written with the records
+        publish(rules.records_ingested(patient.id, patient.clinic_id, created, now), done=done)
     return outcomes
 
 
@@ -179,21 +183,26 @@ def _activity_stale(patient: Patient, now: datetime) -> bool:
     return last is None or now - last >= ACTIVITY_RESOLUTION
 
 
-def _store_candidates(candidates, patient_id: uuid.UUID) -> list[str]:
-    """Insert what is new; ``created``/``duplicate``/``conflict`` per candidate: one lookup,
-    one insert per kind, one re-lookup for ids a concurrent request took first.
+def _store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> list[str]:
+    """Insert what is new with its audit rows and the patient's last activity;
+    ``created``/``duplicate``/``conflict`` per candidate: one lookup, one insert per kind and
+    one of audit rows, one re-lookup for ids a concurrent request took first.
     """
     if not candidates:
         return []
     stored = store.lookup([c.id for _, c, _ in candidates])
-    statuses = rules.classify([c for _, c, _ in candidates], stored, patient_id)
+    statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
     fresh = [
         (c, row)
         for (_, c, row), status in zip(candidates, statuses, strict=True)
         if status == CREATED
     ]
-    lost = store.insert_new(fresh)
-    return _reclassify(candidates, statuses, lost, patient_id) if lost else statuses
+    if not fresh:
+        return statuses
+    lost = store.insert_new(fresh, patient, actor, now)
+    if len(lost) < len(fresh) and _activity_stale(patient, now):
+        patient.last_activity_at = now
+    return _reclassify(candidates, statuses, lost, patient.id) if lost else statuses
 
 
 def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
@@ -205,28 +214,6 @@ def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_i
             mine = rules.Stored(candidate.kind, patient_id, candidate.digest)
             updated[position] = DUPLICATE if stored.get(candidate.id) == mine else CONFLICT
     return updated
-
-
-def _after_store(
-    patient: Patient,
-    created: list[Outcome],
-    actor: Actor | None,
-    now: datetime,
-    *,
-    written: bool,
-    done: list[Handler[Any]],
-) -> None:
-    """Audit rows and last activity (unless the single record's insert ``written`` them), then
-    ``RecordsIngested`` for every handler but those the insert ``done`` already.
-    """
-    if not created:
-        return
-    if not written:
-        store.write_creation_audits(patient, [(o.kind, o.row["id"]) for o in created], actor, now)
-        if _activity_stale(patient, now):
-            patient.last_activity_at = now
-    records = [(o.kind, o.row) for o in created]
-    publish(rules.records_ingested(patient.id, patient.clinic_id, records, now), done=done)
 
 
 def guidance_for(patient: Patient, urgent: bool) -> str:

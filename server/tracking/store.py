@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from server.audit import services as audit
 from server.audit.models import AuditEvent
 from server.clock import day_bounds_utc, local_date_of
 from server.extensions import db
+from server.prepared import execute_prepared
 from server.programmes import queries as programme_queries
 from server.programmes.models import Programme, ProgrammeRevision
 from server.tracking import bulk
@@ -82,24 +83,27 @@ def row_of(
 @functools.cache
 def _lookup_statement(dialect: str) -> sa.CompoundSelect:
     def by_id(kind: str, model: Any) -> sa.Select[Any]:
-        stmt = sa.select(
-            model.id, sa.literal(kind).label("kind"), model.patient_id, model.body_digest
-        )
+        label = sa.literal_column(f"'{kind}'").label("kind")  # a constant: compiled once
+        stmt = sa.select(model.id, label, model.patient_id, model.body_digest)
         if dialect == "postgresql":
             wanted = bulk.ids_table("ids", model.id.type)
             return stmt.join_from(wanted, model, model.id == wanted.c.id)
-        return stmt.where(model.id.in_(sa.bindparam("ids", expanding=True)))
+        return stmt.where(model.id.in_(bulk.ids_document("ids")))
 
     return sa.union_all(*(by_id(kind, model) for kind, model in MODELS.items()))
 
 
 def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
-    """What every record table holds under these ids: one UNION ALL of primary-key lookups."""
+    """What every record table holds under these ids: one UNION ALL of primary-key lookups,
+    its text the same for any number of ids."""
     if not ids:
         return {}
-    dialect = db.session.get_bind().dialect.name
-    rows = db.session.execute(_lookup_statement(dialect), {"ids": list(set(ids))})
-    # The UNION's first column loses its Uuid type on SQLite; coerce explicitly.
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    wanted = list(set(ids))
+    param = wanted if dialect == "postgresql" else bulk.ids_json(wanted)
+    rows = execute_prepared(connection, _lookup_statement(dialect), {"ids": param})
+    # Rows come as the driver gives them: SQLite's ids are hex strings.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
 
 
@@ -179,34 +183,47 @@ def dialect_insert(dialect: str) -> Any:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
-@functools.cache
-def _bulk_insert_statement(kind: str, dialect: str) -> Any:
-    table = MODELS[kind].__table__
-    insert = dialect_insert(dialect)(table)
-    return insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+# Columns every row of a batch shares (bound once): its patient's and its request's.
+SHARED_COLUMNS = ("clinic_id", "patient_id", "received_at")
 
 
-def insert_new(fresh: Sequence[tuple[Candidate, dict[str, Any]]]) -> set[uuid.UUID]:
-    """Insert rows kind by kind (ids sorted, so concurrent batches lock in one order).
-
-    Returns the ids a concurrent transaction had already stored (not inserted here).
+def insert_new(
+    fresh: Sequence[tuple[Candidate, dict[str, Any]]],
+    patient: Patient,
+    actor: Actor | None,
+    now: datetime,
+) -> set[uuid.UUID]:
+    """Insert a batch's rows, one statement per kind (ids sorted, so concurrent batches lock
+    in one order), then one audit row per record inserted, in one more statement. Every
+    statement is built before the first runs. Returns the ids a concurrent transaction had
+    already stored (not inserted here).
     """
-    dialect = db.session.get_bind().dialect.name
+    connection = db.session.connection()
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
         by_kind[candidate.kind].append(row)
+    inserts = [
+        (rows, _prepare(connection, MODELS[kind].__table__, rows, SHARED_COLUMNS, True))
+        for kind in MODELS
+        if (rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int))
+    ]
+    audited = [(c.kind, row["id"]) for c, row in fresh]
+    audits = _audit_insert(connection, patient, audited, actor, now)
     lost: set[uuid.UUID] = set()
-    for kind in MODELS:
-        rows = sorted(by_kind.get(kind, []), key=lambda r: r["id"])
-        if not rows:
-            continue
-        if dialect == "postgresql":
-            table = MODELS[kind].__table__
-            inserted = bulk.insert_rows(db.session, table, rows, returning=True)
-        else:
-            inserted = db.session.execute(_bulk_insert_statement(kind, dialect), rows).scalars()
-        lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
+    for rows, insert in inserts:
+        inserted = bulk.run(connection, insert)
+        if len(inserted) < len(rows):  # ids are unique in a batch: equal counts, none lost
+            lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
+    if lost:
+        audited = [(kind, record_id) for kind, record_id in audited if record_id not in lost]
+        audits = _audit_insert(connection, patient, audited, actor, now)
+    if audits is not None:
+        bulk.run(connection, audits)
     return lost
+
+
+def _prepare(connection, table: sa.Table, rows, shared, returning: bool) -> bulk.Insert:
+    return bulk.prepare_insert(connection.dialect, table, rows, shared=shared, returning=returning)
 
 
 def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
@@ -221,7 +238,7 @@ def creation_audit(
 ) -> dict[str, object]:
     """The audit event of one new record (:func:`server.audit.services.row`; ``actor`` None is
     the system, e.g. demo data), written by the record's own statement
-    (:mod:`server.tracking.one_record`) or with its batch (:func:`write_creation_audits`)."""
+    (:mod:`server.tracking.one_record`) or with its batch (:func:`insert_new`)."""
     return audit.row(
         f"{kind}.create",
         actor=actor or audit.SystemActor(patient.clinic_id),
@@ -231,16 +248,18 @@ def creation_audit(
     )
 
 
-def write_creation_audits(
+# What a batch's audit events share: the request's instant, clinic, actor and patient.
+AUDIT_SHARED = ("at", "clinic_id", "actor_id", "actor_role", "patient_id")
+
+
+def _audit_insert(
+    connection: sa.Connection,
     patient: Patient,
-    created: Iterable[tuple[str, uuid.UUID]],
+    created: Sequence[tuple[str, uuid.UUID]],
     actor: Actor | None,
     now: datetime,
-) -> None:
-    """A batch's audit events, one per new record, in one statement: on PostgreSQL as one JSON
-    document (:mod:`server.tracking.bulk`), so a 500-item sync's statement text is constant."""
+) -> bulk.Insert | None:
+    """A batch's audit events, one per new record, as one statement (None for no records)."""
     rows = [creation_audit(patient, kind, record_id, actor, now) for kind, record_id in created]
-    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        bulk.insert_rows(db.session, AuditEvent.__table__, rows, returning=False)
-    elif rows:
-        db.session.execute(sa.insert(AuditEvent.__table__), rows)
+    table = AuditEvent.__table__
+    return _prepare(connection, table, rows, AUDIT_SHARED, False) if rows else None

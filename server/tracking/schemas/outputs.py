@@ -79,8 +79,17 @@ class SyncResultOut(ma.Schema):
     guidance = fields.String(metadata={"optional": True, "description": "Symptom checks only."})
 
 
+class AsBuilt(fields.List):
+    """A list whose items the service built in their documented shape (only the documented
+    keys, each already its JSON value): sent as it is, not dumped item by item (a sync's 500
+    results). The spec shows it as the list it is declared as."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else list(value)
+
+
 class SyncOut(ma.Schema):
-    results = fields.List(fields.Nested(SyncResultOut), required=True)
+    results = AsBuilt(fields.Nested(SyncResultOut), required=True)
 
 
 OUTPUTS: dict[str, ma.Schema] = {
