@@ -72,7 +72,7 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
     rows = db.session.connection().execute(
         _latest_recorded(), {"ids": [patient.id for patient in patients]}
     )
-    logged = {patient_id: at for patient_id, at in rows}
+    logged = dict(rows.all())
     result = {}
     for patient in patients:
         present = [at for at in (logged.get(patient.id), patient.last_activity_at) if at]
