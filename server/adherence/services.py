@@ -4,6 +4,7 @@ report is in ``pain.py``)."""
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -70,16 +71,24 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
             Programme.created_at,
             ProgrammeRevision.number,
             ProgrammeRevision.effective_at,
-            ProgrammeRevision.schedule,
-            ProgrammeRevision.posture_breaks,
+            sa.cast(ProgrammeRevision.schedule, sa.Text),
+            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
         )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
         .where(ProgrammeRevision.patient_id.in_(ids))
     )
     found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
     for row in db.session.execute(stmt):
-        found[row[0]].append(Revision(*row[1:]))
+        *fields, schedule, posture_breaks = row[1:]
+        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(document: str) -> Any:
+    """A revision's schedule or posture-break rule from its stored JSON, parsed once per
+    distinct text (the programmes of one template share theirs); its readers never change it."""
+    return json.loads(document)
 
 
 def _status_rank() -> sa.ColumnElement[int]:
