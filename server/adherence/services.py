@@ -247,14 +247,17 @@ def adherence_7d_for_patients(
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
     if not rows:
         return ratios
-    todays = {p.id: local_date_of(now, ZoneInfo(p.timezone)) for p in rows}
+    # A page's patients share a few time zones: each zone's today and week worked out once.
+    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {p.timezone for p in rows}}
+    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
+    todays = {p.id: zones[p.timezone] for p in rows}
     revisions = load_revisions(list(todays))
     statuses = _slot_statuses_by_day(
         list(todays), days_between(min(todays.values()) - WEEK, max(todays.values()))
     )
     for patient in rows:
         today = todays[patient.id]
-        week = days_between(today - WEEK, today)
+        week = weeks[today]
         tz = ZoneInfo(patient.timezone)
         ratios[patient.id] = rules.window_ratio(
             days=week,

@@ -29,19 +29,17 @@ from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import PainDay, PatientActivity
 
 
-def local_today(patient: Patient, now: datetime) -> date:
-    """The patient's local calendar date at ``now``."""
-    return local_date_of(now, ZoneInfo(patient.timezone))
-
-
 def pain_7d_means(patients: Sequence[Patient], now: datetime) -> dict[uuid.UUID, float | None]:
     """Each patient's mean daily maximum pain over their last 7 local days, days without data
     left out: one aggregate over the maintained daily maxima per distinct window (patients in
     one time zone share one).
     """
     windows: dict[tuple[date, date], list[uuid.UUID]] = {}
+    zones = {
+        tz: pain_window(local_date_of(now, ZoneInfo(tz))) for tz in {p.timezone for p in patients}
+    }
     for patient in patients:
-        windows.setdefault(pain_window(local_today(patient, now)), []).append(patient.id)
+        windows.setdefault(zones[patient.timezone], []).append(patient.id)
     means: dict[uuid.UUID, float | None] = {p.id: None for p in patients}
     connection = db.session.connection()
     for (start, end), ids in windows.items():
