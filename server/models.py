@@ -19,7 +19,9 @@ from server.programmes.models import Exercise, Programme, ProgrammeRevision, Pro
 from server.reminders import models as reminder_models
 from server.tracking.models import (
     HeadacheEntry,
+    PainDay,
     PainRating,
+    PatientActivity,
     PostureBreak,
     SessionLog,
     SymptomCheck,
@@ -39,8 +41,10 @@ __all__ = [
     "Measure",
     "MeasureResponse",
     "MeasureSchedule",
+    "PainDay",
     "PainRating",
     "Patient",
+    "PatientActivity",
     "PostureBreak",
     "Programme",
     "ProgrammeRevision",

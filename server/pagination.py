@@ -20,6 +20,7 @@ from flask import current_app
 
 from server.errors import Unprocessable
 from server.extensions import db
+from server.serialization import Compiled
 from server.validation import Text, storable
 
 MAX_LIMIT = 200
@@ -32,11 +33,13 @@ class PageArgs(ma.Schema):
     cursor = Text(load_default=None)
 
 
-def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """An output schema ``{items: [item], next_cursor}`` for ``item_schema``."""
+def page_of(item_schema: type[ma.Schema], name: str, *, planned: bool = False) -> type[ma.Schema]:
+    """An output schema ``{items: [item], next_cursor}`` for ``item_schema``; ``planned``: its
+    items dumped by a plan made once (``serialization.Compiled``), for long pages."""
+    item = (Compiled if planned else ma.fields.Nested)(item_schema)
     return ma.Schema.from_dict(
         {
-            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "items": ma.fields.List(item, required=True),
             "next_cursor": ma.fields.String(allow_none=True, required=True),
         },
         name=name,

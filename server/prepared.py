@@ -66,3 +66,11 @@ def execute_prepared(
     """
     prepared = _prepared(statement, connection.dialect)
     return connection.exec_driver_sql(prepared.sql, prepared.values(params), options or None)
+
+
+def execute_prepared_many(
+    connection: sa.Connection, statement: sa.Executable, rows: list[dict[str, Any]]
+) -> None:
+    """:func:`execute_prepared` once per row of ``rows``, in one executemany."""
+    prepared = _prepared(statement, connection.dialect)
+    connection.exec_driver_sql(prepared.sql, [prepared.values(row) for row in rows])

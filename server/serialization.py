@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from marshmallow import fields, missing
+from marshmallow import Schema, fields, missing
 
 # A value a rule recorded as evidence: a number, text, a date, a flag, or a list of those.
 _SCALAR = [{"type": "number"}, {"type": "string"}, {"type": "boolean"}, {"type": "null"}]
@@ -71,3 +71,99 @@ class Rounded(fields.Float):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else round(float(value), self.places)
+
+
+class Compiled(fields.Nested):
+    """A nested object (or, in a ``List``, many) dumped by a plan made once from its schema
+    (:func:`dump_plan`): the same output as ``Nested``, without the per-value layers of
+    ``Schema.dump`` (a page of 200 patients has 4,000 values)."""
+
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if nested_obj is None:
+            return None
+        plan = _plan_of(self)
+        if self.schema.many or self.many:
+            return [plan(each) for each in nested_obj]
+        return plan(nested_obj)
+
+
+def _plan_of(field: fields.Nested) -> Any:
+    plan = field.__dict__.get("_dump_plan")
+    if plan is None:
+        plan = field.__dict__["_dump_plan"] = dump_plan(field.schema)
+    return plan
+
+
+def _looks_up_plainly(field: fields.Field) -> bool:
+    return (
+        field._CHECK_ATTRIBUTE
+        and type(field).get_value is fields.Field.get_value
+        and type(field).serialize is fields.Field.serialize
+    )
+
+
+def _single_nested(field: Any) -> bool:
+    return type(field) in (fields.Nested, Compiled) and not (field.many or field.schema.many)
+
+
+def dump_plan(schema: Schema) -> Any:
+    """``schema.dump`` of one object, as a function made once: each field is given the value
+    marshmallow's accessor would find and formats it with its own ``_serialize``; nested
+    schemas (``Nested``, a ``List`` of them) get plans of their own. A schema with dump hooks
+    or its own accessor, and a field that finds its value its own way, go through marshmallow.
+    """
+    if schema._hooks or type(schema).get_attribute is not Schema.get_attribute:
+        return schema.dump
+    steps = []
+    for name, field in schema.dump_fields.items():
+        kind = "marshmallow"
+        if _looks_up_plainly(field):
+            kind = "value"
+            if _single_nested(field):
+                kind = "nested"
+            elif isinstance(field, fields.Nested):
+                kind = "marshmallow"
+            elif type(field) is fields.List and _single_nested(field.inner):
+                kind = "list"
+        path = tuple((field.attribute or name).split("."))
+        steps.append((field.data_key or name, name, field, kind, path))
+
+    def dump(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, name, field, kind, path in steps:
+            if kind == "marshmallow":
+                value = field.serialize(name, obj, accessor=schema.get_attribute)
+                if value is not missing:
+                    out[key] = value
+                continue
+            value = _get_value(obj, path)
+            if value is missing:
+                default = field.dump_default
+                value = default() if callable(default) else default
+                if value is missing:
+                    continue
+            if kind == "value":
+                out[key] = field._serialize(value, name, obj)
+            elif value is None:
+                out[key] = None
+            elif kind == "nested":
+                out[key] = _plan_of(field)(value)
+            else:
+                plan = _plan_of(field.inner)
+                out[key] = [None if each is None else plan(each) for each in value]
+        return out
+
+    return dump
+
+
+def _get_value(obj: Any, path: tuple[str, ...]) -> Any:
+    """``marshmallow.utils.get_value`` along a dotted path, already split."""
+    for part in path:
+        if not hasattr(obj, "__getitem__"):
+            obj = getattr(obj, part, missing)
+            continue
+        try:
+            obj = obj[part]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            obj = getattr(obj, part, missing)
+    return obj

@@ -13,7 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from server.programmes.rules import in_force_on, posture_breaks_prescribed, scheduled_slots
+from server.programmes.rules import (
+    in_force_on,
+    posture_breaks_prescribed,
+    schedule_slots,
+    scheduled_slots,
+)
 
 # Several logs for one slot on one day: the best status counts.
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
@@ -225,8 +230,19 @@ def window_ratio(
     ``totals_of`` their ``day_adherence`` rows, without building them.
     """
     completed = partial = due = 0
+    # Each revision's schedule read once for the window (usually one revision is in force on
+    # every day of it): its weekdays and its slots, as prescribed_slots reads them.
+    schedules: dict[int, tuple[Sequence[int], list[str]]] = {}
     for day, revision in zip(days, revisions, strict=True):
-        counts = slot_counts(prescribed_slots(revision, day), slot_statuses.get(day, {}))
+        slots: list[str] = []
+        if revision is not None:
+            if id(revision) not in schedules:
+                schedule = revision.schedule
+                names = [s.slot for s in schedule_slots(schedule)]
+                schedules[id(revision)] = (schedule.get("days", []), names)
+            weekdays, names = schedules[id(revision)]
+            slots = names if day.isoweekday() in weekdays else []
+        counts = slot_counts(slots, slot_statuses.get(day, {}))
         completed += counts.completed
         partial += counts.partial
         due += counts.completed + counts.partial + counts.skipped

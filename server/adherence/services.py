@@ -4,6 +4,7 @@ report is in ``pain.py``)."""
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -70,16 +71,24 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
             Programme.created_at,
             ProgrammeRevision.number,
             ProgrammeRevision.effective_at,
-            ProgrammeRevision.schedule,
-            ProgrammeRevision.posture_breaks,
+            sa.cast(ProgrammeRevision.schedule, sa.Text),
+            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
         )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
         .where(ProgrammeRevision.patient_id.in_(ids))
     )
     found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
     for row in db.session.execute(stmt):
-        found[row[0]].append(Revision(*row[1:]))
+        *fields, schedule, posture_breaks = row[1:]
+        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(document: str) -> Any:
+    """A revision's schedule or posture-break rule from its stored JSON, parsed once per
+    distinct text (the programmes of one template share theirs); its readers never change it."""
+    return json.loads(document)
 
 
 def _status_rank() -> sa.ColumnElement[int]:
@@ -238,14 +247,17 @@ def adherence_7d_for_patients(
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
     if not rows:
         return ratios
-    todays = {p.id: local_date_of(now, ZoneInfo(p.timezone)) for p in rows}
+    # A page's patients share a few time zones: each zone's today and week worked out once.
+    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {p.timezone for p in rows}}
+    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
+    todays = {p.id: zones[p.timezone] for p in rows}
     revisions = load_revisions(list(todays))
     statuses = _slot_statuses_by_day(
         list(todays), days_between(min(todays.values()) - WEEK, max(todays.values()))
     )
     for patient in rows:
         today = todays[patient.id]
-        week = days_between(today - WEEK, today)
+        week = weeks[today]
         tz = ZoneInfo(patient.timezone)
         ratios[patient.id] = rules.window_ratio(
             days=week,

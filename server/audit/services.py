@@ -31,6 +31,7 @@ from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
 from server.pagination import paginate
+from server.prepared import execute_prepared_many
 
 SYSTEM_ROLE = "system"
 # Bound parameters of an event written inside a larger statement (see insert_bound).
@@ -135,6 +136,10 @@ def read(
         # once): a multi-row VALUES would be a new statement, re-parsed, for each page size.
         document = json.dumps(rows, default=str, separators=(",", ":"))
         db.session.execute(_insert_document_statement(), {"rows": document})
+    elif len(rows) > 1:
+        # SQLite: one executemany compiled once, each value converted by its column's type
+        # without SQLAlchemy's per-row parameter handling (a third of a page's audit cost).
+        execute_prepared_many(db.session.connection(), _insert_each_statement(), rows)
     elif rows:
         db.session.execute(_insert_statement(), rows)
     return []
@@ -162,6 +167,13 @@ def bound(values: dict[str, object]) -> dict[str, object]:
 @functools.cache
 def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
+
+
+@functools.cache
+def _insert_each_statement() -> sa.Insert:
+    """``INSERT INTO audit_events VALUES (:id, :at, …)``, every value bound by name."""
+    table = AuditEvent.__table__
+    return sa.insert(table).values({c.name: sa.bindparam(c.name, type_=c.type) for c in table.c})
 
 
 @functools.cache

@@ -8,6 +8,7 @@ endpoints (accounts, below the domains read here) reach it through ``create_app`
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -19,64 +20,70 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.accounts.queries import PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
-from server.adherence.series import daily_max_pain_totals
 from server.adherence.services import adherence_7d_for_patients
 from server.clock import local_date_of
 from server.extensions import db
 from server.flags.services import open_flag_counts
 from server.measures.models import Measure, MeasureResponse
 from server.measures.rules import change_from_baseline, interpret
-from server.tracking.models import (
-    HeadacheEntry,
-    PainRating,
-    PostureBreak,
-    SessionLog,
-    SymptomCheck,
-)
-
-ACTIVITY_MODELS = (SessionLog, PainRating, HeadacheEntry, PostureBreak, SymptomCheck)
-
-
-def local_today(patient: Patient, now: datetime) -> date:
-    """The patient's local calendar date at ``now``."""
-    return local_date_of(now, ZoneInfo(patient.timezone))
+from server.tracking.models import PainDay, PatientActivity
 
 
 def pain_7d_means(patients: Sequence[Patient], now: datetime) -> dict[uuid.UUID, float | None]:
     """Each patient's mean daily maximum pain over their last 7 local days, days without data
-    left out: one aggregate query per distinct window (patients in one time zone share one).
+    left out: one aggregate over the maintained daily maxima per distinct window (patients in
+    one time zone share one).
     """
     windows: dict[tuple[date, date], list[uuid.UUID]] = {}
+    zones = {
+        tz: pain_window(local_date_of(now, ZoneInfo(tz))) for tz in {p.timezone for p in patients}
+    }
     for patient in patients:
-        windows.setdefault(pain_window(local_today(patient, now)), []).append(patient.id)
+        windows.setdefault(zones[patient.timezone], []).append(patient.id)
     means: dict[uuid.UUID, float | None] = {p.id: None for p in patients}
+    connection = db.session.connection()
     for (start, end), ids in windows.items():
-        for patient_id, (total, days) in daily_max_pain_totals(ids, start, end).items():
+        rows = connection.execute(_pain_totals(), {"ids": ids, "start": start, "end": end})
+        for patient_id, total, days in rows:
             means[patient_id] = round(total / days, 2)  # as accounts.rules.mean_daily_pain
     return means
+
+
+@functools.cache
+def _pain_totals() -> sa.Select[Any]:
+    # Built once, its parameters left open (building and cache-keying it anew costs more).
+    return (
+        sa.select(PainDay.patient_id, sa.func.sum(PainDay.max_pain), sa.func.count())
+        .where(
+            PainDay.patient_id.in_(sa.bindparam("ids", expanding=True, type_=sa.Uuid())),
+            PainDay.local_date >= sa.bindparam("start", type_=sa.Date()),
+            PainDay.local_date <= sa.bindparam("end", type_=sa.Date()),
+        )
+        .group_by(PainDay.patient_id)
+    )
 
 
 def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | None]:
     """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
     if not patients:
         return {}
-    # One row per patient, a correlated max per table over that patient's rows (found through
-    # the (patient_id, local_date) index); no per-table grouping of the whole page.
-    latest = (
-        sa.select(sa.func.max(model.recorded_at))
-        .where(model.patient_id == Patient.id)
-        .scalar_subquery()
-        for model in ACTIVITY_MODELS
+    rows = db.session.connection().execute(
+        _latest_recorded(), {"ids": [patient.id for patient in patients]}
     )
-    stmt = sa.select(Patient.id, *latest).where(Patient.id.in_([p.id for p in patients]))
-    logged = {row[0]: row[1:] for row in db.session.connection().execute(stmt)}
+    logged = dict(rows.all())
     result = {}
     for patient in patients:
-        present = [
-            at for at in (*logged.get(patient.id, ()), patient.last_activity_at) if at is not None
-        ]
+        present = [at for at in (logged.get(patient.id), patient.last_activity_at) if at]
         result[patient.id] = max(present, default=None)
     return result
+
+
+@functools.cache
+def _latest_recorded() -> sa.Select[Any]:
+    ids = sa.bindparam("ids", expanding=True, type_=sa.Uuid())
+    return sa.select(PatientActivity.patient_id, PatientActivity.last_recorded_at).where(
+        PatientActivity.patient_id.in_(ids)
+    )
 
 
 def adherence_7d_by_patient(

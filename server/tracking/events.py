@@ -8,7 +8,9 @@ from server.events import PatientErased, handler
 from server.extensions import db
 from server.tracking.models import (
     HeadacheEntry,
+    PainDay,
     PainRating,
+    PatientActivity,
     PostureBreak,
     SessionLog,
     SymptomCheck,
@@ -20,9 +22,10 @@ RECORDS = (SessionLog, PainRating, HeadacheEntry, PostureBreak, SymptomCheck)
 @handler()
 def erase(event: PatientErased) -> None:
     """An erased patient's records are deleted, or kept without their free text (notes, the
-    triggers they typed), as the clinic's retention says."""
+    triggers they typed), as the clinic's retention says; the summaries of the records
+    (``PainDay``, ``PatientActivity``) go or stay with them."""
     if event.retention == "delete":
-        for model in RECORDS:
+        for model in (PainDay, PatientActivity, *RECORDS):
             db.session.execute(sa.delete(model).where(model.patient_id == event.patient_id))
         return
     db.session.execute(

@@ -78,3 +78,114 @@ class SymptomCheck(PatientRecord, Base):
 
     answers: Mapped[dict[str, Any]]
     urgent: Mapped[bool]
+
+
+# --- summaries the database maintains ------------------------------------------------------
+# The patient list's pain and last activity (server/overview) read these instead of the record
+# tables. Triggers on the record tables write them in the statement that inserts the records,
+# whatever inserts them (a post, a sync, the seed, a migration), so they cannot drift from the
+# logs; both are maxima, so a replay or an overlap changes nothing. Records are only ever
+# deleted by erasure, which deletes these rows with them (tracking/events.py).
+
+
+class PainDay(Base):
+    """A patient's highest pain on one local day (the record's ``local_date``), over pain
+    ratings, headache intensities and sessions' pain (``adherence.series.PAIN_SOURCES``)."""
+
+    __tablename__ = "pain_days"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    max_pain: Mapped[int]
+
+
+class PatientActivity(Base):
+    """The latest ``recorded_at`` of any record a patient has stored."""
+
+    __tablename__ = "patient_activity"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    last_recorded_at: Mapped[datetime]
+
+
+# Each record table and the SQL of its pain (None: it has none), per dialect.
+SUMMARISED = {
+    "session_logs": {
+        "sqlite": "max(coalesce({r}.pain_during, {r}.pain_after), "
+        "coalesce({r}.pain_after, {r}.pain_during))",
+        "postgresql": "greatest({r}.pain_during, {r}.pain_after)",
+    },
+    "pain_ratings": {"sqlite": "{r}.score", "postgresql": "{r}.score"},
+    "headache_entries": {"sqlite": "{r}.intensity", "postgresql": "{r}.intensity"},
+    "posture_breaks": None,
+    "symptom_checks": None,
+}
+
+
+def summary_trigger_ddl(dialect: str) -> list[str]:
+    """The statements that install the summaries' triggers on ``dialect`` (sqlite or
+    postgresql); the migration that added them holds a copy."""
+    return [sql for table in SUMMARISED for sql in _trigger_ddl(table, dialect)]
+
+
+def _trigger_ddl(table: str, dialect: str) -> list[str]:
+    pain = SUMMARISED[table]
+    if dialect == "sqlite":
+        # One row at a time: SQLite has row triggers only.
+        body = [
+            "INSERT INTO patient_activity (patient_id, clinic_id, last_recorded_at) "
+            "SELECT NEW.patient_id, NEW.clinic_id, NEW.recorded_at WHERE true "
+            "ON CONFLICT (patient_id) DO UPDATE SET last_recorded_at = "
+            "max(last_recorded_at, excluded.last_recorded_at);"
+        ]
+        if pain:
+            value = pain["sqlite"].format(r="NEW")
+            body.insert(
+                0,
+                "INSERT INTO pain_days (patient_id, local_date, clinic_id, max_pain) "
+                f"SELECT NEW.patient_id, NEW.local_date, NEW.clinic_id, {value} "
+                f"WHERE {value} IS NOT NULL "
+                "ON CONFLICT (patient_id, local_date) DO UPDATE SET max_pain = "
+                "max(max_pain, excluded.max_pain);",
+            )
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS summarise_{table} AFTER INSERT ON {table} "
+            f"BEGIN {' '.join(body)} END"
+        ]
+    # PostgreSQL: once per statement, over the rows it inserted (a sync's batch in one go),
+    # in a fixed order so that two writers lock the summary rows alike.
+    body = [
+        "INSERT INTO patient_activity AS a (patient_id, clinic_id, last_recorded_at) "
+        "SELECT patient_id, clinic_id, max(recorded_at) FROM inserted "
+        "GROUP BY patient_id, clinic_id ORDER BY patient_id "
+        "ON CONFLICT (patient_id) DO UPDATE SET last_recorded_at = excluded.last_recorded_at "
+        "WHERE excluded.last_recorded_at > a.last_recorded_at;"
+    ]
+    if pain:
+        value = pain["postgresql"].format(r="inserted")
+        body.insert(
+            0,
+            "INSERT INTO pain_days AS d (patient_id, local_date, clinic_id, max_pain) "  # noqa: S608
+            f"SELECT patient_id, local_date, clinic_id, max({value}) FROM inserted "
+            f"WHERE {value} IS NOT NULL GROUP BY patient_id, local_date, clinic_id "
+            "ORDER BY patient_id, local_date "
+            "ON CONFLICT (patient_id, local_date) DO UPDATE SET max_pain = excluded.max_pain "
+            "WHERE excluded.max_pain > d.max_pain;",
+        )
+    return [
+        f"CREATE OR REPLACE FUNCTION summarise_{table}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN {' '.join(body)} RETURN NULL; END $$",
+        f"CREATE OR REPLACE TRIGGER summarise_{table} AFTER INSERT ON {table} "
+        "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION summarise_{table}()",
+    ]
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _install_summary_triggers(_metadata: sa.MetaData, connection: sa.Connection, **_: Any) -> None:
+    """``create_all`` (the tests) installs the triggers as the migration does."""
+    if connection.dialect.name in ("sqlite", "postgresql"):
+        for statement in summary_trigger_ddl(connection.dialect.name):
+            connection.exec_driver_sql(statement)

@@ -21,7 +21,7 @@ from server.accounts.schemas import (
 from server.pagination import page_of
 from server.routing import LOCATION, created
 
-PatientPage = page_of(PatientOut, "PatientPage")
+PatientPage = page_of(PatientOut, "PatientPage", planned=True)
 
 
 @blp.route("/patients")

@@ -91,7 +91,9 @@ def list_patients(
 ) -> tuple[list[PatientView], str | None]:
     """The clinic's patients by name, each with a summary; audited per listed patient."""
     now = now or utcnow()
-    stmt = scoped(Patient, actor).join(Patient.user).options(contains_eager(Patient.user))
+    # The users' clinic (joined by default) is the caller's, and the page never reads it.
+    user = contains_eager(Patient.user)
+    stmt = scoped(Patient, actor).join(Patient.user).options(user, user.lazyload(User.clinic))
     if therapist_id is not None:
         stmt = stmt.where(Patient.therapist_id == therapist_id)
     patients, next_cursor = paginate(
