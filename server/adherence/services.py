@@ -21,6 +21,7 @@ from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
 from server.audit import services as audit
 from server.clock import days_between, local_date_of, utcnow
+from server.database.any_of import any_of
 from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
@@ -62,7 +63,16 @@ def check_range(start: date, end: date) -> None:
 def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Revision]]:
     """Every programme revision of the given patients, in one query."""
     ids = list(patient_ids)
-    stmt = (
+    found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
+    for row in db.session.execute(_revisions_statement(), {"ids": ids}):
+        *fields, schedule, posture_breaks = row[1:]
+        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
+    return found
+
+
+@functools.cache
+def _revisions_statement() -> sa.Select[Any]:
+    return (
         sa.select(
             ProgrammeRevision.patient_id,
             ProgrammeRevision.programme_id,
@@ -75,13 +85,8 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
             sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
         )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
-        .where(ProgrammeRevision.patient_id.in_(ids))
+        .where(any_of(ProgrammeRevision.patient_id))
     )
-    found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
-    for row in db.session.execute(stmt):
-        *fields, schedule, posture_breaks = row[1:]
-        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
-    return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -148,9 +153,7 @@ def _slot_statuses_by_day_stmt(day_count: int) -> sa.Select[Any]:
             *(sa.func.max(sa.case((SessionLog.local_date == day, rank))) for day in days),
         )
         .where(
-            SessionLog.patient_id.in_(
-                sa.bindparam("ids", expanding=True, type_=SessionLog.patient_id.type)
-            ),
+            any_of(SessionLog.patient_id),
             SessionLog.local_date >= days[0],
             SessionLog.local_date <= days[-1],
         )

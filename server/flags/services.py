@@ -8,15 +8,18 @@ Services flush, never commit.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.clock import local_date_of, local_to_utc, utcnow
+from server.database.any_of import any_of
 from server.events import RedFlagRaised, publish
 from server.extensions import db
 from server.flag_thresholds import Thresholds
@@ -279,11 +282,17 @@ def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[s
     counts = {patient_id: dict.fromkeys(SEVERITIES, 0) for patient_id in ids}
     if not ids:
         return counts
-    rows = db.session.execute(
-        sa.select(Flag.patient_id, Flag.severity, sa.func.count())
-        .where(Flag.patient_id.in_(ids), Flag.status.in_(ACTIVE_STATUSES))
-        .group_by(Flag.patient_id, Flag.severity)
-    )
+    rows = db.session.execute(_open_flag_counts_statement(), {"ids": ids})
     for patient_id, severity, n in rows:
         counts[patient_id][severity] = int(n)
     return counts
+
+
+@functools.cache
+def _open_flag_counts_statement() -> sa.Select[Any]:
+    # The page's ids bound as one value (any_of), the statement built once.
+    return (
+        sa.select(Flag.patient_id, Flag.severity, sa.func.count())
+        .where(any_of(Flag.patient_id), Flag.status.in_(ACTIVE_STATUSES))
+        .group_by(Flag.patient_id, Flag.severity)
+    )

@@ -22,6 +22,7 @@ from server.accounts.queries import PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
 from server.adherence.services import adherence_7d_for_patients
 from server.clock import local_date_of
+from server.database.any_of import any_of
 from server.extensions import db
 from server.flags.services import open_flag_counts
 from server.measures.models import Measure, MeasureResponse
@@ -55,7 +56,7 @@ def _pain_totals() -> sa.Select[Any]:
     return (
         sa.select(PainDay.patient_id, sa.func.sum(PainDay.max_pain), sa.func.count())
         .where(
-            PainDay.patient_id.in_(sa.bindparam("ids", expanding=True, type_=sa.Uuid())),
+            any_of(PainDay.patient_id),
             PainDay.local_date >= sa.bindparam("start", type_=sa.Date()),
             PainDay.local_date <= sa.bindparam("end", type_=sa.Date()),
         )
@@ -80,9 +81,8 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
 
 @functools.cache
 def _latest_recorded() -> sa.Select[Any]:
-    ids = sa.bindparam("ids", expanding=True, type_=sa.Uuid())
     return sa.select(PatientActivity.patient_id, PatientActivity.last_recorded_at).where(
-        PatientActivity.patient_id.in_(ids)
+        any_of(PatientActivity.patient_id)
     )
 
 
@@ -140,14 +140,15 @@ def latest_outcomes(patients: Sequence[Patient]) -> dict[uuid.UUID, list[dict[st
             .over(partition_by=partition, order_by=[c.desc() for c in order])
             .label("last"),
         )
-        .where(MeasureResponse.patient_id.in_([p.id for p in patients]))
+        .where(any_of(MeasureResponse.patient_id))
         .subquery()
     )
     rows = db.session.execute(
         sa.select(ranked, Measure.definition)
         .join(Measure, Measure.code == ranked.c.measure_code)
         .where(sa.or_(ranked.c.first == 1, ranked.c.last == 1))
-        .order_by(ranked.c.patient_id, ranked.c.measure_code, ranked.c.first)
+        .order_by(ranked.c.patient_id, ranked.c.measure_code, ranked.c.first),
+        {"ids": [p.id for p in patients]},
     ).all()
     ends: dict[tuple[uuid.UUID, str], list[Any]] = {}
     for row in rows:

@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 import server.db
 from server.database.types import JSONType, UTCDateTime
 from server.extensions import db
+from server.tracking.models import SUMMARISED, summary_trigger_ddl
 from tests.conftest import make_test_app
 
 
@@ -50,3 +51,34 @@ def test_new_migrations_name_the_column_types_as_the_existing_ones_do() -> None:
     assert (server.db.UTCDateTime, server.db.JSONType) == (UTCDateTime, JSONType)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_migrations_install_the_models_summary_triggers(empty_database_url: str) -> None:
+    """The migration's frozen copy of the triggers is what the models install (create_all)."""
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        dialect = db.engine.dialect.name
+        with db.engine.connect() as connection:
+            if dialect == "sqlite":
+                query = "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                installed = set(connection.exec_driver_sql(query).scalars())
+                wanted = {sql.replace("IF NOT EXISTS ", "") for sql in summary_trigger_ddl(dialect)}
+            else:
+                query = (
+                    "SELECT t.tgname || ': ' || p.prosrc FROM pg_trigger t "
+                    "JOIN pg_proc p ON p.oid = t.tgfoid WHERE starts_with(t.tgname, 'summarise_')"
+                )
+                installed = set(connection.exec_driver_sql(query).scalars())
+                functions = [
+                    s
+                    for s in summary_trigger_ddl(dialect)
+                    if s.startswith("CREATE OR REPLACE FUNCTION")
+                ]
+                wanted = {
+                    f"{sql.split()[4].removesuffix('()')}: {sql.split('$$')[1]}"
+                    for sql in functions
+                }
+        db.engine.dispose()
+    assert installed == wanted
+    assert len(wanted) == len(SUMMARISED)
