@@ -226,3 +226,44 @@ def test_session_items_are_accepted_exactly_when_all_are_in_the_slot(slots, pick
 
     assert (errors == {}) == all(str(i["item_id"]) in in_slot for i in logged)
     assert len(errors.get("items", [])) == len({str(i["item_id"]) for i in logged} - in_slot)
+
+
+def test_digests_of_stored_records_never_change() -> None:
+    """Digests are stored: a faster digest must give the same hex, or every replay of a
+    record stored before it would be a conflict (values computed before the quick paths)."""
+    rid = uuid.UUID("5f0c7a52-3c1e-4f5e-9a57-1d2b8c3e4f01")
+    item = uuid.UUID("9d1e0b7a-4c2f-4e8a-8b1d-2f3a4b5c6d7e")
+    at = datetime(2026, 12, 6, 8, 20, 0, 123456, tzinfo=timezone(timedelta(hours=3)))
+    log = {
+        "id": rid,
+        "recorded_at": at,
+        "date": date(2026, 12, 6),
+        "slot": "morning",
+        "status": "completed",
+        "items": [{"item_id": item, "sets_done": 2, "reps_done": 10}],
+        "exertion": None,
+        "pain_during": 2,
+        "pain_after": None,
+        "notes": 'boyun ağrısı \u2028 "x"',
+    }
+    headache = {
+        "id": rid,
+        "recorded_at": at,
+        "started_at": at - timedelta(minutes=90),
+        "duration_minutes": 90,
+        "intensity": 5,
+        "side": "left",
+        "triggers": ["screen"],
+        "medication_taken": False,
+        "notes": None,
+    }
+    check = {"id": rid, "recorded_at": at, "answers": {"thunderclap": False, "neuro_deficit": True}}
+    assert body_digest("session_log", log) == (
+        "19660d3cb40018888f92d61384009d7653a6290d69676f8ec8ac47b80eb68ae5"
+    )
+    assert body_digest("headache_entry", headache) == (
+        "eaeee0c5de06f72ad6b8aff2ff7b86eb04ffd3fa6d1a4a773bdebf2aaef70abc"
+    )
+    assert body_digest("symptom_check", check) == (
+        "7fc55ebe7b12ed74eee80c8df441bee5bbc20956873eebf1549659190ed91807"
+    )
