@@ -93,7 +93,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
     "reminders.replans": "replans that records mark in their own statement, made by the tick",
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
-    "tracking.bulk": "PostgreSQL batch statements that take all their rows in one parameter",
+    "tracking.bulk": "batch statements taking all their rows in one parameter, on both databases",
     "tracking.one_record": "one record in as few statements as the database allows",
     "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",
     "tracking.store": "set-based persistence of records for the sync batch",
