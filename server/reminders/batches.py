@@ -33,13 +33,18 @@ def on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def array_text(ids: Collection[uuid.UUID]) -> str:
+    """``ids`` as a PostgreSQL array's text (``{…,…}``), from ``uuid.hex`` (cheaper than str)."""
+    return "{" + ",".join(i.hex for i in ids) + "}"
+
+
 def among(column: Any, ids: Collection[uuid.UUID]) -> sa.ColumnElement[bool]:
     """``column`` (a UUID) is one of ``ids``: on PostgreSQL one array parameter, as a subquery
     the planner turns into a small join of index lookups; ``IN (…)`` elsewhere. The array
     travels as its text (``{…,…}``): psycopg's own list dumper costs microseconds an item."""
     if not on_postgresql():
         return column.in_(list(ids))
-    array = sa.bindparam(None, "{" + ",".join(i.hex for i in ids) + "}", type_=sa.Text)
+    array = sa.bindparam(None, array_text(ids), type_=sa.Text)
     return column.in_(sa.select(sa.func.unnest(sa.cast(array, postgresql.ARRAY(sa.Uuid)))))
 
 
@@ -185,3 +190,22 @@ def _write_batch_json(
     }
     recorded = Counter(dict(db.session.execute(WRITE_BATCH, params).all()))
     return recorded, len(rows) - recorded.total()
+
+
+# A sent batch's deliveries and their records in one statement (PostgreSQL): the outer UPDATE
+# takes the notification ids the CTE returns, so the deliveries are not read a second time.
+MARK_SENT = sa.text("""
+WITH sent AS (
+    UPDATE deliveries SET status = 'sent', next_attempt_at = NULL, sent_at = :now,
+                          last_error = NULL
+    WHERE id IN (SELECT unnest(CAST(:ids AS uuid[])))
+    RETURNING notification_id
+)
+UPDATE notifications SET status = 'sent', sent_at = :now
+WHERE id IN (SELECT notification_id FROM sent) AND status = 'due'
+""")
+
+
+def mark_sent(ids: Collection[uuid.UUID], now: datetime) -> None:
+    """Mark sent deliveries ``sent`` and their records still ``due`` too (PostgreSQL only)."""
+    db.session.execute(MARK_SENT, {"ids": array_text(ids), "now": now})

@@ -20,7 +20,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
-from server.reminders.batches import among
+from server.reminders.batches import among, mark_sent, on_postgresql
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
@@ -208,6 +208,9 @@ def _finish(ids: list[uuid.UUID], status: str, now: datetime, errors: dict) -> N
     if not ids:
         return
     values: dict[str, Any] = {"status": status, "next_attempt_at": None}
+    if status == "sent" and on_postgresql():
+        mark_sent(ids, now)
+        return
     if status == "sent":
         values |= {"sent_at": now, "last_error": None}
         db.session.execute(sa.update(DELIVERIES).where(among(DELIVERIES.c.id, ids)).values(values))
