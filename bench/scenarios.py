@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.seed import PASSWORD, Seeded, today_local
+from bench.seed import PASSWORD, Seeded, patient_group, today_local
 
 TRIVIAL_NAME = "trivial (reference)"
 BARE_NAME = "bare insert (reference)"
@@ -29,6 +29,8 @@ class Scenario:
     bulk_writes: bool = False
     # The reference scenario whose throughput this one's is a share of, in the same round.
     reference: str = ""
+    # Which group of signed-in patients it uses (bench/seed.py LOAD_GROUPS).
+    patient_group: int = 0
 
     def spec(self, seeded: Seeded, *, warmup: float, duration: float) -> dict[str, Any]:
         """The load generator's spec for this scenario."""
@@ -36,8 +38,9 @@ class Scenario:
         if self.auth == "therapist":
             header_sets = [{"Authorization": f"Bearer {seeded.therapist_token}"}]
         elif self.auth == "patients":
-            header_sets = [{"Authorization": f"Bearer {t}"} for t in seeded.patient_tokens]
-            item_sets = seeded.patient_items
+            tokens = patient_group(seeded.patient_tokens, self.patient_group)
+            header_sets = [{"Authorization": f"Bearer {t}"} for t in tokens]
+            item_sets = patient_group(seeded.patient_items, self.patient_group)
         else:
             header_sets = [{}]
         body = self.extra.get("body")
@@ -85,6 +88,7 @@ SESSION_POST = Scenario(
     body_kind="session_log",
     documented=("POST", "/api/v1/me/session-logs"),
     reference=BARE_NAME,
+    patient_group=1,  # its pile of one day's sessions would slow the plan's patients' day
 )
 PATIENTS = Scenario(
     "GET /patients (200)",

@@ -29,6 +29,10 @@ TZ = "Europe/Istanbul"
 HISTORY_DAYS = 28
 PATIENTS = 200
 LOAD_PATIENTS = 16
+# Groups of LOAD_PATIENTS signed-in patients: a scenario that piles records on its patients
+# (the session log POST: thousands of one day's sessions each) uses a group of its own, so the
+# plan's patients keep a day as a real patient has it.
+LOAD_GROUPS = 2
 
 
 @dataclass
@@ -39,8 +43,14 @@ class Seeded:
     therapist_token: str
     patient_tokens: list[str]
     patient_ids: list[str] = field(default_factory=list)
-    # The programme item ids of each patient of ``patient_tokens``, in the same order.
+    # The programme item ids of each patient of ``patient_tokens``, in the same order;
+    # both hold LOAD_GROUPS groups of LOAD_PATIENTS (:func:`patient_group`).
     patient_items: list[list[str]] = field(default_factory=list)
+
+
+def patient_group(values: list[Any], group: int) -> list[Any]:
+    """The ``group``-th LOAD_PATIENTS of ``patient_tokens`` or ``patient_items``."""
+    return values[group * LOAD_PATIENTS : (group + 1) * LOAD_PATIENTS]
 
 
 def postgres_url(name: str) -> str:
@@ -258,15 +268,14 @@ def _seed_clinic() -> Seeded:
     exercises = _seed_exercises()
     items = _seed_programmes_and_history(clinic.id, therapist.id, patient_ids, exercises, rng)
     therapist_token = start_session(therapist).access_token
-    tokens = [
-        start_session(db.session.get(User, pid)).access_token for pid in patient_ids[:LOAD_PATIENTS]
-    ]
+    signed_in = patient_ids[: LOAD_PATIENTS * LOAD_GROUPS]
+    tokens = [start_session(db.session.get(User, pid)).access_token for pid in signed_in]
     return Seeded(
         therapist.email,
         therapist_token,
         tokens,
         [str(p) for p in patient_ids],
-        [items[pid] for pid in patient_ids[:LOAD_PATIENTS]],
+        [items[pid] for pid in signed_in],
     )
 
 

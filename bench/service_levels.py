@@ -144,7 +144,8 @@ def run(seconds: int, per_minute: int) -> dict[str, object]:
                     "warmup": 1.0,
                     "duration": float(seconds),
                     "header_sets": [
-                        {"Authorization": f"Bearer {token}"} for token in seeded.patient_tokens
+                        {"Authorization": f"Bearer {token}"}
+                        for token in seed.patient_group(seeded.patient_tokens, 0)
                     ],
                 }
                 figures = asyncio.run(load.run(spec))
