@@ -20,8 +20,8 @@ from server.accounts.models import Clinic, Patient, User
 from server.clock import utcnow
 from server.extensions import db
 from server.flags.models import Flag
+from server.reminders.batches import insert_ignoring_duplicates
 from server.reminders.contexts import zone
-from server.reminders.dispatch import insert_ignoring_duplicates
 from server.reminders.messages import (
     consent_withdrawn_text,
     digest_text,

@@ -15,7 +15,7 @@ from server.audit import services as audit
 from server.clock import utcnow
 from server.errors import Conflict
 from server.extensions import db
-from server.reminders.dispatch import insert_ignoring_duplicates
+from server.reminders.batches import insert_ignoring_duplicates
 from server.reminders.models import Device
 
 # Push tokens kept per patient; registering one more drops the least recently seen.

@@ -21,12 +21,12 @@ from server.reminders.alerts import (
     enqueue_password_reset_notice,
     enqueue_urgent_flag_alert,
 )
+from server.reminders.batches import insert_ignoring_duplicates
 from server.reminders.contexts import load_reminder_infos
 from server.reminders.devices import register_device, remove_device
 from server.reminders.dispatch import (
     claim_due_snoozes,
     claim_due_streams,
-    insert_ignoring_duplicates,
     lookback_date,
     preview_due,
 )

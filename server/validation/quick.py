@@ -60,36 +60,32 @@ def _quick_text(field: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def _quick_instant(field: Any) -> Callable[[Any], Any]:
+def _quick_iso(
+    field: Any, parse: Callable[[str], Any], sane: Callable[[Any], Any], *, aware: bool = False
+) -> Callable[[Any], Any]:
+    """An ISO date or instant parsed as marshmallow's "iso" format does, then range-checked."""
     if field.format not in ISO:
         return _raise_unsure
 
-    def convert(value: Any) -> datetime:
+    def convert(value: Any) -> Any:
         if type(value) is not str:
             raise _Unsure
         storable(value)
-        instant = datetime.fromisoformat(value)  # marshmallow's "iso" parser
-        if instant.tzinfo is None or instant.tzinfo.utcoffset(instant) is None:
+        parsed = parse(value)
+        if aware and (parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None):
             raise _Unsure
-        SANE_INSTANTS(instant)
-        return instant
+        sane(parsed)
+        return parsed
 
     return convert
+
+
+def _quick_instant(field: Any) -> Callable[[Any], Any]:
+    return _quick_iso(field, datetime.fromisoformat, SANE_INSTANTS, aware=True)
 
 
 def _quick_date(field: Any) -> Callable[[Any], Any]:
-    if field.format not in ISO:
-        return _raise_unsure
-
-    def convert(value: Any) -> date:
-        if type(value) is not str:
-            raise _Unsure
-        storable(value)
-        day = date.fromisoformat(value)
-        SANE_DATES(day)
-        return day
-
-    return convert
+    return _quick_iso(field, date.fromisoformat, SANE_DATES)
 
 
 def _quick_list(field: Any) -> Callable[[Any], Any]:
