@@ -6,7 +6,6 @@ stored on every record (``local_date``), so no time-zone arithmetic happens here
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.accounts.models import Patient
 from server.clock import days_between
 from server.extensions import db
 from server.tracking.models import HeadacheEntry, PainRating, SessionLog
@@ -175,51 +173,3 @@ PAIN_SOURCES = (
     (HeadacheEntry, HeadacheEntry.intensity),
     (SessionLog, SESSION_PAIN),
 )
-
-
-def daily_max_pain_totals(
-    patient_ids: Iterable[uuid.UUID], start: date, end: date
-) -> dict[uuid.UUID, tuple[int, int]]:
-    """(sum, count) of each patient's daily maximum pain over the days with data in
-    ``[start, end]``: one query, aggregated in the database (one row per patient).
-    """
-    ids = list(dict.fromkeys(patient_ids))
-    if not ids or end < start:
-        return {}
-    rows = db.session.connection().execute(
-        _daily_max_pain_totals(), {"ids": ids, "start": start, "end": end}
-    )
-    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
-
-
-@functools.cache
-def _daily_max_pain_totals() -> sa.Select[Any]:
-    # Built once, its parameters left open: building and cache-keying it anew took about a
-    # millisecond per call.
-    ids = sa.bindparam("ids", expanding=True, type_=Patient.id.type)
-    start, end = sa.bindparam("start", type_=sa.Date()), sa.bindparam("end", type_=sa.Date())
-    # The ids once, not once per source: a long IN list is costly to bind and to plan.
-    page = sa.select(Patient.id).where(Patient.id.in_(ids)).cte("page")
-    values = sa.union_all(
-        *(
-            sa.select(
-                model.patient_id.label("patient_id"),
-                model.local_date.label("day"),
-                column.label("pain"),
-            ).where(
-                model.patient_id.in_(sa.select(page.c.id)),
-                model.local_date >= start,
-                model.local_date <= end,
-                column.is_not(None),
-            )
-            for model, column in PAIN_SOURCES
-        )
-    ).subquery()
-    daily = (
-        sa.select(values.c.patient_id, sa.func.max(values.c.pain).label("pain"))
-        .group_by(values.c.patient_id, values.c.day)
-        .subquery()
-    )
-    return sa.select(daily.c.patient_id, sa.func.sum(daily.c.pain), sa.func.count()).group_by(
-        daily.c.patient_id
-    )

@@ -6,14 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 
-from server.adherence.series import (
-    daily_max_pain_totals,
-    daily_pain_series,
-    daily_pain_series_for_patients,
-)
+from server.adherence.series import daily_pain_series, daily_pain_series_for_patients
 from server.extensions import db
-from server.tracking.models import HeadacheEntry, PainRating, SessionLog
+from server.tracking.models import HeadacheEntry, PainDay, PainRating, SessionLog
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 
@@ -133,9 +130,10 @@ def test_batch_variant_keeps_patients_apart(app_ctx, make_patient, patient) -> N
     assert by_patient[other.id][0].max_pain == 8
 
 
-def test_daily_max_totals_agree_with_the_series(app_ctx, make_patient, patient) -> None:
-    """The one-query (sum, days) of daily maxima equals summing the series' ``max_pain``,
-    whichever of a session's ``pain_during`` and ``pain_after`` is missing or higher.
+def test_the_maintained_daily_maxima_agree_with_the_series(app_ctx, make_patient, patient) -> None:
+    """The patient list's (sum, days) of daily maxima, from the summary the record tables'
+    triggers maintain (``pain_days``), equals summing the series' ``max_pain``, whichever of a
+    session's ``pain_during`` and ``pain_after`` is missing or higher.
     """
     other, quiet = make_patient(), make_patient()
     d = [date(2026, 3, n) for n in range(1, 8)]
@@ -158,7 +156,12 @@ def test_daily_max_totals_agree_with_the_series(app_ctx, make_patient, patient) 
     db.session.commit()
     ids = [patient.id, other.id, quiet.id]
 
-    totals = daily_max_pain_totals(ids, d[0], d[-1])
+    rows = db.session.execute(
+        sa.select(PainDay.patient_id, sa.func.sum(PainDay.max_pain), sa.func.count())
+        .where(PainDay.patient_id.in_(ids), PainDay.local_date.between(d[0], d[-1]))
+        .group_by(PainDay.patient_id)
+    )
+    totals = {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
     expected = {}
     for patient_id, series in daily_pain_series_for_patients(ids, d[0], d[-1]).items():
