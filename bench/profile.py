@@ -26,8 +26,11 @@ from bench.seed import _app_overrides, drop_postgres, migrate, recreate_postgres
 POSTGRES_DB = f"hep_bench_profile_{os.getpid()}"
 
 
-def profile(scenario: Scenario, app, seeded, requests: int, top: int, sort: str) -> str:
-    """Profile ``requests`` requests of ``scenario``; return the report."""
+def profile(
+    scenario: Scenario, app, seeded, requests: int, top: int, sort: str, *, bare: bool = False
+) -> str:
+    """Profile ``requests`` requests of ``scenario``; return the report (``bare``: time them
+    without cProfile, whose overhead swamps small differences, and print no table)."""
     from server.extensions import db
 
     spec = scenario.spec(seeded, warmup=0, duration=0)
@@ -57,19 +60,26 @@ def profile(scenario: Scenario, app, seeded, requests: int, top: int, sort: str)
         sa.event.listen(db.engine, "before_cursor_execute", count)
     profiler = cProfile.Profile()
     started = time.perf_counter()
-    profiler.enable()
+    if not bare:
+        profiler.enable()
     statuses = [send() for _ in range(requests)]
     profiler.disable()
     elapsed = (time.perf_counter() - started) / requests * 1000
     with app.app_context():
         sa.event.remove(db.engine, "before_cursor_execute", count)
+    if bare:
+        return head_line(scenario, elapsed, statements / requests, first, statuses)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
-    head = (
-        f"## {scenario.name}: {elapsed:.1f} ms/request, {statements / requests:.1f} SQL "
+    head = head_line(scenario, elapsed, statements / requests, first, statuses)
+    return head + "\n".join(out.getvalue().splitlines()[4:])
+
+
+def head_line(scenario: Scenario, ms: float, statements: float, first: int, statuses) -> str:
+    return (
+        f"## {scenario.name}: {ms:.2f} ms/request, {statements:.1f} SQL "
         f"statements/request, first status {first}, statuses {sorted(set(statuses))}\n"
     )
-    return head + "\n".join(out.getvalue().splitlines()[4:])
 
 
 def main() -> int:
@@ -79,6 +89,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats key, e.g. tottime")
+    parser.add_argument("--bare", action="store_true", help="time without cProfile, no table")
     args = parser.parse_args()
     from server import create_app
 
@@ -99,7 +110,9 @@ def main() -> int:
                 if not args.scenarios or any(f in s.name for f in args.scenarios)
             ]
             for scenario in chosen:
-                report = profile(scenario, app, seeded, args.requests, args.top, args.sort)
+                report = profile(
+                    scenario, app, seeded, args.requests, args.top, args.sort, bare=args.bare
+                )
                 print(report, flush=True)
             with app.app_context():
                 from server.extensions import db

@@ -30,7 +30,6 @@ from server.events import Handler, handlers_for, publish
 from server.tracking import one_record, rules, schemas, store
 from server.tracking.plugged import merged, plugged_items, store_plugged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
-from server.validation.quick import quick_loader
 
 INPUTS: dict[str, ma.Schema] = {
     "session_log": schemas.SessionLogIn(),
@@ -39,8 +38,6 @@ INPUTS: dict[str, ma.Schema] = {
     "posture_break": schemas.PostureBreakIn(),
     "symptom_check": schemas.SymptomCheckIn(),
 }
-# Each kind's load, quick for a clean body (a sync loads up to 500); errors are marshmallow's.
-LOADERS = {kind: quick_loader(schema) for kind, schema in INPUTS.items()}
 # Storing records needs the patient row only; the account (joined by default) is loaded on
 # first use, i.e. for the guidance of a symptom check.
 WITHOUT_USER = (lazyload(Patient.user),)
@@ -76,7 +73,7 @@ def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
     if kind not in INPUTS:
         return Item(None, None, {"kind": [f"Must be one of: {', '.join(rules.KINDS)}."]}, raw_id)
     try:
-        body = LOADERS[kind](data)
+        body = INPUTS[kind].load(data)  # quick when clean (RecordIn is QuickLoad)
     except ma.ValidationError as error:
         return Item(kind, None, error.normalized_messages(), raw_id)
     return window_checked(kind, body, now, today)

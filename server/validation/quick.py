@@ -162,15 +162,18 @@ def _quick_field(name: str, field: Any) -> tuple[str, str, Callable[[Any, Any], 
     return key, attribute, quick
 
 
-def quick_loader(schema: ma.Schema) -> Callable[[Any], dict[str, Any]]:
+def quick_loader(
+    schema: ma.Schema, fallback: Callable[[Any], Any] | None = None
+) -> Callable[[Any], dict[str, Any]]:
     """``schema.load`` made quick for clean input: each field is converted as marshmallow would,
     without the schema's per-load machinery. Anything it is not sure of (a wrong type, a value
     a validator refuses, an unknown field, …) is loaded by ``schema.load`` itself, so errors,
     and what a lenient field accepts, stay marshmallow's own.
 
     A schema with hooks, a non-default ``unknown``/``partial``/``many`` or dotted attributes
-    is always loaded by marshmallow.
+    is always loaded by marshmallow (``fallback``, by default ``schema.load``).
     """
+    exact = fallback or schema.load
     plain = (
         not schema.many
         and not schema.partial
@@ -179,7 +182,7 @@ def quick_loader(schema: ma.Schema) -> Callable[[Any], dict[str, Any]]:
         and not any("." in (f.attribute or "") for f in schema.load_fields.values())
     )
     if not plain:
-        return schema.load
+        return exact
     steps = [_quick_field(name, field) for name, field in schema.load_fields.items()]
     known = frozenset(key for key, _, _ in steps)
     missing = ma.missing
@@ -195,6 +198,20 @@ def quick_loader(schema: ma.Schema) -> Callable[[Any], dict[str, Any]]:
                 return loaded
             except Exception:  # noqa: S110 - marshmallow decides, below
                 pass
-        return schema.load(data)
+        return exact(data)
 
     return load
+
+
+class QuickLoad:
+    """A schema whose plain ``load`` is :func:`quick_loader`'s: a record's body, posted alone
+    (through webargs) or in a sync, skips marshmallow's per-load machinery when it is clean."""
+
+    def load(self, data: Any, *, many: Any = None, partial: Any = None, unknown: Any = None) -> Any:
+        exact = super().load  # type: ignore[misc]
+        if many is not None or partial is not None or unknown is not None:
+            return exact(data, many=many, partial=partial, unknown=unknown)
+        quick = self.__dict__.get("_quick_load")
+        if quick is None:
+            quick = self.__dict__["_quick_load"] = quick_loader(self, exact)  # type: ignore[arg-type]
+        return quick(data)
