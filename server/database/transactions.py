@@ -44,6 +44,13 @@ def begin_request(session: Any, mode: str) -> None:
         connection.info.pop(_SOLE_WRITE_DONE, None)
 
 
+def wrote_nothing(session: Any) -> None:
+    """The request's sole write wrote nothing (a guard in its statement held it back), so it
+    may write again: there is nothing the next write would not be atomic with."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().info.pop(_SOLE_WRITE_DONE, None)
+
+
 def install_transaction_protocol(engine: Engine) -> None:
     """Begin each transaction right before its first write, on either backend."""
     if engine.dialect.name == "postgresql":

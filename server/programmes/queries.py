@@ -81,17 +81,35 @@ class InForce:
 
 @functools.cache
 def _in_force_statement() -> sa.Select:
-    """The newest programme applying on ``:day``, outer-joined to its newest revision effective
-    before ``:day_end``: Core columns only (no ORM objects to build), statement built once.
+    """:func:`_in_force_select` of bound ``:patient_id``, ``:day`` and ``:day_end``, built once."""
+    return _in_force_select(
+        sa.bindparam("patient_id", type_=sa.Uuid()),
+        sa.bindparam("day", type_=sa.Date()),
+        sa.bindparam("day_end", type_=UTCDateTime()),
+    )
+
+
+def still_in_force(
+    patient_id: Any, day: Any, day_end: Any, programme_id: Any, number: Any
+) -> sa.ColumnElement[bool]:
+    """Whether revision ``number`` of ``programme_id`` is still the one in force on ``day``: a
+    write checks it in its own statement, so a prescription remembered between requests is
+    never written once a therapist has changed it (``server/tracking/one_record.py``)."""
+    in_force = _in_force_select(patient_id, day, day_end).subquery("in_force")
+    return sa.exists().where(in_force.c.id == programme_id, in_force.c.number == number)
+
+
+def _in_force_select(patient_id: Any, day: Any, day_end: Any) -> sa.Select:
+    """The newest programme applying on ``day``, outer-joined to its newest revision effective
+    before ``day_end``: Core columns only (no ORM objects to build).
     """
     programmes, revisions = Programme.__table__, ProgrammeRevision.__table__
     earlier = revisions.alias("earlier")
-    day = sa.bindparam("day", type_=sa.Date())
     newest = (
         sa.select(sa.func.max(earlier.c.number))
         .where(
             earlier.c.programme_id == programmes.c.id,
-            earlier.c.effective_at < sa.bindparam("day_end", type_=UTCDateTime()),
+            earlier.c.effective_at < day_end,
         )
         .correlate(programmes)
         .scalar_subquery()
@@ -111,12 +129,14 @@ def _in_force_statement() -> sa.Select:
             sa.and_(revisions.c.programme_id == programmes.c.id, revisions.c.number == newest),
         )
         .where(
-            programmes.c.patient_id == sa.bindparam("patient_id", type_=sa.Uuid()),
+            programmes.c.patient_id == patient_id,
             programmes.c.start_date <= day,
             sa.or_(programmes.c.end_date.is_(None), programmes.c.end_date >= day),
         )
         .order_by(programmes.c.start_date.desc(), programmes.c.created_at.desc())
-        .limit(1)
+        # Unbound (SQLite would bind an OFFSET 0): a prepared statement may embed it.
+        .limit(sa.literal_column("1"))
+        .offset(sa.literal_column("0"))
     )
 
 

@@ -20,16 +20,19 @@ from server.db import UTCDateTime
 from server.events import Handler
 from server.extensions import db
 from server.prepared import execute_prepared
+from server.programmes.queries import still_in_force
 from server.tracking.store import MODELS, dialect_insert
 
 
 @functools.cache
 def _guarded_insert_statement(
-    kind: str, dialect: str, columns: tuple[str, ...], prefix: str = ""
+    kind: str, dialect: str, columns: tuple[str, ...], prefix: str = "", checked: bool = False
 ) -> Any:
     """``INSERT … SELECT :values WHERE the id is in no other record table ON CONFLICT DO
     NOTHING``: a new record in one statement, never shadowing another kind's id. Bound
     parameters are named ``prefix`` + column; its row count says whether it inserted.
+    ``checked`` (a session log): only while its revision is in force on its date, whose end
+    is bound as ``prefix`` + ``in_force_until``.
     """
     table = MODELS[kind].__table__
     values = {name: sa.bindparam(prefix + name, type_=table.c[name].type) for name in columns}
@@ -38,6 +41,17 @@ def _guarded_insert_statement(
         for other, model in MODELS.items()
         if other != kind
     ]
+    if checked:
+        until = sa.bindparam(prefix + "in_force_until", type_=UTCDateTime())
+        unused.append(
+            still_in_force(
+                values["patient_id"],
+                values["local_date"],
+                until,
+                values["programme_id"],
+                values["revision_number"],
+            )
+        )
     source = sa.select(*values.values()).where(*unused)
     insert = dialect_insert(dialect)(table).from_select(list(columns), source)
     return insert.on_conflict_do_nothing(index_elements=[table.c.id])
@@ -49,6 +63,7 @@ def _insert_one_followed_statement(
     columns: tuple[str, ...],
     followed_by: tuple[Callable[[Any], Any], ...],
     touched: bool,
+    checked: bool,
 ) -> Any:
     """PostgreSQL: the guarded insert, its audit row, each of ``followed_by`` (a handler's
     ``statement``, fed the record's patient, clinic, now and local date) and (``touched``) the
@@ -57,7 +72,7 @@ def _insert_one_followed_statement(
     (``record_``, ``audit_``, …): SQLAlchemy would read a plain ``id`` as a value for the
     UPDATE's SET.
     """
-    guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_")
+    guarded = _guarded_insert_statement(kind, "postgresql", columns, "record_", checked)
     inserted = guarded.returning(MODELS[kind].__table__.c.id).cte("inserted")
     audited = audit.insert_bound(select_from=inserted).cte("audited")
     statement = sa.select(inserted.c.id).add_cte(audited)
@@ -96,6 +111,7 @@ def insert_one(
     touch: datetime | None,
     handlers: Sequence[Handler[Any]],
     now: datetime,
+    in_force_until: datetime | None = None,
 ) -> tuple[bool, list[Handler[Any]]]:
     """Store one new record if its id is free in every record table, with its audit ``event``
     and, given ``touch``, the patient's last activity: (True when inserted, nothing being
@@ -106,13 +122,17 @@ def insert_one(
     of them, the statement is the request's whole write and commits by itself, without BEGIN
     and COMMIT (:data:`~server.database.transactions.SOLE_WRITE`). On SQLite, one statement per
     table, and every handler is left to the event.
+
+    ``in_force_until`` (a session log checked against a remembered revision): the end of its
+    date; nothing is written unless that revision is still in force then.
     """
     if db.session.get_bind().dialect.name != "postgresql":
-        return _insert_separately(kind, row, event, touch), []
+        return _insert_separately(kind, row, event, touch, in_force_until), []
     embedded = [handler for handler in handlers if handler.statement is not None]
     sole = len(embedded) == len(handlers)
     follow_ups = tuple(handler.statement for handler in embedded)
-    return _insert_followed(kind, row, event, follow_ups, touch, now, sole), embedded
+    inserted = _insert_followed(kind, row, event, follow_ups, touch, now, sole, in_force_until)
+    return inserted, embedded
 
 
 def _insert_followed(
@@ -123,9 +143,12 @@ def _insert_followed(
     touch: datetime | None,
     now: datetime,
     sole: bool,
+    in_force_until: datetime | None,
 ) -> bool:
     """PostgreSQL: everything in the one statement of :func:`_insert_one_followed_statement`."""
     params = {f"record_{name}": value for name, value in row.items()}
+    if in_force_until is not None:
+        params["record_in_force_until"] = in_force_until
     params |= audit.bound(event)
     if follow_ups:
         params.update(
@@ -136,7 +159,9 @@ def _insert_followed(
         )
     if touch is not None:
         params.update(touch_patient_id=row["patient_id"], touch_at=touch)
-    statement = _insert_one_followed_statement(kind, tuple(row), follow_ups, touch is not None)
+    statement = _insert_one_followed_statement(
+        kind, tuple(row), follow_ups, touch is not None, in_force_until is not None
+    )
     options = {SOLE_WRITE: True} if sole else {}
     return (
         execute_prepared(db.session.connection(), statement, params, **options).first() is not None
@@ -144,13 +169,19 @@ def _insert_followed(
 
 
 def _insert_separately(
-    kind: str, row: dict[str, Any], event: dict[str, Any], touch: datetime | None
+    kind: str,
+    row: dict[str, Any],
+    event: dict[str, Any],
+    touch: datetime | None,
+    in_force_until: datetime | None,
 ) -> bool:
     """SQLite: one statement per table on the session's connection, each compiled once (no ORM
     autoflush or per-execution compile step), in the request's transaction."""
     connection = db.session.connection()
-    statement = _guarded_insert_statement(kind, "sqlite", tuple(row))
-    if execute_prepared(connection, statement, row).rowcount != 1:
+    checked = in_force_until is not None
+    statement = _guarded_insert_statement(kind, "sqlite", tuple(row), checked=checked)
+    params = {**row, "in_force_until": in_force_until} if checked else row
+    if execute_prepared(connection, statement, params).rowcount != 1:
         return False
     execute_prepared(connection, audit.insert_bound(), audit.bound(event))
     if touch is not None:

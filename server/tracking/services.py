@@ -24,9 +24,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.access import Actor, get_scoped
 from server.accounts.consents import require_processing_allowed
 from server.accounts.models import Patient
-from server.clock import local_date_of, utcnow
+from server.clock import day_bounds_utc, local_date_of, utcnow
+from server.database.transactions import wrote_nothing
 from server.errors import Conflict, Unprocessable, reader_messages
 from server.events import Handler, handlers_for, publish
+from server.extensions import db
 from server.tracking import one_record, rules, schemas, store
 from server.tracking.plugged import merged, plugged_items, store_plugged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
@@ -86,17 +88,28 @@ def window_checked(kind: str, body: Mapping[str, Any], now: datetime, today: dat
 
 
 def store_items(
-    *, patient: Patient, items: Sequence[Item], actor: Actor | None, now: datetime
+    *,
+    patient: Patient,
+    items: Sequence[Item],
+    actor: Actor | None,
+    now: datetime,
+    remembered: bool = False,
 ) -> list[Outcome]:
     """Store validated items; one outcome per item, in order, in a fixed number of queries.
 
     Invalid items are reported and skipped, never spoiling the others. A body outside the time
     window, or a session log whose items are not prescribed for its slot that day, is invalid
     unless it replays a stored record: a retry stays safe after the window or programme moved.
+
+    ``remembered`` (a single item): its session log may be checked against the revision this
+    worker remembers for its date, and is then stored only while that is still in force
+    (:class:`store.PrescriptionChanged` otherwise).
     """
     tz = ZoneInfo(patient.timezone)
     logs = [i.body for i in items if i.kind == "session_log" and i.body and not i.errors]
-    prescribed = store.prescriptions(patient.id, [log["date"] for log in logs], tz)
+    remembered = remembered and len(items) == 1
+    days = [log["date"] for log in logs]
+    prescribed = store.prescriptions(patient.id, days, tz, remembered=remembered)
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
     refused: list[tuple[int, Candidate, dict[str, Any]]] = []
@@ -119,7 +132,8 @@ def store_items(
         _accept_replays(refused, outcomes, patient.id)
     done: list[Handler[Any]] = []
     if len(candidates) == 1:
-        statuses, done = _store_one(candidates, patient, actor, now)
+        until = _checked_until(prescribed, days, tz) if remembered else None
+        statuses, done = _store_one(candidates, patient, actor, now, until)
     else:
         statuses = _store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
@@ -128,6 +142,16 @@ def store_items(
     if created:  # audit rows and last activity are written with the records
         publish(rules.records_ingested(patient.id, patient.clinic_id, created, now), done=done)
     return outcomes
+
+
+def _checked_until(
+    prescribed: Mapping[date, Prescription | None], days: Sequence[date], tz: ZoneInfo
+) -> datetime | None:
+    """The end of a lone session log's date when it was checked against a remembered revision
+    (one not ``complete``), which must then still be in force as it is stored."""
+    if len(days) != 1 or (found := prescribed.get(days[0])) is None or found.complete:
+        return None
+    return day_bounds_utc(days[0], tz)[1]
 
 
 def _prescription_errors(
@@ -152,13 +176,14 @@ def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> 
 
 
 def _store_one(
-    candidates, patient: Patient, actor: Actor | None, now: datetime
+    candidates, patient: Patient, actor: Actor | None, now: datetime, until: datetime | None
 ) -> tuple[list[str], list[Handler[Any]]]:
     """One record: a single guarded insert that also writes its audit row and the patient's
     last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
     statement, which also makes the writes of the event's handlers that have a ``statement``
     (the flag engine's queue mark); when no other handler has work for the record, it is the
-    request's whole write. Returns the statuses and the handlers it did.
+    request's whole write. Returns the statuses and the handlers it did. ``until``: see
+    :func:`_checked_until`; a log not stored for it raises :class:`store.PrescriptionChanged`.
     """
     ((_, candidate, row),) = candidates
     event = store.creation_audit(patient, candidate.kind, candidate.id, actor, now)
@@ -166,12 +191,20 @@ def _store_one(
     ingested = rules.records_ingested(patient.id, patient.clinic_id, [(candidate.kind, row)], now)
     handlers = handlers_for(ingested)
     inserted, done = one_record.insert_one(
-        candidate.kind, row, event=event, touch=touch, handlers=handlers, now=now
+        candidate.kind,
+        row,
+        event=event,
+        touch=touch,
+        handlers=handlers,
+        now=now,
+        in_force_until=until,
     )
     if inserted:
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
         return [CREATED], done
+    if until is not None and not store.lookup([candidate.id]):  # its id is free: the revision
+        raise store.PrescriptionChanged
     return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done
 
 
@@ -233,7 +266,14 @@ def record_one(
     now = (now or utcnow()).astimezone(UTC)
     today = local_date_of(now, ZoneInfo(patient.timezone))
     item = window_checked(kind, body, now, today)
-    (outcome,) = store_items(patient=patient, items=[item], actor=actor, now=now)
+    try:
+        (outcome,) = store_items(
+            patient=patient, items=[item], actor=actor, now=now, remembered=True
+        )
+    except store.PrescriptionChanged:  # nothing was written; check it afresh
+        store.forget_in_force(patient.id, body["date"], ZoneInfo(patient.timezone))
+        wrote_nothing(db.session)
+        (outcome,) = store_items(patient=patient, items=[item], actor=actor, now=now)
     if outcome.status == INVALID:
         if item.errors:
             raise Unprocessable(

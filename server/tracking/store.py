@@ -5,6 +5,7 @@ inserts, bulk audit rows, and the prescriptions session logs are checked against
 from __future__ import annotations
 
 import functools
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cachetools
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -107,8 +109,45 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
 
 
+# The revision in force per patient and local date, remembered between one patient's session
+# logs posted alone (their commonest write): a log checked against it is stored only while it is
+# still in force (:func:`server.programmes.queries.still_in_force`, in the insert's own
+# statement), so a therapist's change costs the next log a retry, never a wrong record.
+_in_force_days: cachetools.TTLCache = cachetools.TTLCache(maxsize=4096, ttl=300)
+_in_force_lock = threading.Lock()
+
+
+class PrescriptionChanged(Exception):
+    """The remembered revision in force is no longer in force: store the log again, afresh."""
+
+
+def _remembered_in_force(
+    patient_id: uuid.UUID, day: date, tz: ZoneInfo
+) -> programme_queries.InForce | None:
+    key = (patient_id, day, tz.key)
+    with _in_force_lock:
+        found = _in_force_days.get(key)
+    if found is None:
+        found = programme_queries.in_force_on(patient_id, day, tz)
+        if found is not None and found.revision:
+            with _in_force_lock:
+                _in_force_days[key] = found
+    return found
+
+
+def forget_in_force(patient_id: uuid.UUID, day: date, tz: ZoneInfo) -> None:
+    """Drop the remembered revision in force (it was found changed)."""
+    with _in_force_lock:
+        _in_force_days.pop((patient_id, day, tz.key), None)
+
+
 def prescriptions(
-    patient_id: uuid.UUID, days: Sequence[date], tz: ZoneInfo, *, complete: bool = False
+    patient_id: uuid.UUID,
+    days: Sequence[date],
+    tz: ZoneInfo,
+    *,
+    complete: bool = False,
+    remembered: bool = False,
 ) -> dict[date, Prescription | None]:
     """The revision in force on each local date of ``days`` (one per session log), None where
     none was: one query for a single log, two for a batch (its whole span at once), and one more
@@ -117,12 +156,18 @@ def prescriptions(
     A single log, unless ``complete``: one query, and the items and slots of the revision in
     force only (``Prescription.complete`` false). They are a subset of what the log may name,
     so a log they accept is accepted; the caller asks again, complete, for one they refuse.
+    ``remembered``: no query while this worker remembers the day's revision; the caller must
+    then store the log only if it is still in force (``one_record.insert_one``'s
+    ``in_force_until``).
     """
     if not days:
         return {}
     if len(days) == 1:
         (day,) = days
-        found = programme_queries.in_force_on(patient_id, day, tz)
+        if remembered and not complete:
+            found = _remembered_in_force(patient_id, day, tz)
+        else:
+            found = programme_queries.in_force_on(patient_id, day, tz)
         if found is None or not found.revision:
             return {day: None}
         if not complete:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.extensions import db
-from server.programmes.models import ProgrammeRevision
+from server.programmes.models import Programme, ProgrammeRevision
 from server.tracking import services
 from server.tracking.models import PainRating, SessionLog
 from tests.adherence.conftest import statements
@@ -144,6 +144,40 @@ def test_an_item_a_revision_took_away_is_still_accepted(client, app, patient, pr
     assert before.json["revision_number"] == 1
     assert today.status_code == 201, today.json
     assert today.json["revision_number"] == 2
+
+
+@pytest.mark.parametrize("slot", ["morning", "evening"])
+def test_a_log_after_a_revision_records_it_though_the_worker_remembered_the_last(
+    client, app, patient, programme, slot
+) -> None:
+    """The revision in force is remembered between single logs, but a log is stored only while
+    it is still in force: after the therapist's revision the next log is checked afresh."""
+    morning, evening = programme.item_ids
+    _, first = _post_session(client, patient, slot="morning", items=[_done(morning)])
+    _revise_keeping_only_the_morning_item(app, programme, datetime.now(UTC))
+    item = morning if slot == "morning" else evening  # the evening item: one it took away
+    body, after = _post_session(client, patient, slot=slot, items=[_done(item)])
+
+    assert first.json["revision_number"] == 1
+    assert after.status_code == 201, after.json
+    assert after.json["revision_number"] == 2
+    with app.app_context():
+        assert db.session.get(SessionLog, uuid.UUID(body["id"])).revision_number == 2
+        assert count(SessionLog) == 2
+
+
+def test_a_log_after_a_new_programme_records_the_new_one(
+    client, app, patient, programme, make_programme
+) -> None:
+    _post_session(client, patient, slot="morning", items=[_done(programme.item_ids[0])])
+    with app.app_context():  # ended yesterday, replaced today
+        db.session.get(Programme, programme.id).end_date = _today() - timedelta(days=1)
+        db.session.commit()
+    replacing = make_programme(patient, start_date=_today())
+    _, after = _post_session(client, patient, slot="morning", items=[])
+
+    assert after.status_code == 201, after.json
+    assert after.json["programme_id"] == str(replacing.id)
 
 
 def test_without_a_programme_a_session_is_stored_but_items_are_422(client, app, patient) -> None:
@@ -277,15 +311,15 @@ def test_checking_items_adds_no_statement_per_session_log(app_ctx, patient, prog
 def test_a_session_log_post_runs_a_fixed_few_statements(
     client, app, patient, programme, backend
 ) -> None:
-    """As few as a pain rating's: the token with the patient, the revision in force (one query:
-    a log its items accept needs no other revision) and the record's statement, which on
-    PostgreSQL also writes its audit row, the flag engine's queue mark and the reminders' replan
-    mark; the dispatch tick replans (tests/reminders/test_ingest_replans.py)."""
+    """As few as a pain rating's: the token with the patient and the record's statement, which
+    checks that the revision this worker remembers for the day is still in force and, on
+    PostgreSQL, also writes its audit row, the flag engine's queue mark and the reminders'
+    replan mark; the dispatch tick replans (tests/reminders/test_ingest_replans.py)."""
     morning, evening = programme.item_ids
     _post_session(client, patient, slot="morning", items=[_done(morning)])  # last activity
     with app.app_context(), statements() as seen:
         _, response = _post_session(client, patient, slot="evening", items=[_done(evening)])
     assert response.status_code == 201, response.json
     separate = 3 if backend == "sqlite" else 0  # the audit row and both marks, on their own
-    assert len(seen) == 3 + separate, seen
+    assert len(seen) == 2 + separate, seen
     assert not any("reminder_streams" in s for s in seen)
