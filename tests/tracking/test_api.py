@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import marshmallow as ma
 import pytest
 import sqlalchemy as sa
 
@@ -14,7 +16,9 @@ from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.flags.models import Flag
+from server.tracking import store
 from server.tracking.models import PainRating, SessionLog, SymptomCheck
+from server.tracking.schemas import OUTPUTS
 from tests.conftest import count
 from tests.tracking.conftest import (
     BODIES,
@@ -40,6 +44,22 @@ def test_create_then_identical_replay_returns_the_same_body(client, patient, kin
     assert replay.json == first.json
     assert first.json["id"] == body["id"]
     assert {"recorded_at", "received_at", "local_date"} <= set(first.json)
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_the_planned_answer_is_marshmallows_dump_of_the_stored_record(
+    client, patient, app, kind
+) -> None:
+    body = BODIES[kind]()
+    response = client.post(PATHS[kind], json=body, headers=patient.headers)
+
+    with app.app_context():
+        row = store.load_row(kind, uuid.UUID(body["id"]))
+        if kind == "symptom_check":
+            row["guidance"] = response.json["guidance"]  # added by the service, not stored
+        expected = ma.Schema.dump(type(OUTPUTS[kind])(), row)
+    assert response.status_code == 201, response.json
+    assert response.json == json.loads(json.dumps(expected))
 
 
 @pytest.mark.parametrize("kind", list(BODIES))

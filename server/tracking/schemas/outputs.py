@@ -10,11 +10,13 @@ from marshmallow import fields, validate
 
 from server.pagination import page_of
 from server.programmes.rules import LOGGED_STATUSES
-from server.serialization import Instant
+from server.serialization import Instant, PlannedDump
 from server.tracking.rules import KINDS, PAIN_CONTEXTS, SIDES, SYNC_STATUSES
 
 
-class RecordOut(ma.Schema):
+class RecordOut(PlannedDump, ma.Schema):
+    """Fields every stored record answers with (dumped by plan: ``PlannedDump``)."""
+
     id = fields.UUID(required=True)
     recorded_at = Instant(required=True)
     received_at = Instant(required=True)
