@@ -43,7 +43,7 @@ def register_extensions(app: Flask) -> None:
     from server import models  # noqa: F401 - every table registered on the metadata
     from server.accounts.tokens import register_token_callbacks
     from server.database.engines import configure_engine
-    from server.extensions import api, cors, db, jwt, limiter, migrate
+    from server.extensions import api, cors, db, init_limiter, jwt, migrate
     from server.http import register_http_hardening
 
     db.init_app(app)
@@ -59,7 +59,7 @@ def register_extensions(app: Flask) -> None:
     )
     jwt.init_app(app)
     register_token_callbacks(jwt)
-    limiter.init_app(app)
+    init_limiter(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     api.init_app(app)
     api.spec.components.security_scheme(

@@ -159,3 +159,13 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_address_limit(
     assert via_proxy("203.0.113.2").status_code == 401  # another client, its own bucket
     with proxied.app_context():
         db.engine.dispose()
+
+
+def test_every_limit_is_one_a_view_checks_itself(limited_app: Flask) -> None:
+    """``init_limiter`` leaves out the extension's check before every request, which serves
+    application, default and blueprint limits only: adding one needs that check back."""
+    manager = limiter.limit_manager
+    assert not manager.application_limits
+    assert not manager.default_limits
+    assert not manager._blueprint_limits
+    assert limiter._check_request_limit not in limited_app.before_request_funcs[None]
