@@ -7,7 +7,8 @@
 - :func:`row` builds an event's column values. Beside the two above, it is used directly only by
   the statements that store patient records, which write a record's audit row themselves: the
   single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
-  :func:`insert_bound` on PostgreSQL) and a batch's rows (``tracking/store.py``).
+  :func:`insert_bound` on PostgreSQL) and a batch's rows (``tracking/store.py``: on PostgreSQL
+  a CTE of :func:`insert_per_row` over the ids each kind's insert returns).
 
 Every event names who acted: the request's :class:`~server.access.Actor`, or a
 :class:`SystemActor` that a job or an operator command builds for the clinic it works in.
@@ -157,6 +158,20 @@ def insert_bound(select_from: Any = None) -> sa.Insert:
     if select_from is not None:
         values = values.select_from(select_from)
     return sa.insert(table).from_select(names, values)
+
+
+@functools.cache
+def insert_per_row(select_from: Any, object_id: Any) -> sa.Insert:
+    """PostgreSQL: ``INSERT INTO audit_events SELECT gen_random_uuid(), :audit_at, …,
+    CAST(object_id AS VARCHAR) FROM select_from``: one event per row of ``select_from`` (a
+    batch's inserted records, as a data-modifying CTE), alike but for their id and object id;
+    the other values given by :func:`bound` of one :func:`row`. Built once per ``select_from``."""
+    table = AuditEvent.__table__
+    values = {c.name: sa.bindparam(PREFIX + c.name, type_=c.type) for c in table.c}
+    values["id"] = sa.func.gen_random_uuid(type_=table.c.id.type)
+    values["object_id"] = sa.cast(object_id, table.c.object_id.type)
+    source = sa.select(*values.values()).select_from(select_from)
+    return sa.insert(table).from_select(list(values), source)
 
 
 def bound(values: dict[str, object]) -> dict[str, object]:
