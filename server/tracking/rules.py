@@ -61,15 +61,24 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# One encoder for every digest: ``json.dumps`` with these options builds a new one per call.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def body_digest(kind: str, body: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a validated body (instants in UTC, nulls dropped)."""
-    canonical = json.dumps(
-        {"kind": kind, "body": _canonical(body)},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    if type(body) is dict:  # a loaded body: its values converted in one loop, not a call each
+        canonical = {}
+        for key, value in body.items():
+            if type(value) in _AS_IS:
+                if value is not None:
+                    canonical[str(key)] = value
+            else:
+                canonical[str(key)] = _canonical(value)
+    else:
+        canonical = _canonical(body)
+    text = _DIGEST_JSON.encode({"kind": kind, "body": canonical})
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def time_window_errors(
