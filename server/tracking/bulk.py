@@ -19,12 +19,13 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from server.database.types import UTCDateTime
 from server.prepared import execute_prepared
 
 
@@ -98,9 +99,23 @@ def _sqlite_converters(
     table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
 ) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """Each column with its SQLite bind processor: the value SQLAlchemy itself would store."""
-    return tuple(
-        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in columns
-    )
+    return tuple((name, _sqlite_converter(table.c[name].type, dialect)) for name in columns)
+
+
+def _sqlite_converter(type_: Any, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
+    if type(type_) is UTCDateTime:  # SQLAlchemy's own goes through a % format: twice as slow
+        return sqlite_instant
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def sqlite_instant(value: datetime | None) -> str | None:
+    """An aware instant as :class:`~server.database.types.UTCDateTime` stores it on SQLite: UTC,
+    no offset, ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's SQLite format)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; store aware datetimes only")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 @dataclass(frozen=True)

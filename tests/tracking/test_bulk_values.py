@@ -1,0 +1,43 @@
+"""A batch's values on SQLite are the ones SQLAlchemy itself would store."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
+
+from server.database.types import UTCDateTime
+from server.tracking.bulk import sqlite_instant, uuid4_hexes
+
+DIALECT = sqlite.dialect()
+STORED = UTCDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
+
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+instants = st.datetimes(
+    min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(instant=instants, offset=offsets, whole_second=st.booleans())
+def test_an_instant_is_stored_as_sqlalchemy_stores_it(instant, offset, whole_second) -> None:
+    value = (instant.replace(microsecond=0) if whole_second else instant).astimezone(offset)
+    assert sqlite_instant(value) == STORED(value)
+
+
+def test_none_and_naive_instants_as_sqlalchemy_treats_them() -> None:
+    assert sqlite_instant(None) is STORED(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_instant(datetime(2026, 12, 7, 8, 0))
+
+
+def test_minted_ids_are_distinct_version_4_uuids() -> None:
+    minted = uuid4_hexes(2000)
+    ids = [uuid.UUID(hex=h) for h in minted]
+    assert len(set(ids)) == 2000
+    assert {(i.version, i.variant) for i in ids} == {(4, uuid.RFC_4122)}
+    assert [i.hex for i in ids] == minted  # as SQLite stores a uuid: 32 lowercase hex digits
+    assert uuid4_hexes(0) == []
