@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -201,13 +200,3 @@ def ids_document(name: str) -> Any:
 def ids_json(ids: Sequence[uuid.UUID]) -> str:
     """UUIDs as :func:`ids_document` takes them: as SQLite stores them (32 hex digits)."""
     return json.dumps([i.hex for i in ids])
-
-
-def uuid4_hexes(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as SQLite stores them (32 hex digits), from one read
-    of the OS's random source: what ``uuid.uuid4().hex`` gives, at a fraction of its cost."""
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
-    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # the RFC 4122 variant
-    digits = raw.hex()
-    return [digits[i : i + 32] for i in range(0, 32 * count, 32)]

@@ -266,8 +266,9 @@ def _audit_shared(patient: Patient, actor: Actor | None, now: datetime) -> dict[
 
 def _audited(insert: bulk.Insert, kind: str, shared: dict[str, Any]) -> bulk.Insert:
     """PostgreSQL: a kind's insert that also writes one creation event per record it inserted
-    (the event's id minted by the database), and returns their ids."""
+    (the event's time-ordered id minted by the database), and returns their ids."""
     params = audit.bound({**shared, "action": f"{kind}.create", "object_type": kind})
+    params |= audit.id_head(shared["at"])
     return bulk.Insert(_with_audit(insert.statement), insert.params | params, True)
 
 
@@ -285,7 +286,7 @@ def _audit_insert(
     records), their values as SQLite stores them."""
     if not created:
         return None
-    ids = bulk.uuid4_hexes(len(created))
+    ids = audit.time_ordered_ids(len(created), shared["at"])
     matrix = [
         [audit_id, f"{kind}.create", kind, str(record_id)]
         for audit_id, (kind, record_id) in zip(ids, created, strict=True)

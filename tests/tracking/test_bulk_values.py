@@ -1,4 +1,4 @@
-"""A batch's values on SQLite are the ones SQLAlchemy itself would store."""
+"""A batch's values on SQLite are the ones SQLAlchemy itself would store; its events' ids."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
+from server.audit.services import id_head, time_ordered_ids
 from server.database.types import UTCDateTime
-from server.tracking.bulk import sqlite_instant, uuid4_hexes
+from server.tracking.bulk import sqlite_instant
 
 DIALECT = sqlite.dialect()
 STORED = UTCDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
@@ -34,10 +35,14 @@ def test_none_and_naive_instants_as_sqlalchemy_treats_them() -> None:
         sqlite_instant(datetime(2026, 12, 7, 8, 0))
 
 
-def test_minted_ids_are_distinct_version_4_uuids() -> None:
-    minted = uuid4_hexes(2000)
+def test_minted_event_ids_are_distinct_time_ordered_uuids() -> None:
+    at = datetime(2026, 12, 7, 8, 30, 15, 250000, tzinfo=UTC)
+    minted = time_ordered_ids(2000, at)
     ids = [uuid.UUID(hex=h) for h in minted]
     assert len(set(ids)) == 2000
-    assert {(i.version, i.variant) for i in ids} == {(4, uuid.RFC_4122)}
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}
     assert [i.hex for i in ids] == minted  # as SQLite stores a uuid: 32 lowercase hex digits
-    assert uuid4_hexes(0) == []
+    assert {i.int >> 80 for i in ids} == {int(at.timestamp() * 1000)}  # UUIDv7: the instant
+    assert all(str(i).startswith(id_head(at)["audit_id_head"]) for i in ids)  # as on PostgreSQL
+    assert time_ordered_ids(0, at) == []
+    assert time_ordered_ids(1, at + timedelta(milliseconds=1)) > minted[:1]

@@ -62,7 +62,8 @@ def test_a_batch_writes_one_creation_event_per_record_it_stores(app_ctx, patient
         assert (event.clinic_id, event.patient_id) == (row.clinic_id, row.id)
         assert (event.actor_id, event.actor_role) == (None, "system")
     assert len({e.id for e in events}) == 12
-    assert {(e.id.version, e.id.variant) for e in events} == {(4, uuid.RFC_4122)}
+    assert {(e.id.version, e.id.variant) for e in events} == {(7, uuid.RFC_4122)}
+    assert {e.id.int >> 80 for e in events} == {int(events[0].at.timestamp() * 1000)}
     assert len({e.at for e in events}) == 1
 
 
