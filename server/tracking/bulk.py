@@ -93,6 +93,27 @@ def _shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
     return [sa.bindparam(f"shared_{name}", type_=table.c[name].type) for name in shared]
 
 
+@functools.cache
+def _postgresql_texts(
+    table: sa.Table, columns: tuple[str, ...]
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each column with the function giving its values' JSON text where JSON has no type for
+    them (what :func:`_encode` would give, without a ``default`` call per value)."""
+    return tuple((name, _text_of(table.c[name])) for name in columns)
+
+
+def _text_of(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    python_type = {sa.Uuid: uuid.UUID, sa.Date: date}.get(type(column.type))
+    if python_type is None and type(column.type) is UTCDateTime:
+        python_type = datetime
+    if python_type is None:
+        return None
+    text = str if python_type is uuid.UUID else python_type.isoformat
+    if column.nullable:
+        return lambda value: None if value is None else text(value)
+    return text
+
+
 @functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
 def _sqlite_converters(
     table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
@@ -148,7 +169,8 @@ def prepare_insert(
     params = {f"shared_{name}": rows[0][name] for name in shared}
     if dialect.name == "postgresql":
         statement = _postgresql_insert(table, columns, shared, returning)
-        records = [{name: row[name] for name in columns} for row in rows] if shared else rows
+        texts = _postgresql_texts(table, columns)
+        records = [{n: row[n] if t is None else t(row[n]) for n, t in texts} for row in rows]
         document = json.dumps(records, default=_encode, separators=(",", ":"))
     else:
         statement = _sqlite_insert(table, columns, shared, returning)

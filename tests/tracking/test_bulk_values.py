@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -46,3 +47,44 @@ def test_minted_event_ids_are_distinct_time_ordered_uuids() -> None:
     assert all(str(i).startswith(id_head(at)["audit_id_head"]) for i in ids)  # as on PostgreSQL
     assert time_ordered_ids(0, at) == []
     assert time_ordered_ids(1, at + timedelta(milliseconds=1)) > minted[:1]
+
+
+@given(instant=instants, offset=offsets, notes=st.none() | st.text(max_size=5))
+def test_postgresql_rows_are_the_json_the_generic_encoder_gives(instant, offset, notes) -> None:
+    from sqlalchemy.dialects import postgresql
+
+    from server.tracking import bulk
+    from server.tracking.models import HeadacheEntry, SessionLog
+
+    at = instant.astimezone(offset)
+    headache = {
+        "id": uuid.uuid4(),
+        "recorded_at": at,
+        "received_at": at,
+        "local_date": at.date(),
+        "body_digest": "0" * 64,
+        "started_at": at,
+        "duration_minutes": 30,
+        "intensity": 4,
+        "side": "left",
+        "triggers": ["screen_time"],
+        "medication_taken": False,
+        "notes": notes,
+    }
+    log = {
+        **{k: headache[k] for k in ("id", "recorded_at", "local_date", "body_digest", "notes")},
+        "slot": "morning",
+        "status": "completed",
+        "items": [{"item_id": str(uuid.uuid4()), "sets_done": 2}],
+        "exertion": None,
+        "pain_during": 2,
+        "pain_after": None,
+        "programme_id": None if notes is None else uuid.uuid4(),
+        "revision_number": None,
+    }
+    for model, row in ((HeadacheEntry, headache), (SessionLog, log)):
+        table = model.__table__
+        insert = bulk.prepare_insert(postgresql.dialect(), table, [row], returning=True)
+        expected = json.dumps([row], default=bulk._encode, separators=(",", ":"))
+        assert json.loads(insert.params["rows"]) == json.loads(expected)
+        assert insert.params["rows"] == expected
