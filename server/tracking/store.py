@@ -86,12 +86,8 @@ def _lookup_statement(dialect: str) -> sa.CompoundSelect:
         label = sa.literal_column(f"'{kind}'").label("kind")  # a constant: compiled once
         stmt = sa.select(model.id, label, model.patient_id, model.body_digest)
         if dialect == "postgresql":
-            # One primary-key probe per id, whatever the planner thinks of the table: a plain
-            # join was planned (custom plans, 500 ids) as a hash of the WHOLE table, a cost
-            # growing with every record stored. LIMIT keeps the subquery from being flattened.
             wanted = bulk.ids_table("ids", model.id.type)
-            probe = stmt.where(model.id == wanted.c.id).limit(sa.literal_column("1")).lateral()
-            return sa.select(*probe.c).select_from(wanted).join(probe, sa.true())
+            return stmt.join_from(wanted, model, model.id == wanted.c.id)
         return stmt.where(model.id.in_(bulk.ids_document("ids")))
 
     return sa.union_all(*(by_id(kind, model) for kind, model in MODELS.items()))
