@@ -30,10 +30,10 @@ def plugged_items(items: Sequence[Any]) -> dict[int, Mapping[str, Any]]:
     return {
         index: raw
         for index, raw in enumerate(items)
-        if isinstance(raw, Mapping)
+        if (type(raw) is dict or isinstance(raw, Mapping))  # exact type first: 500 items
+        and raw.get("kind") in kinds
         and set(raw) == {"kind", "data"}
         and isinstance(raw.get("data"), Mapping)
-        and raw.get("kind") in kinds
     }
 
 

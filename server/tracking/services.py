@@ -137,7 +137,8 @@ def store_items(
     else:
         statuses = _store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
-        outcomes[index] = Outcome(str(candidate.id), status, kind=candidate.kind, row=row)
+        if status != CREATED:  # a created one's outcome is already in place
+            outcomes[index] = Outcome(outcomes[index].id, status, kind=candidate.kind, row=row)
     created = [(o.kind, o.row) for o in outcomes if o.status == CREATED]
     if created:  # audit rows and last activity are written with the records
         publish(rules.records_ingested(patient.id, patient.clinic_id, created, now), done=done)

@@ -239,29 +239,31 @@ def insert_new(
     now: datetime,
 ) -> set[uuid.UUID]:
     """Insert a batch's rows, one statement per kind (ids sorted, so concurrent batches lock
-    in one order), then one audit row per record inserted, in one more statement. Every
-    statement is built before the first runs. Returns the ids a concurrent transaction had
-    already stored (not inserted here).
+    in one order), with one audit row per record inserted: on PostgreSQL in each kind's own
+    statement (a data-modifying CTE over the ids it inserted), on SQLite in one more statement.
+    Every statement is built before the first runs. Returns the ids a concurrent transaction
+    had already stored (not inserted here).
     """
     connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
         by_kind[candidate.kind].append(row)
-    inserts = [
-        (rows, _prepare(connection, MODELS[kind].__table__, rows, SHARED_COLUMNS, True))
-        for kind in MODELS
-        if (rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int))
-    ]
+    shared = _audit_shared(patient, actor, now)
+    inserts = []
+    for kind in MODELS:
+        if rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int):
+            insert = _prepare(connection, MODELS[kind].__table__, rows, SHARED_COLUMNS, True)
+            inserts.append((rows, _audited(insert, kind, shared) if postgresql else insert))
     audited = [(c.kind, row["id"]) for c, row in fresh]
-    audits = _audit_insert(connection, patient, audited, actor, now)
+    audits = None if postgresql else _audit_insert(audited, shared)
     lost: set[uuid.UUID] = set()
     for rows, insert in inserts:
         inserted = bulk.run(connection, insert)
         if len(inserted) < len(rows):  # ids are unique in a batch: equal counts, none lost
             lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
-    if lost:
-        audited = [(kind, record_id) for kind, record_id in audited if record_id not in lost]
-        audits = _audit_insert(connection, patient, audited, actor, now)
+    if lost and audits is not None:
+        audits = _audit_insert([(k, i) for k, i in audited if i not in lost], shared)
     if audits is not None:
         bulk.run(connection, audits)
     return lost
@@ -297,14 +299,38 @@ def creation_audit(
 AUDIT_SHARED = ("at", "clinic_id", "actor_id", "actor_role", "patient_id")
 
 
+def _audit_shared(patient: Patient, actor: Actor | None, now: datetime) -> dict[str, Any]:
+    """The values of :data:`AUDIT_SHARED` for a batch: those of its records' creation events."""
+    event = creation_audit(patient, "", None, actor, now)
+    return {name: event[name] for name in AUDIT_SHARED}
+
+
+def _audited(insert: bulk.Insert, kind: str, shared: dict[str, Any]) -> bulk.Insert:
+    """PostgreSQL: a kind's insert that also writes one creation event per record it inserted
+    (the event's time-ordered id minted by the database), and returns their ids."""
+    params = audit.bound({**shared, "action": f"{kind}.create", "object_type": kind})
+    params |= audit.id_head(shared["at"])
+    return bulk.Insert(_with_audit(insert.statement), insert.params | params, True)
+
+
+@functools.cache
+def _with_audit(statement: Any) -> Any:
+    inserted = statement.cte("inserted")
+    audited = audit.insert_per_row(inserted, inserted.c.id).cte("audited")
+    return sa.select(inserted.c.id).add_cte(audited)
+
+
 def _audit_insert(
-    connection: sa.Connection,
-    patient: Patient,
-    created: Sequence[tuple[str, uuid.UUID]],
-    actor: Actor | None,
-    now: datetime,
+    created: Sequence[tuple[str, uuid.UUID]], shared: dict[str, Any]
 ) -> bulk.Insert | None:
-    """A batch's audit events, one per new record, as one statement (None for no records)."""
-    rows = [creation_audit(patient, kind, record_id, actor, now) for kind, record_id in created]
-    table = AuditEvent.__table__
-    return _prepare(connection, table, rows, AUDIT_SHARED, False) if rows else None
+    """SQLite: a batch's audit events, one per new record, as one statement (None for no
+    records), their values as SQLite stores them."""
+    if not created:
+        return None
+    ids = audit.time_ordered_ids(len(created), shared["at"])
+    matrix = [
+        [audit_id, f"{kind}.create", kind, str(record_id)]
+        for audit_id, (kind, record_id) in zip(ids, created, strict=True)
+    ]
+    columns = ("id", "action", "object_type", "object_id")
+    return bulk.prepare_stored(AuditEvent.__table__, columns, matrix, shared)

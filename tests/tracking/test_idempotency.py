@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from server.audit.models import AuditEvent
 from server.extensions import db
 from server.flags.models import Flag
 from server.tracking.store import MODELS
@@ -127,6 +128,14 @@ def test_the_same_batch_from_many_threads_is_stored_once(app, make_patient) -> N
             assert stored == sum(1 for item in items if item["kind"] == kind)
         red_flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
         assert len(red_flags) == 1
+        created = db.session.execute(
+            sa.select(AuditEvent.action, AuditEvent.object_id).where(
+                AuditEvent.patient_id == patient.id, AuditEvent.action.like("%.create")
+            )
+        ).all()
+        # One creation event per record, written by the batch that stored it: none for the
+        # ids the other threads found taken.
+        assert sorted(created) == sorted((f"{i['kind']}.create", i["data"]["id"]) for i in items)
 
 
 def test_the_same_record_posted_from_many_threads_is_created_once(app, make_patient) -> None:

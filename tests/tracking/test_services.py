@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.errors import Conflict, Unprocessable
@@ -37,6 +38,33 @@ def test_sync_runs_the_same_statements_for_10_or_300_items(app_ctx, patient) -> 
         assert {r["status"] for r in results} == {"created"}
         counts.append(len(seen))
     assert counts[0] == counts[1]
+
+
+def test_a_batch_writes_one_creation_event_per_record_it_stores(app_ctx, patient) -> None:
+    from server.audit.models import AuditEvent
+
+    row = db.session.get(Patient, patient.id)
+    items = _items(12)
+    items.append(items[0])  # a replay inside the batch: stored once, one event
+    results = services.sync(patient=row, items=items, actor=None, now=datetime.now(UTC))
+    assert [r["status"] for r in results].count("created") == 12
+    again = services.sync(patient=row, items=items[:5], actor=None)
+    assert {r["status"] for r in again} == {"duplicate"}
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.like("%.create"))
+    ).all()
+    by_record = {e.object_id: e for e in events}
+    assert len(events) == len(by_record) == 12
+    assert set(by_record) == {item["data"]["id"] for item in items}
+    for item in items:
+        event = by_record[item["data"]["id"]]
+        assert (event.action, event.object_type) == (f"{item['kind']}.create", item["kind"])
+        assert (event.clinic_id, event.patient_id) == (row.clinic_id, row.id)
+        assert (event.actor_id, event.actor_role) == (None, "system")
+    assert len({e.id for e in events}) == 12
+    assert {(e.id.version, e.id.variant) for e in events} == {(7, uuid.RFC_4122)}
+    assert {e.id.int >> 80 for e in events} == {int(events[0].at.timestamp() * 1000)}
+    assert len({e.at for e in events}) == 1
 
 
 def _pain(recorded_at: datetime, **fields) -> dict:
