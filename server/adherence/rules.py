@@ -23,6 +23,7 @@ from server.programmes.rules import (
 # Several logs for one slot on one day: the best status counts.
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
+COMPLETED, PARTIAL = STATUS_RANK["completed"], STATUS_RANK["partial"]
 CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
 ONE_DAY = timedelta(days=1)
 
@@ -249,6 +250,42 @@ def window_ratio(
         if day < today:  # an unlogged slot is missing once its day is over, else pending
             due += counts.unlogged
     return session_ratio(completed, partial, due)
+
+
+def packed_window_ratio(
+    *,
+    days: Sequence[date],
+    revisions: Sequence[Revision | None],
+    ranks: Mapping[str, int],
+    first: date,
+    today: date,
+) -> float | None:
+    """:func:`window_ratio` with each logged slot's best status ranks (``STATUS_RANK``) packed
+    two bits a day, the day ``first`` lowest: a page of patients reads one number per slot.
+    """
+    completed = partial = due = 0
+    schedules: dict[int, tuple[Sequence[int], list[str]]] = {}
+    for day, revision in zip(days, revisions, strict=True):
+        if revision is None:
+            continue
+        if id(revision) not in schedules:
+            schedule = revision.schedule
+            names = [s.slot for s in schedule_slots(schedule)]
+            schedules[id(revision)] = (schedule.get("days", []), names)
+        weekdays, names = schedules[id(revision)]
+        if day.isoweekday() not in weekdays:
+            continue
+        shift = 2 * (day - first).days
+        over = day < today  # an unlogged slot is missing once its day is over, else pending
+        for slot in names:
+            rank = ranks.get(slot, 0) >> shift & 3
+            if rank == COMPLETED:
+                completed += 1
+            elif rank == PARTIAL:
+                partial += 1
+            elif rank or over:
+                due += 1
+    return session_ratio(completed, partial, due + completed + partial)
 
 
 def totals_of(days: Iterable[DayAdherence]) -> AdherenceTotals:

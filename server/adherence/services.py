@@ -7,7 +7,7 @@ import functools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,11 +21,12 @@ from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
 from server.audit import services as audit
 from server.clock import days_between, local_date_of, utcnow
-from server.database.any_of import any_of
+from server.database.any_of import any_key_of, any_of, id_text, key_of
+from server.database.dates import day_offset
 from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
-from server.tracking.models import PostureBreak, SessionLog
+from server.tracking.models import PostureBreak, SessionDay, SessionLog
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 28
@@ -58,6 +59,35 @@ def check_range(start: date, end: date) -> None:
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         message = f"The range may span at most {MAX_RANGE_DAYS} days."
         raise Unprocessable(message, errors={"to": [message]})
+
+
+def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
+    """Every programme revision of the patients with these key texts (``id_text``), in one
+    query; a revision's ``programme_id`` is its key text too."""
+    found: dict[str, list[Revision]] = {key: [] for key in keys}
+    for row in db.session.execute(_revisions_by_key_statement(), {"ids": keys}):
+        *fields, schedule, posture_breaks = row[1:]
+        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
+    return found
+
+
+@functools.cache
+def _revisions_by_key_statement() -> sa.Select[Any]:
+    return (
+        sa.select(
+            id_text(ProgrammeRevision.patient_id),
+            id_text(ProgrammeRevision.programme_id),
+            Programme.start_date,
+            Programme.end_date,
+            Programme.created_at,
+            ProgrammeRevision.number,
+            ProgrammeRevision.effective_at,
+            sa.cast(ProgrammeRevision.schedule, sa.Text),
+            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
+        )
+        .join(Programme, Programme.id == ProgrammeRevision.programme_id)
+        .where(any_key_of(ProgrammeRevision.patient_id))
+    )
 
 
 def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Revision]]:
@@ -123,41 +153,35 @@ def _slot_statuses(
     return statuses
 
 
-def _slot_statuses_by_day(
-    patient_ids: list[uuid.UUID], days: list[date]
-) -> dict[uuid.UUID, dict[date, dict[str, str]]]:
-    """Each patient's best status per logged slot on each of ``days`` (a short run): one row per
-    patient and slot, with a column per day, so a page of patients reads few rows.
+def _packed_ranks(keys: list[str], first: date, last: date) -> dict[str, dict[str, int]]:
+    """Each patient's (by key text) best status ranks per logged slot from ``first`` to ``last``,
+    from the maintained day summary: one row per patient and slot, its ranks packed two bits a
+    day from ``first`` (``rules.packed_window_ratio``), so a page reads few rows and values.
     """
-    parameters = {"ids": patient_ids, **{f"day_{n}": day for n, day in enumerate(days)}}
-    rows = db.session.connection().execute(_slot_statuses_by_day_stmt(len(days)), parameters)
-    statuses: dict[uuid.UUID, dict[date, dict[str, str]]] = defaultdict(dict)
-    for patient_id, slot, *ranks in rows:
-        by_day = statuses[patient_id]
-        for day, best in zip(days, ranks, strict=True):
-            if best:
-                by_day.setdefault(day, {})[slot] = rules.RANK_STATUS[best]
-    return statuses
+    params = {"ids": keys, "first": first, "last": last}
+    ranks: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, slot, packed in db.session.connection().execute(_packed_ranks_stmt(), params):
+        ranks[key][slot] = packed
+    return ranks
 
 
 @functools.cache
-def _slot_statuses_by_day_stmt(day_count: int) -> sa.Select[Any]:
-    # Built once per number of days, its parameters left open: building and cache-keying it anew
-    # took over a millisecond per call.
-    days = [sa.bindparam(f"day_{n}", type_=sa.Date()) for n in range(day_count)]
-    rank = _status_rank()
+def _packed_ranks_stmt() -> sa.Select[Any]:
+    # Built once, its parameters left open (building and cache-keying it anew costs more).
+    first = sa.bindparam("first", type_=sa.Date())
+    shift = 2 * day_offset(SessionDay.local_date, first)
     return (
         sa.select(
-            SessionLog.patient_id,
-            SessionLog.slot,
-            *(sa.func.max(sa.case((SessionLog.local_date == day, rank))) for day in days),
+            id_text(SessionDay.patient_id),
+            SessionDay.slot,
+            sa.func.sum(SessionDay.best_rank.op("<<")(shift), type_=sa.Integer()),
         )
         .where(
-            any_of(SessionLog.patient_id),
-            SessionLog.local_date >= days[0],
-            SessionLog.local_date <= days[-1],
+            any_key_of(SessionDay.patient_id),
+            SessionDay.local_date >= first,
+            SessionDay.local_date <= sa.bindparam("last", type_=sa.Date()),
         )
-        .group_by(SessionLog.patient_id, SessionLog.slot)
+        .group_by(SessionDay.patient_id, SessionDay.slot)
     )
 
 
@@ -238,7 +262,7 @@ def adherence_7d_for_patients(
     Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
     today that are not logged yet are pending and do not count against the ratio. None when
     nothing was due (no programme in force). The same ratio as ``totals_of`` the daily rows of
-    :func:`adherence_by_patient`, without building them: two queries besides the patients.
+    :func:`adherence_by_patient`, without building them (:func:`adherence_7d_by_key`).
     """
     now = now or utcnow()
     given = list(patients)
@@ -248,24 +272,37 @@ def adherence_7d_for_patients(
         loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
     rows = list({p.id: p for p in loaded}.values())
     ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    if not rows:
-        return ratios
+    dialect = db.session.get_bind().dialect
+    keys = {key_of(p.id, dialect): p.id for p in rows}
+    subjects = [(key, p.timezone) for key, p in zip(keys, rows, strict=True)]
+    by_key = adherence_7d_by_key(subjects, now)
+    ratios.update({keys[key]: ratio for key, ratio in by_key.items()})
+    return ratios
+
+
+def adherence_7d_by_key(
+    patients: Sequence[tuple[str, str]], now: datetime
+) -> dict[str, float | None]:
+    """:func:`adherence_7d_for_patients` of patients given as (key text, time zone): two
+    queries, the logs read from their maintained day summary (``SessionDay``)."""
+    if not patients:
+        return {}
     # A page's patients share a few time zones: each zone's today and week worked out once.
-    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {p.timezone for p in rows}}
+    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {tz for _, tz in patients}}
     weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
-    todays = {p.id: zones[p.timezone] for p in rows}
-    revisions = load_revisions(list(todays))
-    statuses = _slot_statuses_by_day(
-        list(todays), days_between(min(todays.values()) - WEEK, max(todays.values()))
-    )
-    for patient in rows:
-        today = todays[patient.id]
+    keys = [key for key, _ in patients]
+    first = min(zones.values()) - WEEK
+    revisions = revisions_by_key(keys)
+    ranks = _packed_ranks(keys, first, max(zones.values()))
+    ratios: dict[str, float | None] = {}
+    for key, timezone in patients:
+        today = zones[timezone]
         week = weeks[today]
-        tz = ZoneInfo(patient.timezone)
-        ratios[patient.id] = rules.window_ratio(
+        ratios[key] = rules.packed_window_ratio(
             days=week,
-            revisions=rules.revisions_in_force(revisions[patient.id], week, tz),
-            slot_statuses=statuses.get(patient.id, {}),
+            revisions=rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone)),
+            ranks=ranks.get(key, {}),
+            first=first,
             today=today,
         )
     return ratios

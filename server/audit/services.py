@@ -24,14 +24,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from server.access import Actor
 from server.audit.models import AuditEvent
 from server.clock import utcnow
+from server.database.any_of import key_of, uuid_text
 from server.extensions import db
 from server.pagination import paginate
-from server.prepared import execute_prepared_many
 
 SYSTEM_ROLE = "system"
 # Bound parameters of an event written inside a larger statement (see insert_bound).
@@ -123,26 +122,73 @@ def read(
     the read finds nothing.
     """
     event = {"actor": actor, "target": target, "now": now or utcnow()}
-    if patient_ids is None:
-        rows = [row(action, patient_id=patient_id, **event)]
-    else:
-        rows = [row(action, patient_id=each, **event) for each in patient_ids]
-    rows += also
+    if patient_ids is not None:
+        dialect = db.session.get_bind().dialect
+        keys = [None if each is None else key_of(each, dialect) for each in patient_ids]
+        read_each(action, keys=keys, also=also, **event)
+        return []
+    rows = [row(action, patient_id=patient_id, **event), *also]
     if statement is not None:
         (values,) = rows
         return _read_with(statement, params or {}, values)
-    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        # A page's events in one statement whose text never changes (prepared and planned
-        # once): a multi-row VALUES would be a new statement, re-parsed, for each page size.
-        document = json.dumps(rows, default=str, separators=(",", ":"))
-        db.session.execute(_insert_document_statement(), {"rows": document})
-    elif len(rows) > 1:
-        # SQLite: one executemany compiled once, each value converted by its column's type
-        # without SQLAlchemy's per-row parameter handling (a third of a page's audit cost).
-        execute_prepared_many(db.session.connection(), _insert_each_statement(), rows)
-    elif rows:
+    if len(rows) > 1:
+        _insert_page(rows[0], [_entry(each, rows[0]) for each in rows])
+    else:
         db.session.execute(_insert_statement(), rows)
     return []
+
+
+def read_each(
+    action: str,
+    *,
+    actor: Acting,
+    keys: Sequence[str | None],
+    target: str | tuple[str, object] | None,
+    now: datetime,
+    also: Iterable[dict[str, object]] = (),
+) -> None:
+    """:func:`read` of a page whose patients are given by key text (``database.any_of.id_text``,
+    None: no patient): one event each, then the ``also`` rows (of the same actor and instant),
+    in one INSERT on every database."""
+    first = row(action, actor=actor, target=target, now=now)
+    object_type = first["object_type"] if isinstance(target, str) else None
+    if isinstance(target, str):
+        entries = [
+            [uuid.uuid4().hex, action, key, object_type, None if key is None else uuid_text(key)]
+            for key in keys
+        ]
+    else:
+        entries = [[uuid.uuid4().hex, action, key, *_target_of(first)] for key in keys]
+    entries += [_entry(each, first) for each in also]
+    if entries:
+        _insert_page(first, entries)
+
+
+def _target_of(values: dict[str, object]) -> list[object]:
+    return [values["object_type"], values["object_id"]]
+
+
+def _entry(values: dict[str, object], shared: dict[str, object]) -> list[object]:
+    """An event's own columns in a page's document: id, action, patient (key text), object;
+    the others it must share with the page's."""
+    if any(values[name] != shared[name] for name in _SHARED):
+        raise ValueError("the events of one page share their instant, clinic and actor")
+    event_id, patient_id = values["id"], values["patient_id"]
+    dialect = db.session.get_bind().dialect
+    key = key_of(patient_id, dialect) if isinstance(patient_id, uuid.UUID) else None
+    return [getattr(event_id, "hex", event_id), values["action"], key, *_target_of(values)]
+
+
+_SHARED = ("at", "clinic_id", "actor_id", "actor_role")
+
+
+def _insert_page(shared: dict[str, object], entries: list[list[object]]) -> None:
+    """Events that share an instant and an actor in one INSERT whose text never changes (parsed
+    and planned once): the shared columns bound once, the rest in one JSON document."""
+    document = json.dumps(entries, separators=(",", ":"))
+    params = {name: shared[name] for name in _SHARED}
+    statement = _insert_page_statement(db.session.get_bind().dialect.name)
+    db.session.execute(statement, {**params, "rows": document})
 
 
 @functools.cache
@@ -169,25 +215,28 @@ def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
 
 
-@functools.cache
-def _insert_each_statement() -> sa.Insert:
-    """``INSERT INTO audit_events VALUES (:id, :at, …)``, every value bound by name."""
-    table = AuditEvent.__table__
-    return sa.insert(table).values({c.name: sa.bindparam(c.name, type_=c.type) for c in table.c})
+# Each element of the JSON array :rows is [id, action, patient_id, object_type, object_id], ids
+# as key texts (database.any_of.id_text); the shared columns are bound once.
+_COLUMNS = "id, at, clinic_id, actor_id, actor_role, action, patient_id, object_type, object_id"
+_PAGE_SQL = {
+    "sqlite": f"INSERT INTO audit_events ({_COLUMNS}) "  # noqa: S608
+    "SELECT json_extract(value, '$[0]'), :at, :clinic_id, :actor_id, :actor_role, "
+    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+    "json_extract(value, '$[4]') FROM json_each(:rows)",
+    "postgresql": f"INSERT INTO audit_events ({_COLUMNS}) "  # noqa: S608
+    "SELECT CAST(e->>0 AS UUID), :at, :clinic_id, :actor_id, :actor_role, e->>1, "
+    "CAST(e->>2 AS UUID), e->>3, e->>4 FROM json_array_elements(CAST(:rows AS JSON)) AS e",
+}
 
 
-@functools.cache
-def _insert_document_statement() -> sa.Insert:
-    """PostgreSQL: ``INSERT INTO audit_events SELECT * FROM jsonb_to_recordset(:rows)``."""
+@functools.lru_cache(maxsize=4)
+def _insert_page_statement(dialect: str) -> sa.TextClause:
+    """The INSERT of a page's events on ``dialect``, built once."""
     table = AuditEvent.__table__
-    names = [column.name for column in table.columns]
-    document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
-    records = (
-        sa.func.jsonb_to_recordset(document)
-        .table_valued(*(sa.column(name, table.c[name].type) for name in names))
-        .render_derived(with_types=True)
+    return sa.text(_PAGE_SQL[dialect]).bindparams(
+        *(sa.bindparam(name, type_=table.c[name].type) for name in _SHARED),
+        sa.bindparam("rows", type_=sa.Text()),
     )
-    return sa.insert(table).from_select(names, sa.select(*(records.c[n] for n in names)))
 
 
 def _read_with(

@@ -19,13 +19,13 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.clock import local_date_of, local_to_utc, utcnow
-from server.database.any_of import any_of
+from server.database.any_of import any_key_of, id_text, key_of
 from server.events import RedFlagRaised, publish
 from server.extensions import db
 from server.flag_thresholds import Thresholds
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
-from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
+from server.flags.models import ACTIVE_SQL, ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
 from server.flags.outcomes import outcome_episodes
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
@@ -279,20 +279,27 @@ def sweep_flags(*, now: datetime | None = None, batch_size: int = 200) -> int:
 def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
     """Open and acknowledged flags per patient by severity (every severity present, 0 if none)."""
     ids = list(dict.fromkeys(patient_ids))
-    counts = {patient_id: dict.fromkeys(SEVERITIES, 0) for patient_id in ids}
-    if not ids:
+    dialect = db.session.get_bind().dialect
+    keys = {key_of(patient_id, dialect): patient_id for patient_id in ids}
+    return {keys[key]: counts for key, counts in open_flag_counts_by_key(list(keys)).items()}
+
+
+def open_flag_counts_by_key(keys: list[str]) -> dict[str, dict[str, int]]:
+    """:func:`open_flag_counts` of patients given by key text (``database.any_of.id_text``)."""
+    counts = {key: dict.fromkeys(SEVERITIES, 0) for key in keys}
+    if not keys:
         return counts
-    rows = db.session.execute(_open_flag_counts_statement(), {"ids": ids})
-    for patient_id, severity, n in rows:
-        counts[patient_id][severity] = int(n)
+    for key, severity, n in db.session.execute(_open_flag_counts_statement(), {"ids": keys}):
+        counts[key][severity] = int(n)
     return counts
 
 
 @functools.cache
 def _open_flag_counts_statement() -> sa.Select[Any]:
-    # The page's ids bound as one value (any_of), the statement built once.
+    # The page's ids bound as one value, the statement built once; the statuses written out as
+    # the partial index's own condition, so both databases read the active flags through it.
     return (
-        sa.select(Flag.patient_id, Flag.severity, sa.func.count())
-        .where(any_of(Flag.patient_id), Flag.status.in_(ACTIVE_STATUSES))
+        sa.select(id_text(Flag.patient_id), Flag.severity, sa.func.count())
+        .where(any_key_of(Flag.patient_id), sa.text(ACTIVE_SQL))
         .group_by(Flag.patient_id, Flag.severity)
     )
