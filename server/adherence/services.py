@@ -65,7 +65,8 @@ def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
     """Every programme revision of the patients with these key texts (``id_text``), in one
     query; a revision's ``programme_id`` is its key text too."""
     found: dict[str, list[Revision]] = {key: [] for key in keys}
-    for row in db.session.execute(_revisions_by_key_statement(), {"ids": keys}):
+    rows = db.session.connection().execute(_revisions_by_key_statement(), {"ids": keys})
+    for row in rows:
         *fields, schedule, posture_breaks = row[1:]
         found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
     return found

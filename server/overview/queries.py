@@ -141,7 +141,7 @@ def latest_outcomes(keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     first and the last response of every (patient, measure), ranked by window functions."""
     if not keys:
         return {}
-    rows = db.session.execute(_outcome_ends(), {"ids": list(keys)}).all()
+    rows = db.session.connection().execute(_outcome_ends(), {"ids": list(keys)}).all()
     ends: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
         ends.setdefault((row.patient_id, row.measure_code), []).append(row)
