@@ -65,7 +65,7 @@ def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
     """Every programme revision of the patients with these key texts (``id_text``), in one
     query; a revision's ``programme_id`` is its key text too."""
     found: dict[str, list[Revision]] = {key: [] for key in keys}
-    rows = db.session.connection().execute(_revisions_by_key_statement(), {"ids": keys})
+    rows = db.session.connection().execute(_revisions_by_key_statement(), {"ids": keys}).all()
     for row in rows:
         *fields, schedule, posture_breaks = row[1:]
         found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
@@ -161,7 +161,7 @@ def _packed_ranks(keys: list[str], first: date, last: date) -> dict[str, dict[st
     """
     params = {"ids": keys, "first": first, "last": last}
     ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, slot, packed in db.session.connection().execute(_packed_ranks_stmt(), params):
+    for key, slot, packed in db.session.connection().execute(_packed_ranks_stmt(), params).all():
         ranks[key][slot] = packed
     return ranks
 

@@ -289,7 +289,7 @@ def open_flag_counts_by_key(keys: list[str]) -> dict[str, dict[str, int]]:
     counts = {key: dict.fromkeys(SEVERITIES, 0) for key in keys}
     if not keys:
         return counts
-    rows = db.session.connection().execute(_open_flag_counts_statement(), {"ids": keys})
+    rows = db.session.connection().execute(_open_flag_counts_statement(), {"ids": keys}).all()
     for key, severity, n in rows:
         counts[key][severity] = int(n)
     return counts

@@ -59,7 +59,7 @@ def pain_7d_means(subjects: Sequence[Subject], now: datetime) -> dict[str, float
     means: dict[str, float | None] = {}
     connection = db.session.connection()
     for (start, end), keys in windows.items():
-        rows = connection.execute(_pain_totals(), {"ids": keys, "start": start, "end": end})
+        rows = connection.execute(_pain_totals(), {"ids": keys, "start": start, "end": end}).all()
         for key, total, days in rows:
             means[key] = round(total / days, 2)  # as accounts.rules.mean_daily_pain
     return means
