@@ -290,17 +290,29 @@ def open_flag_counts_by_key(keys: list[str]) -> dict[str, dict[str, int]]:
     if not keys:
         return counts
     rows = db.session.connection().execute(_open_flag_counts_statement(), {"ids": keys}).all()
-    for key, severity, n in rows:
-        counts[key][severity] = int(n)
+    for key, *by_severity in rows:
+        counts[key] = dict(zip(SEVERITIES, by_severity, strict=True))
     return counts
 
 
 @functools.cache
 def _open_flag_counts_statement() -> sa.Select[Any]:
-    # The page's ids bound as one value, the statement built once; the statuses written out as
-    # the partial index's own condition, so both databases read the active flags through it.
+    counts = active_flag_counts()
+    return sa.select(id_text(counts.c.patient_id), *(counts.c[s] for s in SEVERITIES))
+
+
+@functools.cache
+def active_flag_counts() -> sa.Subquery:
+    """Open and acknowledged flags by severity, a column each, for the patients whose key texts
+    are the parameter ``ids`` (one row per patient with any). The statuses are written out as
+    the partial index's own condition, so both databases read the active flags through it."""
+    by_severity = (
+        sa.func.count(sa.case((Flag.severity == sa.literal_column(f"'{s}'"), 1))).label(s)
+        for s in SEVERITIES
+    )
     return (
-        sa.select(id_text(Flag.patient_id), Flag.severity, sa.func.count())
+        sa.select(Flag.patient_id, *by_severity)
         .where(any_key_of(Flag.patient_id), sa.text(ACTIVE_SQL))
-        .group_by(Flag.patient_id, Flag.severity)
+        .group_by(Flag.patient_id)
+        .subquery("active_flags")
     )

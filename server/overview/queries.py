@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
-from server.accounts.queries import PatientRow, PatientSummary
+from server.accounts.queries import SEVERITIES, PatientRow, PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
 from server.adherence.services import adherence_7d_by_key
-from server.clock import local_date_of
+from server.clock import local_date_of, utcnow
 from server.database.any_of import any_key_of, id_text, key_of
 from server.extensions import db
-from server.flags.services import open_flag_counts_by_key
+from server.flags.services import active_flag_counts
 from server.measures.models import Measure, MeasureResponse
 from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import PainDay, PatientActivity
@@ -45,37 +45,66 @@ def subject_of(patient: Patient | PatientRow, dialect: sa.Dialect) -> Subject:
     return Subject(key, patient.timezone, patient.last_activity_at)
 
 
-def pain_7d_means(subjects: Sequence[Subject], now: datetime) -> dict[str, float | None]:
-    """Each patient's mean daily maximum pain over their last 7 local days, days without data
-    left out: one aggregate over the maintained daily maxima per distinct window (patients in
-    one time zone share one).
-    """
+class Figures(NamedTuple):
+    """What one statement finds for a patient: the latest record, the pain days' total and
+    count in the patient's window, and the active flags by severity."""
+
+    last_recorded_at: datetime | None
+    pain_total: int | None
+    pain_days: int
+    flags: dict[str, int]
+
+
+def patient_figures(subjects: Sequence[Subject], now: datetime) -> dict[str, Figures]:
+    """Each patient's :class:`Figures`, by key text: one statement per distinct pain window
+    (patients in one time zone share one), a row per patient, the maintained summaries joined
+    to the page's patients."""
     windows: dict[tuple[date, date], list[str]] = {}
     zones = {
         tz: pain_window(local_date_of(now, ZoneInfo(tz))) for tz in {s.timezone for s in subjects}
     }
     for subject in subjects:
         windows.setdefault(zones[subject.timezone], []).append(subject.key)
-    means: dict[str, float | None] = {}
+    found: dict[str, Figures] = {}
     connection = db.session.connection()
     for (start, end), keys in windows.items():
-        rows = connection.execute(_pain_totals(), {"ids": keys, "start": start, "end": end}).all()
-        for key, total, days in rows:
-            means[key] = round(total / days, 2)  # as accounts.rules.mean_daily_pain
-    return means
+        params = {"ids": keys, "start": start, "end": end}
+        for key, at, total, days, *flags in connection.execute(_figures(), params).all():
+            counts = dict(zip(SEVERITIES, flags, strict=True)) if flags[0] is not None else None
+            found[key] = Figures(at, total, days or 0, counts or no_open_flags())
+    return found
 
 
 @functools.cache
-def _pain_totals() -> sa.Select[Any]:
+def _figures() -> sa.Select[Any]:
     # Built once, its parameters left open (building and cache-keying it anew costs more).
-    return (
-        sa.select(id_text(PainDay.patient_id), sa.func.sum(PainDay.max_pain), sa.func.count())
+    pain = (
+        sa.select(
+            PainDay.patient_id,
+            sa.func.sum(PainDay.max_pain).label("total"),
+            sa.func.count().label("days"),
+        )
         .where(
             any_key_of(PainDay.patient_id),
             PainDay.local_date >= sa.bindparam("start", type_=sa.Date()),
             PainDay.local_date <= sa.bindparam("end", type_=sa.Date()),
         )
         .group_by(PainDay.patient_id)
+        .subquery("pain")
+    )
+    flags = active_flag_counts()
+    return (
+        sa.select(
+            id_text(Patient.id),
+            PatientActivity.last_recorded_at,
+            pain.c.total,
+            pain.c.days,
+            *(flags.c[severity] for severity in SEVERITIES),
+        )
+        .outerjoin(PatientActivity, PatientActivity.patient_id == Patient.id)
+        .outerjoin(pain, pain.c.patient_id == Patient.id)
+        .outerjoin(flags, flags.c.patient_id == Patient.id)
+        .where(any_key_of(Patient.id))
     )
 
 
@@ -83,28 +112,21 @@ def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | Non
     """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
     dialect = db.session.get_bind().dialect
     subjects = [subject_of(patient, dialect) for patient in patients]
-    latest = last_activity_by_key(subjects)
-    return {p.id: latest[s.key] for p, s in zip(patients, subjects, strict=True)}
+    figures = patient_figures(subjects, utcnow())
+    return {
+        p.id: _latest(
+            figures[s.key].last_recorded_at if s.key in figures else None, s.last_activity_at
+        )
+        for p, s in zip(patients, subjects, strict=True)
+    }
 
 
-def last_activity_by_key(subjects: Sequence[Subject]) -> dict[str, datetime | None]:
-    """:func:`last_activity` of patients given as :class:`Subject`, by key text."""
-    if not subjects:
-        return {}
-    params = {"ids": [subject.key for subject in subjects]}
-    logged = dict(db.session.connection().execute(_latest_recorded(), params).all())
-    result = {}
-    for subject in subjects:
-        present = [at for at in (logged.get(subject.key), subject.last_activity_at) if at]
-        result[subject.key] = max(present, default=None)
-    return result
-
-
-@functools.cache
-def _latest_recorded() -> sa.Select[Any]:
-    return sa.select(id_text(PatientActivity.patient_id), PatientActivity.last_recorded_at).where(
-        any_key_of(PatientActivity.patient_id)
-    )
+def _latest(logged: datetime | None, stored: datetime | None) -> datetime | None:
+    """The later of a patient's latest record and the stored activity time, either or both
+    possibly unknown."""
+    if logged is None or stored is None:
+        return logged or stored
+    return max(logged, stored)
 
 
 def summarise_patients(
@@ -118,21 +140,23 @@ def summarise_patients(
     # query here, so on SQLite the write lock is not held while the summaries are computed.
     with db.session.no_autoflush:
         keys = [subject.key for subject in subjects]
-        pain = pain_7d_means(subjects, now)
-        activity = last_activity_by_key(subjects)
+        figures = patient_figures(subjects, now)
         adherence = adherence_7d_by_key([(s.key, s.timezone) for s in subjects], now)
-        flags = open_flag_counts_by_key(keys)
         outcomes = latest_outcomes(keys)
-    return {
-        patient.id: PatientSummary(
-            adherence_7d=adherence.get(key),
-            pain_7d_mean=pain.get(key),
-            open_flags=flags[key],
-            last_activity_at=activity.get(key),
-            outcomes=outcomes.get(key, []),
+    summaries = {}
+    for patient, subject in zip(patients, subjects, strict=True):
+        figure = figures.get(subject.key) or Figures(None, None, 0, no_open_flags())
+        summaries[patient.id] = PatientSummary(
+            adherence_7d=adherence[subject.key],
+            # as accounts.rules.mean_daily_pain
+            pain_7d_mean=round(figure.pain_total / figure.pain_days, 2)
+            if figure.pain_days
+            else None,
+            open_flags=figure.flags,
+            last_activity_at=_latest(figure.last_recorded_at, subject.last_activity_at),
+            outcomes=outcomes.get(subject.key, []),
         )
-        for patient, key in zip(patients, keys, strict=True)
-    }
+    return summaries
 
 
 def latest_outcomes(keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
