@@ -253,39 +253,43 @@ def window_ratio(
     return session_ratio(completed, partial, due)
 
 
-def packed_window_ratio(
-    *,
-    days: Sequence[date],
-    revisions: Sequence[Revision | None],
-    ranks: Mapping[str, int],
-    first: date,
-    today: date,
-) -> float | None:
-    """:func:`window_ratio` with each logged slot's best status ranks (``STATUS_RANK``) packed
-    two bits a day, the day ``first`` lowest: a page of patients reads one number per slot.
-    """
-    completed = partial = due = 0
-    schedules: dict[int, tuple[Sequence[int], list[str]]] = {}
+class Prescribed(NamedTuple):
+    """A slot prescribed on a day of a window: its shift in the packed ranks (two bits a day
+    from the window's first), its name, and whether its day is over."""
+
+    shift: int
+    slot: str
+    over: bool
+
+
+def prescribed_in_window(
+    *, days: Sequence[date], revisions: Sequence[Revision | None], first: date, today: date
+) -> list[Prescribed]:
+    """Each slot the revisions in force (``revisions[i]`` on ``days[i]``) prescribe, as
+    :func:`packed_ratio` reads the ranks; it depends on the schedules only, so patients on one
+    schedule in one time zone share it."""
+    prescribed = []
     for day, revision in zip(days, revisions, strict=True):
-        if revision is None:
+        if revision is None or day.isoweekday() not in revision.schedule.get("days", []):
             continue
-        if id(revision) not in schedules:
-            schedule = revision.schedule
-            names = [s.slot for s in schedule_slots(schedule)]
-            schedules[id(revision)] = (schedule.get("days", []), names)
-        weekdays, names = schedules[id(revision)]
-        if day.isoweekday() not in weekdays:
-            continue
-        shift = 2 * (day - first).days
-        over = day < today  # an unlogged slot is missing once its day is over, else pending
-        for slot in names:
-            rank = ranks.get(slot, 0) >> shift & 3
-            if rank == COMPLETED:
-                completed += 1
-            elif rank == PARTIAL:
-                partial += 1
-            elif rank or over:
-                due += 1
+        shift, over = 2 * (day - first).days, day < today
+        prescribed += [Prescribed(shift, s.slot, over) for s in schedule_slots(revision.schedule)]
+    return prescribed
+
+
+def packed_ratio(prescribed: Iterable[Prescribed], ranks: Mapping[str, int]) -> float | None:
+    """:func:`window_ratio` of the ``prescribed`` slots, given each logged slot's best status
+    ranks (``STATUS_RANK``) packed two bits a day: a page of patients reads one number a slot.
+    An unlogged slot is missing once its day is over, else pending (not due)."""
+    completed = partial = due = 0
+    for shift, slot, over in prescribed:
+        rank = ranks.get(slot, 0) >> shift & 3
+        if rank == COMPLETED:
+            completed += 1
+        elif rank == PARTIAL:
+            partial += 1
+        elif rank or over:
+            due += 1
     return session_ratio(completed, partial, due + completed + partial)
 
 

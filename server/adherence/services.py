@@ -296,14 +296,17 @@ def adherence_7d_by_key(
     revisions = revisions_by_key(keys)
     ranks = _packed_ranks(keys, first, max(zones.values()))
     ratios: dict[str, float | None] = {}
+    # What is prescribed depends on the schedules in force and the day: worked out once for
+    # the patients who share them (the revisions of one template share its parsed schedule).
+    prescribed: dict[tuple[Any, ...], list[rules.Prescribed]] = {}
     for key, timezone in patients:
         today = zones[timezone]
         week = weeks[today]
-        ratios[key] = rules.packed_window_ratio(
-            days=week,
-            revisions=rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone)),
-            ranks=ranks.get(key, {}),
-            first=first,
-            today=today,
-        )
+        in_force = rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone))
+        shared = (today, *(None if r is None else id(r.schedule) for r in in_force))
+        if shared not in prescribed:
+            prescribed[shared] = rules.prescribed_in_window(
+                days=week, revisions=in_force, first=first, today=today
+            )
+        ratios[key] = rules.packed_ratio(prescribed[shared], ranks.get(key, {}))
     return ratios

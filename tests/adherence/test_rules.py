@@ -15,7 +15,8 @@ from server.adherence.rules import (
     Revision,
     WorkWindow,
     day_adherence,
-    packed_window_ratio,
+    packed_ratio,
+    prescribed_in_window,
     revision_in_force,
     revisions_in_force,
     session_ratio,
@@ -303,7 +304,6 @@ def test_packed_window_ratio_is_the_window_ratio(days, today_offset, lead) -> No
             ranks[slot] = ranks.get(slot, 0) | STATUS_RANK[status] << 2 * (day - first).days
     today = MONDAY + timedelta(days=today_offset)
     expected = window_ratio(days=dates, revisions=in_force, slot_statuses=statuses, today=today)
-    found = packed_window_ratio(
-        days=dates, revisions=in_force, ranks=ranks, first=first, today=today
-    )
+    prescribed = prescribed_in_window(days=dates, revisions=in_force, first=first, today=today)
+    found = packed_ratio(prescribed, ranks)
     assert found == expected
