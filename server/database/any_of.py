@@ -83,10 +83,15 @@ def _cast_text(element: IdText, compiler: Any, **kw: Any) -> str:
 
 
 class _KeyList(sa.TypeDecorator[list[str]]):
-    """A list of key texts bound as one value: a JSON array on SQLite, an array elsewhere."""
+    """A list of key texts bound as one value: a JSON array on SQLite, a text array elsewhere."""
 
     impl = sa.Text
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(sa.Text()))
+        return dialect.type_descriptor(sa.Text())
 
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
         return json.dumps(value) if dialect.name == "sqlite" else value
