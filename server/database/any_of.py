@@ -105,7 +105,9 @@ class AnyKeyOf(AnyOf):
 
 def any_key_of(column: sa.ColumnElement[Any], name: str = "ids") -> AnyKeyOf:
     """``column IN`` a list of key texts (:func:`id_text`), bound as one value on every backend,
-    so the statement's text never changes with the page's length."""
+    so the statement's text never changes with the page's length; the list is a table joined
+    (SQLite ``json_each``, PostgreSQL ``unnest``), so a generic plan hashes it rather than
+    comparing each row with every key."""
     return AnyKeyOf(column, name)
 
 
@@ -119,7 +121,8 @@ def _in_json_array(element: AnyKeyOf, compiler: Any, **kw: Any) -> str:
 @compiles(AnyKeyOf, "postgresql")
 def _any_cast_array(element: AnyKeyOf, compiler: Any, **kw: Any) -> str:
     keys = compiler.process(sa.bindparam(element.name, type_=_KeyList()), **kw)
-    return f"{compiler.process(element.column, **kw)} = ANY(CAST({keys} AS UUID[]))"
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT unnest(CAST({keys} AS UUID[])))"
 
 
 def key_of(value: uuid.UUID, dialect: sa.Dialect) -> str:
