@@ -23,7 +23,6 @@ from server.programmes.rules import (
 # Several logs for one slot on one day: the best status counts.
 STATUS_RANK = {"skipped": 1, "partial": 2, "completed": 3}
 RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
-COMPLETED, PARTIAL = STATUS_RANK["completed"], STATUS_RANK["partial"]
 CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
 ONE_DAY = timedelta(days=1)
 
@@ -251,46 +250,6 @@ def window_ratio(
         if day < today:  # an unlogged slot is missing once its day is over, else pending
             due += counts.unlogged
     return session_ratio(completed, partial, due)
-
-
-class Prescribed(NamedTuple):
-    """A slot prescribed on a day of a window: its shift in the packed ranks (two bits a day
-    from the window's first), its name, and whether its day is over."""
-
-    shift: int
-    slot: str
-    over: bool
-
-
-def prescribed_in_window(
-    *, days: Sequence[date], revisions: Sequence[Revision | None], first: date, today: date
-) -> list[Prescribed]:
-    """Each slot the revisions in force (``revisions[i]`` on ``days[i]``) prescribe, as
-    :func:`packed_ratio` reads the ranks; it depends on the schedules only, so patients on one
-    schedule in one time zone share it."""
-    prescribed = []
-    for day, revision in zip(days, revisions, strict=True):
-        if revision is None or day.isoweekday() not in revision.schedule.get("days", []):
-            continue
-        shift, over = 2 * (day - first).days, day < today
-        prescribed += [Prescribed(shift, s.slot, over) for s in schedule_slots(revision.schedule)]
-    return prescribed
-
-
-def packed_ratio(prescribed: Iterable[Prescribed], ranks: Mapping[str, int]) -> float | None:
-    """:func:`window_ratio` of the ``prescribed`` slots, given each logged slot's best status
-    ranks (``STATUS_RANK``) packed two bits a day: a page of patients reads one number a slot.
-    An unlogged slot is missing once its day is over, else pending (not due)."""
-    completed = partial = due = 0
-    for shift, slot, over in prescribed:
-        rank = ranks.get(slot, 0) >> shift & 3
-        if rank == COMPLETED:
-            completed += 1
-        elif rank == PARTIAL:
-            partial += 1
-        elif rank or over:
-            due += 1
-    return session_ratio(completed, partial, due + completed + partial)
 
 
 def totals_of(days: Iterable[DayAdherence]) -> AdherenceTotals:

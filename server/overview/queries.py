@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.accounts.queries import SEVERITIES, PatientRow, PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
-from server.adherence.services import adherence_7d_by_key
+from server.adherence.week import adherence_7d_by_key
 from server.clock import local_date_of, utcnow
 from server.database.any_of import any_key_of, id_text, key_of
 from server.extensions import db
-from server.flags.services import active_flag_counts
+from server.flags.counts import active_flag_counts
 from server.measures.models import Measure, MeasureResponse
 from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import PainDay, PatientActivity

@@ -15,14 +15,13 @@ from server.adherence.rules import (
     Revision,
     WorkWindow,
     day_adherence,
-    packed_ratio,
-    prescribed_in_window,
     revision_in_force,
     revisions_in_force,
     session_ratio,
     totals_of,
     window_ratio,
 )
+from server.adherence.week_rules import packed_ratio, prescribed_in_window
 from server.clock import local_to_utc
 from tests.budget import examples
 
