@@ -23,6 +23,7 @@ from server.tracking.models import (
     PainRating,
     PatientActivity,
     PostureBreak,
+    SessionDay,
     SessionLog,
     SymptomCheck,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ProgrammeRevision",
     "ProgrammeTemplate",
     "RefreshToken",
+    "SessionDay",
     "SessionLog",
     "SymptomCheck",
     "TokenFamily",

@@ -47,15 +47,33 @@ class PatientSummary:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class PatientRow:
+    """A listed patient: what the list shows of the profile, read as one Core row, its ids as
+    text (``key``: the id as ``database.any_of.id_text`` reads it, for the summary's reads)."""
+
+    key: str
+    id: str
+    name: str
+    email: str
+    timezone: str
+    language: str
+    birth_year: int | None
+    therapist_id: str | None
+    activated: bool
+    created_at: datetime
+    last_activity_at: datetime | None
+
+
 @dataclass(frozen=True)
 class PatientView:
     """What the patient endpoints return: the profile and its summary."""
 
-    patient: Patient
+    patient: Patient | PatientRow
     summary: PatientSummary
 
 
-def patient_views(patients: Sequence[Patient], *, now: datetime) -> list[PatientView]:
+def patient_views(patients: Sequence[Patient | PatientRow], *, now: datetime) -> list[PatientView]:
     """Pair each patient with their summary, in the same order.
 
     The summary reads adherence, flags and records, which sit above accounts: it is computed by

@@ -27,11 +27,12 @@ CREDIT = {"completed": 1.0, "partial": 0.5, "skipped": 0.0}
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Revision:
-    """A programme revision reduced to what adherence needs, with its programme's span."""
+class Revision(NamedTuple):
+    """A programme revision reduced to what adherence needs, with its programme's span (a
+    tuple: a page of patients builds hundreds). ``programme_id`` is only compared: the id, or
+    its key text where the patient list reads ids as text."""
 
-    programme_id: uuid.UUID
+    programme_id: uuid.UUID | str
     start_date: date
     end_date: date | None
     programme_created_at: datetime

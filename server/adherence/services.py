@@ -66,7 +66,7 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
     found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
     for row in db.session.execute(_revisions_statement(), {"ids": ids}):
         *fields, schedule, posture_breaks = row[1:]
-        found[row[0]].append(Revision(*fields, _parsed(schedule), _parsed(posture_breaks)))
+        found[row[0]].append(Revision(*fields, parsed_json(schedule), parsed_json(posture_breaks)))
     return found
 
 
@@ -90,7 +90,7 @@ def _revisions_statement() -> sa.Select[Any]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(document: str) -> Any:
+def parsed_json(document: str) -> Any:
     """A revision's schedule or posture-break rule from its stored JSON, parsed once per
     distinct text (the programmes of one template share theirs); its readers never change it."""
     return json.loads(document)
@@ -121,44 +121,6 @@ def _slot_statuses(
         if best:
             statuses[(patient_id, day)][slot] = rules.RANK_STATUS[best]
     return statuses
-
-
-def _slot_statuses_by_day(
-    patient_ids: list[uuid.UUID], days: list[date]
-) -> dict[uuid.UUID, dict[date, dict[str, str]]]:
-    """Each patient's best status per logged slot on each of ``days`` (a short run): one row per
-    patient and slot, with a column per day, so a page of patients reads few rows.
-    """
-    parameters = {"ids": patient_ids, **{f"day_{n}": day for n, day in enumerate(days)}}
-    rows = db.session.connection().execute(_slot_statuses_by_day_stmt(len(days)), parameters)
-    statuses: dict[uuid.UUID, dict[date, dict[str, str]]] = defaultdict(dict)
-    for patient_id, slot, *ranks in rows:
-        by_day = statuses[patient_id]
-        for day, best in zip(days, ranks, strict=True):
-            if best:
-                by_day.setdefault(day, {})[slot] = rules.RANK_STATUS[best]
-    return statuses
-
-
-@functools.cache
-def _slot_statuses_by_day_stmt(day_count: int) -> sa.Select[Any]:
-    # Built once per number of days, its parameters left open: building and cache-keying it anew
-    # took over a millisecond per call.
-    days = [sa.bindparam(f"day_{n}", type_=sa.Date()) for n in range(day_count)]
-    rank = _status_rank()
-    return (
-        sa.select(
-            SessionLog.patient_id,
-            SessionLog.slot,
-            *(sa.func.max(sa.case((SessionLog.local_date == day, rank))) for day in days),
-        )
-        .where(
-            any_of(SessionLog.patient_id),
-            SessionLog.local_date >= days[0],
-            SessionLog.local_date <= days[-1],
-        )
-        .group_by(SessionLog.patient_id, SessionLog.slot)
-    )
 
 
 def _posture_breaks(
@@ -228,44 +190,3 @@ def adherence_report(
     actor = actor or audit.SystemActor(patient.clinic_id)  # None: the system (demo checks)
     audit.read("adherence.read", actor=actor, patient_id=patient.id, target="patient", now=now)
     return AdherenceReport(patient.id, start, end, days, rules.totals_of(days))
-
-
-def adherence_7d_for_patients(
-    patients: Iterable[uuid.UUID | Patient], now: datetime | None = None
-) -> dict[uuid.UUID, float | None]:
-    """Session adherence over each patient's last 7 local days (today included): set-based.
-
-    Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
-    today that are not logged yet are pending and do not count against the ratio. None when
-    nothing was due (no programme in force). The same ratio as ``totals_of`` the daily rows of
-    :func:`adherence_by_patient`, without building them: two queries besides the patients.
-    """
-    now = now or utcnow()
-    given = list(patients)
-    loaded = [p for p in given if isinstance(p, Patient)]
-    ids = [p for p in given if not isinstance(p, Patient)]
-    if ids:
-        loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
-    rows = list({p.id: p for p in loaded}.values())
-    ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    if not rows:
-        return ratios
-    # A page's patients share a few time zones: each zone's today and week worked out once.
-    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {p.timezone for p in rows}}
-    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
-    todays = {p.id: zones[p.timezone] for p in rows}
-    revisions = load_revisions(list(todays))
-    statuses = _slot_statuses_by_day(
-        list(todays), days_between(min(todays.values()) - WEEK, max(todays.values()))
-    )
-    for patient in rows:
-        today = todays[patient.id]
-        week = weeks[today]
-        tz = ZoneInfo(patient.timezone)
-        ratios[patient.id] = rules.window_ratio(
-            days=week,
-            revisions=rules.revisions_in_force(revisions[patient.id], week, tz),
-            slot_statuses=statuses.get(patient.id, {}),
-            today=today,
-        )
-    return ratios

@@ -3,7 +3,8 @@
 - :func:`record` adds events to the unit of work, written at its flush with the change they
   describe (the rows they name may still be pending);
 - :func:`read` writes the audit of a GET at once, in one INSERT that is the request's last
-  write, optionally in the same round trip as the request's last read;
+  write, optionally in the same round trip as the request's last read (:func:`read_each`: a
+  page's, its patients given by key text; the INSERT is ``pages.py``'s);
 - :func:`row` builds an event's column values. Beside the two above, it is used directly only by
   the statements that store patient records, which write a record's audit row themselves: the
   single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
@@ -18,8 +19,6 @@ Every event names who acted: the request's :class:`~server.access.Actor`, or a
 from __future__ import annotations
 
 import functools
-import json
-import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,14 +26,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from server.access import Actor
 from server.audit.models import AuditEvent
+from server.audit.pages import entry, insert_page, milliseconds, target_of, time_ordered_ids
 from server.clock import utcnow
+from server.database.any_of import key_of, uuid_text
 from server.extensions import db
 from server.pagination import paginate
-from server.prepared import execute_prepared_many
 
 SYSTEM_ROLE = "system"
 # Bound parameters of an event written inside a larger statement (see insert_bound).
@@ -126,26 +125,49 @@ def read(
     the read finds nothing.
     """
     event = {"actor": actor, "target": target, "now": now or utcnow()}
-    if patient_ids is None:
-        rows = [row(action, patient_id=patient_id, **event)]
-    else:
-        rows = [row(action, patient_id=each, **event) for each in patient_ids]
-    rows += also
+    if patient_ids is not None:
+        dialect = db.session.get_bind().dialect
+        keys = [None if each is None else key_of(each, dialect) for each in patient_ids]
+        read_each(action, keys=keys, also=also, **event)
+        return []
+    rows = [row(action, patient_id=patient_id, **event), *also]
     if statement is not None:
         (values,) = rows
         return _read_with(statement, params or {}, values)
-    if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        # A page's events in one statement whose text never changes (prepared and planned
-        # once): a multi-row VALUES would be a new statement, re-parsed, for each page size.
-        document = json.dumps(rows, default=str, separators=(",", ":"))
-        db.session.execute(_insert_document_statement(), {"rows": document})
-    elif len(rows) > 1:
-        # SQLite: one executemany compiled once, each value converted by its column's type
-        # without SQLAlchemy's per-row parameter handling (a third of a page's audit cost).
-        execute_prepared_many(db.session.connection(), _insert_each_statement(), rows)
-    elif rows:
+    if len(rows) > 1:
+        insert_page(rows[0], [entry(each, rows[0]) for each in rows])
+    else:
         db.session.execute(_insert_statement(), rows)
     return []
+
+
+def read_each(
+    action: str,
+    *,
+    actor: Acting,
+    keys: Sequence[str | None],
+    target: str | tuple[str, object] | None,
+    now: datetime,
+    also: Iterable[dict[str, object]] = (),
+) -> None:
+    """:func:`read` of a page whose patients are given by key text (``database.any_of.id_text``,
+    None: no patient): one event each, then the ``also`` rows (of the same actor and instant),
+    in one INSERT on every database."""
+    first = row(action, actor=actor, target=target, now=now)
+    ids = time_ordered_ids(len(keys), now)
+    if isinstance(target, str):
+        entries = [
+            [event_id, action, key, target, None if key is None else uuid_text(key)]
+            for event_id, key in zip(ids, keys, strict=True)
+        ]
+    else:
+        entries = [
+            [event_id, action, key, *target_of(first)]
+            for event_id, key in zip(ids, keys, strict=True)
+        ]
+    entries += [entry(each, first) for each in also]
+    if entries:
+        insert_page(first, entries)
 
 
 @functools.cache
@@ -185,22 +207,8 @@ def id_head(at: datetime) -> dict[str, str]:
     """The parameter of :func:`insert_per_row` that makes its ids time-ordered (UUIDv7's layout:
     the instant's milliseconds, then version 7), so that a batch's events go to the end of the
     primary key's index instead of 500 random places in it."""
-    digits = f"{_milliseconds(at):012x}"
+    digits = f"{milliseconds(at):012x}"
     return {PREFIX + "id_head": f"{digits[:8]}-{digits[8:]}-7"}
-
-
-def time_ordered_ids(count: int, at: datetime) -> list[str]:
-    """``count`` time-ordered event ids (UUIDv7's layout: ``at``'s milliseconds, version 7, the
-    RFC 4122 variant, 74 random bits) as 32 hex digits, from one read of the OS's random source."""
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes(b & 0x0F | 0x70 for b in raw[6::16])  # version 7
-    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # the RFC 4122 variant
-    digits, head = raw.hex(), f"{_milliseconds(at):012x}"
-    return [head + digits[i + 12 : i + 32] for i in range(0, 32 * count, 32)]
-
-
-def _milliseconds(at: datetime) -> int:
-    return int(at.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
 
 
 def bound(values: dict[str, object]) -> dict[str, object]:
@@ -211,27 +219,6 @@ def bound(values: dict[str, object]) -> dict[str, object]:
 @functools.cache
 def _insert_statement() -> sa.Insert:
     return sa.insert(AuditEvent.__table__)
-
-
-@functools.cache
-def _insert_each_statement() -> sa.Insert:
-    """``INSERT INTO audit_events VALUES (:id, :at, …)``, every value bound by name."""
-    table = AuditEvent.__table__
-    return sa.insert(table).values({c.name: sa.bindparam(c.name, type_=c.type) for c in table.c})
-
-
-@functools.cache
-def _insert_document_statement() -> sa.Insert:
-    """PostgreSQL: ``INSERT INTO audit_events SELECT * FROM jsonb_to_recordset(:rows)``."""
-    table = AuditEvent.__table__
-    names = [column.name for column in table.columns]
-    document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
-    records = (
-        sa.func.jsonb_to_recordset(document)
-        .table_valued(*(sa.column(name, table.c[name].type) for name in names))
-        .render_derived(with_types=True)
-    )
-    return sa.insert(table).from_select(names, sa.select(*(records.c[n] for n in names)))
 
 
 def _read_with(

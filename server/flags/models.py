@@ -38,7 +38,7 @@ SEVERITY_OF = {
 STATUSES = ("open", "acknowledged", "resolved", "auto_resolved")
 ACTIVE_STATUSES = ("open", "acknowledged")
 RESOLUTION_ACTIONS = ("none", "contacted", "regressed", "referred")
-_ACTIVE_SQL = "status IN ('open', 'acknowledged')"
+ACTIVE_SQL = "status IN ('open', 'acknowledged')"
 
 
 class Flag(Base):
@@ -64,8 +64,8 @@ class Flag(Base):
             "patient_id",
             "type",
             unique=True,
-            sqlite_where=sa.text(_ACTIVE_SQL),
-            postgresql_where=sa.text(_ACTIVE_SQL),
+            sqlite_where=sa.text(ACTIVE_SQL),
+            postgresql_where=sa.text(ACTIVE_SQL),
         ),
         # The review queue: a clinic's flags by status, most severe first, then oldest first.
         sa.Index("ix_flags_queue", "clinic_id", "status", "severity_rank", "opened_at", "id"),

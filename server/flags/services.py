@@ -8,24 +8,21 @@ Services flush, never commit.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.clock import local_date_of, local_to_utc, utcnow
-from server.database.any_of import any_of
 from server.events import RedFlagRaised, publish
 from server.extensions import db
 from server.flag_thresholds import Thresholds
 from server.flags import inputs, queue
 from server.flags.episodes import evaluate
-from server.flags.models import ACTIVE_STATUSES, SEVERITIES, Flag, FlagEvaluationState
+from server.flags.models import ACTIVE_STATUSES, Flag, FlagEvaluationState
 from server.flags.outcomes import outcome_episodes
 from server.flags.queue import lock_patient
 from server.flags.reconcile import SELF_ENDING, SUPERSEDED, audit_flag, new_flag, reconcile
@@ -274,25 +271,3 @@ def sweep_flags(*, now: datetime | None = None, batch_size: int = 200) -> int:
     now = now or utcnow()
     queue.ensure_sweep_states(now)
     return evaluate_due(now=now, batch_size=batch_size)
-
-
-def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    """Open and acknowledged flags per patient by severity (every severity present, 0 if none)."""
-    ids = list(dict.fromkeys(patient_ids))
-    counts = {patient_id: dict.fromkeys(SEVERITIES, 0) for patient_id in ids}
-    if not ids:
-        return counts
-    rows = db.session.execute(_open_flag_counts_statement(), {"ids": ids})
-    for patient_id, severity, n in rows:
-        counts[patient_id][severity] = int(n)
-    return counts
-
-
-@functools.cache
-def _open_flag_counts_statement() -> sa.Select[Any]:
-    # The page's ids bound as one value (any_of), the statement built once.
-    return (
-        sa.select(Flag.patient_id, Flag.severity, sa.func.count())
-        .where(any_of(Flag.patient_id), Flag.status.in_(ACTIVE_STATUSES))
-        .group_by(Flag.patient_id, Flag.severity)
-    )

@@ -12,6 +12,7 @@ from server.tracking.models import (
     PainRating,
     PatientActivity,
     PostureBreak,
+    SessionDay,
     SessionLog,
     SymptomCheck,
 )
@@ -23,9 +24,9 @@ RECORDS = (SessionLog, PainRating, HeadacheEntry, PostureBreak, SymptomCheck)
 def erase(event: PatientErased) -> None:
     """An erased patient's records are deleted, or kept without their free text (notes, the
     triggers they typed), as the clinic's retention says; the summaries of the records
-    (``PainDay``, ``PatientActivity``) go or stay with them."""
+    (``PainDay``, ``PatientActivity``, ``SessionDay``) go or stay with them."""
     if event.retention == "delete":
-        for model in (PainDay, PatientActivity, *RECORDS):
+        for model in (PainDay, PatientActivity, SessionDay, *RECORDS):
             db.session.execute(sa.delete(model).where(model.patient_id == event.patient_id))
         return
     db.session.execute(

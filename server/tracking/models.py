@@ -81,11 +81,11 @@ class SymptomCheck(PatientRecord, Base):
 
 
 # --- summaries the database maintains ------------------------------------------------------
-# The patient list's pain and last activity (server/overview) read these instead of the record
-# tables. Triggers on the record tables write them in the statement that inserts the records,
-# whatever inserts them (a post, a sync, the seed, a migration), so they cannot drift from the
-# logs; both are maxima, so a replay or an overlap changes nothing. Records are only ever
-# deleted by erasure, which deletes these rows with them (tracking/events.py).
+# The patient list's pain, last activity and 7-day adherence (server/overview) read these
+# instead of the record tables. Triggers on the record tables write them in the statement that
+# inserts the records, whatever inserts them (a post, a sync, the seed, a migration), so they
+# cannot drift from the logs; all are maxima, so a replay or an overlap changes nothing. Records
+# are only ever deleted by erasure, which deletes these rows with them (tracking/events.py).
 
 
 class PainDay(Base):
@@ -109,6 +109,24 @@ class PatientActivity(Base):
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
     last_recorded_at: Mapped[datetime]
 
+
+class SessionDay(Base):
+    """How each slot a patient logged on one local day ended at best: the highest rank of its
+    sessions' statuses (``SESSION_RANK``), what the list's 7-day adherence reads."""
+
+    __tablename__ = "session_days"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
+    slot: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    best_rank: Mapped[int]
+
+
+# A session's status as a rank, the best counting (adherence.rules.STATUS_RANK; 0: unknown).
+SESSION_RANK = (
+    "CASE {r}.status WHEN 'skipped' THEN 1 WHEN 'partial' THEN 2 WHEN 'completed' THEN 3 ELSE 0 END"
+)
 
 # Each record table and the SQL of its pain (None: it has none), per dialect.
 SUMMARISED = {
@@ -150,6 +168,14 @@ def _trigger_ddl(table: str, dialect: str) -> list[str]:
                 "ON CONFLICT (patient_id, local_date) DO UPDATE SET max_pain = "
                 "max(max_pain, excluded.max_pain);",
             )
+        if table == "session_logs":
+            body.append(
+                "INSERT INTO session_days (patient_id, local_date, slot, clinic_id, best_rank) "
+                "SELECT NEW.patient_id, NEW.local_date, NEW.slot, NEW.clinic_id, "
+                f"{SESSION_RANK.format(r='NEW')} WHERE true "
+                "ON CONFLICT (patient_id, local_date, slot) DO UPDATE SET best_rank = "
+                "max(best_rank, excluded.best_rank);"
+            )
         return [
             f"CREATE TRIGGER IF NOT EXISTS summarise_{table} AFTER INSERT ON {table} "
             f"BEGIN {' '.join(body)} END"
@@ -173,6 +199,16 @@ def _trigger_ddl(table: str, dialect: str) -> list[str]:
             "ORDER BY patient_id, local_date "
             "ON CONFLICT (patient_id, local_date) DO UPDATE SET max_pain = excluded.max_pain "
             "WHERE excluded.max_pain > d.max_pain;",
+        )
+    if table == "session_logs":
+        rank = SESSION_RANK.format(r="inserted")
+        body.append(
+            "INSERT INTO session_days AS s (patient_id, local_date, slot, clinic_id, best_rank) "  # noqa: S608
+            f"SELECT patient_id, local_date, slot, clinic_id, max({rank}) "
+            "FROM inserted GROUP BY patient_id, local_date, slot, clinic_id "
+            "ORDER BY patient_id, local_date, slot "
+            "ON CONFLICT (patient_id, local_date, slot) DO UPDATE SET best_rank = "
+            "excluded.best_rank WHERE excluded.best_rank > s.best_rank;"
         )
     return [
         f"CREATE OR REPLACE FUNCTION summarise_{table}() RETURNS trigger LANGUAGE plpgsql AS "

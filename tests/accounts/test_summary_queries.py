@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.accounts.models import Patient
+from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
 from server.overview.queries import last_activity
@@ -68,8 +69,16 @@ def test_listing_5_or_50_patients_runs_the_same_number_of_statements(
         assert response.status_code == 200
         assert len(response.json["items"]) == limit
         counts[limit] = len(statements)
+        # The page's audit (an event per listed patient and one for the list): one INSERT.
+        writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+        assert len(writes) == 1, writes
     assert counts[5] == counts[50]
     assert counts[50] <= 15, counts
+    with app.app_context():
+        events = db.session.execute(
+            sa.select(AuditEvent.object_type, sa.func.count()).group_by(AuditEvent.object_type)
+        )
+        assert dict(events.all()) == {"patient_summary": 55, "patient_list": 2}
 
 
 def test_last_activity_is_the_latest_record_of_any_kind_or_the_stored_time(

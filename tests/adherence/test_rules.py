@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.adherence.rules import (
+    STATUS_RANK,
     Revision,
     WorkWindow,
     day_adherence,
@@ -20,6 +21,7 @@ from server.adherence.rules import (
     totals_of,
     window_ratio,
 )
+from server.adherence.week_rules import packed_ratio, prescribed_in_window
 from server.clock import local_to_utc
 from tests.budget import examples
 
@@ -276,3 +278,31 @@ def test_window_ratio_is_the_ratio_of_the_days_totals(days, today_offset) -> Non
     ]
     ratio = window_ratio(days=dates, revisions=in_force, slot_statuses=statuses, today=today)
     assert ratio == totals_of(rows).ratio
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.none() | st.sampled_from(SCHEDULES), week_statuses), min_size=1, max_size=9
+    ),
+    st.integers(-2, 10),
+    st.integers(0, 3),
+)
+def test_packed_window_ratio_is_the_window_ratio(days, today_offset, lead) -> None:
+    """The list's packed ranks (two bits a day from ``first``, which may lie before the window)
+    give the ratio the logged statuses give."""
+    dates = [MONDAY + timedelta(days=n) for n in range(len(days))]
+    in_force = [
+        revision(1, at(MONDAY), schedule=schedule) if schedule else None for schedule, _ in days
+    ]
+    statuses = {day: logged for day, (_, logged) in zip(dates, days, strict=True)}
+    first = MONDAY - timedelta(days=lead)
+    ranks: dict[str, int] = {}
+    for day, logged in statuses.items():
+        for slot, status in logged.items():
+            ranks[slot] = ranks.get(slot, 0) | STATUS_RANK[status] << 2 * (day - first).days
+    today = MONDAY + timedelta(days=today_offset)
+    expected = window_ratio(days=dates, revisions=in_force, slot_statuses=statuses, today=today)
+    prescribed = prescribed_in_window(days=dates, revisions=in_force, first=first, today=today)
+    found = packed_ratio(prescribed, ranks)
+    assert found == expected

@@ -14,11 +14,8 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.adherence.rules import totals_of
-from server.adherence.services import (
-    adherence_7d_for_patients,
-    adherence_by_patient,
-    adherence_report,
-)
+from server.adherence.services import adherence_by_patient, adherence_report
+from server.adherence.week import adherence_7d_for_patients
 from server.clock import local_to_utc
 from server.extensions import db
 from server.flags.inputs import reported_baseline

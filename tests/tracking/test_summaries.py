@@ -1,6 +1,7 @@
-"""The summaries the database maintains (``pain_days``, ``patient_activity``) always equal a
-recomputation from the record tables: whatever stores the records (a post, a sync with
-duplicates and replays, offline records, a direct insert), in any time zone, and after erasure."""
+"""The summaries the database maintains (``pain_days``, ``patient_activity``, ``session_days``)
+always equal a recomputation from the record tables: whatever stores the records (a post, a sync
+with duplicates and replays, offline records, a direct insert), in any time zone, and after
+erasure."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.adherence.rules import STATUS_RANK
 from server.adherence.series import PAIN_SOURCES
 from server.events import PatientErased
 from server.extensions import db
@@ -22,6 +24,7 @@ from server.tracking.models import (
     PainRating,
     PatientActivity,
     PostureBreak,
+    SessionDay,
     SessionLog,
     SymptomCheck,
 )
@@ -77,11 +80,35 @@ def maintained() -> tuple[dict[tuple[Any, Any], int], dict[Any, datetime]]:
     return {(p, day): pain for p, day, pain in days}, dict(latest.all())
 
 
+def recomputed_sessions() -> dict[tuple[Any, Any, str], int]:
+    """Each (patient, local day, slot)'s best session status as its rank (0: none known),
+    straight from the session logs (what ``session_days`` replaces for the list's adherence)."""
+    best: dict[tuple[Any, Any, str], int] = {}
+    logs = db.session.execute(
+        sa.select(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot, SessionLog.status)
+    )
+    for patient_id, day, slot, status in logs:
+        key = (patient_id, day, slot)
+        best[key] = max(best.get(key, 0), STATUS_RANK.get(status, 0))
+    return best
+
+
+def maintained_sessions() -> dict[tuple[Any, Any, str], int]:
+    rows = db.session.execute(
+        sa.select(
+            SessionDay.patient_id, SessionDay.local_date, SessionDay.slot, SessionDay.best_rank
+        )
+    )
+    return {(p, day, slot): rank for p, day, slot, rank in rows}
+
+
 def assert_in_step(app: Flask) -> tuple[dict[tuple[Any, Any], int], dict[Any, datetime]]:
     with app.app_context():
         expected, found = recomputed(), maintained()
+        expected_sessions, found_sessions = recomputed_sessions(), maintained_sessions()
         db.session.remove()
     assert found == expected
+    assert found_sessions == expected_sessions
     return found
 
 
@@ -102,6 +129,15 @@ def test_posts_syncs_replays_and_direct_inserts_keep_the_summaries_in_step(
             ("pain_rating", pain_body(score=7)),
             ("pain_rating", pain_body(score=2)),
             ("session_log", session_body(date=local.date().isoformat(), pain_during=None)),
+            (
+                "session_log",
+                session_body(date=local.date().isoformat(), slot="evening", status="partial"),
+            ),
+            (
+                "session_log",
+                session_body(date=local.date().isoformat(), slot="evening", status="skipped"),
+            ),
+            ("session_log", session_body(date=local.date().isoformat(), status="skipped")),
             ("headache_entry", headache_body(intensity=8 if n % 2 else 1)),
             ("posture_break", posture_body()),
             ("symptom_check", symptom_body()),
@@ -128,6 +164,23 @@ def test_posts_syncs_replays_and_direct_inserts_keep_the_summaries_in_step(
                     pain_after=None,
                 ),
             ),
+            item(
+                "session_log",
+                session_body(
+                    recorded_at=iso(past),
+                    date=(local.date() - timedelta(days=2)).isoformat(),
+                    status="completed",
+                ),
+            ),
+            item(
+                "session_log",
+                session_body(
+                    recorded_at=iso(past),
+                    date=(local.date() - timedelta(days=2)).isoformat(),
+                    slot="evening",
+                    status=("partial", "skipped")[n % 2],
+                ),
+            ),
             item("headache_entry", headache_body(recorded_at=iso(past), intensity=4)),
             item("posture_break", posture_body(recorded_at=iso(past))),
         ]
@@ -135,6 +188,8 @@ def test_posts_syncs_replays_and_direct_inserts_keep_the_summaries_in_step(
         assert [r["status"] for r in first.json["results"]] == [
             "created",
             "duplicate",
+            "created",
+            "created",
             "created",
             "created",
             "created",
@@ -173,6 +228,7 @@ def test_erasure_deletes_the_summaries_with_the_records_or_keeps_both(
     kept, deleted = make_patient(timezone="UTC"), make_patient(timezone="UTC")
     for patient in (kept, deleted):
         add_pain_rating(app, patient, 4, now_utc() - timedelta(hours=1))
+        add_session_log(app, patient, now_utc() - timedelta(hours=2))
     with app.app_context():
         for patient, retention in ((kept, "keep_deidentified"), (deleted, "delete")):
             event = PatientErased(patient.id, patient.clinic_id, retention, now_utc())
@@ -183,3 +239,5 @@ def test_erasure_deletes_the_summaries_with_the_records_or_keeps_both(
 
     assert set(latest) == {kept.id}
     assert {patient for patient, _ in days} == {kept.id}
+    with app.app_context():
+        assert {patient for patient, _, _ in maintained_sessions()} == {kept.id}

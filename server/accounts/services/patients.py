@@ -3,15 +3,17 @@ preferences; a preference that moves reminders publishes ``ScheduleChanged``."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import contains_eager
+import sqlalchemy as sa
 
-from server.access import ADMIN, Actor, get_scoped, scoped
+from server.access import ADMIN, Actor, get_scoped, patient_filter
 from server.accounts.models import Patient, User
 from server.accounts.queries import (
+    PatientRow,
     PatientView,
     consent_status,
     latest_consent,
@@ -22,6 +24,7 @@ from server.accounts.services.staff import clinic_therapist
 from server.accounts.services.unique_emails import insert_unique, require_free_email
 from server.audit import services as audit
 from server.clock import utcnow
+from server.database.any_of import id_text, uuid_text
 from server.errors import Forbidden
 from server.events import ScheduleChanged, publish
 from server.extensions import db
@@ -91,29 +94,51 @@ def list_patients(
 ) -> tuple[list[PatientView], str | None]:
     """The clinic's patients by name, each with a summary; audited per listed patient."""
     now = now or utcnow()
-    # The users' clinic (joined by default) is the caller's, and the page never reads it.
-    user = contains_eager(Patient.user)
-    stmt = scoped(Patient, actor).join(Patient.user).options(user, user.lazyload(User.clinic))
+    stmt = _listed().where(patient_filter(Patient, actor))
     if therapist_id is not None:
         stmt = stmt.where(Patient.therapist_id == therapist_id)
-    patients, next_cursor = paginate(
+    rows, next_cursor = paginate(
         stmt,
         keys=[(User.name, False), (Patient.id, False)],
-        key_of=lambda patient: (patient.name, patient.id),
+        key_of=lambda row: (row.name, uuid.UUID(row.key)),
         limit=limit,
         cursor=cursor,
+        scalars=False,
     )
+    patients = [
+        PatientRow(key, uuid_text(key), name, email, zone, language, born, therapist, *rest)
+        for key, name, email, zone, language, born, therapist_key, *rest in rows
+        for therapist in [therapist_key and uuid_text(therapist_key)]
+    ]
     views = patient_views(patients, now=now)
     # Last, in one INSERT: on SQLite the write lock is not held while summaries are computed.
-    audit.read(
+    audit.read_each(
         "patient.list",
         actor=actor,
-        patient_ids=[patient.id for patient in patients],
+        keys=[patient.key for patient in patients],
         target="patient_summary",
         now=now,
         also=[audit.row("patient.list", actor=actor, target=("patient_list", None), now=now)],
     )
     return views, next_cursor
+
+
+@functools.cache
+def _listed() -> sa.Select[Any]:
+    """What the list shows of each patient, as Core rows in ``PatientRow``'s order (no ORM
+    objects, the ids as text): built once, each request adding its own conditions."""
+    return sa.select(
+        id_text(Patient.id).label("key"),
+        User.name,
+        User.email,
+        Patient.timezone,
+        User.language,
+        Patient.birth_year,
+        id_text(Patient.therapist_id),
+        User.password_hash.is_not(None),
+        Patient.created_at,
+        Patient.last_activity_at,
+    ).join(User, User.id == Patient.id)
 
 
 def update_patient(

@@ -1,0 +1,145 @@
+"""The patient list's 7-day adherence of a page of patients at once, their ids as text: the
+revisions and the maintained day summary (``SessionDay``) read in two statements, what each
+window prescribes worked out once per shared schedule (``week_rules``)."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.accounts.models import Patient
+from server.adherence import rules, week_rules
+from server.adherence.rules import Revision
+from server.adherence.services import WEEK, parsed_json
+from server.clock import days_between, local_date_of, utcnow
+from server.database.any_of import any_key_of, id_text, key_of
+from server.database.dates import day_offset
+from server.extensions import db
+from server.programmes.models import Programme, ProgrammeRevision
+from server.tracking.models import SessionDay
+
+
+def adherence_7d_for_patients(
+    patients: Iterable[uuid.UUID | Patient], now: datetime | None = None
+) -> dict[uuid.UUID, float | None]:
+    """Session adherence over each patient's last 7 local days (today included): set-based.
+
+    Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
+    today that are not logged yet are pending and do not count against the ratio. None when
+    nothing was due (no programme in force). The same ratio as ``totals_of`` the daily rows of
+    :func:`adherence_by_patient`, without building them (:func:`adherence_7d_by_key`).
+    """
+    now = now or utcnow()
+    given = list(patients)
+    loaded = [p for p in given if isinstance(p, Patient)]
+    ids = [p for p in given if not isinstance(p, Patient)]
+    if ids:
+        loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
+    rows = list({p.id: p for p in loaded}.values())
+    ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
+    dialect = db.session.get_bind().dialect
+    keys = {key_of(p.id, dialect): p.id for p in rows}
+    subjects = [(key, p.timezone) for key, p in zip(keys, rows, strict=True)]
+    by_key = adherence_7d_by_key(subjects, now)
+    ratios.update({keys[key]: ratio for key, ratio in by_key.items()})
+    return ratios
+
+
+def adherence_7d_by_key(
+    patients: Sequence[tuple[str, str]], now: datetime
+) -> dict[str, float | None]:
+    """:func:`adherence_7d_for_patients` of patients given as (key text, time zone): two
+    queries, the logs read from their maintained day summary (``SessionDay``)."""
+    if not patients:
+        return {}
+    # A page's patients share a few time zones: each zone's today and week worked out once.
+    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {tz for _, tz in patients}}
+    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
+    keys = [key for key, _ in patients]
+    first = min(zones.values()) - WEEK
+    revisions = revisions_by_key(keys)
+    ranks = _packed_ranks(keys, first, max(zones.values()))
+    ratios: dict[str, float | None] = {}
+    # What is prescribed depends on the schedules in force and the day: worked out once for
+    # the patients who share them (the revisions of one template share its parsed schedule).
+    prescribed: dict[tuple[Any, ...], list[week_rules.Prescribed]] = {}
+    for key, timezone in patients:
+        today = zones[timezone]
+        week = weeks[today]
+        in_force = rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone))
+        shared = (today, *(None if r is None else id(r.schedule) for r in in_force))
+        if shared not in prescribed:
+            prescribed[shared] = week_rules.prescribed_in_window(
+                days=week, revisions=in_force, first=first, today=today
+            )
+        ratios[key] = week_rules.packed_ratio(prescribed[shared], ranks.get(key, {}))
+    return ratios
+
+
+def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
+    """Every programme revision of the patients with these key texts (``id_text``), in one
+    query; a revision's ``programme_id`` is its key text too."""
+    found: dict[str, list[Revision]] = {key: [] for key in keys}
+    rows = db.session.connection().execute(_revisions_by_key_statement(), {"ids": keys}).all()
+    for row in rows:
+        *fields, schedule, posture_breaks = row[1:]
+        found[row[0]].append(Revision(*fields, parsed_json(schedule), parsed_json(posture_breaks)))
+    return found
+
+
+@functools.cache
+def _revisions_by_key_statement() -> sa.Select[Any]:
+    return (
+        sa.select(
+            id_text(ProgrammeRevision.patient_id),
+            id_text(ProgrammeRevision.programme_id),
+            Programme.start_date,
+            Programme.end_date,
+            Programme.created_at,
+            ProgrammeRevision.number,
+            ProgrammeRevision.effective_at,
+            sa.cast(ProgrammeRevision.schedule, sa.Text),
+            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
+        )
+        .join(Programme, Programme.id == ProgrammeRevision.programme_id)
+        .where(any_key_of(ProgrammeRevision.patient_id))
+    )
+
+
+def _packed_ranks(keys: list[str], first: date, last: date) -> dict[str, dict[str, int]]:
+    """Each patient's (by key text) best status ranks per logged slot from ``first`` to ``last``,
+    from the maintained day summary: one row per patient and slot, its ranks packed two bits a
+    day from ``first`` (``rules.packed_window_ratio``), so a page reads few rows and values.
+    """
+    params = {"ids": keys, "first": first, "last": last}
+    ranks: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, slot, packed in db.session.connection().execute(_packed_ranks_stmt(), params).all():
+        ranks[key][slot] = packed
+    return ranks
+
+
+@functools.cache
+def _packed_ranks_stmt() -> sa.Select[Any]:
+    # Built once, its parameters left open (building and cache-keying it anew costs more).
+    first = sa.bindparam("first", type_=sa.Date())
+    shift = 2 * day_offset(SessionDay.local_date, first)
+    return (
+        sa.select(
+            id_text(SessionDay.patient_id),
+            SessionDay.slot,
+            sa.func.sum(SessionDay.best_rank.op("<<")(shift), type_=sa.Integer()),
+        )
+        .where(
+            any_key_of(SessionDay.patient_id),
+            SessionDay.local_date >= first,
+            SessionDay.local_date <= sa.bindparam("last", type_=sa.Date()),
+        )
+        .group_by(SessionDay.patient_id, SessionDay.slot)
+    )

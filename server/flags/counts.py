@@ -1,0 +1,56 @@
+"""Open (and acknowledged) flags counted per patient by severity, for lists and summaries."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.database.any_of import any_key_of, id_text, key_of
+from server.extensions import db
+from server.flags.models import ACTIVE_SQL, SEVERITIES, Flag
+
+
+def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Open and acknowledged flags per patient by severity (every severity present, 0 if none)."""
+    ids = list(dict.fromkeys(patient_ids))
+    dialect = db.session.get_bind().dialect
+    keys = {key_of(patient_id, dialect): patient_id for patient_id in ids}
+    return {keys[key]: counts for key, counts in open_flag_counts_by_key(list(keys)).items()}
+
+
+def open_flag_counts_by_key(keys: list[str]) -> dict[str, dict[str, int]]:
+    """:func:`open_flag_counts` of patients given by key text (``database.any_of.id_text``)."""
+    counts = {key: dict.fromkeys(SEVERITIES, 0) for key in keys}
+    if not keys:
+        return counts
+    rows = db.session.connection().execute(_open_flag_counts_statement(), {"ids": keys}).all()
+    for key, *by_severity in rows:
+        counts[key] = dict(zip(SEVERITIES, by_severity, strict=True))
+    return counts
+
+
+@functools.cache
+def _open_flag_counts_statement() -> sa.Select[Any]:
+    counts = active_flag_counts()
+    return sa.select(id_text(counts.c.patient_id), *(counts.c[s] for s in SEVERITIES))
+
+
+@functools.cache
+def active_flag_counts() -> sa.Subquery:
+    """Open and acknowledged flags by severity, a column each, for the patients whose key texts
+    are the parameter ``ids`` (one row per patient with any). The statuses are written out as
+    the partial index's own condition, so both databases read the active flags through it."""
+    by_severity = (
+        sa.func.count(sa.case((Flag.severity == sa.literal_column(f"'{s}'"), 1))).label(s)
+        for s in SEVERITIES
+    )
+    return (
+        sa.select(Flag.patient_id, *by_severity)
+        .where(any_key_of(Flag.patient_id), sa.text(ACTIVE_SQL))
+        .group_by(Flag.patient_id)
+        .subquery("active_flags")
+    )
