@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,16 +113,64 @@ def _logged_sessions(
     return logged
 
 
+# A patient's own settings the rules read, in :func:`rule_context`'s order (selected with a
+# record's or a patient's other columns).
+PATIENT_RULE_COLUMNS = (
+    Patient.timezone,
+    Patient.reminders_enabled,
+    Patient.consent_withdrawn_at,
+    Patient.erased_at,
+    Patient.quiet_start,
+    Patient.quiet_end,
+    Patient.work_start,
+    Patient.work_end,
+    sa.cast(Patient.work_days, sa.Text).label("work_days"),
+)
+
+
+def rule_context(
+    patient_id: uuid.UUID,
+    timezone: str,
+    enabled: bool,
+    consent_withdrawn_at: datetime | None,
+    erased_at: datetime | None,
+    quiet_start: time,
+    quiet_end: time,
+    work_start: time,
+    work_end: time,
+    work_days: str | None,
+    *,
+    programmes: tuple[ProgrammeWindow, ...] = (),
+    logged_sessions: frozenset[tuple[date, str]] = frozenset(),
+    last_posture_break_at: datetime | None = None,
+    measures_due: frozenset[date] = frozenset(),
+) -> ReminderContext:
+    """The rule context of a patient from :data:`PATIENT_RULE_COLUMNS` and what was loaded
+    about their programmes and records."""
+    return ReminderContext(
+        tz=zone(timezone, patient_id=patient_id),
+        programmes=programmes,
+        # Withdrawn consent or an erasure stop reminders as the patient's own switch does.
+        reminders_enabled=enabled and consent_withdrawn_at is None and erased_at is None,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        work_start=work_start,
+        work_end=work_end,
+        work_days=_weekdays(work_days),
+        logged_sessions=logged_sessions,
+        last_posture_break_at=last_posture_break_at,
+        measures_due=measures_due,
+    )
+
+
 def load_reminder_infos(
-    patient_ids: Collection[uuid.UUID], *, since: date, with_programmes: bool = True
+    patient_ids: Collection[uuid.UUID], *, since: date
 ) -> dict[uuid.UUID, PatientReminderInfo]:
-    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered.
-    Without programmes (``with_programmes=False``) a context can judge a recorded occurrence,
-    not plan the next one."""
+    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered."""
     ids = list(set(patient_ids))
     if not ids:
         return {}
-    programmes = _programmes(ids, since) if with_programmes else {}
+    programmes = _programmes(ids, since)
     logged = _logged_sessions(ids, since)
     # The last posture break beside the patient's row (the (patient_id, local_date) index).
     last_break = (
@@ -136,18 +184,10 @@ def load_reminder_infos(
         sa.select(
             Patient.id,
             Patient.clinic_id,
-            Patient.timezone,
-            Patient.reminders_enabled,
-            Patient.consent_withdrawn_at,
-            Patient.erased_at,
-            Patient.quiet_start,
-            Patient.quiet_end,
-            Patient.work_start,
-            Patient.work_end,
-            sa.cast(Patient.work_days, sa.Text).label("work_days"),
             User.language,
             last_break.label("last_break"),
             has_measures.label("has_measures"),
+            *PATIENT_RULE_COLUMNS,
         )
         .join(User, User.id == Patient.id)
         .where(among(Patient.id, ids))
@@ -156,32 +196,12 @@ def load_reminder_infos(
     measures_due = unanswered_due_dates(with_measures, since) if with_measures else {}
     infos = {}
     none: tuple[Any, ...] = ()
-    for (
-        patient_id,
-        clinic_id,
-        timezone,
-        enabled,
-        consent_withdrawn_at,
-        erased_at,
-        quiet_start,
-        quiet_end,
-        work_start,
-        work_end,
-        work_days,
-        language,
-        last_break,
-        _,
-    ) in rows:  # unpacked: a Row's named attributes cost a lookup each, 13 a patient
-        ctx = ReminderContext(
-            tz=zone(timezone, patient_id=patient_id),
+    # Unpacked: a Row's named attributes cost a lookup each, 13 a patient.
+    for patient_id, clinic_id, language, last_break, _, *patient in rows:
+        ctx = rule_context(
+            patient_id,
+            *patient,
             programmes=tuple(programmes.get(patient_id, none)),
-            # Withdrawn consent or an erasure stop reminders as the patient's own switch does.
-            reminders_enabled=enabled and consent_withdrawn_at is None and erased_at is None,
-            quiet_start=quiet_start,
-            quiet_end=quiet_end,
-            work_start=work_start,
-            work_end=work_end,
-            work_days=_weekdays(work_days),
             logged_sessions=frozenset(logged.get(patient_id, none)),
             last_posture_break_at=last_break,
             measures_due=frozenset(measures_due.get(patient_id, none)),

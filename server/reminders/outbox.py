@@ -10,21 +10,31 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from server.accounts.models import User
+from server.accounts.models import Patient, User
 from server.clock import utcnow
 from server.extensions import db
+from server.measures.due import unanswered_due_dates
 from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
 from server.reminders.batches import among, mark_sent, on_postgresql
-from server.reminders.contexts import load_reminder_infos
+from server.reminders.contexts import PATIENT_RULE_COLUMNS, rule_context
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
-from server.reminders.rules import MAX_ATTEMPTS, retry_delay, withheld_status
+from server.reminders.rules import (
+    MAX_ATTEMPTS,
+    MEASURE,
+    POSTURE_BREAK,
+    SESSION,
+    ReminderContext,
+    retry_delay,
+    withheld_status,
+)
+from server.tracking.models import PostureBreak, SessionLog
 
 LEASE = timedelta(minutes=15)
 RETENTION = timedelta(days=30)
@@ -32,6 +42,32 @@ RETENTION = timedelta(days=30)
 
 DELIVERIES = Delivery.__table__
 NOTIFICATIONS = Notification.__table__
+PATIENTS = Patient.__table__
+# What the re-judgement of a reminder's push needs beyond its patient's settings, read beside
+# its record: whether the session was logged since, and the last posture break from the
+# record's local date on (later breaks cannot have earlier dates).
+LOGGED = sa.case(
+    (
+        NOTIFICATIONS.c.kind == SESSION,
+        sa.exists().where(
+            SessionLog.patient_id == NOTIFICATIONS.c.patient_id,
+            SessionLog.local_date == NOTIFICATIONS.c.local_date,
+            SessionLog.slot == NOTIFICATIONS.c.slot,
+        ),
+    ),
+    else_=sa.false(),
+)
+LAST_BREAK = sa.case(
+    (
+        NOTIFICATIONS.c.kind == POSTURE_BREAK,
+        sa.select(sa.func.max(PostureBreak.recorded_at))
+        .where(
+            PostureBreak.patient_id == NOTIFICATIONS.c.patient_id,
+            PostureBreak.local_date >= NOTIFICATIONS.c.local_date,
+        )
+        .scalar_subquery(),
+    ),
+)
 
 
 class Claimed(NamedTuple):
@@ -62,7 +98,8 @@ def claim_deliveries(
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
     """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with its
-    reminder record's state (null for alerts) in the same statement."""
+    reminder record's state and what its re-judgement reads (null for alerts) in the same
+    statement."""
     claimed = db.session.execute(
         sa.select(
             DELIVERIES.c.id,
@@ -80,9 +117,15 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
             NOTIFICATIONS.c.slot,
             NOTIFICATIONS.c.status.label("record_status"),
             NOTIFICATIONS.c.occurrence_at,
+            LOGGED.label("logged"),
+            LAST_BREAK.label("last_break"),
+            PATIENTS.c.id.label("patient_found"),
+            *PATIENT_RULE_COLUMNS,
         )
         .select_from(
-            DELIVERIES.outerjoin(NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id)
+            DELIVERIES.outerjoin(
+                NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id
+            ).outerjoin(PATIENTS, PATIENTS.c.id == NOTIFICATIONS.c.patient_id)
         )
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
@@ -140,21 +183,28 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
     records = [d for d in claimed if d.record_status in ("due", "snoozed")]
     if not records:
         return set()
-    infos = load_reminder_infos(
-        {r.record_patient_id for r in records},
-        since=min(r.local_date for r in records),
-        with_programmes=False,
+    measures = [r for r in records if r.record_kind == MEASURE and r.patient_found]
+    measures_due = (
+        unanswered_due_dates(
+            {r.record_patient_id for r in measures}, since=min(r.local_date for r in measures)
+        )
+        if measures
+        else {}
     )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
-        info = infos.get(record.record_patient_id)
         if record.record_status == "snoozed":
             status: str | None = "snoozed"
-        elif info is None:
+        elif record.patient_found is None:
             status = "missed"
         else:
             status = withheld_status(
-                record.record_kind, record.local_date, record.slot, record.created_at, info.ctx, at
+                record.record_kind,
+                record.local_date,
+                record.slot,
+                record.created_at,
+                _judging_context(record, measures_due),
+                at,
             )
         if status is not None:
             withheld.setdefault(status, []).append((record.id, record.notification_id))
@@ -173,6 +223,19 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             .values(status=status)
         )
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
+
+
+def _judging_context(record: Any, measures_due: dict[uuid.UUID, set[date]]) -> ReminderContext:
+    """The rule context a claimed record is judged by, from the row the claim read (the
+    patient's settings are its last columns)."""
+    patient_id = record.record_patient_id
+    return rule_context(
+        patient_id,
+        *record[-len(PATIENT_RULE_COLUMNS) :],
+        logged_sessions=frozenset({(record.local_date, record.slot)} if record.logged else ()),
+        last_posture_break_at=record.last_break,
+        measures_due=frozenset(measures_due.get(patient_id, ())),
+    )
 
 
 def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> set[uuid.UUID]:
