@@ -43,6 +43,9 @@ RETENTION = timedelta(days=30)
 DELIVERIES = Delivery.__table__
 NOTIFICATIONS = Notification.__table__
 PATIENTS = Patient.__table__
+DEVICES = Device.__table__
+SESSION_LOGS = SessionLog.__table__
+POSTURE_BREAKS = PostureBreak.__table__
 # What the re-judgement of a reminder's push needs beyond its patient's settings, read beside
 # its record: whether the session was logged since, and the last posture break from the
 # record's local date on (later breaks cannot have earlier dates).
@@ -50,9 +53,9 @@ LOGGED = sa.case(
     (
         NOTIFICATIONS.c.kind == SESSION,
         sa.exists().where(
-            SessionLog.patient_id == NOTIFICATIONS.c.patient_id,
-            SessionLog.local_date == NOTIFICATIONS.c.local_date,
-            SessionLog.slot == NOTIFICATIONS.c.slot,
+            SESSION_LOGS.c.patient_id == NOTIFICATIONS.c.patient_id,
+            SESSION_LOGS.c.local_date == NOTIFICATIONS.c.local_date,
+            SESSION_LOGS.c.slot == NOTIFICATIONS.c.slot,
         ),
     ),
     else_=sa.false(),
@@ -60,10 +63,10 @@ LOGGED = sa.case(
 LAST_BREAK = sa.case(
     (
         NOTIFICATIONS.c.kind == POSTURE_BREAK,
-        sa.select(sa.func.max(PostureBreak.recorded_at))
+        sa.select(sa.func.max(POSTURE_BREAKS.c.recorded_at))
         .where(
-            PostureBreak.patient_id == NOTIFICATIONS.c.patient_id,
-            PostureBreak.local_date >= NOTIFICATIONS.c.local_date,
+            POSTURE_BREAKS.c.patient_id == NOTIFICATIONS.c.patient_id,
+            POSTURE_BREAKS.c.local_date >= NOTIFICATIONS.c.local_date,
         )
         .scalar_subquery(),
     ),
@@ -155,9 +158,9 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
     if push_recipients:
         rows = db.session.execute(
-            sa.select(Device.patient_id, Device.id, Device.platform, Device.token).where(
-                among(Device.patient_id, push_recipients)
-            )
+            sa.select(
+                DEVICES.c.patient_id, DEVICES.c.id, DEVICES.c.platform, DEVICES.c.token
+            ).where(among(DEVICES.c.patient_id, push_recipients))
         )
         for patient_id, device_id, platform, token in rows:
             devices.setdefault(patient_id, []).append((device_id, platform, token))
