@@ -71,11 +71,11 @@ def plan_stream(
 def notification_row(
     planned: PlannedOccurrence, info: PatientReminderInfo, now: datetime
 ) -> dict[str, Any]:
-    """The ``notifications`` row of a planned occurrence, text in the patient's language."""
+    """The ``notifications`` row of a planned occurrence, text in the patient's language (its
+    id is made when it is written)."""
     occ = planned.occurrence
     title, message = reminder_text(occ.kind, info.language, occ.slot)
     return {
-        "id": uuid.uuid4(),
         "clinic_id": info.clinic_id,
         "patient_id": info.patient_id,
         "kind": occ.kind,
