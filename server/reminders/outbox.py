@@ -100,48 +100,69 @@ def claim_deliveries(
 
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
-    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with its
-    reminder record's state and what its re-judgement reads (null for alerts) in the same
-    statement."""
-    claimed = db.session.execute(
-        sa.select(
-            DELIVERIES.c.id,
-            DELIVERIES.c.channel,
-            DELIVERIES.c.kind,
-            DELIVERIES.c.recipient_id,
-            DELIVERIES.c.payload,
-            DELIVERIES.c.attempts,
-            DELIVERIES.c.notification_id,
-            DELIVERIES.c.created_at,
-            DELIVERIES.c.dedupe_key,
-            NOTIFICATIONS.c.patient_id.label("record_patient_id"),
-            NOTIFICATIONS.c.kind.label("record_kind"),
-            NOTIFICATIONS.c.local_date,
-            NOTIFICATIONS.c.slot,
-            NOTIFICATIONS.c.status.label("record_status"),
-            NOTIFICATIONS.c.occurrence_at,
-            LOGGED.label("logged"),
-            LAST_BREAK.label("last_break"),
-            PATIENTS.c.id.label("patient_found"),
-            *PATIENT_RULE_COLUMNS,
-        )
-        .select_from(
-            DELIVERIES.outerjoin(
-                NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id
-            ).outerjoin(PATIENTS, PATIENTS.c.id == NOTIFICATIONS.c.patient_id)
-        )
+    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with the
+    attempt it is about to make, its reminder record's state and what its re-judgement reads
+    (null for alerts). On PostgreSQL one statement claims, leases and reads them."""
+    lease = {"attempts": DELIVERIES.c.attempts + 1, "next_attempt_at": leased_at + LEASE}
+    due = (
+        sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True, of=DELIVERIES)
-    ).all()
-    if claimed:
-        db.session.execute(
+        .with_for_update(skip_locked=True)
+    )
+    if on_postgresql():
+        claimed = due.cte("claimed")
+        leased = (
             sa.update(DELIVERIES)
-            .where(among(DELIVERIES.c.id, [d.id for d in claimed]))
-            .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
+            .where(DELIVERIES.c.id == claimed.c.id)
+            .values(lease)
+            .returning(*DELIVERIES.c, claimed.c.next_attempt_at.label("due_at"))
+            .cte("leased")
         )
-    return claimed
+        # ``attempts`` comes back already counting this one.
+        query = _with_records(leased, leased.c.attempts).order_by(leased.c.due_at)
+        return list(db.session.execute(query))
+    rows = db.session.execute(
+        _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
+        .where(DELIVERIES.c.next_attempt_at <= now)
+        .order_by(DELIVERIES.c.next_attempt_at)
+        .limit(batch_size)
+    ).all()
+    if rows:
+        db.session.execute(
+            sa.update(DELIVERIES).where(among(DELIVERIES.c.id, [d.id for d in rows])).values(lease)
+        )
+    return rows
+
+
+def _with_records(deliveries: Any, attempt: Any) -> sa.Select[Any]:
+    """The claimed rows of ``deliveries`` with their records and patients (outer joins)."""
+    return sa.select(
+        deliveries.c.id,
+        deliveries.c.channel,
+        deliveries.c.kind,
+        deliveries.c.recipient_id,
+        deliveries.c.payload,
+        attempt.label("attempt"),
+        deliveries.c.notification_id,
+        deliveries.c.created_at,
+        deliveries.c.dedupe_key,
+        NOTIFICATIONS.c.patient_id.label("record_patient_id"),
+        NOTIFICATIONS.c.kind.label("record_kind"),
+        NOTIFICATIONS.c.local_date,
+        NOTIFICATIONS.c.slot,
+        NOTIFICATIONS.c.status.label("record_status"),
+        NOTIFICATIONS.c.occurrence_at,
+        LOGGED.label("logged"),
+        LAST_BREAK.label("last_break"),
+        PATIENTS.c.id.label("patient_found"),
+        *PATIENT_RULE_COLUMNS,
+    ).select_from(
+        deliveries.outerjoin(
+            NOTIFICATIONS, NOTIFICATIONS.c.id == deliveries.c.notification_id
+        ).outerjoin(PATIENTS, PATIENTS.c.id == NOTIFICATIONS.c.patient_id)
+    )
 
 
 def _close_unsendable(claimed: list[Any], now: datetime, leased_at: datetime) -> set[uuid.UUID]:
@@ -172,7 +193,7 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
             recipient_id=d.recipient_id,
             payload=dict(d.payload),
             devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
-            attempt=d.attempts + 1,
+            attempt=d.attempt,
         )
         for d in claimed
     ]
