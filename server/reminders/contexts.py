@@ -92,7 +92,7 @@ def _programmes(
             sa.or_(PROGRAMMES.c.end_date.is_(None), PROGRAMMES.c.end_date >= since),
         )
         .order_by(PROGRAMMES.c.id, REVISIONS.c.number)
-    )
+    ).all()
     programmes: dict[uuid.UUID, tuple[Any, ...]] = {}
     revisions: dict[uuid.UUID, list[RevisionWindow]] = defaultdict(list)
     for programme_id, patient_id, start, end, created, number, effective, schedule, breaks in rows:
@@ -116,7 +116,7 @@ def _logged_sessions(
         sa.select(SESSION_LOGS.c.patient_id, SESSION_LOGS.c.local_date, SESSION_LOGS.c.slot).where(
             among(SESSION_LOGS.c.patient_id, patient_ids), SESSION_LOGS.c.local_date >= since
         )
-    )
+    ).all()
     for patient_id, local_date, slot in rows:
         logged[patient_id].add((local_date, slot))
     return logged

@@ -122,7 +122,7 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
         )
         # ``attempts`` comes back already counting this one.
         query = _with_records(leased, leased.c.attempts).order_by(leased.c.due_at)
-        return list(db.session.execute(query))
+        return db.session.execute(query).all()
     rows = db.session.execute(
         _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
         .where(DELIVERIES.c.next_attempt_at <= now)

@@ -115,7 +115,7 @@ def session_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
     if revision is None:
         return []
     by_instant: dict[datetime, Occurrence] = {}
-    for slot in scheduled_slots(dict(revision.schedule), day):
+    for slot in scheduled_slots(revision.schedule, day):
         if (day, slot.slot) in ctx.logged_sessions:
             continue
         at = local_to_utc(day, slot.time, ctx.tz)
@@ -200,7 +200,13 @@ def walk(
 ) -> tuple[list[Occurrence], Occurrence | None]:
     """Occurrences in ``(after, until]`` and the first one after ``until`` (None if none).
     Each step looks from the day before the last occurrence on, so each day is expanded once."""
-    expanded = functools.cache(functools.partial(occurrences_on, kind, ctx))
+    days: dict[date, list[Occurrence]] = {}
+
+    def expanded(day: date) -> list[Occurrence]:
+        if (occurrences := days.get(day)) is None:
+            occurrences = days[day] = occurrences_on(kind, ctx, day)
+        return occurrences
+
     found = []
     occurrence = next_occurrence(kind, ctx, after, expanded)
     while occurrence is not None and occurrence.at <= until:
