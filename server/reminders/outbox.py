@@ -191,7 +191,7 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
             channel=d.channel,
             kind=d.kind,
             recipient_id=d.recipient_id,
-            payload=dict(d.payload),
+            payload=d.payload,
             devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
             attempt=d.attempt,
         )
