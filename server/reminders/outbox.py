@@ -113,15 +113,22 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
     )
     if on_postgresql():
         claimed = due.cte("claimed")
+        # ``= ANY(ARRAY(SELECT …))``: index lookups of the claimed ids whatever the statistics
+        # say (a join may hash the whole table when they are stale or the table was empty).
+        claimed_ids = sa.func.array(sa.select(claimed.c.id).scalar_subquery())
         leased = (
             sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id == claimed.c.id)
+            .where(DELIVERIES.c.id == sa.any_(claimed_ids))
             .values(lease)
-            .returning(*DELIVERIES.c, claimed.c.next_attempt_at.label("due_at"))
+            .returning(*DELIVERIES.c)
             .cte("leased")
         )
         # ``attempts`` comes back already counting this one.
-        query = _with_records(leased, leased.c.attempts).order_by(leased.c.due_at)
+        query = (
+            _with_records(leased, leased.c.attempts)
+            .join(claimed, claimed.c.id == leased.c.id)
+            .order_by(claimed.c.next_attempt_at)
+        )
         return db.session.execute(query).all()
     rows = db.session.execute(
         _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
