@@ -104,15 +104,15 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
     attempt it is about to make, its reminder record's state and what its re-judgement reads
     (null for alerts). On PostgreSQL one statement claims, leases and reads them."""
     lease = {"attempts": DELIVERIES.c.attempts + 1, "next_attempt_at": leased_at + LEASE}
-    due = (
-        sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
-        .where(DELIVERIES.c.next_attempt_at <= now)
-        .order_by(DELIVERIES.c.next_attempt_at)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    )
     if on_postgresql():
-        claimed = due.cte("claimed")
+        claimed = (
+            sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
+            .where(DELIVERIES.c.next_attempt_at <= now)
+            .order_by(DELIVERIES.c.next_attempt_at)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+            .cte("claimed")
+        )
         # ``= ANY(ARRAY(SELECT …))``: index lookups of the claimed ids whatever the statistics
         # say (a join may hash the whole table when they are stale or the table was empty).
         claimed_ids = sa.func.array(sa.select(claimed.c.id).scalar_subquery())
@@ -130,11 +130,14 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
             .order_by(claimed.c.next_attempt_at)
         )
         return db.session.execute(query).all()
+    # FOR UPDATE, which SQLite's text drops, still makes its transaction take the write lock
+    # first (server/database/transactions.py): two processes never claim the same rows.
     rows = db.session.execute(
         _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
+        .with_for_update(skip_locked=True, of=DELIVERIES)
     ).all()
     if rows:
         db.session.execute(
