@@ -8,6 +8,7 @@ never send the same row. A crash mid-send retries the row once the lease expires
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from server.accounts.models import Patient, User
 from server.clock import utcnow
+from server.db import UTCDateTime
 from server.extensions import db
 from server.measures.due import unanswered_due_dates
 from server.metrics import count_withheld
@@ -103,47 +105,60 @@ def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[An
     """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with the
     attempt it is about to make, its reminder record's state and what its re-judgement reads
     (null for alerts). On PostgreSQL one statement claims, leases and reads them."""
-    lease = {"attempts": DELIVERIES.c.attempts + 1, "next_attempt_at": leased_at + LEASE}
-    if on_postgresql():
-        claimed = (
-            sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
+    params = {"now": now, "batch_size": batch_size, "lease_until": leased_at + LEASE}
+    postgres = on_postgresql()
+    rows = db.session.execute(_claim_statement(postgres), params).all()
+    if rows and not postgres:
+        db.session.execute(
+            sa.update(DELIVERIES)
+            .where(among(DELIVERIES.c.id, [d.id for d in rows]))
+            .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=params["lease_until"])
+        )
+    return rows
+
+
+@functools.cache
+def _claim_statement(postgres: bool) -> sa.Select[Any]:
+    """The claim, built once (its construction took more than an idle tick's statements), with
+    ``now``, ``batch_size`` and ``lease_until`` bound at execution."""
+    now = sa.bindparam("now", type_=UTCDateTime())
+    batch_size = sa.bindparam("batch_size", type_=sa.Integer())
+    if not postgres:
+        # FOR UPDATE, which SQLite's text drops, still makes its transaction take the write
+        # lock first (server/database/transactions.py): two processes never claim one row.
+        return (
+            _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
             .where(DELIVERIES.c.next_attempt_at <= now)
             .order_by(DELIVERIES.c.next_attempt_at)
             .limit(batch_size)
-            .with_for_update(skip_locked=True)
-            .cte("claimed")
+            .with_for_update(skip_locked=True, of=DELIVERIES)
         )
-        # ``= ANY(ARRAY(SELECT …))``: index lookups of the claimed ids whatever the statistics
-        # say (a join may hash the whole table when they are stale or the table was empty).
-        claimed_ids = sa.func.array(sa.select(claimed.c.id).scalar_subquery())
-        leased = (
-            sa.update(DELIVERIES)
-            .where(DELIVERIES.c.id == sa.any_(claimed_ids))
-            .values(lease)
-            .returning(*DELIVERIES.c)
-            .cte("leased")
-        )
-        # ``attempts`` comes back already counting this one.
-        query = (
-            _with_records(leased, leased.c.attempts)
-            .join(claimed, claimed.c.id == leased.c.id)
-            .order_by(claimed.c.next_attempt_at)
-        )
-        return db.session.execute(query).all()
-    # FOR UPDATE, which SQLite's text drops, still makes its transaction take the write lock
-    # first (server/database/transactions.py): two processes never claim the same rows.
-    rows = db.session.execute(
-        _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
+    due = (
+        sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True, of=DELIVERIES)
-    ).all()
-    if rows:
-        db.session.execute(
-            sa.update(DELIVERIES).where(among(DELIVERIES.c.id, [d.id for d in rows])).values(lease)
+    )
+    claimed = due.with_for_update(skip_locked=True).cte("claimed")
+    # ``= ANY(ARRAY(SELECT …))``: index lookups of the claimed ids whatever the statistics say
+    # (a join may hash the whole table when they are stale or the table was analyzed empty).
+    claimed_ids = sa.func.array(sa.select(claimed.c.id).scalar_subquery())
+    leased = (
+        sa.update(DELIVERIES)
+        .where(DELIVERIES.c.id == sa.any_(claimed_ids))
+        .values(
+            attempts=DELIVERIES.c.attempts + 1,
+            next_attempt_at=sa.bindparam("lease_until", type_=UTCDateTime()),
         )
-    return rows
+        .returning(*DELIVERIES.c)
+        .cte("leased")
+    )
+    # ``attempts`` comes back already counting this one.
+    return (
+        _with_records(leased, leased.c.attempts)
+        .join(claimed, claimed.c.id == leased.c.id)
+        .order_by(claimed.c.next_attempt_at)
+    )
 
 
 def _with_records(deliveries: Any, attempt: Any) -> sa.Select[Any]:
