@@ -31,8 +31,10 @@ def format_hhmm(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+@functools.lru_cache(maxsize=4096)
 def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of local ``wall`` time on ``day``.
+    """The UTC instant of local ``wall`` time on ``day`` (remembered: a tick asks for the same
+    few days, slots and zones for thousands of patients).
 
     A wall time that does not exist (spring-forward gap) moves forward by the gap (01:30 in
     London on the last Sunday of March is 02:30 BST); an ambiguous one (fall-back overlap)

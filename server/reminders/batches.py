@@ -15,7 +15,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -102,27 +102,11 @@ MOVE_STREAM = (
     )
 )
 
-# The columns of a notification row that travel in the JSON document, with their types.
-ROW_COLUMNS = (
-    "id",
-    "clinic_id",
-    "patient_id",
-    "kind",
-    "occurrence_at",
-    "status",
-    "local_date",
-    "slot",
-    "language",
-    "title",
-    "message",
-)
-# The outbox rows get the payload and dedupe key push_delivery_row gives a new record (round 0).
+# One statement a batch (PostgreSQL). The records' ids are made here, and each new ``due``
+# record's outbox row is built from what its INSERT returns: the payload and dedupe key
+# push_delivery_row gives a new record (round 0).
 WRITE_BATCH = sa.text("""
-WITH planned AS (
-    SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS p(
-        id uuid, clinic_id uuid, patient_id uuid, kind text, occurrence_at timestamptz,
-        status text, local_date date, slot text, language text, title text, message text)
-), moved AS (
+WITH moved AS (
     UPDATE reminder_streams AS s
     SET next_due_at = m.next_due, last_occurrence_at = m.last_occurrence, updated_at = :now
     FROM json_to_recordset(CAST(:moves AS json))
@@ -132,33 +116,27 @@ WITH planned AS (
     INSERT INTO notifications (id, clinic_id, patient_id, kind, occurrence_at, status,
                                local_date, slot, language, title, message, snooze_count,
                                created_at)
-    SELECT id, clinic_id, patient_id, kind, occurrence_at, status, local_date, slot, language,
-           title, message, 0, :now
-    FROM planned
+    SELECT gen_random_uuid(), clinic_id, patient_id, kind, occurrence_at, status, local_date,
+           slot, language, title, message, 0, :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS p(
+        clinic_id uuid, patient_id uuid, kind text, occurrence_at timestamptz, status text,
+        local_date date, slot text, language text, title text, message text)
     ON CONFLICT (patient_id, kind, occurrence_at) DO NOTHING
-    RETURNING id, status
+    RETURNING id, clinic_id, patient_id, kind, status, title, message
 ), queued AS (
     INSERT INTO deliveries (id, dedupe_key, clinic_id, recipient_id, notification_id, channel,
                             kind, payload, status, attempts, next_attempt_at, created_at)
-    SELECT gen_random_uuid(), concat_ws(':', 'notification', p.id, 0), p.clinic_id,
-           p.patient_id, p.id, 'push', p.kind,
-           jsonb_build_object('notification_id', CAST(p.id AS text), 'kind', p.kind,
-                              'title', p.title, 'body', p.message),
+    SELECT gen_random_uuid(), concat_ws(':', 'notification', id, 0), clinic_id, patient_id,
+           id, 'push', kind,
+           jsonb_build_object('notification_id', CAST(id AS text), 'kind', kind,
+                              'title', title, 'body', message),
            'pending', 0, :now, :now
-    FROM recorded AS r JOIN planned AS p ON p.id = r.id
-    WHERE r.status = 'due'
+    FROM recorded
+    WHERE status = 'due'
     ON CONFLICT (dedupe_key) DO NOTHING
 )
 SELECT status, count(*) FROM recorded GROUP BY status
 """)
-
-
-def _json_value(value: Any) -> str:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()  # aware datetimes keep their offset
-    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def write_batch(
@@ -170,6 +148,7 @@ def write_batch(
         return _write_batch_json(rows, moves, now)
     if moves:
         db.session.execute(MOVE_STREAM, list(moves))
+    rows = [row | {"id": uuid.uuid4()} for row in rows]
     inserted = insert_ignoring_duplicates(
         Notification, rows, ("patient_id", "kind", "occurrence_at")
     )
@@ -182,27 +161,58 @@ def write_batch(
 def _write_batch_json(
     rows: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]], now: datetime
 ) -> tuple[Counter[str], int]:
-    document = [{name: row[name] for name in ROW_COLUMNS} for row in rows]
+    # Every value made text here, so the encoder never calls back into Python for one.
+    clinics: dict[uuid.UUID, str] = {}
+    document = [
+        {
+            "clinic_id": clinics.get(row["clinic_id"])
+            or clinics.setdefault(row["clinic_id"], str(row["clinic_id"])),
+            "patient_id": str(row["patient_id"]),
+            "kind": row["kind"],
+            "occurrence_at": row["occurrence_at"].isoformat(),  # aware: keeps its offset
+            "status": row["status"],
+            "local_date": row["local_date"].isoformat(),
+            "slot": row["slot"],
+            "language": row["language"],
+            "title": row["title"],
+            "message": row["message"],
+        }
+        for row in rows
+    ]
+    moved = [
+        {
+            "stream_id": str(move["stream_id"]),
+            "next_due": _iso(move["next_due"]),
+            "last_occurrence": _iso(move["last_occurrence"]),
+        }
+        for move in moves
+    ]
     params = {
-        "rows": json.dumps(document, default=_json_value, separators=(",", ":")),
-        "moves": json.dumps(moves, default=_json_value, separators=(",", ":")),
+        "rows": json.dumps(document, separators=(",", ":")),
+        "moves": json.dumps(moved, separators=(",", ":")),
         "now": now,
     }
     recorded = Counter(dict(db.session.execute(WRITE_BATCH, params).all()))
     return recorded, len(rows) - recorded.total()
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 # A sent batch's deliveries and their records in one statement (PostgreSQL): the outer UPDATE
 # takes the notification ids the CTE returns, so the deliveries are not read a second time.
+# Both find their rows by ``= ANY(array)``: index lookups whatever the statistics say (as a
+# join the planner hashed both whole tables when they had been analyzed empty).
 MARK_SENT = sa.text("""
 WITH sent AS (
     UPDATE deliveries SET status = 'sent', next_attempt_at = NULL, sent_at = :now,
                           last_error = NULL
-    WHERE id IN (SELECT unnest(CAST(:ids AS uuid[])))
+    WHERE id = ANY(CAST(:ids AS uuid[]))
     RETURNING notification_id
 )
 UPDATE notifications SET status = 'sent', sent_at = :now
-WHERE id IN (SELECT notification_id FROM sent) AND status = 'due'
+WHERE id = ANY(ARRAY(SELECT notification_id FROM sent)) AND status = 'due'
 """)
 
 

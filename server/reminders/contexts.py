@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,15 @@ from server.tracking.models import PostureBreak, SessionLog
 
 log = logging.getLogger(__name__)
 UTC_ZONE = ZoneInfo("UTC")
+# Core tables, not the mapped classes: a statement naming a mapped attribute goes through the
+# ORM's result loading, a tenth of a claim's CPU for these plain columns.
+PATIENTS = Patient.__table__
+USERS = User.__table__
+PROGRAMMES = Programme.__table__
+REVISIONS = ProgrammeRevision.__table__
+SESSION_LOGS = SessionLog.__table__
+POSTURE_BREAKS = PostureBreak.__table__
+MEASURE_SCHEDULES = MeasureSchedule.__table__
 
 
 @dataclass(frozen=True)
@@ -67,23 +76,23 @@ def _programmes(
     revisions: one query (each programme's rows joined to its revisions)."""
     rows = db.session.execute(
         sa.select(
-            Programme.id,
-            Programme.patient_id,
-            Programme.start_date,
-            Programme.end_date,
-            Programme.created_at,
-            ProgrammeRevision.number,
-            ProgrammeRevision.effective_at,
-            sa.cast(ProgrammeRevision.schedule, sa.Text).label("schedule"),
-            sa.cast(ProgrammeRevision.posture_breaks, sa.Text).label("posture_breaks"),
+            PROGRAMMES.c.id,
+            PROGRAMMES.c.patient_id,
+            PROGRAMMES.c.start_date,
+            PROGRAMMES.c.end_date,
+            PROGRAMMES.c.created_at,
+            REVISIONS.c.number,
+            REVISIONS.c.effective_at,
+            sa.cast(REVISIONS.c.schedule, sa.Text).label("schedule"),
+            sa.cast(REVISIONS.c.posture_breaks, sa.Text).label("posture_breaks"),
         )
-        .outerjoin(ProgrammeRevision, ProgrammeRevision.programme_id == Programme.id)
+        .outerjoin(REVISIONS, REVISIONS.c.programme_id == PROGRAMMES.c.id)
         .where(
-            among(Programme.patient_id, patient_ids),
-            sa.or_(Programme.end_date.is_(None), Programme.end_date >= since),
+            among(PROGRAMMES.c.patient_id, patient_ids),
+            sa.or_(PROGRAMMES.c.end_date.is_(None), PROGRAMMES.c.end_date >= since),
         )
-        .order_by(Programme.id, ProgrammeRevision.number)
-    )
+        .order_by(PROGRAMMES.c.id, REVISIONS.c.number)
+    ).all()
     programmes: dict[uuid.UUID, tuple[Any, ...]] = {}
     revisions: dict[uuid.UUID, list[RevisionWindow]] = defaultdict(list)
     for programme_id, patient_id, start, end, created, number, effective, schedule, breaks in rows:
@@ -104,84 +113,104 @@ def _logged_sessions(
 ) -> dict[uuid.UUID, set[tuple[date, str]]]:
     logged: dict[uuid.UUID, set[tuple[date, str]]] = defaultdict(set)
     rows = db.session.execute(
-        sa.select(SessionLog.patient_id, SessionLog.local_date, SessionLog.slot).where(
-            among(SessionLog.patient_id, patient_ids), SessionLog.local_date >= since
+        sa.select(SESSION_LOGS.c.patient_id, SESSION_LOGS.c.local_date, SESSION_LOGS.c.slot).where(
+            among(SESSION_LOGS.c.patient_id, patient_ids), SESSION_LOGS.c.local_date >= since
         )
-    )
+    ).all()
     for patient_id, local_date, slot in rows:
         logged[patient_id].add((local_date, slot))
     return logged
 
 
+# A patient's own settings the rules read, in :func:`rule_context`'s order (selected with a
+# record's or a patient's other columns).
+PATIENT_RULE_COLUMNS = (
+    PATIENTS.c.timezone,
+    PATIENTS.c.reminders_enabled,
+    PATIENTS.c.consent_withdrawn_at,
+    PATIENTS.c.erased_at,
+    PATIENTS.c.quiet_start,
+    PATIENTS.c.quiet_end,
+    PATIENTS.c.work_start,
+    PATIENTS.c.work_end,
+    sa.cast(PATIENTS.c.work_days, sa.Text).label("work_days"),
+)
+
+
+def rule_context(
+    patient_id: uuid.UUID,
+    timezone: str,
+    enabled: bool,
+    consent_withdrawn_at: datetime | None,
+    erased_at: datetime | None,
+    quiet_start: time,
+    quiet_end: time,
+    work_start: time,
+    work_end: time,
+    work_days: str | None,
+    *,
+    programmes: tuple[ProgrammeWindow, ...] = (),
+    logged_sessions: frozenset[tuple[date, str]] = frozenset(),
+    last_posture_break_at: datetime | None = None,
+    measures_due: frozenset[date] = frozenset(),
+) -> ReminderContext:
+    """The rule context of a patient from :data:`PATIENT_RULE_COLUMNS` and what was loaded
+    about their programmes and records."""
+    return ReminderContext(
+        tz=zone(timezone, patient_id=patient_id),
+        programmes=programmes,
+        # Withdrawn consent or an erasure stop reminders as the patient's own switch does.
+        reminders_enabled=enabled and consent_withdrawn_at is None and erased_at is None,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        work_start=work_start,
+        work_end=work_end,
+        work_days=_weekdays(work_days),
+        logged_sessions=logged_sessions,
+        last_posture_break_at=last_posture_break_at,
+        measures_due=measures_due,
+    )
+
+
 def load_reminder_infos(
-    patient_ids: Collection[uuid.UUID], *, since: date, with_programmes: bool = True
+    patient_ids: Collection[uuid.UUID], *, since: date
 ) -> dict[uuid.UUID, PatientReminderInfo]:
-    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered.
-    Without programmes (``with_programmes=False``) a context can judge a recorded occurrence,
-    not plan the next one."""
+    """Rule contexts for ``patient_ids``; logs from local date ``since`` on are considered."""
     ids = list(set(patient_ids))
     if not ids:
         return {}
-    programmes = _programmes(ids, since) if with_programmes else {}
+    programmes = _programmes(ids, since)
     logged = _logged_sessions(ids, since)
     # The last posture break beside the patient's row (the (patient_id, local_date) index).
     last_break = (
-        sa.select(sa.func.max(PostureBreak.recorded_at))
-        .where(PostureBreak.patient_id == Patient.id, PostureBreak.local_date >= since)
+        sa.select(sa.func.max(POSTURE_BREAKS.c.recorded_at))
+        .where(POSTURE_BREAKS.c.patient_id == PATIENTS.c.id, POSTURE_BREAKS.c.local_date >= since)
         .scalar_subquery()
     )
     # Whether the patient has questionnaires at all, so only those are looked up (most are not).
-    has_measures = sa.exists().where(MeasureSchedule.patient_id == Patient.id)
+    has_measures = sa.exists().where(MEASURE_SCHEDULES.c.patient_id == PATIENTS.c.id)
     rows = db.session.execute(
         sa.select(
-            Patient.id,
-            Patient.clinic_id,
-            Patient.timezone,
-            Patient.reminders_enabled,
-            Patient.consent_withdrawn_at,
-            Patient.erased_at,
-            Patient.quiet_start,
-            Patient.quiet_end,
-            Patient.work_start,
-            Patient.work_end,
-            sa.cast(Patient.work_days, sa.Text).label("work_days"),
-            User.language,
+            PATIENTS.c.id,
+            PATIENTS.c.clinic_id,
+            USERS.c.language,
             last_break.label("last_break"),
             has_measures.label("has_measures"),
+            *PATIENT_RULE_COLUMNS,
         )
-        .join(User, User.id == Patient.id)
-        .where(among(Patient.id, ids))
+        .join(USERS, USERS.c.id == PATIENTS.c.id)
+        .where(among(PATIENTS.c.id, ids))
     ).all()
     with_measures = [row.id for row in rows if row.has_measures]
     measures_due = unanswered_due_dates(with_measures, since) if with_measures else {}
     infos = {}
     none: tuple[Any, ...] = ()
-    for (
-        patient_id,
-        clinic_id,
-        timezone,
-        enabled,
-        consent_withdrawn_at,
-        erased_at,
-        quiet_start,
-        quiet_end,
-        work_start,
-        work_end,
-        work_days,
-        language,
-        last_break,
-        _,
-    ) in rows:  # unpacked: a Row's named attributes cost a lookup each, 13 a patient
-        ctx = ReminderContext(
-            tz=zone(timezone, patient_id=patient_id),
+    # Unpacked: a Row's named attributes cost a lookup each, 13 a patient.
+    for patient_id, clinic_id, language, last_break, _, *patient in rows:
+        ctx = rule_context(
+            patient_id,
+            *patient,
             programmes=tuple(programmes.get(patient_id, none)),
-            # Withdrawn consent or an erasure stop reminders as the patient's own switch does.
-            reminders_enabled=enabled and consent_withdrawn_at is None and erased_at is None,
-            quiet_start=quiet_start,
-            quiet_end=quiet_end,
-            work_start=work_start,
-            work_end=work_end,
-            work_days=_weekdays(work_days),
             logged_sessions=frozenset(logged.get(patient_id, none)),
             last_posture_break_at=last_break,
             measures_due=frozenset(measures_due.get(patient_id, none)),

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.db import UTCDateTime
 from server.extensions import db
 from server.reminders.batches import insert_ignoring_duplicates, push_delivery_row, write_batch
 from server.reminders.contexts import PatientReminderInfo, load_reminder_infos
@@ -71,11 +72,11 @@ def plan_stream(
 def notification_row(
     planned: PlannedOccurrence, info: PatientReminderInfo, now: datetime
 ) -> dict[str, Any]:
-    """The ``notifications`` row of a planned occurrence, text in the patient's language."""
+    """The ``notifications`` row of a planned occurrence, text in the patient's language (its
+    id is made when it is written)."""
     occ = planned.occurrence
     title, message = reminder_text(occ.kind, info.language, occ.slot)
     return {
-        "id": uuid.uuid4(),
         "clinic_id": info.clinic_id,
         "patient_id": info.patient_id,
         "kind": occ.kind,
@@ -91,21 +92,21 @@ def notification_row(
     }
 
 
-def due_streams_query(now: datetime, batch_size: int) -> sa.Select[Any]:
-    """Due streams, oldest first, locked and skipping rows another process holds."""
-    return (
-        sa.select(
-            STREAMS.c.id,
-            STREAMS.c.patient_id,
-            STREAMS.c.kind,
-            STREAMS.c.next_due_at,
-            STREAMS.c.last_occurrence_at,
-        )
-        .where(STREAMS.c.next_due_at <= now)
-        .order_by(STREAMS.c.next_due_at)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
+# Due streams, oldest first, locked and skipping rows another process holds; built once, with
+# ``now`` and ``batch_size`` bound at execution (an idle tick runs little else).
+DUE_STREAMS = (
+    sa.select(
+        STREAMS.c.id,
+        STREAMS.c.patient_id,
+        STREAMS.c.kind,
+        STREAMS.c.next_due_at,
+        STREAMS.c.last_occurrence_at,
     )
+    .where(STREAMS.c.next_due_at <= sa.bindparam("now", type_=UTCDateTime()))
+    .order_by(STREAMS.c.next_due_at)
+    .limit(sa.bindparam("batch_size", type_=sa.Integer()))
+    .with_for_update(skip_locked=True)
+)
 
 
 def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
@@ -113,7 +114,7 @@ def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
 
     Flushes only: the caller commits the batch, then delivers through the outbox.
     """
-    streams = db.session.execute(due_streams_query(now, batch_size)).all()
+    streams = db.session.execute(DUE_STREAMS, {"now": now, "batch_size": batch_size}).all()
     result = ClaimResult(claimed=len(streams))
     if not streams:
         return result

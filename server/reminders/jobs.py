@@ -13,6 +13,7 @@ from flask import current_app
 
 from server.accounts.models import Patient
 from server.clock import utcnow
+from server.collector import collector_paused
 from server.commit import committed
 from server.extensions import db
 from server.metrics import count_deliveries, count_reminder_occurrences, observe_dispatch_lags
@@ -67,7 +68,7 @@ def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -
     """Run ``claim`` batch after batch, committing each, until a batch comes back short."""
     total = 0
     while True:
-        with committed():
+        with collector_paused(), committed():
             result: ClaimResult = claim(now, batch_size)
         total += result.claimed
         count_reminder_occurrences(result.recorded)
@@ -104,11 +105,11 @@ def deliver_pending(
     statuses: Counter[str] = Counter()
     try:
         while True:
-            with committed():
+            with collector_paused(), committed():
                 claimed = claim_deliveries(now, batch_size, leased_at=as_of_now())
             if not claimed.rows:
                 return statuses
-            with committed():
+            with collector_paused(), committed():
                 outcomes = [(m.delivery_id, _send(provider, m)) for m in claimed.messages]
                 sent_at = as_of_now()
                 statuses.update(record_delivery_results(outcomes, sent_at))

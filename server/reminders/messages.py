@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 SLOT_NAMES = {
     "tr": {
         "morning": "sabah",
@@ -63,8 +65,10 @@ def _texts(language: str) -> dict[str, str]:
     return TEXTS.get(language, TEXTS["en"])
 
 
+@functools.lru_cache(maxsize=1024)
 def reminder_text(kind: str, language: str, slot: str | None = None) -> tuple[str, str]:
-    """(title, body) of a patient reminder in ``language`` (``tr`` or ``en``)."""
+    """(title, body) of a patient reminder in ``language`` (``tr`` or ``en``); rendered once
+    per (kind, language, slot), as a tick writes thousands of the same few."""
     texts = _texts(language)
     if kind == "posture_break":
         return texts["posture_title"], texts["posture_body"]

@@ -8,23 +8,35 @@ never send the same row. A crash mid-send retries the row once the lease expires
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from server.accounts.models import User
+from server.accounts.models import Patient, User
 from server.clock import utcnow
+from server.db import UTCDateTime
 from server.extensions import db
+from server.measures.due import unanswered_due_dates
 from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
 from server.reminders.batches import among, mark_sent, on_postgresql
-from server.reminders.contexts import load_reminder_infos
+from server.reminders.contexts import PATIENT_RULE_COLUMNS, rule_context
 from server.reminders.models import Delivery, Device, Notification
 from server.reminders.providers import DeliveryResult, OutboundMessage
-from server.reminders.rules import MAX_ATTEMPTS, retry_delay, withheld_status
+from server.reminders.rules import (
+    MAX_ATTEMPTS,
+    MEASURE,
+    POSTURE_BREAK,
+    SESSION,
+    ReminderContext,
+    retry_delay,
+    withheld_status,
+)
+from server.tracking.models import PostureBreak, SessionLog
 
 LEASE = timedelta(minutes=15)
 RETENTION = timedelta(days=30)
@@ -32,6 +44,35 @@ RETENTION = timedelta(days=30)
 
 DELIVERIES = Delivery.__table__
 NOTIFICATIONS = Notification.__table__
+PATIENTS = Patient.__table__
+DEVICES = Device.__table__
+SESSION_LOGS = SessionLog.__table__
+POSTURE_BREAKS = PostureBreak.__table__
+# What the re-judgement of a reminder's push needs beyond its patient's settings, read beside
+# its record: whether the session was logged since, and the last posture break from the
+# record's local date on (later breaks cannot have earlier dates).
+LOGGED = sa.case(
+    (
+        NOTIFICATIONS.c.kind == SESSION,
+        sa.exists().where(
+            SESSION_LOGS.c.patient_id == NOTIFICATIONS.c.patient_id,
+            SESSION_LOGS.c.local_date == NOTIFICATIONS.c.local_date,
+            SESSION_LOGS.c.slot == NOTIFICATIONS.c.slot,
+        ),
+    ),
+    else_=sa.false(),
+)
+LAST_BREAK = sa.case(
+    (
+        NOTIFICATIONS.c.kind == POSTURE_BREAK,
+        sa.select(sa.func.max(POSTURE_BREAKS.c.recorded_at))
+        .where(
+            POSTURE_BREAKS.c.patient_id == NOTIFICATIONS.c.patient_id,
+            POSTURE_BREAKS.c.local_date >= NOTIFICATIONS.c.local_date,
+        )
+        .scalar_subquery(),
+    ),
+)
 
 
 class Claimed(NamedTuple):
@@ -61,41 +102,92 @@ def claim_deliveries(
 
 
 def _claim_batch(now: datetime, batch_size: int, leased_at: datetime) -> list[Any]:
-    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with its
-    reminder record's state (null for alerts) in the same statement."""
-    claimed = db.session.execute(
-        sa.select(
-            DELIVERIES.c.id,
-            DELIVERIES.c.channel,
-            DELIVERIES.c.kind,
-            DELIVERIES.c.recipient_id,
-            DELIVERIES.c.payload,
-            DELIVERIES.c.attempts,
-            DELIVERIES.c.notification_id,
-            DELIVERIES.c.created_at,
-            DELIVERIES.c.dedupe_key,
-            NOTIFICATIONS.c.patient_id.label("record_patient_id"),
-            NOTIFICATIONS.c.kind.label("record_kind"),
-            NOTIFICATIONS.c.local_date,
-            NOTIFICATIONS.c.slot,
-            NOTIFICATIONS.c.status.label("record_status"),
-            NOTIFICATIONS.c.occurrence_at,
+    """Up to ``batch_size`` rows due at ``now``, leased from ``leased_at``, each with the
+    attempt it is about to make, its reminder record's state and what its re-judgement reads
+    (null for alerts). On PostgreSQL one statement claims, leases and reads them."""
+    params = {"now": now, "batch_size": batch_size, "lease_until": leased_at + LEASE}
+    postgres = on_postgresql()
+    rows = db.session.execute(_claim_statement(postgres), params).all()
+    if rows and not postgres:
+        db.session.execute(
+            sa.update(DELIVERIES)
+            .where(among(DELIVERIES.c.id, [d.id for d in rows]))
+            .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=params["lease_until"])
         )
-        .select_from(
-            DELIVERIES.outerjoin(NOTIFICATIONS, NOTIFICATIONS.c.id == DELIVERIES.c.notification_id)
+    return rows
+
+
+@functools.cache
+def _claim_statement(postgres: bool) -> sa.Select[Any]:
+    """The claim, built once (its construction took more than an idle tick's statements), with
+    ``now``, ``batch_size`` and ``lease_until`` bound at execution."""
+    now = sa.bindparam("now", type_=UTCDateTime())
+    batch_size = sa.bindparam("batch_size", type_=sa.Integer())
+    if not postgres:
+        # FOR UPDATE, which SQLite's text drops, still makes its transaction take the write
+        # lock first (server/database/transactions.py): two processes never claim one row.
+        return (
+            _with_records(DELIVERIES, DELIVERIES.c.attempts + 1)
+            .where(DELIVERIES.c.next_attempt_at <= now)
+            .order_by(DELIVERIES.c.next_attempt_at)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True, of=DELIVERIES)
         )
+    due = (
+        sa.select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
         .where(DELIVERIES.c.next_attempt_at <= now)
         .order_by(DELIVERIES.c.next_attempt_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True, of=DELIVERIES)
-    ).all()
-    if claimed:
-        db.session.execute(
-            sa.update(DELIVERIES)
-            .where(among(DELIVERIES.c.id, [d.id for d in claimed]))
-            .values(attempts=DELIVERIES.c.attempts + 1, next_attempt_at=leased_at + LEASE)
+    )
+    claimed = due.with_for_update(skip_locked=True).cte("claimed")
+    # ``= ANY(ARRAY(SELECT …))``: index lookups of the claimed ids whatever the statistics say
+    # (a join may hash the whole table when they are stale or the table was analyzed empty).
+    claimed_ids = sa.func.array(sa.select(claimed.c.id).scalar_subquery())
+    leased = (
+        sa.update(DELIVERIES)
+        .where(DELIVERIES.c.id == sa.any_(claimed_ids))
+        .values(
+            attempts=DELIVERIES.c.attempts + 1,
+            next_attempt_at=sa.bindparam("lease_until", type_=UTCDateTime()),
         )
-    return claimed
+        .returning(*DELIVERIES.c)
+        .cte("leased")
+    )
+    # ``attempts`` comes back already counting this one.
+    return (
+        _with_records(leased, leased.c.attempts)
+        .join(claimed, claimed.c.id == leased.c.id)
+        .order_by(claimed.c.next_attempt_at)
+    )
+
+
+def _with_records(deliveries: Any, attempt: Any) -> sa.Select[Any]:
+    """The claimed rows of ``deliveries`` with their records and patients (outer joins)."""
+    return sa.select(
+        deliveries.c.id,
+        deliveries.c.channel,
+        deliveries.c.kind,
+        deliveries.c.recipient_id,
+        deliveries.c.payload,
+        attempt.label("attempt"),
+        deliveries.c.notification_id,
+        deliveries.c.created_at,
+        deliveries.c.dedupe_key,
+        NOTIFICATIONS.c.patient_id.label("record_patient_id"),
+        NOTIFICATIONS.c.kind.label("record_kind"),
+        NOTIFICATIONS.c.local_date,
+        NOTIFICATIONS.c.slot,
+        NOTIFICATIONS.c.status.label("record_status"),
+        NOTIFICATIONS.c.occurrence_at,
+        LOGGED.label("logged"),
+        LAST_BREAK.label("last_break"),
+        PATIENTS.c.id.label("patient_found"),
+        *PATIENT_RULE_COLUMNS,
+    ).select_from(
+        deliveries.outerjoin(
+            NOTIFICATIONS, NOTIFICATIONS.c.id == deliveries.c.notification_id
+        ).outerjoin(PATIENTS, PATIENTS.c.id == NOTIFICATIONS.c.patient_id)
+    )
 
 
 def _close_unsendable(claimed: list[Any], now: datetime, leased_at: datetime) -> set[uuid.UUID]:
@@ -112,9 +204,9 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
     devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
     if push_recipients:
         rows = db.session.execute(
-            sa.select(Device.patient_id, Device.id, Device.platform, Device.token).where(
-                among(Device.patient_id, push_recipients)
-            )
+            sa.select(
+                DEVICES.c.patient_id, DEVICES.c.id, DEVICES.c.platform, DEVICES.c.token
+            ).where(among(DEVICES.c.patient_id, push_recipients))
         )
         for patient_id, device_id, platform, token in rows:
             devices.setdefault(patient_id, []).append((device_id, platform, token))
@@ -124,9 +216,9 @@ def _messages(claimed: list[Any]) -> list[OutboundMessage]:
             channel=d.channel,
             kind=d.kind,
             recipient_id=d.recipient_id,
-            payload=dict(d.payload),
+            payload=d.payload,
             devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
-            attempt=d.attempts + 1,
+            attempt=d.attempt,
         )
         for d in claimed
     ]
@@ -140,21 +232,28 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
     records = [d for d in claimed if d.record_status in ("due", "snoozed")]
     if not records:
         return set()
-    infos = load_reminder_infos(
-        {r.record_patient_id for r in records},
-        since=min(r.local_date for r in records),
-        with_programmes=False,
+    measures = [r for r in records if r.record_kind == MEASURE and r.patient_found]
+    measures_due = (
+        unanswered_due_dates(
+            {r.record_patient_id for r in measures}, since=min(r.local_date for r in measures)
+        )
+        if measures
+        else {}
     )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
     for record in records:
-        info = infos.get(record.record_patient_id)
         if record.record_status == "snoozed":
             status: str | None = "snoozed"
-        elif info is None:
+        elif record.patient_found is None:
             status = "missed"
         else:
             status = withheld_status(
-                record.record_kind, record.local_date, record.slot, record.created_at, info.ctx, at
+                record.record_kind,
+                record.local_date,
+                record.slot,
+                record.created_at,
+                _judging_context(record, measures_due),
+                at,
             )
         if status is not None:
             withheld.setdefault(status, []).append((record.id, record.notification_id))
@@ -173,6 +272,19 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
             .values(status=status)
         )
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
+
+
+def _judging_context(record: Any, measures_due: dict[uuid.UUID, set[date]]) -> ReminderContext:
+    """The rule context a claimed record is judged by, from the row the claim read (the
+    patient's settings are its last columns)."""
+    patient_id = record.record_patient_id
+    return rule_context(
+        patient_id,
+        *record[-len(PATIENT_RULE_COLUMNS) :],
+        logged_sessions=frozenset({(record.local_date, record.slot)} if record.logged else ()),
+        last_posture_break_at=record.last_break,
+        measures_due=frozenset(measures_due.get(patient_id, ())),
+    )
 
 
 def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> set[uuid.UUID]:

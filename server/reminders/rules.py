@@ -115,12 +115,37 @@ def session_occurrences_on(ctx: ReminderContext, day: date) -> list[Occurrence]:
     if revision is None:
         return []
     by_instant: dict[datetime, Occurrence] = {}
-    for slot in scheduled_slots(dict(revision.schedule), day):
-        if (day, slot.slot) in ctx.logged_sessions:
+    for occurrence in _scheduled_occurrences(revision.schedule, day, ctx.tz):
+        if (day, occurrence.slot) in ctx.logged_sessions:
             continue
-        at = local_to_utc(day, slot.time, ctx.tz)
-        by_instant.setdefault(at, Occurrence(SESSION, at, day, slot.slot))
+        by_instant.setdefault(occurrence.at, occurrence)
     return [by_instant[at] for at in sorted(by_instant)]
+
+
+# (id(schedule), day, zone) -> (schedule, its session occurrences that day, in slot order)
+_SCHEDULED: dict[tuple[int, date, ZoneInfo], tuple[Mapping[str, Any], tuple[Occurrence, ...]]]
+_SCHEDULED = {}
+
+
+def _scheduled_occurrences(
+    schedule: Mapping[str, Any], day: date, tz: ZoneInfo
+) -> tuple[Occurrence, ...]:
+    """A schedule's session occurrences on local ``day`` in ``tz``, in slot order, made once
+    per schedule document, day and zone: patients given one template share the document (see
+    ``contexts``), and a tick plans the same day for thousands of them. Keyed by the
+    document's identity, which the entry keeps alive and checks (occurrences are immutable)."""
+    key = (id(schedule), day, tz)
+    cached = _SCHEDULED.get(key)
+    if cached is not None and cached[0] is schedule:
+        return cached[1]
+    occurrences = tuple(
+        Occurrence(SESSION, local_to_utc(day, slot.time, tz), day, slot.slot)
+        for slot in scheduled_slots(schedule, day)
+    )
+    if len(_SCHEDULED) >= 4096:
+        _SCHEDULED.clear()
+    _SCHEDULED[key] = (schedule, occurrences)
+    return occurrences
 
 
 def working_window_utc(ctx: ReminderContext, day: date) -> tuple[datetime, datetime] | None:
@@ -200,7 +225,13 @@ def walk(
 ) -> tuple[list[Occurrence], Occurrence | None]:
     """Occurrences in ``(after, until]`` and the first one after ``until`` (None if none).
     Each step looks from the day before the last occurrence on, so each day is expanded once."""
-    expanded = functools.cache(functools.partial(occurrences_on, kind, ctx))
+    days: dict[date, list[Occurrence]] = {}
+
+    def expanded(day: date) -> list[Occurrence]:
+        if (occurrences := days.get(day)) is None:
+            occurrences = days[day] = occurrences_on(kind, ctx, day)
+        return occurrences
+
     found = []
     occurrence = next_occurrence(kind, ctx, after, expanded)
     while occurrence is not None and occurrence.at <= until:
