@@ -1,7 +1,7 @@
 """audit_events without foreign keys: an append-only journal written only by our own code
 
 Revision ID: c9f1e3a5b7d2
-Revises: b8e2d4f6a1c3
+Revises: c4e6a8b0d2f4
 Create Date: 2026-12-07 08:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c9f1e3a5b7d2"
-down_revision = "b8e2d4f6a1c3"
+down_revision = "c4e6a8b0d2f4"
 branch_labels = None
 depends_on = None
 
