@@ -34,5 +34,9 @@ def init_limiter(app: Flask) -> None:
     """
     limiter.init_app(app)
     manager = limiter.limit_manager
-    if not (manager.application_limits or manager.default_limits or manager._blueprint_limits):
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    unneeded = not (
+        manager.application_limits or manager.default_limits or manager._blueprint_limits
+    )
+    hooks = app.before_request_funcs.get(None, [])
+    if unneeded and limiter._check_request_limit in hooks:  # absent when limits are off
+        hooks.remove(limiter._check_request_limit)

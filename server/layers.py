@@ -81,6 +81,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "flags.review": "the therapist's review queue: list, read, acknowledge, resolve (audited)",
     "measures.due": "the administrations open to a patient: inbox, plan and reminders read them",
     "measures.library_schemas": "schemas of the measure definitions, shared by seed files and API",
+    "programmes.in_force": "the revision in force on a date in one statement, and as a guard",
     "programmes.items": "programme items and posture-break rules resolved against the library",
     "programmes.library": "the exercise library and the programme templates",
     "programmes.library_schemas": "schemas of the library, shared by seed files and the API",
@@ -93,14 +94,18 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.devices": "push devices: tokens per patient, moved between accounts safely",
     "reminders.dispatch": "the dispatch tick's database side: claim due streams, record them",
     "reminders.messages": "message texts in Turkish and English, no names or clinical details",
-    "reminders.outbox": "the delivery outbox: claim, send, record each outcome",
+    "reminders.leases": "the outbox's claim: due rows leased, read with what re-judging needs",
+    "reminders.outbox": "the delivery outbox: send what was claimed, record each outcome",
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
     "reminders.replans": "replans that records mark in their own statement, made by the tick",
+    "reminders.send_rules": "pure rules at send time: a push judged again, retry backoff",
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
     "tracking.bulk": "batch statements taking all their rows in one parameter, on both databases",
     "tracking.one_record": "one record in as few statements as the database allows",
     "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",
+    "tracking.prescriptions": "the revisions session logs are checked against, one remembered",
     "tracking.store": "set-based persistence of records for the sync batch",
+    "tracking.storing": "validated records stored: one in one statement, or set-based",
 }
 
 # No module in server/ may pass this many lines (tests/foundation/test_module_size.py).

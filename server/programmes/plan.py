@@ -18,9 +18,9 @@ from server.accounts.models import Patient, User
 from server.audit import services as audit
 from server.clock import format_hhmm, local_date_of, utcnow
 from server.programmes import rules
+from server.programmes.in_force import InForce, in_force_on
 from server.programmes.library import ExerciseLookup, localized
 from server.programmes.plan_schemas import PlanSessionOut
-from server.programmes.queries import InForce, in_force_on
 
 # The plan needs the patient's language (on their user row), not their clinic.
 WITHOUT_CLINIC = (defaultload(Patient.user).lazyload(User.clinic),)

@@ -34,12 +34,12 @@ from server.reminders.providers import (
     provider_from_config,
 )
 from server.reminders.replans import replan_marked
-from server.reminders.rules import MAX_ATTEMPTS
+from server.reminders.send_rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_streams
 
 log = logging.getLogger(__name__)
 # Rows a delivery batch claims when the provider names no size: network sends (a webhook's
-# 5 s timeout each, FCM's) must end well inside the lease (outbox.LEASE, 15 min).
+# 5 s timeout each, FCM's) must end well inside the lease (leases.LEASE, 15 min).
 DELIVERY_BATCH = 100
 RECONCILE_BATCH = 500
 

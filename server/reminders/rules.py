@@ -1,4 +1,5 @@
-"""Pure reminder rules: occurrence expansion (DST-safe), quiet hours, catch-up, snooze, backoff.
+"""Pure reminder rules: occurrence expansion (DST-safe), quiet hours, catch-up, snooze (a push
+judged again at send time, and its backoff: ``send_rules``).
 
 No database, no Flask. Every instant is an aware UTC ``datetime``; local wall times are
 interpreted in the patient's zone through ``server.clock.local_to_utc``.
@@ -34,9 +35,6 @@ HORIZON_DAYS = 31
 SNOOZE_MINUTES = (10, 20, 30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_LOCAL_TIME = time(8, 0)
-RETRY_BASE = timedelta(seconds=30)
-RETRY_MAX = timedelta(hours=1)
-MAX_ATTEMPTS = 6
 DayExpansion = Callable[[date], list["Occurrence"]]  # a local date's occurrences of one kind
 
 
@@ -269,37 +267,6 @@ def occurrence_status(occurrence: Occurrence, ctx: ReminderContext, now: datetim
     return "due"
 
 
-def withheld_status(
-    kind: str,
-    local_date: date,
-    slot: str | None,
-    queued_at: datetime,
-    ctx: ReminderContext,
-    at: datetime,
-) -> str | None:
-    """Why a reminder's push, queued at ``queued_at``, must not go out at ``at`` after all (a
-    retry, a tick running late, a snooze ending): ``suppressed`` when reminders are off, ``at``
-    falls in quiet hours (or, for a posture break, outside the working window), or the session
-    or a posture break was logged meanwhile; ``missed`` past its grace since it was queued.
-    None: send it."""
-    local = at.astimezone(ctx.tz)
-    if not ctx.reminders_enabled or in_quiet_hours(local.time(), ctx.quiet_start, ctx.quiet_end):
-        return "suppressed"
-    if kind == SESSION and (local_date, slot) in ctx.logged_sessions:
-        return "suppressed"
-    if kind == MEASURE and local_date not in ctx.measures_due:  # answered meanwhile
-        return "suppressed"
-    if kind == POSTURE_BREAK:
-        window = working_window_utc(ctx, local.date())
-        last_break = ctx.last_posture_break_at
-        outside = window is None or not window[0] <= at <= window[1]
-        if outside or (last_break is not None and last_break >= queued_at):
-            return "suppressed"
-    if at - queued_at > GRACE[kind]:
-        return "missed"
-    return None
-
-
 def catch_up_start(next_due_at: datetime, now: datetime) -> datetime:
     """The instant after which a claimed stream's occurrences are walked (bounded look-back)."""
     return max(next_due_at - timedelta(microseconds=1), now - CATCH_UP_WINDOW)
@@ -316,11 +283,6 @@ def snooze_until(now: datetime, minutes: int) -> datetime:
     if minutes not in SNOOZE_MINUTES:
         raise ValueError(f"snooze minutes must be one of {SNOOZE_MINUTES}")
     return now + timedelta(minutes=minutes)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … ≤ 1 h."""
-    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
 def digest_local_date(now: datetime, tz: ZoneInfo, at: time = DIGEST_LOCAL_TIME) -> date | None:

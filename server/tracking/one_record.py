@@ -20,7 +20,7 @@ from server.db import UTCDateTime
 from server.events import Handler
 from server.extensions import db
 from server.prepared import execute_prepared
-from server.programmes.queries import still_in_force
+from server.programmes.in_force import still_in_force
 from server.tracking.store import MODELS, dialect_insert
 
 

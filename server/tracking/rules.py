@@ -108,7 +108,7 @@ class Prescription:
     """The programme revision in force on a local date (its programme and number), and the items
     and session slots a log of that date may name: those of every revision effective by the
     date's end. Not ``complete``: the items and slots of the revision in force only (a subset:
-    a log valid against them is valid against all, see ``store.prescriptions``)."""
+    a log valid against them is valid against all, see ``prescriptions.prescriptions``)."""
 
     programme_id: uuid.UUID
     revision_number: int

@@ -13,23 +13,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor, get_scoped
 from server.accounts.consents import require_processing_allowed
 from server.accounts.models import Patient
-from server.clock import day_bounds_utc, local_date_of, utcnow
+from server.clock import local_date_of, utcnow
 from server.database.transactions import wrote_nothing
 from server.errors import Conflict, Unprocessable, reader_messages
-from server.events import Handler, handlers_for, publish
+from server.events import Handler, publish
 from server.extensions import db
-from server.tracking import one_record, rules, schemas, store
+from server.tracking import prescriptions, rules, schemas, store, storing
 from server.tracking.plugged import merged, plugged_items, store_plugged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE, INVALID, Candidate, Prescription
 
@@ -43,8 +42,6 @@ INPUTS: dict[str, ma.Schema] = {
 # Storing records needs the patient row only; the account (joined by default) is loaded on
 # first use, i.e. for the guidance of a symptom check.
 WITHOUT_USER = (lazyload(Patient.user),)
-# Patient.last_activity_at is refreshed at most this often, to spare a write per record.
-ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -103,13 +100,13 @@ def store_items(
 
     ``remembered`` (a single item): its session log may be checked against the revision this
     worker remembers for its date, and is then stored only while that is still in force
-    (:class:`store.PrescriptionChanged` otherwise).
+    (:class:`prescriptions.PrescriptionChanged` otherwise).
     """
     tz = ZoneInfo(patient.timezone)
     logs = [i.body for i in items if i.kind == "session_log" and i.body and not i.errors]
     remembered = remembered and len(items) == 1
     days = [log["date"] for log in logs]
-    prescribed = store.prescriptions(patient.id, days, tz, remembered=remembered)
+    prescribed = prescriptions.prescriptions(patient.id, days, tz, remembered=remembered)
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
     refused: list[tuple[int, Candidate, dict[str, Any]]] = []
@@ -123,7 +120,9 @@ def store_items(
         in_force = prescribed.get(item.body["date"]) if item.kind == "session_log" else None
         if errors and not item.errors and in_force is not None and not in_force.complete:
             # Refused by the revision in force alone: judge it by every revision's items.
-            prescribed = store.prescriptions(patient.id, [item.body["date"]], tz, complete=True)
+            prescribed = prescriptions.prescriptions(
+                patient.id, [item.body["date"]], tz, complete=True
+            )
             errors = _prescription_errors(item, prescribed)
         (refused if errors else candidates).append((index, candidate, row))
         status = INVALID if errors else CREATED
@@ -132,10 +131,10 @@ def store_items(
         _accept_replays(refused, outcomes, patient.id)
     done: list[Handler[Any]] = []
     if len(candidates) == 1:
-        until = _checked_until(prescribed, days, tz) if remembered else None
-        statuses, done = _store_one(candidates, patient, actor, now, until)
+        until = prescriptions.checked_until(prescribed, days, tz) if remembered else None
+        statuses, done = storing.store_one(candidates, patient, actor, now, until)
     else:
-        statuses = _store_candidates(candidates, patient, actor, now)
+        statuses = storing.store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         if status != CREATED:  # a created one's outcome is already in place
             outcomes[index] = Outcome(outcomes[index].id, status, kind=candidate.kind, row=row)
@@ -143,16 +142,6 @@ def store_items(
     if created:  # audit rows and last activity are written with the records
         publish(rules.records_ingested(patient.id, patient.clinic_id, created, now), done=done)
     return outcomes
-
-
-def _checked_until(
-    prescribed: Mapping[date, Prescription | None], days: Sequence[date], tz: ZoneInfo
-) -> datetime | None:
-    """The end of a lone session log's date when it was checked against a remembered revision
-    (one not ``complete``), which must then still be in force as it is stored."""
-    if len(days) != 1 or (found := prescribed.get(days[0])) is None or found.complete:
-        return None
-    return day_bounds_utc(days[0], tz)[1]
 
 
 def _prescription_errors(
@@ -174,77 +163,6 @@ def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> 
     for index, candidate, row in refused:
         if stored.get(candidate.id) == rules.Stored(candidate.kind, patient_id, candidate.digest):
             outcomes[index] = Outcome(str(candidate.id), DUPLICATE, kind=candidate.kind, row=row)
-
-
-def _store_one(
-    candidates, patient: Patient, actor: Actor | None, now: datetime, until: datetime | None
-) -> tuple[list[str], list[Handler[Any]]]:
-    """One record: a single guarded insert that also writes its audit row and the patient's
-    last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
-    statement, which also makes the writes of the event's handlers that have a ``statement``
-    (the flag engine's queue mark); when no other handler has work for the record, it is the
-    request's whole write. Returns the statuses and the handlers it did. ``until``: see
-    :func:`_checked_until`; a log not stored for it raises :class:`store.PrescriptionChanged`.
-    """
-    ((_, candidate, row),) = candidates
-    event = store.creation_audit(patient, candidate.kind, candidate.id, actor, now)
-    touch = now if _activity_stale(patient, now) else None
-    ingested = rules.records_ingested(patient.id, patient.clinic_id, [(candidate.kind, row)], now)
-    handlers = handlers_for(ingested)
-    inserted, done = one_record.insert_one(
-        candidate.kind,
-        row,
-        event=event,
-        touch=touch,
-        handlers=handlers,
-        now=now,
-        in_force_until=until,
-    )
-    if inserted:
-        if touch is not None:
-            set_committed_value(patient, "last_activity_at", touch)  # written with the record
-        return [CREATED], done
-    if until is not None and not store.lookup([candidate.id]):  # its id is free: the revision
-        raise store.PrescriptionChanged
-    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done
-
-
-def _activity_stale(patient: Patient, now: datetime) -> bool:
-    last = patient.last_activity_at
-    return last is None or now - last >= ACTIVITY_RESOLUTION
-
-
-def _store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> list[str]:
-    """Insert what is new with its audit rows and the patient's last activity;
-    ``created``/``duplicate``/``conflict`` per candidate: one lookup, one insert per kind and
-    one of audit rows, one re-lookup for ids a concurrent request took first.
-    """
-    if not candidates:
-        return []
-    stored = store.lookup([c.id for _, c, _ in candidates])
-    statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
-    fresh = [
-        (c, row)
-        for (_, c, row), status in zip(candidates, statuses, strict=True)
-        if status == CREATED
-    ]
-    if not fresh:
-        return statuses
-    lost = store.insert_new(fresh, patient, actor, now)
-    if len(lost) < len(fresh) and _activity_stale(patient, now):
-        patient.last_activity_at = now
-    return _reclassify(candidates, statuses, lost, patient.id) if lost else statuses
-
-
-def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
-    """Judge ids that were not inserted against what is stored under them (nothing: conflict)."""
-    stored = store.lookup(list(lost))
-    updated = list(statuses)
-    for position, (_, candidate, _) in enumerate(candidates):
-        if candidate.id in lost and statuses[position] == CREATED:
-            mine = rules.Stored(candidate.kind, patient_id, candidate.digest)
-            updated[position] = DUPLICATE if stored.get(candidate.id) == mine else CONFLICT
-    return updated
 
 
 def guidance_for(patient: Patient, urgent: bool) -> str:
@@ -271,8 +189,8 @@ def record_one(
         (outcome,) = store_items(
             patient=patient, items=[item], actor=actor, now=now, remembered=True
         )
-    except store.PrescriptionChanged:  # nothing was written; check it afresh
-        store.forget_in_force(patient.id, body["date"], ZoneInfo(patient.timezone))
+    except prescriptions.PrescriptionChanged:  # nothing was written; check it afresh
+        prescriptions.forget_in_force(patient.id, body["date"], ZoneInfo(patient.timezone))
         wrote_nothing(db.session)
         (outcome,) = store_items(patient=patient, items=[item], actor=actor, now=now)
     if outcome.status == INVALID:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.reminders import rules
+from server.reminders import rules, send_rules
 from server.reminders.rules import (
     Occurrence,
     ProgrammeWindow,
@@ -21,7 +21,6 @@ from server.reminders.rules import (
     RevisionWindow,
     next_occurrence,
     occurrence_status,
-    withheld_status,
 )
 from tests.budget import examples
 
@@ -90,7 +89,8 @@ def test_a_queued_session_push_keeps_its_grace_to_the_microsecond(late, expected
     queued = utc(2026, 6, 1, 9)  # 12:00 in Istanbul
     ctx = context(ISTANBUL)
     assert (
-        withheld_status("session", queued.date(), "s08:00", queued, ctx, queued + late) == expected
+        send_rules.withheld_status("session", queued.date(), "s08:00", queued, ctx, queued + late)
+        == expected
     )
 
 
@@ -101,9 +101,9 @@ def test_a_queued_session_push_keeps_its_grace_to_the_microsecond(late, expected
 def test_a_queued_posture_push_keeps_five_minutes_of_grace(late, expected):
     queued = utc(2026, 6, 1, 9)  # 12:00 in Istanbul, inside 09:00-18:00
     ctx = context(ISTANBUL)
-    assert withheld_status("posture_break", queued.date(), None, queued, ctx, queued + late) == (
-        expected
-    )
+    assert send_rules.withheld_status(
+        "posture_break", queued.date(), None, queued, ctx, queued + late
+    ) == (expected)
 
 
 # --- quiet hours and working windows in the patient's zone --------------------------------
@@ -122,7 +122,7 @@ def test_quiet_hours_are_read_in_local_time(at, expected):
     ctx = context(ISTANBUL, quiet_start=time(22, 0), quiet_end=time(7, 0))
     occurrence = Occurrence("session", at, at.astimezone(ISTANBUL).date(), "s08:00")
     assert occurrence_status(occurrence, ctx, at) == expected
-    suppressed = withheld_status("session", occurrence.local_date, "x", at, ctx, at)
+    suppressed = send_rules.withheld_status("session", occurrence.local_date, "x", at, ctx, at)
     assert suppressed == ("suppressed" if expected == "suppressed" else None)
 
 
@@ -155,26 +155,33 @@ def test_quiet_hours_across_new_york_dst_days(at, expected):
 )
 def test_a_queued_posture_push_only_inside_the_local_working_window(at, expected):
     ctx = context(ISTANBUL)
-    assert withheld_status("posture_break", at.date(), None, at, ctx, at) == expected
+    assert send_rules.withheld_status("posture_break", at.date(), None, at, ctx, at) == expected
 
 
 def test_a_posture_break_logged_at_the_queue_instant_withholds_the_push():
     queued = utc(2026, 6, 1, 9)
     ctx = context(ISTANBUL, last_posture_break_at=queued)
     assert (
-        withheld_status("posture_break", queued.date(), None, queued, ctx, queued) == "suppressed"
+        send_rules.withheld_status("posture_break", queued.date(), None, queued, ctx, queued)
+        == "suppressed"
     )
     before = context(ISTANBUL, last_posture_break_at=queued - TICK)
-    assert withheld_status("posture_break", queued.date(), None, queued, before, queued) is None
+    assert (
+        send_rules.withheld_status("posture_break", queued.date(), None, queued, before, queued)
+        is None
+    )
 
 
 def test_a_session_logged_on_another_local_date_does_not_withhold():
     queued = utc(2026, 6, 1, 22)  # 01:00 on 2 June in Istanbul
     ctx = context(ISTANBUL, logged_sessions=frozenset({(date(2026, 6, 1), "s08:00")}))
-    assert withheld_status("session", date(2026, 6, 2), "s08:00", queued, ctx, queued) is None
-    assert withheld_status("session", date(2026, 6, 1), "s08:00", queued, ctx, queued) == (
-        "suppressed"
+    assert (
+        send_rules.withheld_status("session", date(2026, 6, 2), "s08:00", queued, ctx, queued)
+        is None
     )
+    assert send_rules.withheld_status(
+        "session", date(2026, 6, 1), "s08:00", queued, ctx, queued
+    ) == ("suppressed")
 
 
 @pytest.mark.parametrize(
@@ -423,7 +430,7 @@ def test_snooze_accepts_10_20_and_30_minutes(minutes):
     ("attempts", "seconds"), [(-1, 30), (0, 30), (1, 30), (2, 60), (7, 1920), (8, 3600), (20, 3600)]
 )
 def test_retry_backoff_doubles_from_30_seconds_up_to_an_hour(attempts, seconds):
-    assert rules.retry_delay(attempts) == timedelta(seconds=seconds)
+    assert send_rules.retry_delay(attempts) == timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize(

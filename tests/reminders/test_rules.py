@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.reminders import rules
+from server.reminders import rules, send_rules
 from server.reminders.rules import (
     Occurrence,
     ProgrammeWindow,
@@ -21,7 +21,6 @@ from server.reminders.rules import (
     next_occurrence,
     occurrence_status,
     occurrences_between,
-    withheld_status,
 )
 from tests.budget import examples
 
@@ -226,7 +225,7 @@ def test_snooze_backoff_and_digest_time() -> None:
     assert rules.snooze_until(now, 20) == now + timedelta(minutes=20)
     with pytest.raises(ValueError, match="snooze"):
         rules.snooze_until(now, 15)
-    assert [rules.retry_delay(n).total_seconds() for n in range(1, 9)] == [
+    assert [send_rules.retry_delay(n).total_seconds() for n in range(1, 9)] == [
         30,
         60,
         120,
@@ -426,7 +425,7 @@ WORKING = {"work_start": time(7, 0), "work_end": time(17, 0)}  # 08:00 UTC is in
 )
 def test_a_queued_push_is_withheld_when_it_may_no_longer_go_out(kind, fields, at, expected):
     ctx = ReminderContext(tz=ZoneInfo("UTC"), **{**NO_QUIET, **fields})
-    assert withheld_status(kind, MONDAY_1, "morning", QUEUED, ctx, at) == expected
+    assert send_rules.withheld_status(kind, MONDAY_1, "morning", QUEUED, ctx, at) == expected
 
 
 def test_a_due_questionnaire_is_announced_at_ten_local_on_its_due_date_only() -> None:
@@ -444,7 +443,7 @@ def test_a_questionnaire_push_is_withheld_once_answered_in_quiet_hours_or_past_t
     day = date(2026, 6, 8)
     queued = utc(2026, 6, 8, 10)
     due = context(ZoneInfo("UTC"), measures_due=frozenset({day}))
-    withheld = rules.withheld_status
+    withheld = send_rules.withheld_status
     assert withheld(rules.MEASURE, day, None, queued, due, queued) is None
     assert withheld(rules.MEASURE, day, None, queued, context(ZoneInfo("UTC")), queued) == (
         "suppressed"

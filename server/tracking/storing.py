@@ -1,0 +1,91 @@
+"""Storing validated candidates: one record in one guarded statement, a batch set-based, and
+what was not inserted judged against what is stored (duplicate or conflict)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from server.access import Actor
+from server.accounts.models import Patient
+from server.events import Handler, handlers_for
+from server.tracking import one_record, rules, store
+from server.tracking.prescriptions import PrescriptionChanged
+from server.tracking.rules import CONFLICT, CREATED, DUPLICATE
+
+# Patient.last_activity_at is refreshed at most this often, to spare a write per record.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def store_one(
+    candidates, patient: Patient, actor: Actor | None, now: datetime, until: datetime | None
+) -> tuple[list[str], list[Handler[Any]]]:
+    """One record: a single guarded insert that also writes its audit row and the patient's
+    last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
+    statement, which also makes the writes of the event's handlers that have a ``statement``
+    (the flag engine's queue mark); when no other handler has work for the record, it is the
+    request's whole write. Returns the statuses and the handlers it did. ``until``: see
+    ``prescriptions.checked_until``; a log not stored for it raises PrescriptionChanged.
+    """
+    ((_, candidate, row),) = candidates
+    event = store.creation_audit(patient, candidate.kind, candidate.id, actor, now)
+    touch = now if _activity_stale(patient, now) else None
+    ingested = rules.records_ingested(patient.id, patient.clinic_id, [(candidate.kind, row)], now)
+    handlers = handlers_for(ingested)
+    inserted, done = one_record.insert_one(
+        candidate.kind,
+        row,
+        event=event,
+        touch=touch,
+        handlers=handlers,
+        now=now,
+        in_force_until=until,
+    )
+    if inserted:
+        if touch is not None:
+            set_committed_value(patient, "last_activity_at", touch)  # written with the record
+        return [CREATED], done
+    if until is not None and not store.lookup([candidate.id]):  # its id is free: the revision
+        raise PrescriptionChanged
+    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done
+
+
+def _activity_stale(patient: Patient, now: datetime) -> bool:
+    last = patient.last_activity_at
+    return last is None or now - last >= ACTIVITY_RESOLUTION
+
+
+def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> list[str]:
+    """Insert what is new with its audit rows and the patient's last activity;
+    ``created``/``duplicate``/``conflict`` per candidate: one lookup, one insert per kind and
+    one of audit rows, one re-lookup for ids a concurrent request took first.
+    """
+    if not candidates:
+        return []
+    stored = store.lookup([c.id for _, c, _ in candidates])
+    statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
+    fresh = [
+        (c, row)
+        for (_, c, row), status in zip(candidates, statuses, strict=True)
+        if status == CREATED
+    ]
+    if not fresh:
+        return statuses
+    lost = store.insert_new(fresh, patient, actor, now)
+    if len(lost) < len(fresh) and _activity_stale(patient, now):
+        patient.last_activity_at = now
+    return _reclassify(candidates, statuses, lost, patient.id) if lost else statuses
+
+
+def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
+    """Judge ids that were not inserted against what is stored under them (nothing: conflict)."""
+    stored = store.lookup(list(lost))
+    updated = list(statuses)
+    for position, (_, candidate, _) in enumerate(candidates):
+        if candidate.id in lost and statuses[position] == CREATED:
+            mine = rules.Stored(candidate.kind, patient_id, candidate.digest)
+            updated[position] = DUPLICATE if stored.get(candidate.id) == mine else CONFLICT
+    return updated
