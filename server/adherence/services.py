@@ -21,7 +21,7 @@ from server.adherence import rules
 from server.adherence.rules import DayAdherence, Revision, WorkWindow
 from server.audit import services as audit
 from server.clock import days_between, local_date_of, utcnow
-from server.database.any_of import any_of
+from server.database.any_of import any_key_of, any_of, id_text
 from server.errors import Unprocessable
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
@@ -64,18 +64,21 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
     """Every programme revision of the given patients, in one query."""
     ids = list(patient_ids)
     found: dict[uuid.UUID, list[Revision]] = {patient_id: [] for patient_id in ids}
-    for row in db.session.execute(_revisions_statement(), {"ids": ids}):
+    for row in db.session.execute(revisions_statement(), {"ids": ids}):
         *fields, schedule, posture_breaks = row[1:]
         found[row[0]].append(Revision(*fields, parsed_json(schedule), parsed_json(posture_breaks)))
     return found
 
 
 @functools.cache
-def _revisions_statement() -> sa.Select[Any]:
+def revisions_statement(as_keys: bool = False) -> sa.Select[Any]:
+    """Every revision of the patients bound as ``:ids``, with its programme's dates; with
+    ``as_keys``, patients and programmes as key texts (``database.any_of.id_text``)."""
+    patient_id, programme_id = ProgrammeRevision.patient_id, ProgrammeRevision.programme_id
     return (
         sa.select(
-            ProgrammeRevision.patient_id,
-            ProgrammeRevision.programme_id,
+            id_text(patient_id) if as_keys else patient_id,
+            id_text(programme_id) if as_keys else programme_id,
             Programme.start_date,
             Programme.end_date,
             Programme.created_at,
@@ -85,7 +88,7 @@ def _revisions_statement() -> sa.Select[Any]:
             sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
         )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
-        .where(any_of(ProgrammeRevision.patient_id))
+        .where(any_key_of(patient_id) if as_keys else any_of(patient_id))
     )
 
 

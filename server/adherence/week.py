@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.adherence import rules, week_rules
 from server.adherence.rules import Revision
-from server.adherence.services import WEEK, parsed_json
+from server.adherence.services import WEEK, parsed_json, revisions_statement
 from server.clock import days_between, local_date_of, utcnow
 from server.database.any_of import any_key_of, id_text, key_of
 from server.database.dates import day_offset
 from server.extensions import db
-from server.programmes.models import Programme, ProgrammeRevision
 from server.tracking.models import SessionDay
 
 
@@ -87,30 +86,11 @@ def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
     """Every programme revision of the patients with these key texts (``id_text``), in one
     query; a revision's ``programme_id`` is its key text too."""
     found: dict[str, list[Revision]] = {key: [] for key in keys}
-    rows = db.session.connection().execute(_revisions_by_key_statement(), {"ids": keys}).all()
+    rows = db.session.connection().execute(revisions_statement(as_keys=True), {"ids": keys}).all()
     for row in rows:
         *fields, schedule, posture_breaks = row[1:]
         found[row[0]].append(Revision(*fields, parsed_json(schedule), parsed_json(posture_breaks)))
     return found
-
-
-@functools.cache
-def _revisions_by_key_statement() -> sa.Select[Any]:
-    return (
-        sa.select(
-            id_text(ProgrammeRevision.patient_id),
-            id_text(ProgrammeRevision.programme_id),
-            Programme.start_date,
-            Programme.end_date,
-            Programme.created_at,
-            ProgrammeRevision.number,
-            ProgrammeRevision.effective_at,
-            sa.cast(ProgrammeRevision.schedule, sa.Text),
-            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
-        )
-        .join(Programme, Programme.id == ProgrammeRevision.programme_id)
-        .where(any_key_of(ProgrammeRevision.patient_id))
-    )
 
 
 def _packed_ranks(keys: list[str], first: date, last: date) -> dict[str, dict[str, int]]:
