@@ -3,7 +3,9 @@
 Seeds the bench clinic, then sends ``--requests`` requests of each scenario through the Flask
 test client (in-process, one thread: no gunicorn, no network) under cProfile, and prints the
 mean wall time, the mean number of SQL statements, and the top functions by cumulative time
-(``--sort tottime`` for their own time).
+(``--sort tottime`` for their own time). ``--bare``: no cProfile and no table, but the CPU per
+request of this process and of its PostgreSQL backends, which a busy host moves far less than
+wall time (compare trees by it, alternating runs).
 """
 
 from __future__ import annotations
