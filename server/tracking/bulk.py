@@ -52,10 +52,6 @@ def _defaults(table: sa.Table, given: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-def _shared_bind(table: sa.Table, name: str) -> Any:
-    return sa.bindparam(f"shared_{name}", type_=table.c[name].type)
-
-
 @functools.cache
 def _postgresql_insert(
     table: sa.Table, columns: tuple[str, ...], shared: tuple[str, ...], returning: bool
