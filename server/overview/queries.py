@@ -9,7 +9,6 @@ endpoints (accounts, below the domains read here) reach it through ``create_app`
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -21,7 +20,7 @@ from server.accounts.models import Patient
 from server.accounts.queries import SEVERITIES, PatientRow, PatientSummary, no_open_flags
 from server.accounts.rules import pain_window
 from server.adherence.week import adherence_7d_by_key
-from server.clock import local_date_of, utcnow
+from server.clock import local_date_of
 from server.database.any_of import any_key_of, id_text, key_of
 from server.extensions import db
 from server.flags.counts import active_flag_counts
@@ -106,19 +105,6 @@ def _figures() -> sa.Select[Any]:
         .outerjoin(flags, flags.c.patient_id == Patient.id)
         .where(any_key_of(Patient.id))
     )
-
-
-def last_activity(patients: Sequence[Patient]) -> dict[uuid.UUID, datetime | None]:
-    """The latest ``recorded_at`` of anything each patient logged, or the stored activity time."""
-    dialect = db.session.get_bind().dialect
-    subjects = [subject_of(patient, dialect) for patient in patients]
-    figures = patient_figures(subjects, utcnow())
-    return {
-        p.id: _latest(
-            figures[s.key].last_recorded_at if s.key in figures else None, s.last_activity_at
-        )
-        for p, s in zip(patients, subjects, strict=True)
-    }
 
 
 def _latest(logged: datetime | None, stored: datetime | None) -> datetime | None:

@@ -16,7 +16,7 @@ from server.accounts.models import Patient
 from server.audit.models import AuditEvent
 from server.clock import utcnow
 from server.extensions import db
-from server.overview.queries import last_activity
+from server.overview.queries import summarise_patients
 from server.tracking.models import PostureBreak
 from tests.accounts.helpers import (
     add_headache,
@@ -111,6 +111,7 @@ def test_last_activity_is_the_latest_record_of_any_kind_or_the_stored_time(
             sa.select(Patient).where(Patient.id.in_([synced, logged, idle]))
         )
 
-        latest = last_activity(patients.all())
+        summaries = summarise_patients(patients.all(), now=now)
+        latest = {patient_id: s.last_activity_at for patient_id, s in summaries.items()}
 
     assert latest == {synced: now - timedelta(hours=1), logged: posture, idle: None}
