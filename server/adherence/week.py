@@ -5,57 +5,32 @@ window prescribes worked out once per shared schedule (``week_rules``)."""
 from __future__ import annotations
 
 import functools
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from server.accounts.models import Patient
 from server.adherence import rules, week_rules
 from server.adherence.rules import Revision
 from server.adherence.services import WEEK, parsed_json, revisions_statement
-from server.clock import days_between, local_date_of, utcnow
-from server.database.any_of import any_key_of, id_text, key_of
+from server.clock import days_between, local_date_of
+from server.database.any_of import any_key_of, id_text
 from server.database.dates import day_offset
 from server.extensions import db
 from server.tracking.models import SessionDay
 
 
-def adherence_7d_for_patients(
-    patients: Iterable[uuid.UUID | Patient], now: datetime | None = None
-) -> dict[uuid.UUID, float | None]:
-    """Session adherence over each patient's last 7 local days (today included): set-based.
-
-    Takes patient ids or already loaded ``Patient`` rows (which saves one query). Sessions of
-    today that are not logged yet are pending and do not count against the ratio. None when
-    nothing was due (no programme in force). The same ratio as ``totals_of`` the daily rows of
-    :func:`adherence_by_patient`, without building them (:func:`adherence_7d_by_key`).
-    """
-    now = now or utcnow()
-    given = list(patients)
-    loaded = [p for p in given if isinstance(p, Patient)]
-    ids = [p for p in given if not isinstance(p, Patient)]
-    if ids:
-        loaded += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids)))
-    rows = list({p.id: p for p in loaded}.values())
-    ratios: dict[uuid.UUID, float | None] = dict.fromkeys(ids)
-    dialect = db.session.get_bind().dialect
-    keys = {key_of(p.id, dialect): p.id for p in rows}
-    subjects = [(key, p.timezone) for key, p in zip(keys, rows, strict=True)]
-    by_key = adherence_7d_by_key(subjects, now)
-    ratios.update({keys[key]: ratio for key, ratio in by_key.items()})
-    return ratios
-
-
 def adherence_7d_by_key(
     patients: Sequence[tuple[str, str]], now: datetime
 ) -> dict[str, float | None]:
-    """:func:`adherence_7d_for_patients` of patients given as (key text, time zone): two
-    queries, the logs read from their maintained day summary (``SessionDay``)."""
+    """Session adherence over each patient's last 7 local days (today included), by key text,
+    the patients given as (key text, time zone): two queries, the logs read from their maintained
+    day summary (``SessionDay``). Sessions of today not logged yet are pending and do not count
+    against the ratio; None when nothing was due (no programme in force). The same ratio as
+    ``totals_of`` the daily rows of ``adherence_by_patient``, without building them."""
     if not patients:
         return {}
     # A page's patients share a few time zones: each zone's today and week worked out once.

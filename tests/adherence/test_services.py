@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from server.accounts.models import Patient
 from server.adherence.rules import totals_of
 from server.adherence.services import adherence_by_patient, adherence_report
-from server.adherence.week import adherence_7d_for_patients
+from server.adherence.week import adherence_7d_by_key
 from server.clock import local_to_utc
+from server.database.any_of import key_of
 from server.extensions import db
 from server.flags.inputs import reported_baseline
 from tests.adherence.conftest import pain, posture_break, session, statements
@@ -53,6 +54,19 @@ def _report(patient_id, start, end, now):
     return adherence_report(
         patient=db.session.get(Patient, patient_id), start=start, end=end, actor=None, now=now
     )
+
+
+def adherence_7d_for_patients(patients, now) -> dict:
+    """The list's 7-day adherence (``adherence_7d_by_key``) of patients given as ids (loaded in
+    one query) or rows, by id."""
+    ids = [p for p in patients if not isinstance(p, Patient)]
+    rows = [p for p in patients if isinstance(p, Patient)]
+    if ids:
+        rows += db.session.scalars(sa.select(Patient).where(Patient.id.in_(ids))).all()
+    dialect = db.session.get_bind().dialect
+    keys = {key_of(p.id, dialect): p.id for p in rows}
+    by_key = adherence_7d_by_key([(key_of(p.id, dialect), p.timezone) for p in rows], now)
+    return {**dict.fromkeys(ids), **{keys[key]: ratio for key, ratio in by_key.items()}}
 
 
 def test_a_week_with_partials_and_a_revision_change_mid_window(
