@@ -101,6 +101,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),
         "FLAG_SWEEP_SECONDS": int(env.get("FLAG_SWEEP_SECONDS", "900")),
         "DIGEST_CHECK_SECONDS": int(env.get("DIGEST_CHECK_SECONDS", "300")),
+        # How often page reads' audit events are spread into one row each (audit.jobs).
+        "AUDIT_SPREAD_SECONDS": int(env.get("AUDIT_SPREAD_SECONDS", "10")),
         # GET /metrics: with a token, only to requests bearing it; without, only to direct
         # connections from this machine. The scheduler serves its own on a loopback port (0: off).
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),

@@ -10,7 +10,7 @@ from server.accounts.models import (
     TokenFamily,
     User,
 )
-from server.audit.models import AuditEvent
+from server.audit.models import AuditEvent, AuditPage
 from server.calendar.models import CalendarFeed
 from server.erasure.models import Erasure, ErasureRequest
 from server.flags import models as flag_models
@@ -30,6 +30,7 @@ from server.tracking.models import (
 
 __all__ = [
     "AuditEvent",
+    "AuditPage",
     "CalendarFeed",
     "Clinic",
     "Consent",

@@ -59,6 +59,11 @@ def declared_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
             "server.reminders.jobs:digest_job",
             int(config.get("DIGEST_CHECK_SECONDS", 300)),
         ),
+        JobSpec(
+            "audit.spread_pages",
+            "server.audit.jobs:spread_pages_job",
+            int(config.get("AUDIT_SPREAD_SECONDS", 10)),
+        ),
         JobSpec("reminders.reconcile_streams", "server.reminders.jobs:reconcile_streams_job", 900),
         JobSpec("reminders.cleanup", "server.reminders.jobs:cleanup_job", 6 * 3600),
     ]

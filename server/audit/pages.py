@@ -1,5 +1,5 @@
-"""A page's audit events (one per listed patient and the page's own) in one statement: the
-columns they share bound once, the rest in one JSON document, on every database."""
+"""A page's audit events (one per listed patient and the page's own) in one row: the columns
+they share, and the rest in one JSON document, spread into ``audit_events`` by the scheduler."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.audit.models import AuditEvent
+from server.audit.models import AuditPage
 from server.database.any_of import key_of
 from server.extensions import db
 
@@ -54,33 +54,68 @@ SHARED = ("at", "clinic_id", "actor_id", "actor_role")
 
 
 def insert_page(shared: dict[str, object], entries: list[list[object]]) -> None:
-    """Events that share an instant and an actor in one INSERT whose text never changes (parsed
-    and planned once): the shared columns bound once, the rest in one JSON document."""
-    document = json.dumps(entries, separators=(",", ":"))
-    params = {name: shared[name] for name in SHARED}
-    statement = _insert_page_statement(db.session.get_bind().dialect.name)
-    db.session.execute(statement, {**params, "rows": document})
+    """A page's events, sharing an instant and an actor, as one ``audit_pages`` row (the shared
+    columns, and the rest in one JSON document): the scheduler spreads it into ``audit_events``
+    (:func:`spread_pages`), and the trail's readers see it meanwhile (``audit.queries``)."""
+    values = {name: shared[name] for name in SHARED}
+    events = json.dumps(entries, separators=(",", ":"))
+    db.session.execute(_insert_page_statement(), {**values, "events": events})
 
 
-# Each element of the JSON array :rows is [id, action, patient_id, object_type, object_id], ids
-# as key texts (database.any_of.id_text); the shared columns are bound once.
-_COLUMNS = "id, at, clinic_id, actor_id, actor_role, action, patient_id, object_type, object_id"
-_PAGE_SQL = {
-    "sqlite": f"INSERT INTO audit_events ({_COLUMNS}) "  # noqa: S608
-    "SELECT json_extract(value, '$[0]'), :at, :clinic_id, :actor_id, :actor_role, "
-    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
-    "json_extract(value, '$[4]') FROM json_each(:rows)",
-    "postgresql": f"INSERT INTO audit_events ({_COLUMNS}) "  # noqa: S608
-    "SELECT CAST(e->>0 AS UUID), :at, :clinic_id, :actor_id, :actor_role, e->>1, "
-    "CAST(e->>2 AS UUID), e->>3, e->>4 FROM json_array_elements(CAST(:rows AS JSON)) AS e",
+@functools.cache
+def _insert_page_statement() -> sa.Insert:
+    """The INSERT of a page's row, built once."""
+    return sa.insert(AuditPage.__table__)
+
+
+def spread_pages(batch: int) -> int:
+    """Move the oldest ``batch`` pages' events into ``audit_events``, one row each, sorted as its
+    per-patient index is (each leaf written once); returns how many events. Two spreaders never
+    move one page twice: PostgreSQL's locks pages it moves (others skip them), SQLite has one
+    writer and deletes what it moved in the same transaction."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return db.session.execute(_spread_statement(dialect), {"batch": batch}).rowcount
+    last = db.session.scalar(_last_of_batch(), {"batch": batch})
+    if last is None:
+        return 0
+    moved = db.session.execute(_spread_statement(dialect), {"last": last}).rowcount
+    db.session.execute(sa.delete(AuditPage).where(AuditPage.id <= last))
+    return moved
+
+
+@functools.cache
+def _last_of_batch() -> sa.Select[tuple[int]]:
+    oldest = sa.select(AuditPage.id).order_by(AuditPage.id).limit(sa.bindparam("batch"))
+    return sa.select(sa.func.max(oldest.subquery().c.id))
+
+
+# Each element of a page's JSON array is [id, action, patient_id, object_type, object_id], ids as
+# key texts (database.any_of.id_text); these read them as audit_events' columns, in its order.
+COLUMNS = ("id", "at", "clinic_id", "actor_id", "actor_role", "action", "patient_id")
+COLUMNS += ("object_type", "object_id")
+EVENTS_SQL = {
+    "sqlite": "SELECT json_extract(e.value, '$[0]') AS id, p.at, p.clinic_id, p.actor_id, "
+    "p.actor_role, json_extract(e.value, '$[1]') AS action, "
+    "json_extract(e.value, '$[2]') AS patient_id, json_extract(e.value, '$[3]') AS object_type, "
+    "json_extract(e.value, '$[4]') AS object_id FROM {pages} AS p, json_each(p.events) AS e",
+    "postgresql": "SELECT CAST(e->>0 AS UUID) AS id, p.at, p.clinic_id, p.actor_id, "
+    "p.actor_role, e->>1 AS action, CAST(e->>2 AS UUID) AS patient_id, e->>3 AS object_type, "
+    "e->>4 AS object_id FROM {pages} AS p, json_array_elements(CAST(p.events AS JSON)) AS e",
+}
+_SPREAD_SQL = {
+    "sqlite": "INSERT INTO audit_events ({columns}) "
+    + EVENTS_SQL["sqlite"].format(pages="audit_pages")
+    + " WHERE p.id <= :last ORDER BY p.clinic_id, patient_id, p.at",
+    "postgresql": "WITH moved AS (DELETE FROM audit_pages WHERE id IN (SELECT id "  # noqa: S608
+    "FROM audit_pages ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED) RETURNING *) "
+    "INSERT INTO audit_events ({columns}) "
+    + EVENTS_SQL["postgresql"].format(pages="moved")
+    + " ORDER BY p.clinic_id, patient_id, p.at",
 }
 
 
 @functools.lru_cache(maxsize=4)
-def _insert_page_statement(dialect: str) -> sa.TextClause:
-    """The INSERT of a page's events on ``dialect``, built once."""
-    table = AuditEvent.__table__
-    return sa.text(_PAGE_SQL[dialect]).bindparams(
-        *(sa.bindparam(name, type_=table.c[name].type) for name in SHARED),
-        sa.bindparam("rows", type_=sa.Text()),
-    )
+def _spread_statement(dialect: str) -> sa.TextClause:
+    """The statement that moves a batch of pages' events on ``dialect``, built once."""
+    return sa.text(_SPREAD_SQL[dialect].format(columns=", ".join(COLUMNS)))

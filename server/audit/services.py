@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from server.access import Actor
 from server.audit.models import AuditEvent
 from server.audit.pages import entry, insert_page, milliseconds, target_of, time_ordered_ids
+from server.audit.queries import trail
 from server.clock import utcnow
 from server.database.any_of import key_of, uuid_text
 from server.extensions import db
@@ -247,14 +248,15 @@ def list_audit_events(
 ) -> tuple[list[AuditEvent], str | None]:
     """The actor's clinic's audit events, newest first, optionally for one patient or user;
     an erased patient's events stay (they hold ids only), with the erasure's own."""
-    stmt = sa.select(AuditEvent).where(AuditEvent.clinic_id == actor.clinic_id)
+    events = trail()
+    stmt = sa.select(events).where(events.clinic_id == actor.clinic_id)
     if patient_id is not None:
-        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+        stmt = stmt.where(events.patient_id == patient_id)
     if actor_id is not None:
-        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+        stmt = stmt.where(events.actor_id == actor_id)
     return paginate(
         stmt,
-        keys=[(AuditEvent.at, True), (AuditEvent.id, True)],
+        keys=[(events.at, True), (events.id, True)],
         key_of=lambda event: (event.at, event.id),
         limit=limit,
         cursor=cursor,

@@ -20,6 +20,7 @@ JOB_IDS = {
     "reminders.flag_digest",
     "reminders.reconcile_streams",
     "reminders.cleanup",
+    "audit.spread_pages",
 }
 probed: list[tuple[str, datetime]] = []
 
