@@ -68,7 +68,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "adherence.series": "the daily pain series in a few GROUP BY queries, also read by flags",
     "adherence.week": "the patient list's 7-day adherence of a page at once, ids as text",
     "adherence.week_rules": "pure arithmetic of that adherence over packed status ranks",
-    "audit.pages": "a page's audit events in one INSERT from a JSON document, on both databases",
+    "audit.pages": "a page read's audit events as one row, spread later into one row each",
     "export.fhir": "the FHIR R4 mapping (fhir.resources' R4B models): a standard's names",
     "export.sections": "the JSON export's ordered table of sections, one reader per section",
     "flags.counts": "open flags counted per patient by severity, for lists and summaries",

@@ -27,7 +27,9 @@ def _age(now: datetime, oldest: datetime | None) -> float:
 def read_backlogs(now: datetime) -> dict[str, float]:
     """The outbox's unfinished rows and the oldest one's age; the oldest reminder due but not
     yet recorded; the patients whose records wait for a reminder replan, and the oldest mark;
-    the patients new data marked due but not yet evaluated, and the oldest wait."""
+    the patients new data marked due but not yet evaluated, and the oldest wait; the page reads
+    whose audit events wait to be spread, and the oldest."""
+    from server.audit.models import AuditPage
     from server.flags.models import FlagEvaluationState
     from server.reminders.models import Delivery, ReminderStream, ReplanMark
 
@@ -48,6 +50,7 @@ def read_backlogs(now: datetime) -> dict[str, float]:
             FlagEvaluationState.pending_from.is_not(None),
         )
     ).one()
+    pages = db.session.execute(sa.select(sa.func.count(), sa.func.min(AuditPage.at))).one()
     return {
         "outbox_backlog": float(outbox[0]),
         "outbox_oldest_age": _age(now, outbox[1]),
@@ -56,6 +59,8 @@ def read_backlogs(now: datetime) -> dict[str, float]:
         "replan_oldest_age": _age(now, replans[1]),
         "flag_pending": float(flags[0]),
         "flag_oldest_pending": _age(now, flags[1]),
+        "audit_pages_waiting": float(pages[0]),
+        "audit_page_oldest_age": _age(now, pages[1]),
     }
 
 
@@ -91,6 +96,14 @@ GAUGES = {
         "hep_flag_evaluation_oldest_pending_seconds",
         "How long the oldest unevaluated new data has waited (0 when none): the flag "
         "evaluation lag still accruing.",
+    ),
+    "audit_pages_waiting": (
+        "hep_audit_pages_waiting",
+        "Page reads whose audit events wait to be spread into one row each (in the trail already).",
+    ),
+    "audit_page_oldest_age": (
+        "hep_audit_page_oldest_age_seconds",
+        "How long the oldest page read's audit events have waited to be spread (0 when none).",
     ),
 }
 

@@ -15,7 +15,9 @@ from server.audit.jobs import spread_pages_job
 from server.audit.models import AuditEvent, AuditPage
 from server.audit.pages import _spread_statement
 from server.audit.queries import trail
+from server.clock import utcnow
 from server.extensions import db
+from server.metrics_backlog import read_backlogs
 from tests.accounts.helpers import add_patients_fast
 from tests.factories import UserHandle
 
@@ -50,10 +52,10 @@ def test_spreading_leaves_the_trail_as_it_was(
         before = _list_events(trail())
         assert len(before) == len({row[0] for row in before}) == 3 * (LISTED + 1)
         assert _list_events(AuditEvent) == []  # none spread yet
-        assert _waiting_pages() == 3
+        assert _waiting_pages() == read_backlogs(utcnow())["audit_pages_waiting"] == 3
         assert spread_pages_job(batch=2) == 3 * (LISTED + 1)  # two batches
         assert _list_events(AuditEvent) == _list_events(trail()) == before
-        assert _waiting_pages() == 0
+        assert _waiting_pages() == read_backlogs(utcnow())["audit_pages_waiting"] == 0
         assert spread_pages_job() == 0
 
 

@@ -59,15 +59,18 @@ class Request:
 
 
 # The tables a statement writes (a read's audit rows may ride in a CTE: WITH audited AS (INSERT…).
+# A page read's audit events are one audit_pages row (spread into audit_events later).
+_AUDIT_TABLES = ({"audit_events"}, {"audit_pages"})
 _WRITTEN_TABLES = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(\w+)")
 
 
 def _read_request_rules(statements: list[Statement]) -> list[str]:
-    """A GET writes at most once: its audit rows, in one INSERT (reads may follow it)."""
+    """A GET writes at most once: its audit rows (or its page's row), in one INSERT (reads may
+    follow it)."""
     writes = [s for s in statements if s.write]
     if len(writes) > 1:
         return [f"a GET wrote {len(writes)} times: {[s.sql[:60] for s in writes]}"]
-    if writes and set(_WRITTEN_TABLES.findall(writes[0].sql)) != {"audit_events"}:
+    if writes and set(_WRITTEN_TABLES.findall(writes[0].sql)) not in _AUDIT_TABLES:
         return [f"a GET wrote something other than its audit rows: {writes[0].sql[:80]}"]
     return []
 
