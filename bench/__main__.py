@@ -42,7 +42,7 @@ from bench.seed import (
 from bench.server import ROOT, Gunicorn
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py"]
+SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py", "audit_spread.py"]
 # reminder_ticks.py runs its 10k-due tick three times beside its reference on each database.
 SCRIPT_TIMEOUT = 420
 # Per run, so two runs (or a run beside the test suite) never share a database.
@@ -267,7 +267,7 @@ def _run_scripts() -> list[tuple[str, str]]:
         print(f"== bench/{name}", flush=True)
         try:
             done = subprocess.run(
-                [sys.executable, str(script)],
+                [sys.executable, "-m", f"bench.{script.stem}"],  # the repo first on sys.path
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
