@@ -83,18 +83,17 @@ def _cast_text(element: IdText, compiler: Any, **kw: Any) -> str:
 
 
 class _KeyList(sa.TypeDecorator[list[str]]):
-    """A list of key texts bound as one value: a JSON array on SQLite, a text array elsewhere."""
+    """A list of key texts bound as one text: a JSON array on SQLite, an array's literal on
+    PostgreSQL (the statement's CAST parses it; psycopg would dump a list value by value, in
+    Python). Key texts are hex digits and dashes, so neither needs quoting."""
 
     impl = sa.Text
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(sa.Text()))
-        return dialect.type_descriptor(sa.Text())
-
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        return json.dumps(value) if dialect.name == "sqlite" else value
+        if dialect.name == "postgresql":
+            return "{" + ",".join(value) + "}"
+        return json.dumps(value)
 
 
 class AnyKeyOf(AnyOf):
