@@ -71,8 +71,8 @@ def _insert_page_statement() -> sa.Insert:
 def spread_pages(batch: int) -> int:
     """Move the oldest ``batch`` pages' events into ``audit_events``, one row each, sorted as its
     per-patient index is (each leaf written once); returns how many events. Two spreaders never
-    move one page twice: PostgreSQL's locks pages it moves (others skip them), SQLite has one
-    writer and deletes what it moved in the same transaction."""
+    move one page twice: PostgreSQL's spreader locks the pages it moves (others skip them),
+    SQLite has one writer and deletes what it moved in the same transaction."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         return db.session.execute(_spread_statement(dialect), {"batch": batch}).rowcount
