@@ -140,7 +140,11 @@ def engine_options(
         "pool_timeout": int(env.get("DATABASE_POOL_TIMEOUT", "5")),
         "connect_args": {
             "connect_timeout": timeout,
-            "options": f"-c statement_timeout={statement_timeout_ms}",
+            # Sessions in UTC, whatever the server's default (often ``Etc/UTC``): psycopg then
+            # reads instants as ``datetime.timezone.utc``, which the UTC columns keep as they
+            # are, instead of as a ``ZoneInfo`` each one converts (a seventh of a reminder
+            # tick's CPU here). All stored values are instants; no statement casts one by zone.
+            "options": f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC",
         },
     }
 

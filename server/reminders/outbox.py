@@ -112,6 +112,7 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
         else {}
     )
     withheld: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    contexts: dict[tuple[Any, ...], ReminderContext] = {}
     for record in records:
         if record.record_status == "snoozed":
             status: str | None = "snoozed"
@@ -123,7 +124,7 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
                 record.local_date,
                 record.slot,
                 record.created_at,
-                _judging_context(record, measures_due),
+                _judging_context(record, measures_due, contexts),
                 at,
             )
         if status is not None:
@@ -145,17 +146,29 @@ def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.U
     return {delivery_id for pairs in withheld.values() for delivery_id, _ in pairs}
 
 
-def _judging_context(record: Any, measures_due: dict[uuid.UUID, set[date]]) -> ReminderContext:
+def _judging_context(
+    record: Any,
+    measures_due: dict[uuid.UUID, set[date]],
+    contexts: dict[tuple[Any, ...], ReminderContext],
+) -> ReminderContext:
     """The rule context a claimed record is judged by, from the row the claim read (the
-    patient's settings are its last columns)."""
+    patient's settings are its last columns). Made once per distinct settings and reads in a
+    batch (``contexts``): a context holds no patient id and never changes, and a batch's
+    records mostly share them (building one was most of the re-judgement)."""
     patient_id = record.record_patient_id
-    return rule_context(
-        patient_id,
-        *record[-len(PATIENT_RULE_COLUMNS) :],
-        logged_sessions=frozenset({(record.local_date, record.slot)} if record.logged else ()),
-        last_posture_break_at=record.last_break,
-        measures_due=frozenset(measures_due.get(patient_id, ())),
-    )
+    settings = tuple(record[-len(PATIENT_RULE_COLUMNS) :])
+    logged = frozenset({(record.local_date, record.slot)} if record.logged else ())
+    measures = frozenset(measures_due.get(patient_id, ()))
+    key = (settings, logged, record.last_break, measures)
+    if (ctx := contexts.get(key)) is None:
+        ctx = contexts[key] = rule_context(
+            patient_id,
+            *settings,
+            logged_sessions=logged,
+            last_posture_break_at=record.last_break,
+            measures_due=measures,
+        )
+    return ctx
 
 
 def _reroute_alerts_of_inactive_staff(claimed: list[Any], *, due: datetime) -> set[uuid.UUID]:

@@ -298,3 +298,12 @@ def test_inside_the_window_a_dead_connection_costs_one_503_then_the_pool_recover
     assert first.status_code == 503, first.get_data(as_text=True)
     assert first.content_type == "application/problem+json"
     assert second.status_code == 200, second.get_data(as_text=True)
+
+
+def test_instants_come_back_in_utc_whatever_the_servers_zone(app_ctx: Flask) -> None:
+    """Sessions run in UTC, so psycopg reads an instant as ``timezone.utc`` (kept as it is by
+    the UTC columns) rather than as a zone each value is converted from."""
+    assert db.session.scalar(sa.text("SHOW timezone")) == "UTC"
+    instant = db.session.scalar(sa.text("SELECT CAST('2026-06-01 08:00:00+02' AS timestamptz)"))
+    assert instant == datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    assert instant.tzinfo is UTC

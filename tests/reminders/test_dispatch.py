@@ -372,6 +372,20 @@ def test_a_retried_reminder_is_judged_again_when_it_would_go_out(
         assert (delivery["status"], delivery["last_error"]) == ("dead", f"withheld: {status}")
 
 
+def test_retries_in_one_batch_are_each_judged_by_their_own_records(app, reminder_patient) -> None:
+    """Three patients with the same settings, whose 08:00 pushes all failed: one logs the
+    session before the retries go out together. Only that one is withheld (the re-judgement
+    shares a context between records only when everything it reads is the same)."""
+    patients = [reminder_patient(now=BEFORE) for _ in range(3)]
+    provider = RecordingProvider(answers=list(FAILED_ONCE) * 3)
+    tick(app, utc(2026, 6, 1, 8, 0, 20), provider)
+    _log_morning_session(app, patients[1], at=utc(2026, 6, 1, 8, 0, 40))
+    tick(app, utc(2026, 6, 1, 8, 5), provider)
+    statuses = [[n["status"] for n in notifications_of(app, p.id)] for p in patients]
+    assert statuses == [["sent"], ["suppressed"], ["sent"]]
+    assert len(provider.sent) == 3 + 2
+
+
 def test_a_pending_push_of_a_snoozed_reminder_is_withheld(app, reminder_patient) -> None:
     """The 08:00 push failed; the patient snoozes the reminder from the inbox before the retry.
     The retry is withheld, and only the snooze's own round goes out, at 08:11."""
