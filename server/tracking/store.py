@@ -99,7 +99,7 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     connection = db.session.connection()
     dialect = connection.dialect.name
     wanted = list(set(ids))
-    param = wanted if dialect == "postgresql" else bulk.ids_json(wanted)
+    param = bulk.ids_array(wanted) if dialect == "postgresql" else bulk.ids_json(wanted)
     rows = execute_prepared(connection, _lookup_statement(dialect), {"ids": param})
     # Rows come as the driver gives them: SQLite's ids are hex strings.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
