@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from json import encoder as json_encoder
-from typing import Any
+from typing import Any, NamedTuple
 
 from server.events import RecordsIngested
 from server.programmes.rules import items_for_slot
@@ -190,18 +190,17 @@ def envelope_errors(item: Any) -> dict[str, list[str]]:
     return errors
 
 
-@dataclass(frozen=True)
-class Stored:
-    """What the database already holds under a client id."""
+class Stored(NamedTuple):
+    """What the database already holds under a client id (a named tuple, as :class:`Candidate`:
+    immutable, made once a record, at a third of a frozen dataclass's cost)."""
 
     kind: str
     patient_id: uuid.UUID
     digest: str
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A valid record about to be stored."""
+class Candidate(NamedTuple):
+    """A valid record about to be stored (a named tuple: made once a record, 500 a sync)."""
 
     id: uuid.UUID
     kind: str
