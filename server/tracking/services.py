@@ -109,11 +109,12 @@ def store_items(
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
     refused: list[tuple[int, Candidate, dict[str, Any]]] = []
+    owner = store.Owner(patient.id, patient.clinic_id)
     for index, item in enumerate(items):
         if item.body is None:
             outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
             continue
-        row = store.row_of(item.kind, item.body, patient, tz, now, prescribed)
+        row = store.row_of(item.kind, item.body, owner, tz, now, prescribed)
         candidate = Candidate(row["id"], item.kind, row["body_digest"])
         errors = item.errors or _prescription_errors(item, prescribed)
         in_force = prescribed.get(item.body["date"]) if item.kind == "session_log" else None
