@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from server.access import PATIENT, STAFF, allow, current_actor
+from server.collector import collector_paused
 from server.routing import Blueprint
 from server.tracking import queries, schemas, services
 
@@ -111,6 +112,9 @@ class NewSymptomCheck(MethodView):
 
 @blp.route("/me/sync")
 class MySync(MethodView):
+    # The cyclic collector waits for the answer: a batch's thousands of bodies, rows and
+    # results live until it is sent, and collections meanwhile only walked them again.
+    @collector_paused()
     @allow(PATIENT)
     @blp.arguments(schemas.SyncIn())
     @blp.response(200, schemas.SyncOut)

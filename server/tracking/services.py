@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -44,9 +43,10 @@ INPUTS: dict[str, ma.Schema] = {
 WITHOUT_USER = (lazyload(Patient.user),)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one submitted item; ``row`` holds the stored column values if valid."""
+class Outcome(NamedTuple):
+    """What happened to one submitted item; ``row`` holds the stored column values if valid.
+    A named tuple, as :class:`Item`: immutable, made for each of a sync's 500 items at a third
+    of a frozen dataclass's cost."""
 
     id: str | None
     status: str
@@ -55,8 +55,7 @@ class Outcome:
     row: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A validated item: a body, errors, or both (out of the time window: only a replay passes)."""
 
     kind: str | None
@@ -110,11 +109,12 @@ def store_items(
     outcomes: list[Outcome] = []
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
     refused: list[tuple[int, Candidate, dict[str, Any]]] = []
+    owner = store.Owner(patient.id, patient.clinic_id)
     for index, item in enumerate(items):
         if item.body is None:
             outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
             continue
-        row = store.row_of(item.kind, item.body, patient, tz, now, prescribed)
+        row = store.row_of(item.kind, item.body, owner, tz, now, prescribed)
         candidate = Candidate(row["id"], item.kind, row["body_digest"])
         errors = item.errors or _prescription_errors(item, prescribed)
         in_force = prescribed.get(item.body["date"]) if item.kind == "session_log" else None

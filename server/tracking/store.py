@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,10 +42,18 @@ MODELS: dict[str, Any] = {
 }
 
 
+class Owner(NamedTuple):
+    """The ids of the patient whose records a batch stores, read from the ORM once, not once
+    per row (each read of a mapped attribute is a descriptor call)."""
+
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+
+
 def row_of(
     kind: str,
     body: Mapping[str, Any],
-    patient: Patient,
+    patient: Patient | Owner,
     tz: ZoneInfo,
     now: datetime,
     prescribed: Mapping[date, Prescription | None],
@@ -99,7 +107,7 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     connection = db.session.connection()
     dialect = connection.dialect.name
     wanted = list(set(ids))
-    param = wanted if dialect == "postgresql" else bulk.ids_json(wanted)
+    param = bulk.ids_array(wanted) if dialect == "postgresql" else bulk.ids_json(wanted)
     rows = execute_prepared(connection, _lookup_statement(dialect), {"ids": param})
     # Rows come as the driver gives them: SQLite's ids are hex strings.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}

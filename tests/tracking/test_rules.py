@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -17,6 +18,7 @@ from server.tracking.rules import (
     Candidate,
     Prescription,
     Stored,
+    _digest_text,
     body_digest,
     classify,
     envelope_errors,
@@ -267,3 +269,17 @@ def test_digests_of_stored_records_never_change() -> None:
     assert body_digest("symptom_check", check) == (
         "7fc55ebe7b12ed74eee80c8df441bee5bbc20956873eebf1549659190ed91807"
     )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_digest_text_is_the_digest_encoders_own(value) -> None:
+    """The digest's encoder, made once, writes what ``json.dumps`` with its options writes."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert _digest_text(value) == expected

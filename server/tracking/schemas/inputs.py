@@ -3,6 +3,8 @@ queries (``from``/``to`` as patient-local dates)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -137,6 +139,25 @@ class SymptomCheckIn(RecordIn):
     answers = fields.Nested(AnswersIn, required=True)
 
 
+class AsSent(fields.List):
+    """A list whose items are kept as they were sent, to be validated later one by one (a
+    sync's 500 items): when its item field would give each item back unchanged (a ``Raw``
+    allowing null, with no validators or hooks), the list is copied instead of each item
+    going through marshmallow's ``deserialize``. The spec shows it as the list it is declared
+    as."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        item = self.inner
+        unchanged = (
+            type(item)._deserialize is fields.Raw._deserialize
+            and item.allow_none
+            and not (item.validators or item.pre_load or item.post_load)
+        )
+        if type(value) is list and unchanged:
+            return list(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class SyncIn(ma.Schema):
     """Up to 500 ``{kind, data}`` items; each is validated on its own so one never spoils all."""
 
@@ -161,7 +182,7 @@ class SyncIn(ma.Schema):
         ]
     }
 
-    items = fields.List(
+    items = AsSent(
         TaggedUnion(
             {
                 "session_log": SessionLogIn,
