@@ -42,7 +42,7 @@ from bench.seed import (
 from bench.server import ROOT, Gunicorn
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py", "audit_spread.py"]
+SCRIPTS = ["flag_evaluation.py", "reminder_ticks.py"]
 # reminder_ticks.py runs its 10k-due tick three times beside its reference on each database.
 SCRIPT_TIMEOUT = 420
 # Per run, so two runs (or a run beside the test suite) never share a database.
