@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.database.any_of import uuid_array_text
 from server.extensions import db
 from server.reminders.models import Delivery, Notification, ReminderStream
 
@@ -33,18 +34,13 @@ def on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def array_text(ids: Collection[uuid.UUID]) -> str:
-    """``ids`` as a PostgreSQL array's text (``{…,…}``), from ``uuid.hex`` (cheaper than str)."""
-    return "{" + ",".join(i.hex for i in ids) + "}"
-
-
 def among(column: Any, ids: Collection[uuid.UUID]) -> sa.ColumnElement[bool]:
     """``column`` (a UUID) is one of ``ids``: on PostgreSQL one array parameter, as a subquery
     the planner turns into a small join of index lookups; ``IN (…)`` elsewhere. The array
     travels as its text (``{…,…}``): psycopg's own list dumper costs microseconds an item."""
     if not on_postgresql():
         return column.in_(list(ids))
-    array = sa.bindparam(None, array_text(ids), type_=sa.Text)
+    array = sa.bindparam(None, uuid_array_text(ids), type_=sa.Text)
     return column.in_(sa.select(sa.func.unnest(sa.cast(array, postgresql.ARRAY(sa.Uuid)))))
 
 
@@ -218,4 +214,4 @@ WHERE id = ANY(ARRAY(SELECT notification_id FROM sent)) AND status = 'due'
 
 def mark_sent(ids: Collection[uuid.UUID], now: datetime) -> None:
     """Mark sent deliveries ``sent`` and their records still ``due`` too (PostgreSQL only)."""
-    db.session.execute(MARK_SENT, {"ids": array_text(ids), "now": now})
+    db.session.execute(MARK_SENT, {"ids": uuid_array_text(ids), "now": now})

@@ -198,7 +198,7 @@ def run(connection: sa.Connection, insert: Insert) -> list[Any]:
 
 def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:
     """``unnest(CAST(:name AS <type>[])) AS wanted(id)``: one array parameter, given as its text
-    (:func:`ids_array`), as a table to join on.
+    (``database.any_of.uuid_array_text``), as a table to join on.
 
     Joined, not ``= ANY(:name)``: a prepared statement's generic plan cannot see the array's
     length and may scan whole tables; an ``unnest`` is estimated small, so primary-key lookups.
@@ -211,12 +211,6 @@ def ids_table(name: str, type_: sa.types.TypeEngine[Any]) -> Any:
         .table_valued("id")
         .render_derived(name="wanted")
     )
-
-
-def ids_array(ids: Sequence[uuid.UUID]) -> str:
-    """UUIDs as :func:`ids_table` takes them: an array's text of 32 hex digits each, made in
-    one join (psycopg would dump a list of UUIDs value by value, in Python)."""
-    return "{" + ",".join([i.hex for i in ids]) + "}"
 
 
 def ids_document(name: str) -> Any:

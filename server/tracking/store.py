@@ -21,6 +21,7 @@ from server.accounts.models import Patient
 from server.audit import services as audit
 from server.audit.models import AuditEvent
 from server.clock import local_date_of
+from server.database.any_of import uuid_array_text
 from server.extensions import db
 from server.prepared import execute_prepared
 from server.tracking import bulk
@@ -107,7 +108,7 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     connection = db.session.connection()
     dialect = connection.dialect.name
     wanted = list(set(ids))
-    param = bulk.ids_array(wanted) if dialect == "postgresql" else bulk.ids_json(wanted)
+    param = uuid_array_text(wanted) if dialect == "postgresql" else bulk.ids_json(wanted)
     rows = execute_prepared(connection, _lookup_statement(dialect), {"ids": param})
     # Rows come as the driver gives them: SQLite's ids are hex strings.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
