@@ -4,7 +4,8 @@
   describe (the rows they name may still be pending);
 - :func:`read` writes the audit of a GET at once, in one INSERT that is the request's last
   write, optionally in the same round trip as the request's last read (:func:`read_each`: a
-  page's, its patients given by key text; the INSERT is ``pages.py``'s);
+  page's, its patients given by key text, as one ``audit_pages`` row that the scheduler spreads,
+  ``pages.py``);
 - :func:`row` builds an event's column values. Beside the two above, it is used directly only by
   the statements that store patient records, which write a record's audit row themselves: the
   single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
@@ -153,7 +154,7 @@ def read_each(
 ) -> None:
     """:func:`read` of a page whose patients are given by key text (``database.any_of.id_text``,
     None: no patient): one event each, then the ``also`` rows (of the same actor and instant),
-    in one INSERT on every database."""
+    in one ``audit_pages`` row (``pages.insert_page``)."""
     first = row(action, actor=actor, target=target, now=now)
     ids = time_ordered_ids(len(keys), now)
     if isinstance(target, str):
