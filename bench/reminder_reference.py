@@ -90,9 +90,9 @@ def reference_tick(now: datetime) -> tuple[float, int]:
 def phase_timers() -> Iterator[dict[str, float]]:
     """Milliseconds spent in each phase of the real tick while the block runs: ``contexts``
     (the patients' rule contexts), ``plan`` (the rules), ``write`` (the streams moved on, the
-    notification rows and their outbox rows: one statement on PostgreSQL), ``claim`` (the
-    rest of a claim: the locking SELECT); the caller times the delivery."""
-    from server.reminders import dispatch
+    notification rows and their outbox rows: one statement on PostgreSQL) and ``send`` (each
+    batch's pushes sent and marked); the caller counts the rest as the claim and commits."""
+    from server.reminders import dispatch, jobs
 
     phases: dict[str, float] = defaultdict(float)
     originals: dict[tuple[Any, str], Any] = {}
@@ -113,25 +113,12 @@ def phase_timers() -> Iterator[dict[str, float]]:
     wrap(dispatch, "load_reminder_infos", lambda _: "contexts")
     wrap(dispatch, "plan_stream", lambda _: "plan")
     wrap(dispatch, "write_batch", lambda _: "write")
+    wrap(jobs, "_send_claimed", lambda _: "send")
     try:
         yield phases
     finally:
         for (module, name), original in originals.items():
             setattr(module, name, original)
-
-
-def timed_claim(claim: Callable[..., Any], phases: dict[str, float]) -> Callable[..., Any]:
-    """``claim`` with its own time, less the phases inside it, counted as ``claim``."""
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        inside = sum(phases[p] for p in ("contexts", "plan", "write"))
-        started = time.perf_counter()
-        result = claim(*args, **kwargs)
-        total = (time.perf_counter() - started) * 1000
-        phases["claim"] += total - (sum(phases[p] for p in ("contexts", "plan", "write")) - inside)
-        return result
-
-    return run
 
 
 def rearm(due_ids: list[uuid.UUID], due_at: datetime, chunk: int = 5000) -> None:

@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,14 +63,32 @@ def insert_ignoring_duplicates(
     return inserted
 
 
-def push_delivery_row(notification: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The outbox row pushing ``notification`` (round ``snooze_count``) to the patient."""
-    payload = {
-        "notification_id": str(notification["id"]),
-        "kind": notification["kind"],
-        "title": notification["title"],
-        "body": notification["message"],
-    }
+class Handed(NamedTuple):
+    """A new reminder's push queued already leased to the process that claimed its stream,
+    which sends it once the batch commits: it needs no claim of its own."""
+
+    delivery_id: uuid.UUID
+    notification_id: uuid.UUID
+    recipient_id: uuid.UUID
+    kind: str
+    title: str
+    message: str
+    occurrence_at: datetime
+
+
+def push_payload(notification_id: uuid.UUID, kind: str, title: str, body: str) -> dict[str, str]:
+    """What a reminder's push carries: identifiers and its text, never clinical details."""
+    return {"notification_id": str(notification_id), "kind": kind, "title": title, "body": body}
+
+
+def push_delivery_row(
+    notification: dict[str, Any], now: datetime, lease_until: datetime | None = None
+) -> dict[str, Any]:
+    """The outbox row pushing ``notification`` (round ``snooze_count``) to the patient: due at
+    ``now``, or already leased until ``lease_until`` (its first attempt counted)."""
+    payload = push_payload(
+        notification["id"], notification["kind"], notification["title"], notification["message"]
+    )
     return {
         "id": uuid.uuid4(),
         "dedupe_key": f"notification:{notification['id']}:{notification['snooze_count']}",
@@ -81,8 +99,8 @@ def push_delivery_row(notification: dict[str, Any], now: datetime) -> dict[str, 
         "kind": notification["kind"],
         "payload": payload,
         "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
+        "attempts": 0 if lease_until is None else 1,
+        "next_attempt_at": now if lease_until is None else lease_until,
         "created_at": now,
     }
 
@@ -100,7 +118,8 @@ MOVE_STREAM = (
 
 # One statement a batch (PostgreSQL). The records' ids are made here, and each new ``due``
 # record's outbox row is built from what its INSERT returns: the payload and dedupe key
-# push_delivery_row gives a new record (round 0).
+# push_delivery_row gives a new record (round 0), due at once or already leased. It returns
+# each new record with its outbox row's id (null when none was queued).
 WRITE_BATCH = sa.text("""
 WITH moved AS (
     UPDATE reminder_streams AS s
@@ -118,7 +137,7 @@ WITH moved AS (
         clinic_id uuid, patient_id uuid, kind text, occurrence_at timestamptz, status text,
         local_date date, slot text, language text, title text, message text)
     ON CONFLICT (patient_id, kind, occurrence_at) DO NOTHING
-    RETURNING id, clinic_id, patient_id, kind, status, title, message
+    RETURNING id, clinic_id, patient_id, kind, occurrence_at, status, title, message
 ), queued AS (
     INSERT INTO deliveries (id, dedupe_key, clinic_id, recipient_id, notification_id, channel,
                             kind, payload, status, attempts, next_attempt_at, created_at)
@@ -126,22 +145,37 @@ WITH moved AS (
            id, 'push', kind,
            jsonb_build_object('notification_id', CAST(id AS text), 'kind', kind,
                               'title', title, 'body', message),
-           'pending', 0, :now, :now
+           'pending', :attempts, :next_attempt_at, :now
     FROM recorded
     WHERE status = 'due'
     ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, notification_id
 )
-SELECT status, count(*) FROM recorded GROUP BY status
+SELECT q.id, r.id, r.patient_id, r.kind, r.title, r.message, r.occurrence_at, r.status
+FROM recorded AS r LEFT JOIN queued AS q ON q.notification_id = r.id
 """)
 
 
+class Written(NamedTuple):
+    """A batch's writes: the new records by status, the duplicates another process had
+    recorded, and the pushes queued leased to this process (none unless asked)."""
+
+    recorded: Counter[str]
+    duplicates: int
+    handed: list[Handed]
+
+
 def write_batch(
-    rows: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]], now: datetime
-) -> tuple[Counter[str], int]:
+    rows: Sequence[dict[str, Any]],
+    moves: Sequence[dict[str, Any]],
+    now: datetime,
+    lease_until: datetime | None = None,
+) -> Written:
     """Move the claimed streams on, insert the notification rows (duplicates ignored) and an
-    outbox row for each new ``due`` one; returns the new rows by status and the duplicates."""
+    outbox row for each new ``due`` one: due at ``now``, or leased to the caller until
+    ``lease_until`` and handed back for it to send."""
     if on_postgresql():
-        return _write_batch_json(rows, moves, now)
+        return _write_batch_json(rows, moves, now, lease_until)
     if moves:
         db.session.execute(MOVE_STREAM, list(moves))
     rows = [row | {"id": uuid.uuid4()} for row in rows]
@@ -149,14 +183,25 @@ def write_batch(
         Notification, rows, ("patient_id", "kind", "occurrence_at")
     )
     new_rows = [row for row in rows if row["id"] in inserted]
-    deliveries = [push_delivery_row(row, now) for row in new_rows if row["status"] == "due"]
-    insert_ignoring_duplicates(Delivery, deliveries, ("dedupe_key",))
-    return Counter(row["status"] for row in new_rows), len(rows) - len(new_rows)
+    due = [row for row in new_rows if row["status"] == "due"]
+    deliveries = [push_delivery_row(row, now, lease_until) for row in due]
+    queued = insert_ignoring_duplicates(Delivery, deliveries, ("dedupe_key",))
+    fields = ("id", "patient_id", "kind", "title", "message", "occurrence_at")
+    handed = [
+        Handed(delivery["id"], *(row[f] for f in fields))
+        for row, delivery in zip(due, deliveries, strict=True)
+        if lease_until is not None and delivery["id"] in queued
+    ]
+    recorded = Counter(row["status"] for row in new_rows)
+    return Written(recorded, len(rows) - len(new_rows), handed)
 
 
 def _write_batch_json(
-    rows: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]], now: datetime
-) -> tuple[Counter[str], int]:
+    rows: Sequence[dict[str, Any]],
+    moves: Sequence[dict[str, Any]],
+    now: datetime,
+    lease_until: datetime | None,
+) -> Written:
     # Every value made text here, so the encoder never calls back into Python for one.
     clinics: dict[uuid.UUID, str] = {}
     document = [
@@ -187,9 +232,13 @@ def _write_batch_json(
         "rows": json.dumps(document, separators=(",", ":")),
         "moves": json.dumps(moved, separators=(",", ":")),
         "now": now,
+        "attempts": 0 if lease_until is None else 1,
+        "next_attempt_at": now if lease_until is None else lease_until,
     }
-    recorded = Counter(dict(db.session.execute(WRITE_BATCH, params).all()))
-    return recorded, len(rows) - recorded.total()
+    new_rows = db.session.execute(WRITE_BATCH, params).all()
+    recorded = Counter(row[-1] for row in new_rows)
+    handed = [] if lease_until is None else [Handed(*row[:-1]) for row in new_rows if row[0]]
+    return Written(recorded, len(rows) - len(new_rows), handed)
 
 
 def _iso(value: datetime | None) -> str | None:

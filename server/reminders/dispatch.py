@@ -19,7 +19,12 @@ import sqlalchemy as sa
 
 from server.db import UTCDateTime
 from server.extensions import db
-from server.reminders.batches import insert_ignoring_duplicates, push_delivery_row, write_batch
+from server.reminders.batches import (
+    Handed,
+    insert_ignoring_duplicates,
+    push_delivery_row,
+    write_batch,
+)
 from server.reminders.contexts import PatientReminderInfo, load_reminder_infos
 from server.reminders.messages import reminder_text
 from server.reminders.models import Delivery, Notification, ReminderStream
@@ -36,11 +41,13 @@ STREAMS = ReminderStream.__table__
 
 @dataclass
 class ClaimResult:
-    """What one claimed batch did: streams claimed and occurrences recorded by status."""
+    """What one claimed batch did: streams claimed, occurrences recorded by status, and the
+    pushes queued leased to the caller for it to send."""
 
     claimed: int = 0
     recorded: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    handed: list[Handed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,13 @@ DUE_STREAMS = (
 )
 
 
-def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
+def claim_due_streams(
+    now: datetime, batch_size: int, lease_until: datetime | None = None
+) -> ClaimResult:
     """Claim one batch of due streams, record their occurrences and set their next_due_at.
 
-    Flushes only: the caller commits the batch, then delivers through the outbox.
+    Flushes only: the caller commits the batch, then the outbox delivers its pushes; with
+    ``lease_until`` they are queued leased to the caller, which sends them itself.
     """
     streams = db.session.execute(DUE_STREAMS, {"now": now, "batch_size": batch_size}).all()
     result = ClaimResult(claimed=len(streams))
@@ -136,7 +146,7 @@ def claim_due_streams(now: datetime, batch_size: int) -> ClaimResult:
                 "updated": now,
             }
         )
-    result.recorded, result.duplicates = write_batch(rows, moves, now)
+    result.recorded, result.duplicates, result.handed = write_batch(rows, moves, now, lease_until)
     return result
 
 

@@ -20,6 +20,7 @@ from server.metrics import count_deliveries, count_reminder_occurrences, observe
 from server.programmes.models import Programme
 from server.reminders.alerts import enqueue_flag_digests
 from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
+from server.reminders.leases import LEASE, Claimed, handed_over
 from server.reminders.models import ReminderStream
 from server.reminders.outbox import (
     claim_deliveries,
@@ -70,10 +71,53 @@ def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -
     while True:
         with collector_paused(), committed():
             result: ClaimResult = claim(now, batch_size)
-        total += result.claimed
-        count_reminder_occurrences(result.recorded)
-        report.recorded.update(result.recorded)
-        report.duplicates += result.duplicates
+        total += _counted(result, report)
+        if result.claimed < batch_size:
+            return total
+
+
+def _counted(result: ClaimResult, report: TickReport) -> int:
+    """Add a claimed batch's records to the metrics and the report; returns its streams."""
+    count_reminder_occurrences(result.recorded)
+    report.recorded.update(result.recorded)
+    report.duplicates += result.duplicates
+    return result.claimed
+
+
+class _RunClock:
+    """``now`` moved on by the time this run has taken so far: each batch's lease, backoff and
+    sent time count from it. In a long run (a catch-up, a slow webhook) later batches would
+    otherwise be leased already expired, for another scheduler process to send again."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now, self.started = now, monotonic()
+
+    def __call__(self) -> datetime:
+        return self.now + timedelta(seconds=monotonic() - self.started)
+
+
+def _batch_of(provider: PushProvider) -> int:
+    """How many sends one batch may hold and still end inside its lease."""
+    return getattr(provider, "batch_size", DELIVERY_BATCH)
+
+
+def claim_and_send_streams(
+    now: datetime, batch_size: int, provider: PushProvider, report: TickReport
+) -> int:
+    """Claim due streams batch after batch, committing each; a batch's new pushes are queued
+    leased to this process and sent as soon as it commits, with no claim of their own (should
+    the process die in between, the outbox sends them when the lease runs out). A batch holds
+    no more streams than the provider's sends fit in one lease."""
+    clock = _RunClock(now)
+    batch_size = min(batch_size, _batch_of(provider))
+    total = 0
+    while True:
+        with collector_paused(), committed():
+            result = claim_due_streams(now, batch_size, clock() + LEASE)
+            handed = handed_over(result.handed)
+        total += _counted(result, report)
+        if handed.rows:
+            report.deliveries.update(_send_claimed(provider, handed, clock))
         if result.claimed < batch_size:
             return total
 
@@ -88,36 +132,33 @@ def deliver_pending(
 
     A batch holds ``batch_size`` rows, by default as many as the provider's sends fit in one
     lease (its ``batch_size``, else :data:`DELIVERY_BATCH`).
-
-    Each batch's lease, backoff and sent time count from ``now`` plus the time this run has
-    taken so far: in a long run (a catch-up, a slow webhook) later batches would otherwise be
-    leased already expired, for another scheduler process to send again.
     """
-    now = now or utcnow()
-    started = monotonic()
-
-    def as_of_now() -> datetime:
-        return now + timedelta(seconds=monotonic() - started)
-
+    clock = _RunClock(now or utcnow())
     owned = provider is None
     provider = provider or provider_from_config(current_app.config)
-    batch_size = batch_size or getattr(provider, "batch_size", DELIVERY_BATCH)
+    batch_size = batch_size or _batch_of(provider)
     statuses: Counter[str] = Counter()
     try:
         while True:
             with collector_paused(), committed():
-                claimed = claim_deliveries(now, batch_size, leased_at=as_of_now())
+                claimed = claim_deliveries(clock.now, batch_size, leased_at=clock())
             if not claimed.rows:
                 return statuses
-            with collector_paused(), committed():
-                outcomes = [(m.delivery_id, _send(provider, m)) for m in claimed.messages]
-                sent_at = as_of_now()
-                statuses.update(record_delivery_results(outcomes, sent_at))
-                count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
-                observe_dispatch_lags(sent_reminder_due_times(claimed, outcomes), sent_at)
+            statuses.update(_send_claimed(provider, claimed, clock))
     finally:
         if owned:
             provider.close()
+
+
+def _send_claimed(provider: PushProvider, claimed: Claimed, clock: _RunClock) -> Counter[str]:
+    """Send a claimed batch and commit each outcome; returns them by status."""
+    with collector_paused(), committed():
+        outcomes = [(m.delivery_id, _send(provider, m)) for m in claimed.messages]
+        sent_at = clock()
+        statuses = record_delivery_results(outcomes, sent_at)
+        count_deliveries(claimed.messages, outcomes, MAX_ATTEMPTS)
+        observe_dispatch_lags(sent_reminder_due_times(claimed, outcomes), sent_at)
+    return statuses
 
 
 def _send(provider: PushProvider, message: OutboundMessage) -> DeliveryResult:
@@ -143,11 +184,17 @@ def dispatch_tick(
     snoozes, then deliver the outbox."""
     now = now or utcnow()
     batch_size = batch_size or current_app.config["SCHEDULER_BATCH_SIZE"]
+    owned = provider is None
+    provider = provider or provider_from_config(current_app.config)
     report = TickReport()
-    report.replans = _commit_batches(replan_marked, now, batch_size, report)
-    report.streams = _commit_batches(claim_due_streams, now, batch_size, report)
-    report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
-    report.deliveries = deliver_pending(now, provider=provider)
+    try:
+        report.replans = _commit_batches(replan_marked, now, batch_size, report)
+        report.streams = claim_and_send_streams(now, batch_size, provider, report)
+        report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
+        report.deliveries.update(deliver_pending(now, provider=provider))
+    finally:
+        if owned:
+            provider.close()
     log.info(
         "dispatch tick",
         extra={"replans": report.replans, "streams": report.streams, "snoozes": report.snoozes},

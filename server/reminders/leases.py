@@ -1,20 +1,23 @@
 """The delivery outbox's claim: a batch of due rows leased in one statement (on PostgreSQL),
-read with their records and what re-judging each push needs (``outbox`` sends them)."""
+read with their records and what re-judging each push needs, or handed over leased by the
+claim of their streams; and what to send for them (``outbox`` sends them)."""
 
 from __future__ import annotations
 
 import functools
+import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from server.accounts.models import Patient
 from server.db import UTCDateTime
 from server.extensions import db
-from server.reminders.batches import among, on_postgresql
+from server.reminders.batches import Handed, among, on_postgresql, push_payload
 from server.reminders.contexts import PATIENT_RULE_COLUMNS
-from server.reminders.models import Delivery, Notification
+from server.reminders.models import Delivery, Device, Notification
+from server.reminders.providers import OutboundMessage
 from server.reminders.rules import POSTURE_BREAK, SESSION
 from server.tracking.models import PostureBreak, SessionLog
 
@@ -22,6 +25,7 @@ from server.tracking.models import PostureBreak, SessionLog
 LEASE = timedelta(minutes=15)
 
 DELIVERIES = Delivery.__table__
+DEVICES = Device.__table__
 NOTIFICATIONS = Notification.__table__
 PATIENTS = Patient.__table__
 SESSION_LOGS = SessionLog.__table__
@@ -140,3 +144,68 @@ def _with_records(deliveries: Any, attempt: Any) -> sa.Select[Any]:
             NOTIFICATIONS, NOTIFICATIONS.c.id == deliveries.c.notification_id
         ).outerjoin(PATIENTS, PATIENTS.c.id == NOTIFICATIONS.c.patient_id)
     )
+
+
+class Claimed(NamedTuple):
+    """A claimed batch: what to send, how many rows were claimed (rows closed unsent on the
+    way, withheld or re-routed, count too: 0 means nothing was due), and the due time of each
+    reminder's first push among them (for the dispatch lag)."""
+
+    messages: list[OutboundMessage]
+    rows: int
+    first_rounds: dict[uuid.UUID, datetime]
+
+
+class _Queued(NamedTuple):
+    """A handed push in the shape of a claimed row, for :func:`messages_of`."""
+
+    id: uuid.UUID
+    channel: str
+    kind: str
+    recipient_id: uuid.UUID
+    payload: dict[str, str]
+    attempt: int
+
+
+def handed_over(handed: list[Handed]) -> Claimed:
+    """What to send for the pushes a stream claim queued leased to this process: a claimed
+    batch with no claim of its own, and no re-judgement (its records were judged due just
+    now, in the same tick)."""
+    rows = [
+        _Queued(
+            h.delivery_id,
+            "push",
+            h.kind,
+            h.recipient_id,
+            push_payload(h.notification_id, h.kind, h.title, h.message),
+            1,
+        )
+        for h in handed
+    ]
+    return Claimed(messages_of(rows), len(rows), {h.delivery_id: h.occurrence_at for h in handed})
+
+
+def messages_of(claimed: list[Any]) -> list[OutboundMessage]:
+    """What to send for claimed rows: a push with the recipient's devices, a staff alert."""
+    push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
+    devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
+    if push_recipients:
+        rows = db.session.execute(
+            sa.select(
+                DEVICES.c.patient_id, DEVICES.c.id, DEVICES.c.platform, DEVICES.c.token
+            ).where(among(DEVICES.c.patient_id, push_recipients))
+        )
+        for patient_id, device_id, platform, token in rows:
+            devices.setdefault(patient_id, []).append((device_id, platform, token))
+    return [
+        OutboundMessage(
+            delivery_id=d.id,
+            channel=d.channel,
+            kind=d.kind,
+            recipient_id=d.recipient_id,
+            payload=d.payload,
+            devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
+            attempt=d.attempt,
+        )
+        for d in claimed
+    ]

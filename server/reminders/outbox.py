@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,26 +23,13 @@ from server.metrics import count_withheld
 from server.reminders.alerts import requeue_urgent_alert
 from server.reminders.batches import among, mark_sent, on_postgresql
 from server.reminders.contexts import PATIENT_RULE_COLUMNS, rule_context
-from server.reminders.leases import DELIVERIES, claim_batch
+from server.reminders.leases import DELIVERIES, Claimed, claim_batch, messages_of
 from server.reminders.models import Delivery, Device, Notification
-from server.reminders.providers import DeliveryResult, OutboundMessage
+from server.reminders.providers import DeliveryResult
 from server.reminders.rules import MEASURE, ReminderContext
 from server.reminders.send_rules import MAX_ATTEMPTS, retry_delay, withheld_status
 
 RETENTION = timedelta(days=30)
-
-
-DEVICES = Device.__table__
-
-
-class Claimed(NamedTuple):
-    """A claimed batch: what to send, how many rows were claimed (rows closed unsent on the
-    way, withheld or re-routed, count too: 0 means nothing was due), and the due time of each
-    reminder's first push among them (for the dispatch lag)."""
-
-    messages: list[OutboundMessage]
-    rows: int
-    first_rounds: dict[uuid.UUID, datetime]
 
 
 def claim_deliveries(
@@ -57,7 +44,7 @@ def claim_deliveries(
         for d in claimed
         if d.channel == "push" and d.occurrence_at is not None and d.dedupe_key.endswith(":0")
     }
-    messages = _messages([d for d in claimed if d.id not in closed])
+    messages = messages_of([d for d in claimed if d.id not in closed])
     return Claimed(messages, len(claimed), first_rounds)
 
 
@@ -67,32 +54,6 @@ def _close_unsendable(claimed: list[Any], now: datetime, leased_at: datetime) ->
         return set()
     closed = _withhold_outdated_reminders(claimed, leased_at)
     return closed | _reroute_alerts_of_inactive_staff(claimed, due=now)
-
-
-def _messages(claimed: list[Any]) -> list[OutboundMessage]:
-    """What to send for claimed rows: a push with the recipient's devices, a staff alert."""
-    push_recipients = {d.recipient_id for d in claimed if d.channel == "push"}
-    devices: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
-    if push_recipients:
-        rows = db.session.execute(
-            sa.select(
-                DEVICES.c.patient_id, DEVICES.c.id, DEVICES.c.platform, DEVICES.c.token
-            ).where(among(DEVICES.c.patient_id, push_recipients))
-        )
-        for patient_id, device_id, platform, token in rows:
-            devices.setdefault(patient_id, []).append((device_id, platform, token))
-    return [
-        OutboundMessage(
-            delivery_id=d.id,
-            channel=d.channel,
-            kind=d.kind,
-            recipient_id=d.recipient_id,
-            payload=d.payload,
-            devices=tuple(devices.get(d.recipient_id, ())) if d.channel == "push" else (),
-            attempt=d.attempt,
-        )
-        for d in claimed
-    ]
 
 
 def _withhold_outdated_reminders(claimed: list[Any], at: datetime) -> set[uuid.UUID]:
