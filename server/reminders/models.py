@@ -60,6 +60,13 @@ class Notification(Base):
         ),
         sa.CheckConstraint(f"status IN {NOTIFICATION_STATUSES!r}", name="status"),
         sa.Index("ix_notifications_patient_occurrence", "patient_id", "occurrence_at"),
+        # Only snoozed records: the others never enter it, nor does marking them sent.
+        sa.Index(
+            "ix_notifications_snoozed_until",
+            "snoozed_until",
+            postgresql_where=sa.text("snoozed_until IS NOT NULL"),
+            sqlite_where=sa.text("snoozed_until IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -75,7 +82,7 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(sa.String(500))
     read_at: Mapped[datetime | None]
     # Set while snoozed; the dispatch tick re-delivers the same record when it passes.
-    snoozed_until: Mapped[datetime | None] = mapped_column(index=True)
+    snoozed_until: Mapped[datetime | None]
     snooze_count: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -93,6 +100,17 @@ class Delivery(Base):
     __table_args__ = (
         sa.CheckConstraint(f"status IN {DELIVERY_STATUSES!r}", name="status"),
         sa.CheckConstraint(f"channel IN {DELIVERY_CHANNELS!r}", name="channel"),
+        # Live rows only: a row marked final (sent or dead) leaves the claim's index.
+        sa.Index(
+            "ix_deliveries_next_attempt_at",
+            "next_attempt_at",
+            postgresql_where=sa.text("next_attempt_at IS NOT NULL"),
+            sqlite_where=sa.text("next_attempt_at IS NOT NULL"),
+        ),
+        # For the purge and the recent-alert lookups. On PostgreSQL a BRIN index: rows arrive
+        # in created_at order, and a block range summary costs next to nothing to keep up,
+        # where a B-tree took an entry for every insert and every update of the row.
+        sa.Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -108,10 +126,10 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
     sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Device(Base):
