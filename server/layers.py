@@ -94,7 +94,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.devices": "push devices: tokens per patient, moved between accounts safely",
     "reminders.dispatch": "the dispatch tick's database side: claim due streams, record them",
     "reminders.messages": "message texts in Turkish and English, no names or clinical details",
-    "reminders.leases": "the outbox's claim: due rows leased, read with what re-judging needs",
+    "reminders.leases": "the outbox's claim: due or handed-over rows, with what sending needs",
     "reminders.outbox": "the delivery outbox: send what was claimed, record each outcome",
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
     "reminders.replans": "replans that records mark in their own statement, made by the tick",
