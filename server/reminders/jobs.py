@@ -180,8 +180,8 @@ def dispatch_tick(
     batch_size: int | None = None,
     provider: PushProvider | None = None,
 ) -> TickReport:
-    """One dispatch tick as of ``now``: replan the streams records marked, claim due streams and
-    snoozes, then deliver the outbox."""
+    """One dispatch tick as of ``now``: replan the streams records marked, claim due streams
+    (sending their new pushes) and snoozes, then deliver the rest of the outbox."""
     now = now or utcnow()
     batch_size = batch_size or current_app.config["SCHEDULER_BATCH_SIZE"]
     owned = provider is None
