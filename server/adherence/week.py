@@ -43,7 +43,7 @@ def adherence_7d_by_key(
     ratios: dict[str, float | None] = {}
     # What is prescribed depends on the schedules in force and the day: worked out once for
     # the patients who share them (the revisions of one template share its parsed schedule).
-    prescribed: dict[tuple[Any, ...], list[week_rules.Prescribed]] = {}
+    prescribed: dict[tuple[Any, ...], list[week_rules.SlotDays]] = {}
     for key, timezone in patients:
         today = zones[timezone]
         week = weeks[today]
