@@ -186,8 +186,12 @@ def _compiled(steps: list[tuple[Any, ...]], schema: Schema) -> Any:
             names[f"d{i}"] = default
             lines.append(f"    if v is missing: v = d{i}{'()' if callable(default) else ''}")
         if kind == "value":
-            names[f"s{i}"] = field._serialize
+            names[f"s{i}"], names[f"t{i}"] = field._serialize, _kept_as_is(field)
             value = f"s{i}(v, {name!r}, obj)"
+            if names[f"t{i}"] is object:
+                value = "v"
+            elif names[f"t{i}"] is not None:
+                value = f"v if v.__class__ is t{i} else {value}"
         elif kind == "nested":
             value = f"None if v is None else plan_of(f{i})(v)"
         else:
@@ -197,6 +201,20 @@ def _compiled(steps: list[tuple[Any, ...]], schema: Schema) -> Any:
     lines.append("    return out")
     exec("\n".join(lines), names)  # noqa: S102 (the text is made above from field names only)
     return names["dump"]
+
+
+def _kept_as_is(field: fields.Field) -> type | None:
+    """The type of value ``field`` dumps unchanged (``object``: any value), if there is one:
+    the plan skips its ``_serialize`` for values of exactly that type (most of a page's)."""
+    serialize = type(field)._serialize
+    if serialize is fields.Field._serialize:  # Boolean, Raw: the value as it is
+        return object
+    if serialize in (fields.String._serialize, fields.UUID._serialize):
+        return str  # str(text) is the text
+    plain_number = serialize is fields.Number._serialize and not field.as_string  # type: ignore[attr-defined]
+    if plain_number and type(field)._format_num is fields.Number._format_num:  # type: ignore[attr-defined]
+        return field.num_type if field.num_type is int else None  # type: ignore[attr-defined]
+    return None
 
 
 def _look_up(local: str, part: str) -> str:
