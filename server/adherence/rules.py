@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from server.clock import day_bounds_utc
 from server.programmes.rules import (
     in_force_on,
     posture_breaks_prescribed,
@@ -124,6 +125,8 @@ def revisions_in_force(
     """:func:`revision_in_force` on each of the consecutive ``days`` (ascending), with far fewer
     time-zone steps.
     """
+    if len(revisions) == 1:  # most patients: one programme, never revised
+        return _one_in_force(revisions[0], days, tz)
     # The programme that applies can only change on a day one starts or the day after one ends.
     starts = {r.start_date for r in revisions}
     ends = {r.end_date for r in revisions}
@@ -137,6 +140,18 @@ def revisions_in_force(
     if run:
         result += _in_force_over(_programme_revisions(revisions, run[0]), run, tz)
     return result
+
+
+def _one_in_force(revision: Revision, days: Sequence[date], tz: ZoneInfo) -> list[Revision | None]:
+    """:func:`revisions_in_force` of a patient's only revision: in force on each day its
+    programme spans that ends after it takes effect (no other to prefer)."""
+    start, end, effective = revision.start_date, revision.end_date, revision.effective_at
+    return [
+        revision
+        if start <= day and (end is None or day <= end) and effective < day_bounds_utc(day, tz)[1]
+        else None
+        for day in days
+    ]
 
 
 def _in_force_over(

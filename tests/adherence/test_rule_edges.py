@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.adherence import rules
 from server.adherence.rules import (
@@ -25,6 +27,8 @@ from server.adherence.rules import (
     totals_of,
     window_ratio,
 )
+from server.clock import day_bounds_utc
+from tests.budget import examples
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")  # UTC+3 all year
 LONDON = ZoneInfo("Europe/London")
@@ -329,3 +333,35 @@ def test_batch_sees_a_revision_taking_effect_late_on_the_last_local_day():
     revisions = [revision(1), revision(2, utc(2026, 3, 5, 2))]
     days = [MONDAY + timedelta(days=n) for n in range(3)]
     assert [r.number for r in revisions_in_force(revisions, days, new_york)] == [1, 1, 2]
+
+
+AROUND_MIDNIGHT = [timedelta(microseconds=n) for n in (-1, 0, 1)] + [timedelta(hours=-5)]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.integers(-3, 12),
+    st.none() | st.integers(0, 12),
+    st.integers(-3, 12),
+    st.sampled_from(AROUND_MIDNIGHT),
+    st.sampled_from([ISTANBUL, LONDON, ZoneInfo("America/New_York"), ZoneInfo("UTC")]),
+)
+def test_one_revision_is_in_force_as_on_each_day_alone(
+    start: int, length: int | None, takes_effect: int, off: timedelta, tz: ZoneInfo
+) -> None:
+    """A patient's only revision (revisions_in_force's shortcut) is in force on the days the
+    rule for one day finds it, its effect at or about a local midnight, across the spring DST
+    changes."""
+    first = date(2026, 3, 25)
+    effective = day_bounds_utc(first + timedelta(days=takes_effect), tz)[0] + off
+    only = [
+        revision(
+            1,
+            effective,
+            start=first + timedelta(days=start),
+            end=None if length is None else first + timedelta(days=start + length),
+        )
+    ]
+    days = [first + timedelta(days=n) for n in range(10)]
+    expected = [revision_in_force(only, day, tz) for day in days]
+    assert numbers(revisions_in_force(only, days, tz)) == numbers(expected)

@@ -280,10 +280,19 @@ def test_window_ratio_is_the_ratio_of_the_days_totals(days, today_offset) -> Non
     assert ratio == totals_of(rows).ratio
 
 
+# A slot scheduled twice a day counts twice, in the packed ratio as in the window's.
+REPEATED_SLOT = {
+    "days": [1, 2, 5],
+    "slots": [{"slot": "morning", "time": "08:00"}, {"slot": "morning", "time": "10:00"}],
+}
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
-        st.tuples(st.none() | st.sampled_from(SCHEDULES), week_statuses), min_size=1, max_size=9
+        st.tuples(st.none() | st.sampled_from([*SCHEDULES, REPEATED_SLOT]), week_statuses),
+        min_size=1,
+        max_size=9,
     ),
     st.integers(-2, 10),
     st.integers(0, 3),

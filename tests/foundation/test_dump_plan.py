@@ -107,6 +107,8 @@ class Outer(ma.Schema):
             "hooked": {"a": 1},
             "a": 9,
             "raw": {"k": [1, 2]},
+            "defaulted": True,  # an Integer given a bool: int(True), as marshmallow gives
+            "absent": b"bytes",  # a String given bytes: decoded
         },
         {"uid": None, "when": None, "ratio": None, "flag": None, "inner": None, "inners": None},
     ],

@@ -18,6 +18,7 @@ from server.accounts.schemas import (
     PatientOut,
     PatientPatchIn,
 )
+from server.collector import collector_paused
 from server.pagination import page_of
 from server.routing import LOCATION, created
 
@@ -26,6 +27,9 @@ PatientPage = page_of(PatientOut, "PatientPage", planned=True)
 
 @blp.route("/patients")
 class Patients(MethodView):
+    # The cyclic collector waits for the answer: a page's rows, summaries and output live until
+    # it is sent, and collections meanwhile only walked (and aged) them.
+    @collector_paused()
     @allow(STAFF)
     @blp.arguments(PatientListArgs, location="query")
     @blp.response(200, PatientPage)
