@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,7 +104,8 @@ def _postgresql_texts(
     table: sa.Table, columns: tuple[str, ...]
 ) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """Each column with the function giving its values' JSON text where JSON has no type for
-    them (what :func:`_encode` would give, without a ``default`` call per value)."""
+    them (what :func:`_encode` would give, but uuids as 32 hex digits, without a ``default``
+    call per value)."""
     return tuple((name, _text_of(table.c[name])) for name in columns)
 
 
@@ -113,10 +115,14 @@ def _text_of(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
         python_type = datetime
     if python_type is None:
         return None
-    text = str if python_type is uuid.UUID else python_type.isoformat
+    # A uuid as its 32 hex digits, which PostgreSQL reads as well: a third of str()'s cost.
+    text = _hex if python_type is uuid.UUID else python_type.isoformat
     if column.nullable:
         return lambda value: None if value is None else text(value)
     return text
+
+
+_hex = operator.attrgetter("hex")
 
 
 @functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
