@@ -100,6 +100,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.replans": "replans that records mark in their own statement, made by the tick",
     "reminders.send_rules": "pure rules at send time: a push judged again, retry backoff",
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
+    "tracking.batch": "PostgreSQL: a sync batch's lookup, inserts and audit rows in one statement",
     "tracking.bulk": "batch statements taking all their rows in one parameter, on both databases",
     "tracking.one_record": "one record in as few statements as the database allows",
     "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",

@@ -69,6 +69,8 @@ class Patient(Base):
     """A patient's clinical profile; shares its primary key with the patient's ``User`` row."""
 
     __tablename__ = "patients"
+    # What the records' (patient, clinic) key refers to (server/tracking/models.py).
+    __table_args__ = (sa.Index("uq_patients_id_clinic_id", "id", "clinic_id", unique=True),)
 
     id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"), index=True)

@@ -9,9 +9,9 @@
 - :func:`row` builds an event's column values. Beside the two above, it is used directly only by
   the statements that store patient records, which write a record's audit row themselves: the
   single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
-  :func:`insert_bound` on PostgreSQL) and a batch's rows (``tracking/store.py``: on PostgreSQL
-  a CTE of :func:`insert_per_row` over the ids each kind's insert returns; on SQLite ids from
-  :func:`time_ordered_ids`).
+  :func:`insert_bound` on PostgreSQL) and a batch's rows (on PostgreSQL ``tracking/batch.py``:
+  a CTE of :func:`insert_per_row` over the ids each kind's insert returns, in the batch's one
+  statement; on SQLite ``tracking/store.py``, ids from :func:`time_ordered_ids`).
 
 Every event names who acted: the request's :class:`~server.access.Actor`, or a
 :class:`SystemActor` that a job or an operator command builds for the clinic it works in.
@@ -187,14 +187,21 @@ def insert_bound(select_from: Any = None) -> sa.Insert:
 
 
 @functools.cache
-def insert_per_row(select_from: Any, object_id: Any) -> sa.Insert:
+def insert_per_row(
+    select_from: Any, object_id: Any, constants: tuple[tuple[str, str], ...] = ()
+) -> sa.Insert:
     """PostgreSQL: ``INSERT INTO audit_events SELECT <a time-ordered id>, :audit_at, …,
     CAST(object_id AS VARCHAR) FROM select_from``: one event per row of ``select_from`` (a
     batch's inserted records, as a data-modifying CTE), alike but for their id and object id;
     the other values given by :func:`bound` of one :func:`row` and :func:`id_head` of its
-    instant. Built once per ``select_from``."""
+    instant, but for ``constants`` (column, text), written in the statement (so that one
+    statement may write several kinds' events). Built once per ``select_from``."""
     table = AuditEvent.__table__
     values = {c.name: sa.bindparam(PREFIX + c.name, type_=c.type) for c in table.c}
+    for name, text in constants:
+        if "'" in text:  # our own names (an action, a kind), never a client's text
+            raise ValueError(f"not a constant: {text!r}")
+        values[name] = sa.literal_column(f"'{text}'", table.c[name].type)
     random_tail = sa.func.substr(
         sa.cast(sa.func.gen_random_uuid(), sa.Text), sa.literal_column("16")
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.clock import utcnow
 from server.db import Base, uuid_pk
 from server.measures.rules import DEFAULT_WINDOW_DAYS
-from server.tracking.models import PatientRecord
+from server.tracking.models import PatientRecord, patient_key
 
 
 class Measure(Base):
@@ -72,6 +72,7 @@ class MeasureResponse(PatientRecord, Base):
 
     __tablename__ = "measure_responses"
     __table_args__ = (
+        patient_key(),
         sa.Index("ix_measure_responses_series", "patient_id", "measure_code", "recorded_at"),
     )
 

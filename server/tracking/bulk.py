@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,18 +53,24 @@ def _defaults(table: sa.Table, given: Sequence[str]) -> dict[str, Any]:
     return found
 
 
+def postgresql_records(table: sa.Table, columns: tuple[str, ...], name: str = "rows") -> Any:
+    """``json_to_recordset(CAST(:name AS JSON)) AS (columns typed as the table's)``: the rows
+    of :func:`postgresql_document` as a table."""
+    # json, not jsonb: read once, row by row, the document is not worth jsonb's parsed form
+    # (about a third of the function's time); the values are the same.
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text), postgresql.JSON))
+        .table_valued(*(sa.column(column, table.c[column].type) for column in columns))
+        .render_derived(with_types=True)
+    )
+
+
 @functools.cache
 def _postgresql_insert(
     table: sa.Table, columns: tuple[str, ...], shared: tuple[str, ...], returning: bool
 ) -> Any:
-    # json, not jsonb: read once, row by row, the document is not worth jsonb's parsed form
-    # (about a third of the function's time); the values are the same.
-    records = (
-        sa.func.json_to_recordset(sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSON))
-        .table_valued(*(sa.column(name, table.c[name].type) for name in columns))
-        .render_derived(with_types=True)
-    )
-    source = sa.select(*(records.c[name] for name in columns), *_shared_binds(table, shared))
+    records = postgresql_records(table, columns)
+    source = sa.select(*(records.c[name] for name in columns), *shared_binds(table, shared))
     insert = postgresql.insert(table).from_select([*columns, *shared], source)
     insert = insert.on_conflict_do_nothing(index_elements=[table.c.id])
     return insert.returning(table.c.id) if returning else insert
@@ -83,11 +90,12 @@ def _sqlite_insert(
         "FROM json_each(:rows) AS r WHERE true ON CONFLICT (id) DO NOTHING"
         + (" RETURNING id" if returning else "")
     )
-    binds = [sa.bindparam("rows", type_=sa.Text), *_shared_binds(table, shared)]
+    binds = [sa.bindparam("rows", type_=sa.Text), *shared_binds(table, shared)]
     return sa.text(sql).bindparams(*binds)
 
 
-def _shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
+def shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
+    """``:shared_<column>`` for each of ``shared``: a value every row of a batch has."""
     return [sa.bindparam(f"shared_{name}", type_=table.c[name].type) for name in shared]
 
 
@@ -96,7 +104,8 @@ def _postgresql_texts(
     table: sa.Table, columns: tuple[str, ...]
 ) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """Each column with the function giving its values' JSON text where JSON has no type for
-    them (what :func:`_encode` would give, without a ``default`` call per value)."""
+    them (what :func:`_encode` would give, but uuids as 32 hex digits, without a ``default``
+    call per value)."""
     return tuple((name, _text_of(table.c[name])) for name in columns)
 
 
@@ -106,10 +115,14 @@ def _text_of(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
         python_type = datetime
     if python_type is None:
         return None
-    text = str if python_type is uuid.UUID else python_type.isoformat
+    # A uuid as its 32 hex digits, which PostgreSQL reads as well: a third of str()'s cost.
+    text = _hex if python_type is uuid.UUID else python_type.isoformat
     if column.nullable:
         return lambda value: None if value is None else text(value)
     return text
+
+
+_hex = operator.attrgetter("hex")
 
 
 @functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
@@ -146,6 +159,18 @@ class Insert:
     returning: bool
 
 
+def completed(
+    table: sa.Table, rows: Sequence[dict[str, Any]], shared: tuple[str, ...]
+) -> tuple[Sequence[dict[str, Any]], tuple[str, ...]]:
+    """The rows with the Python-side defaults of the columns they do not give, and their
+    columns but ``shared`` (rows share their keys: one schema per table)."""
+    given = tuple(rows[0])
+    defaults = _defaults(table, given)
+    if defaults:
+        rows = [{**row, **{name: make() for name, make in defaults.items()}} for row in rows]
+    return rows, tuple(name for name in (*given, *defaults) if name not in shared)
+
+
 def prepare_insert(
     dialect: sa.Dialect,
     table: sa.Table,
@@ -158,24 +183,28 @@ def prepare_insert(
     returning the ids inserted when ``returning``. Rows share their keys (one schema per table)
     and the values of the ``shared`` columns, which are bound once.
     """
-    given = tuple(rows[0])
-    defaults = _defaults(table, given)
-    if defaults:
-        rows = [{**row, **{name: make() for name, make in defaults.items()}} for row in rows]
     shared = tuple(shared)
-    columns = tuple(name for name in (*given, *defaults) if name not in shared)
+    rows, columns = completed(table, rows, shared)
     params = {f"shared_{name}": rows[0][name] for name in shared}
     if dialect.name == "postgresql":
         statement = _postgresql_insert(table, columns, shared, returning)
-        texts = _postgresql_texts(table, columns)
-        records = [{n: row[n] if t is None else t(row[n]) for n, t in texts} for row in rows]
-        document = json.dumps(records, default=_encode, separators=(",", ":"))
+        document = postgresql_document(table, columns, rows)
     else:
         statement = _sqlite_insert(table, columns, shared, returning)
         converters = _sqlite_converters(table, columns, dialect)
         matrix = [[row[n] if c is None else c(row[n]) for n, c in converters] for row in rows]
         document = json.dumps(matrix, separators=(",", ":"))
     return Insert(statement, {"rows": document, **params}, returning)
+
+
+def postgresql_document(
+    table: sa.Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
+) -> str:
+    """PostgreSQL: the ``columns`` of ``rows`` as the JSON document of
+    :func:`postgresql_records` (objects, the values as the columns' types read them)."""
+    texts = _postgresql_texts(table, columns)
+    records = [{n: row[n] if t is None else t(row[n]) for n, t in texts} for row in rows]
+    return json.dumps(records, default=_encode, separators=(",", ":"))
 
 
 def prepare_stored(

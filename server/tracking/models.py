@@ -12,12 +12,22 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from server.db import Base
 
 
+def patient_key() -> sa.ForeignKeyConstraint:
+    """A patient record's one foreign key, on (patient, clinic): a row's check is one lookup,
+    not one per column (a 500-item sync made 1,000), and a record cannot name another clinic
+    than its patient's; the clinic exists through the patient's own key."""
+    return sa.ForeignKeyConstraint(
+        ["patient_id", "clinic_id"], ["patients.id", "patients.clinic_id"]
+    )
+
+
 class PatientRecord:
     """Columns every patient record has: client id, clinic, patient, times and a body digest."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
-    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"))
+    # The record's patient in the record's clinic: one key on both (patient_key).
+    clinic_id: Mapped[uuid.UUID]
+    patient_id: Mapped[uuid.UUID]
     recorded_at: Mapped[datetime]
     received_at: Mapped[datetime]
     # The patient-local calendar date of ``recorded_at`` (or of the event itself, see each model).
@@ -27,7 +37,10 @@ class PatientRecord:
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
-        return (sa.Index(f"ix_{cls.__tablename__}_patient_date", "patient_id", "local_date"),)
+        return (
+            patient_key(),
+            sa.Index(f"ix_{cls.__tablename__}_patient_date", "patient_id", "local_date"),
+        )
 
 
 class SessionLog(PatientRecord, Base):

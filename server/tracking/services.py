@@ -3,7 +3,8 @@
 Every record is stored under the client's UUID, on one path for one record or 500: validate →
 the revisions in force on the logs' dates, loaded once, each log checked in memory → one lookup of
 the ids in all record tables → classify (created, duplicate, conflict) → one ``INSERT … ON
-CONFLICT DO NOTHING`` per kind → one re-lookup for ids a concurrent request stored first → audit,
+CONFLICT DO NOTHING`` per kind (on PostgreSQL a batch's lookup, inserts and audit rows are one
+statement, ``batch.py``) → one re-lookup for ids a concurrent request stored first → audit,
 last activity, once per request; then the other domains react to
 :class:`server.events.RecordsIngested` (red flags, the flag queue, reminders) in the transaction.
 """

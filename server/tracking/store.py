@@ -88,7 +88,7 @@ def row_of(
 
 
 @functools.cache
-def _lookup_statement(dialect: str) -> sa.CompoundSelect:
+def lookup_statement(dialect: str) -> sa.CompoundSelect:
     def by_id(kind: str, model: Any) -> sa.Select[Any]:
         label = sa.literal_column(f"'{kind}'").label("kind")  # a constant: compiled once
         stmt = sa.select(model.id, label, model.patient_id, model.body_digest)
@@ -109,7 +109,7 @@ def lookup(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Stored]:
     dialect = connection.dialect.name
     wanted = list(set(ids))
     param = uuid_array_text(wanted) if dialect == "postgresql" else bulk.ids_json(wanted)
-    rows = execute_prepared(connection, _lookup_statement(dialect), {"ids": param})
+    rows = execute_prepared(connection, lookup_statement(dialect), {"ids": param})
     # Rows come as the driver gives them: SQLite's ids are hex strings.
     return {_as_uuid(row[0]): Stored(row[1], _as_uuid(row[2]), row[3]) for row in rows}
 
@@ -136,39 +136,38 @@ def insert_new(
     actor: Actor | None,
     now: datetime,
 ) -> set[uuid.UUID]:
-    """Insert a batch's rows, one statement per kind (ids sorted, so concurrent batches lock
-    in one order), with one audit row per record inserted: on PostgreSQL in each kind's own
-    statement (a data-modifying CTE over the ids it inserted), on SQLite in one more statement.
-    Every statement is built before the first runs. Returns the ids a concurrent transaction
-    had already stored (not inserted here).
+    """SQLite: insert a batch's rows, one statement per kind (ids sorted, so concurrent batches
+    lock in one order), and one audit row per record inserted in one more statement, every
+    statement built before the first runs (the write lock is held from the first write).
+    Returns the ids a concurrent transaction had already stored (not inserted here).
+    PostgreSQL stores a batch in one statement (:mod:`server.tracking.batch`).
     """
     connection = db.session.connection()
-    postgresql = connection.dialect.name == "postgresql"
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
         by_kind[candidate.kind].append(row)
-    shared = _audit_shared(patient, actor, now)
+    shared = audit_shared(patient, actor, now)
     inserts = []
     for kind in MODELS:
         if rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int):
-            insert = _prepare(connection, MODELS[kind].__table__, rows, SHARED_COLUMNS, True)
-            inserts.append((rows, _audited(insert, kind, shared) if postgresql else insert))
+            inserts.append((rows, _prepare(connection, MODELS[kind].__table__, rows)))
     audited = [(c.kind, row["id"]) for c, row in fresh]
-    audits = None if postgresql else _audit_insert(audited, shared)
+    audits = _audit_insert(audited, shared)
     lost: set[uuid.UUID] = set()
     for rows, insert in inserts:
         inserted = bulk.run(connection, insert)
         if len(inserted) < len(rows):  # ids are unique in a batch: equal counts, none lost
             lost |= {row["id"] for row in rows} - {_as_uuid(i) for i in inserted}
-    if lost and audits is not None:
+    if lost:
         audits = _audit_insert([(k, i) for k, i in audited if i not in lost], shared)
     if audits is not None:
         bulk.run(connection, audits)
     return lost
 
 
-def _prepare(connection, table: sa.Table, rows, shared, returning: bool) -> bulk.Insert:
-    return bulk.prepare_insert(connection.dialect, table, rows, shared=shared, returning=returning)
+def _prepare(connection, table: sa.Table, rows) -> bulk.Insert:
+    dialect = connection.dialect
+    return bulk.prepare_insert(dialect, table, rows, shared=SHARED_COLUMNS, returning=True)
 
 
 def load_row(kind: str, record_id: uuid.UUID) -> dict[str, Any]:
@@ -197,25 +196,10 @@ def creation_audit(
 AUDIT_SHARED = ("at", "clinic_id", "actor_id", "actor_role", "patient_id")
 
 
-def _audit_shared(patient: Patient, actor: Actor | None, now: datetime) -> dict[str, Any]:
+def audit_shared(patient: Patient, actor: Actor | None, now: datetime) -> dict[str, Any]:
     """The values of :data:`AUDIT_SHARED` for a batch: those of its records' creation events."""
     event = creation_audit(patient, "", None, actor, now)
     return {name: event[name] for name in AUDIT_SHARED}
-
-
-def _audited(insert: bulk.Insert, kind: str, shared: dict[str, Any]) -> bulk.Insert:
-    """PostgreSQL: a kind's insert that also writes one creation event per record it inserted
-    (the event's time-ordered id minted by the database), and returns their ids."""
-    params = audit.bound({**shared, "action": f"{kind}.create", "object_type": kind})
-    params |= audit.id_head(shared["at"])
-    return bulk.Insert(_with_audit(insert.statement), insert.params | params, True)
-
-
-@functools.cache
-def _with_audit(statement: Any) -> Any:
-    inserted = statement.cte("inserted")
-    audited = audit.insert_per_row(inserted, inserted.c.id).cte("audited")
-    return sa.select(inserted.c.id).add_cte(audited)
 
 
 def _audit_insert(

@@ -12,7 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.access import Actor
 from server.accounts.models import Patient
 from server.events import Handler, handlers_for
-from server.tracking import one_record, rules, store
+from server.extensions import db
+from server.tracking import batch, one_record, rules, store
 from server.tracking.prescriptions import PrescriptionChanged
 from server.tracking.rules import CONFLICT, CREATED, DUPLICATE
 
@@ -60,12 +61,15 @@ def _activity_stale(patient: Patient, now: datetime) -> bool:
 
 def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> list[str]:
     """Insert what is new with its audit rows and the patient's last activity;
-    ``created``/``duplicate``/``conflict`` per candidate: one lookup, one insert per kind and
-    one of audit rows, one re-lookup for ids a concurrent request took first.
+    ``created``/``duplicate``/``conflict`` per candidate. PostgreSQL: one statement (lookup,
+    inserts, audit rows; :mod:`server.tracking.batch`), SQLite: one lookup, one insert per kind
+    and one of audit rows; then one re-lookup for ids a concurrent request took first.
     """
     if not candidates:
         return []
-    stored = store.lookup([c.id for _, c, _ in candidates])
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    # On PostgreSQL the lookup is the insert's own: here only ids repeated in the batch count.
+    stored = {} if postgresql else store.lookup([c.id for _, c, _ in candidates])
     statuses = rules.classify([c for _, c, _ in candidates], stored, patient.id)
     fresh = [
         (c, row)
@@ -74,18 +78,29 @@ def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> 
     ]
     if not fresh:
         return statuses
-    lost = store.insert_new(fresh, patient, actor, now)
+    if postgresql:
+        seen = batch.insert_batch(fresh, patient, actor, now)
+        lost = set(seen)
+    else:
+        seen, lost = {}, store.insert_new(fresh, patient, actor, now)
     if len(lost) < len(fresh) and _activity_stale(patient, now):
         patient.last_activity_at = now
-    return _reclassify(candidates, statuses, lost, patient.id) if lost else statuses
+    return _reclassify(candidates, statuses, lost, patient.id, seen) if lost else statuses
 
 
-def _reclassify(candidates, statuses: list[str], lost: set[uuid.UUID], patient_id) -> list[str]:
-    """Judge ids that were not inserted against what is stored under them (nothing: conflict)."""
-    stored = store.lookup(list(lost))
+def _reclassify(
+    candidates, statuses: list[str], lost: set[uuid.UUID], patient_id, seen=None
+) -> list[str]:
+    """Judge every item whose id was not inserted against what is stored under it (nothing:
+    conflict), repeats of the id in the batch included. ``seen``: what the insert itself saw
+    stored under some of them (None: stored since by a concurrent request); the others are
+    read again."""
+    stored = {i: s for i, s in (seen or {}).items() if s is not None}
+    if unseen := [i for i in lost if i not in stored]:
+        stored |= store.lookup(unseen)
     updated = list(statuses)
     for position, (_, candidate, _) in enumerate(candidates):
-        if candidate.id in lost and statuses[position] == CREATED:
+        if candidate.id in lost:
             mine = rules.Stored(candidate.kind, patient_id, candidate.digest)
             updated[position] = DUPLICATE if stored.get(candidate.id) == mine else CONFLICT
     return updated

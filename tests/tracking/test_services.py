@@ -67,6 +67,49 @@ def test_a_batch_writes_one_creation_event_per_record_it_stores(app_ctx, patient
     assert len({e.at for e in events}) == 1
 
 
+def test_a_batch_judges_each_id_by_what_any_record_table_holds(
+    app_ctx, patient, make_patient
+) -> None:
+    """Every id of a batch is judged against every record table and every patient: another
+    kind's id or another patient's is a conflict, the same body a duplicate, each repeat in
+    the batch judged as its first; only what is created is written and audited."""
+    from server.audit.models import AuditEvent
+    from tests.tracking.conftest import headache_body, pain_body, posture_body
+
+    row = db.session.get(Patient, patient.id)
+    other = db.session.get(Patient, make_patient(timezone="UTC").id)
+    mine, theirs = pain_body(), pain_body()
+    services.sync(patient=row, items=[{"kind": "pain_rating", "data": mine}], actor=None)
+    services.sync(patient=other, items=[{"kind": "pain_rating", "data": theirs}], actor=None)
+    changed = {**mine, "score": mine["score"] + 1}
+    new, other_new = posture_body(), headache_body()
+    items = [
+        {"kind": "posture_break", "data": new},
+        {"kind": "posture_break", "data": {**posture_body(), "id": mine["id"]}},  # other kind
+        {"kind": "pain_rating", "data": theirs},  # another patient's record
+        {"kind": "pain_rating", "data": mine},  # a replay
+        {"kind": "pain_rating", "data": changed},  # another body under a stored id
+        {"kind": "pain_rating", "data": mine},  # the replay again
+        {"kind": "headache_entry", "data": other_new},
+        {"kind": "posture_break", "data": new},  # a repeat of a new one
+    ]
+    results = services.sync(patient=row, items=items, actor=None)
+
+    statuses = [r["status"] for r in results]
+    assert statuses == [
+        "created", "conflict", "conflict", "duplicate", "conflict", "duplicate", "created",
+        "duplicate",
+    ]  # fmt: skip
+    audited = db.session.scalars(
+        sa.select(AuditEvent.object_id).where(AuditEvent.action.like("%.create"))
+    ).all()
+    assert sorted(audited) == sorted([mine["id"], theirs["id"], new["id"], other_new["id"]])
+    stored = db.session.scalar(
+        sa.select(PainRating.score).where(PainRating.id == uuid.UUID(mine["id"]))
+    )
+    assert stored == mine["score"]
+
+
 def _pain(recorded_at: datetime, **fields) -> dict:
     return {
         "id": uuid.uuid4(),

@@ -1,0 +1,97 @@
+"""PostgreSQL: a batch's records stored in ONE statement: the lookup of their ids in every
+record table, each kind's insert of the rows whose id is free (``ON CONFLICT DO NOTHING`` for a
+concurrent request's), one creation event per record inserted, and back only the ids that were
+not inserted, with what was stored under them. One round trip instead of one per kind and the
+lookup, and no row back for each record inserted.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from server.access import Actor
+from server.accounts.models import Patient
+from server.audit import services as audit
+from server.database.any_of import uuid_array_text
+from server.extensions import db
+from server.prepared import execute_prepared
+from server.tracking import bulk
+from server.tracking.rules import Candidate, Stored
+from server.tracking.store import MODELS, SHARED_COLUMNS, audit_shared, lookup_statement
+
+
+def insert_batch(
+    fresh: Sequence[tuple[Candidate, dict[str, Any]]],
+    patient: Patient,
+    actor: Actor | None,
+    now: datetime,
+) -> dict[uuid.UUID, Stored | None]:
+    """Insert the rows of ``fresh`` (ids unique) whose id no record table holds, each kind's
+    sorted by id (concurrent batches lock in one order), with their creation events. Returns
+    each id not inserted with the record stored under it when the statement began, or None
+    where a concurrent transaction stored it since (read it again to judge it).
+    """
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for candidate, row in fresh:
+        by_kind[candidate.kind].append(row)
+    kinds, params = [], {}
+    for kind, model in MODELS.items():
+        if rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int):
+            table = model.__table__
+            rows, columns = bulk.completed(table, rows, SHARED_COLUMNS)
+            kinds.append((kind, columns))
+            params[f"rows_{kind}"] = bulk.postgresql_document(table, columns, rows)
+    first = fresh[0][1]
+    params |= {f"shared_{name}": first[name] for name in SHARED_COLUMNS}
+    shared = audit_shared(patient, actor, now)
+    params |= audit.bound(shared) | audit.id_head(shared["at"])
+    params["ids"] = uuid_array_text(candidate.id for candidate, _ in fresh)
+    result = execute_prepared(db.session.connection(), _statement(tuple(kinds)), params)
+    return {
+        row[0]: None if row[1] is None else Stored(row[1], row[2], row[3])
+        for row in result.fetchall()
+    }
+
+
+@functools.cache
+def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    """The statement for a batch of these kinds, each with these columns (but the shared ones):
+    ``WITH stored AS (the lookup), rows_<kind> AS (its document), inserted_<kind> AS (INSERT …
+    WHERE NOT EXISTS stored … RETURNING id), audited_<kind> AS (INSERT INTO audit_events …)
+    SELECT each kind's rows not inserted, with what is stored under their id``."""
+    stored = lookup_statement("postgresql").cte("stored")
+    events, unwritten = [], []
+    for kind, columns in kinds:
+        table = MODELS[kind].__table__
+        records = bulk.postgresql_records(table, columns, f"rows_{kind}")
+        rows = sa.select(*(records.c[name] for name in columns)).cte(f"rows_{kind}")
+        free = sa.select(
+            *(rows.c[name] for name in columns), *bulk.shared_binds(table, SHARED_COLUMNS)
+        ).where(~sa.exists().where(stored.c.id == rows.c.id))
+        insert = postgresql.insert(table).from_select([*columns, *SHARED_COLUMNS], free)
+        inserted = (
+            insert.on_conflict_do_nothing(index_elements=[table.c.id])
+            .returning(table.c.id)
+            .cte(f"inserted_{kind}")
+        )
+        constants = (("action", f"{kind}.create"), ("object_type", kind))
+        events.append(
+            audit.insert_per_row(inserted, inserted.c.id, constants).cte(f"audited_{kind}")
+        )
+        unwritten.append(
+            sa.select(rows.c.id, stored.c.kind, stored.c.patient_id, stored.c.body_digest)
+            .select_from(rows.outerjoin(stored, stored.c.id == rows.c.id))
+            .where(~sa.exists().where(inserted.c.id == rows.c.id))
+        )
+    statement = unwritten[0] if len(unwritten) == 1 else sa.union_all(*unwritten)
+    for cte in events:
+        statement = statement.add_cte(cte)
+    return statement
