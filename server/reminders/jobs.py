@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import monotonic
@@ -65,23 +67,34 @@ class TickReport:
         )
 
 
-def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport) -> int:
-    """Run ``claim`` batch after batch, committing each, until a batch comes back short."""
+def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport, then=None) -> int:
+    """Run ``claim`` batch after batch, committing each (and calling ``then`` with each
+    committed result), until a batch comes back short."""
     total = 0
     while True:
         with collector_paused(), committed():
             result: ClaimResult = claim(now, batch_size)
-        total += _counted(result, report)
+        total += result.claimed
+        count_reminder_occurrences(result.recorded)
+        report.recorded.update(result.recorded)
+        report.duplicates += result.duplicates
+        if then is not None:
+            then(result)
         if result.claimed < batch_size:
             return total
 
 
-def _counted(result: ClaimResult, report: TickReport) -> int:
-    """Add a claimed batch's records to the metrics and the report; returns its streams."""
-    count_reminder_occurrences(result.recorded)
-    report.recorded.update(result.recorded)
-    report.duplicates += result.duplicates
-    return result.claimed
+@contextmanager
+def _provider(given: PushProvider | None) -> Iterator[PushProvider]:
+    """``given``, or the configured provider, made for this run and closed after it."""
+    if given is not None:
+        yield given
+        return
+    made = provider_from_config(current_app.config)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 class _RunClock:
@@ -109,17 +122,16 @@ def claim_and_send_streams(
     the process die in between, the outbox sends them when the lease runs out). A batch holds
     no more streams than the provider's sends fit in one lease."""
     clock = _RunClock(now)
+
+    def claim(now: datetime, batch_size: int) -> ClaimResult:
+        return claim_due_streams(now, batch_size, clock() + LEASE)
+
+    def send(result: ClaimResult) -> None:
+        if result.handed:
+            report.deliveries.update(_send_claimed(provider, handed_over(result.handed), clock))
+
     batch_size = min(batch_size, _batch_of(provider))
-    total = 0
-    while True:
-        with collector_paused(), committed():
-            result = claim_due_streams(now, batch_size, clock() + LEASE)
-            handed = handed_over(result.handed)
-        total += _counted(result, report)
-        if handed.rows:
-            report.deliveries.update(_send_claimed(provider, handed, clock))
-        if result.claimed < batch_size:
-            return total
+    return _commit_batches(claim, now, batch_size, report, then=send)
 
 
 def deliver_pending(
@@ -134,20 +146,15 @@ def deliver_pending(
     lease (its ``batch_size``, else :data:`DELIVERY_BATCH`).
     """
     clock = _RunClock(now or utcnow())
-    owned = provider is None
-    provider = provider or provider_from_config(current_app.config)
-    batch_size = batch_size or _batch_of(provider)
     statuses: Counter[str] = Counter()
-    try:
+    with _provider(provider) as provider:
+        batch_size = batch_size or _batch_of(provider)
         while True:
             with collector_paused(), committed():
                 claimed = claim_deliveries(clock.now, batch_size, leased_at=clock())
             if not claimed.rows:
                 return statuses
             statuses.update(_send_claimed(provider, claimed, clock))
-    finally:
-        if owned:
-            provider.close()
 
 
 def _send_claimed(provider: PushProvider, claimed: Claimed, clock: _RunClock) -> Counter[str]:
@@ -184,17 +191,12 @@ def dispatch_tick(
     (sending their new pushes) and snoozes, then deliver the rest of the outbox."""
     now = now or utcnow()
     batch_size = batch_size or current_app.config["SCHEDULER_BATCH_SIZE"]
-    owned = provider is None
-    provider = provider or provider_from_config(current_app.config)
     report = TickReport()
-    try:
+    with _provider(provider) as provider:
         report.replans = _commit_batches(replan_marked, now, batch_size, report)
         report.streams = claim_and_send_streams(now, batch_size, provider, report)
         report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
         report.deliveries.update(deliver_pending(now, provider=provider))
-    finally:
-        if owned:
-            provider.close()
     log.info(
         "dispatch tick",
         extra={"replans": report.replans, "streams": report.streams, "snoozes": report.snoozes},

@@ -36,6 +36,7 @@ def test_a_claimed_push_goes_out_with_its_batch_as_its_first_attempt(
     assert (message.attempt, message.recipient_id) == (1, patient.id)
     [row] = deliveries(app)
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("sent", 1, None)
+    assert row["payload"] == message.payload  # what went out is what the outbox row holds
     assert record["status"] == "sent"
 
 
