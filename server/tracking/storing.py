@@ -4,6 +4,7 @@ what was not inserted judged against what is stored (duplicate or conflict)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,7 +90,11 @@ def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> 
 
 
 def _reclassify(
-    candidates, statuses: list[str], lost: set[uuid.UUID], patient_id, seen=None
+    candidates,
+    statuses: list[str],
+    lost: set[uuid.UUID],
+    patient_id,
+    seen: Mapping[uuid.UUID, rules.Stored | None] | None = None,
 ) -> list[str]:
     """Judge every item whose id was not inserted against what is stored under it (nothing:
     conflict), repeats of the id in the batch included. ``seen``: what the insert itself saw
