@@ -9,6 +9,7 @@ same streams due. The real tick's phases are timed by wrapping the functions it 
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -88,14 +89,16 @@ def reference_tick(now: datetime) -> tuple[float, int]:
 
 @contextmanager
 def phase_timers() -> Iterator[dict[str, float]]:
-    """Milliseconds spent in each phase of the real tick while the block runs: ``contexts``
-    (the patients' rule contexts), ``plan`` (the rules), ``write`` (the streams moved on, the
-    notification rows and their outbox rows: one statement on PostgreSQL) and ``send`` (each
-    batch's pushes sent and marked); the caller counts the rest as the claim and commits."""
+    """Milliseconds spent in each phase of the real tick while the block runs, summed over its
+    claim workers: ``contexts`` (the patients' rule contexts), ``plan`` (the rules), ``write``
+    (the streams moved on, the notification rows and their outbox rows: one statement on
+    PostgreSQL), ``send`` (each batch's pushes sent and marked) and ``batches`` (all of a
+    batch: the caller counts what the others leave as the claim and commits)."""
     from server.reminders import dispatch, jobs
 
     phases: dict[str, float] = defaultdict(float)
     originals: dict[tuple[Any, str], Any] = {}
+    lock = threading.Lock()  # the claim workers add up their phases at once
 
     def wrap(module: Any, name: str, phase: Callable[[tuple[Any, ...]], str]) -> None:
         original = getattr(module, name)
@@ -106,7 +109,8 @@ def phase_timers() -> Iterator[dict[str, float]]:
             try:
                 return original(*args, **kwargs)
             finally:
-                phases[phase(args)] += (time.perf_counter() - started) * 1000
+                with lock:
+                    phases[phase(args)] += (time.perf_counter() - started) * 1000
 
         setattr(module, name, timed)
 
@@ -114,6 +118,7 @@ def phase_timers() -> Iterator[dict[str, float]]:
     wrap(dispatch, "plan_stream", lambda _: "plan")
     wrap(dispatch, "write_batch", lambda _: "write")
     wrap(jobs, "_send_claimed", lambda _: "send")
+    wrap(jobs, "_commit_batch", lambda _: "batches")
     try:
         yield phases
     finally:

@@ -272,7 +272,12 @@ def run_backend(
     """Every measurement on one database; returns the report lines."""
     from server import create_app
     from server.extensions import db
-    from server.reminders.jobs import TickReport, claim_and_send_streams, deliver_pending
+    from server.reminders.jobs import (
+        TickReport,
+        claim_and_send_streams,
+        claim_workers,
+        deliver_pending,
+    )
     from server.reminders.models import Delivery, Notification, ReminderStream
     from server.reminders.providers import LogProvider
 
@@ -321,6 +326,7 @@ def run_backend(
             )
         db.session.commit()
         now = SLOT_AT + timedelta(seconds=20)
+        workers = claim_workers()
         for round_number in range(1, rounds + 1):
             if round_number > 1:
                 rearm(due_ids, SLOT_AT)
@@ -332,7 +338,7 @@ def run_backend(
             cpu = time.process_time()
             with phase_timers() as phases:
                 claim_ms, claimed = _timed(
-                    lambda r=report: claim_and_send_streams(now, batch, provider, r)
+                    lambda r=report: claim_and_send_streams(now, batch, provider, r, workers)
                 )
                 deliver_ms, statuses = _timed(lambda: deliver_pending(now, provider=provider))
             tick_cpu = time.process_time() - cpu
@@ -343,15 +349,19 @@ def run_backend(
             assert _count(Notification, Notification.status == "sent") == due
             assert _count(Delivery, Delivery.status == "sent") == due
             total = claim_ms + deliver_ms
-            phases["claim, commit"] = claim_ms - sum(phases.values())
-            phases["outbox"] = deliver_ms
+            batches = phases.pop("batches")
+            phases["claim, commit"] = batches - sum(phases.values())
             shown = ", ".join(f"{name} {ms / 1000:.2f}" for name, ms in phases.items())
+            worked = "phases in s"
+            if workers > 1:
+                worked += f" over {workers} claim workers ({batches / 1000:.2f} s in all)"
             lines.append(
                 f"{backend:<10} round {round_number}: tick with {due} due of {sizes[-1]} "
                 f"patients {total / 1000:5.2f} s = {due / (total / 1000):,.0f} reminders/s "
-                f"({tick_cpu:4.1f} s CPU here; phases in s: {shown}); reference "
-                f"(claim, insert, mark in one transaction, bare Core) {reference_ms / 1000:5.2f} s "
-                f"= {due / (reference_ms / 1000):,.0f}/s; tick = {reference_ms / total:.0%} of it"
+                f"({tick_cpu:4.1f} s CPU here; {worked}: {shown}; outbox "
+                f"{deliver_ms / 1000:.2f}); reference (claim, insert, mark in one transaction, "
+                f"bare Core) {reference_ms / 1000:5.2f} s = {due / (reference_ms / 1000):,.0f}/s; "
+                f"tick = {reference_ms / total:.0%} of it"
             )
         idle = lambda: _tick(provider, batch)  # noqa: E731
         best, median = _idle(idle)
@@ -371,11 +381,16 @@ def run_backend(
 
 def _tick(provider: Any, batch: int) -> Any:
     """The streams and outbox part of a dispatch tick (no replans, no snoozes)."""
-    from server.reminders.jobs import TickReport, claim_and_send_streams, deliver_pending
+    from server.reminders.jobs import (
+        TickReport,
+        claim_and_send_streams,
+        claim_workers,
+        deliver_pending,
+    )
 
     report = TickReport()
     now = SLOT_AT + timedelta(seconds=20)
-    report.streams = claim_and_send_streams(now, batch, provider, report)
+    report.streams = claim_and_send_streams(now, batch, provider, report, claim_workers())
     report.deliveries.update(deliver_pending(now, provider=provider))
     return report
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_open = 0  # blocks open in any thread
+_found_enabled = False  # whether the first of them found the collector on
 
 
 @contextmanager
@@ -13,11 +18,18 @@ def collector_paused() -> Iterator[None]:
     it ends and are then freed by their reference counts. Collected meanwhile, they survived
     into the older generations and set off full collections of the whole heap (about a
     quarter of a 10k-reminder tick's CPU). Cycles the block leaves are collected as usual
-    after it. Nested or concurrent blocks leave the collector as the outermost found it."""
-    enabled = gc.isenabled()
-    gc.disable()
+    after it. Blocks nest and overlap across threads (a tick's claim workers): the collector
+    is back as the first found it once the last one ends."""
+    global _open, _found_enabled
+    with _lock:
+        if _open == 0:
+            _found_enabled = gc.isenabled()
+            gc.disable()
+        _open += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _lock:
+            _open -= 1
+            if _open == 0 and _found_enabled:
+                gc.enable()

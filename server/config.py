@@ -98,6 +98,8 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> dic
         "MEASURE_WINDOW_DAYS": int(env.get("MEASURE_WINDOW_DAYS", "7")),
         "SCHEDULER_TICK_SECONDS": int(env.get("SCHEDULER_TICK_SECONDS", "30")),
         "SCHEDULER_BATCH_SIZE": int(env.get("SCHEDULER_BATCH_SIZE", "500")),
+        # Workers claiming due reminders side by side on PostgreSQL, each on its own connection.
+        "SCHEDULER_CLAIM_WORKERS": int(env.get("SCHEDULER_CLAIM_WORKERS", "2")),
         "FLAG_EVALUATION_SECONDS": int(env.get("FLAG_EVALUATION_SECONDS", "10")),
         "FLAG_SWEEP_SECONDS": int(env.get("FLAG_SWEEP_SECONDS", "900")),
         "DIGEST_CHECK_SECONDS": int(env.get("DIGEST_CHECK_SECONDS", "300")),

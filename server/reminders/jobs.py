@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +21,7 @@ from server.extensions import db
 from server.metrics import count_deliveries, count_reminder_occurrences, observe_dispatch_lags
 from server.programmes.models import Programme
 from server.reminders.alerts import enqueue_flag_digests
+from server.reminders.batches import on_postgresql
 from server.reminders.dispatch import ClaimResult, claim_due_snoozes, claim_due_streams
 from server.reminders.leases import LEASE, Claimed, handed_over
 from server.reminders.models import ReminderStream
@@ -39,6 +40,7 @@ from server.reminders.providers import (
 from server.reminders.replans import replan_marked
 from server.reminders.send_rules import MAX_ATTEMPTS
 from server.reminders.services import refresh_streams
+from server.side_by_side import side_by_side
 
 log = logging.getLogger(__name__)
 # Rows a delivery batch claims when the provider names no size: network sends (a webhook's
@@ -58,6 +60,12 @@ class TickReport:
     recorded: Counter[str] = field(default_factory=Counter)
     deliveries: Counter[str] = field(default_factory=Counter)
 
+    def add(self, other: TickReport) -> None:
+        """Count in what another claim worker of the same tick recorded and sent."""
+        self.recorded.update(other.recorded)
+        self.duplicates += other.duplicates
+        self.deliveries.update(other.deliveries)
+
     def summary(self) -> str:
         recorded = ", ".join(f"{k}={v}" for k, v in sorted(self.recorded.items())) or "none"
         sent = ", ".join(f"{k}={v}" for k, v in sorted(self.deliveries.items())) or "none"
@@ -67,20 +75,26 @@ class TickReport:
         )
 
 
+def _commit_batch(claim, now: datetime, batch_size: int, report: TickReport, then=None) -> int:
+    """Run ``claim`` once and commit it, then call ``then`` with its result; returns how many
+    it claimed."""
+    with collector_paused(), committed():
+        result: ClaimResult = claim(now, batch_size)
+    count_reminder_occurrences(result.recorded)
+    report.recorded.update(result.recorded)
+    report.duplicates += result.duplicates
+    if then is not None:
+        then(result)
+    return result.claimed
+
+
 def _commit_batches(claim, now: datetime, batch_size: int, report: TickReport, then=None) -> int:
-    """Run ``claim`` batch after batch, committing each (and calling ``then`` with each
-    committed result), until a batch comes back short."""
+    """Run ``claim`` batch after batch, each committed, until one comes back short."""
     total = 0
     while True:
-        with collector_paused(), committed():
-            result: ClaimResult = claim(now, batch_size)
-        total += result.claimed
-        count_reminder_occurrences(result.recorded)
-        report.recorded.update(result.recorded)
-        report.duplicates += result.duplicates
-        if then is not None:
-            then(result)
-        if result.claimed < batch_size:
+        claimed = _commit_batch(claim, now, batch_size, report, then)
+        total += claimed
+        if claimed < batch_size:
             return total
 
 
@@ -115,23 +129,40 @@ def _batch_of(provider: PushProvider) -> int:
 
 
 def claim_and_send_streams(
-    now: datetime, batch_size: int, provider: PushProvider, report: TickReport
+    now: datetime, batch_size: int, provider: PushProvider, report: TickReport, workers: int = 1
 ) -> int:
     """Claim due streams batch after batch, committing each; a batch's new pushes are queued
     leased to this process and sent as soon as it commits, with no claim of their own (should
     the process die in between, the outbox sends them when the lease runs out). A batch holds
-    no more streams than the provider's sends fit in one lease."""
+    no more streams than the provider's sends fit in one lease.
+
+    When the first batch comes back full, ``workers`` claim the rest side by side, each on its
+    own connection: SKIP LOCKED keeps their batches apart (as between scheduler processes), and
+    one worker's rules run while another waits on the database."""
     clock = _RunClock(now)
+    batch_size = min(batch_size, _batch_of(provider))
 
     def claim(now: datetime, batch_size: int) -> ClaimResult:
         return claim_due_streams(now, batch_size, clock() + LEASE)
 
-    def send(result: ClaimResult) -> None:
-        if result.handed:
-            report.deliveries.update(_send_claimed(provider, handed_over(result.handed), clock))
+    def sender(into: TickReport) -> Callable[[ClaimResult], None]:
+        def send(result: ClaimResult) -> None:
+            if result.handed:
+                into.deliveries.update(_send_claimed(provider, handed_over(result.handed), clock))
 
-    batch_size = min(batch_size, _batch_of(provider))
-    return _commit_batches(claim, now, batch_size, report, then=send)
+        return send
+
+    def rest() -> tuple[int, TickReport]:
+        own = TickReport()
+        return _commit_batches(claim, now, batch_size, own, then=sender(own)), own
+
+    claimed = _commit_batch(claim, now, batch_size, report, then=sender(report))
+    if claimed < batch_size:
+        return claimed
+    for more, own in side_by_side(rest, workers):
+        claimed += more
+        report.add(own)
+    return claimed
 
 
 def deliver_pending(
@@ -194,7 +225,9 @@ def dispatch_tick(
     report = TickReport()
     with _provider(provider) as provider:
         report.replans = _commit_batches(replan_marked, now, batch_size, report)
-        report.streams = claim_and_send_streams(now, batch_size, provider, report)
+        report.streams = claim_and_send_streams(
+            now, batch_size, provider, report, workers=claim_workers()
+        )
         report.snoozes = _commit_batches(claim_due_snoozes, now, batch_size, report)
         report.deliveries.update(deliver_pending(now, provider=provider))
     log.info(
@@ -202,6 +235,12 @@ def dispatch_tick(
         extra={"replans": report.replans, "streams": report.streams, "snoozes": report.snoozes},
     )
     return report
+
+
+def claim_workers() -> int:
+    """How many workers claim due streams side by side: the configured number on PostgreSQL,
+    one on SQLite, whose single writer lock would only make a second one wait."""
+    return current_app.config["SCHEDULER_CLAIM_WORKERS"] if on_postgresql() else 1
 
 
 def digest_job(now: datetime | None = None, *, provider: PushProvider | None = None) -> int:

@@ -13,6 +13,7 @@ import hmac
 import inspect
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -71,7 +72,8 @@ SENT = DeliveryResult(ok=True)
 
 class PushProvider(Protocol):
     """What the dispatch tick needs from a delivery channel. A provider may also name its
-    ``batch_size``: how many sends one claimed batch may hold and still end inside its lease."""
+    ``batch_size``: how many sends one claimed batch may hold and still end inside its lease.
+    The tick's claim workers share one provider, so ``send`` may run in two threads at once."""
 
     name: str
 
@@ -211,13 +213,15 @@ class FcmProvider:
             raise ValueError("the fcm provider needs FCM_CREDENTIALS_FILE")
         self.credentials_file = credentials_file
         self._send_each = send_each
+        self._first_send = threading.Lock()
 
     def _sender(self) -> SendEach:
-        if self._send_each is None:
-            from firebase_admin import messaging
+        with self._first_send:  # the claim workers' first sends would both make the app
+            if self._send_each is None:
+                from firebase_admin import messaging
 
-            app = _firebase_app(self.credentials_file)
-            self._send_each = functools.partial(messaging.send_each, app=app)
+                app = _firebase_app(self.credentials_file)
+                self._send_each = functools.partial(messaging.send_each, app=app)
         return self._send_each
 
     def _messages(self, message: OutboundMessage) -> list[Any]:

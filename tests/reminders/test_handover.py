@@ -81,7 +81,7 @@ def test_without_a_lease_the_claim_queues_pushes_for_the_outbox(app, reminder_pa
 
 
 def test_a_batch_holds_no_more_streams_than_the_provider_sends_in_a_lease(
-    app, reminder_patient, monkeypatch
+    app, reminder_patient, monkeypatch, backend
 ) -> None:
     for _ in range(5):
         reminder_patient(now=BEFORE)
@@ -97,7 +97,9 @@ def test_a_batch_holds_no_more_streams_than_the_provider_sends_in_a_lease(
     with app.app_context():
         report = dispatch_tick(DUE, batch_size=50, provider=provider)
         db.session.remove()
-    assert sizes == [2, 2, 2]
+    # On PostgreSQL two claim workers go on after the first full batch, and each ends on a
+    # short one (one of them empty): a fourth claim. None asks for more than 2.
+    assert sizes == ([2, 2, 2, 2] if backend == "postgresql" else [2, 2, 2])
     assert report.streams == 5
     assert report.deliveries == {"sent": 5}
     assert len(provider.sent) == 5
