@@ -128,7 +128,19 @@ class WebhookProvider:
         if not url or not secret:
             raise ValueError("the webhook provider needs WEBHOOK_URL and WEBHOOK_SECRET")
         self.url, self.secret, self.timeout = url, secret, timeout
-        self.session = requests.Session()
+        # One session (one connection pool) per sending thread: requests does not promise a
+        # shared Session is thread-safe, and the tick's claim workers send at once.
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def body_of(self, message: OutboundMessage) -> bytes:
         document = {
@@ -157,7 +169,7 @@ class WebhookProvider:
             SIGNATURE_HEADER: sign(self.secret, timestamp, body),
         }
         try:
-            response = self.session.post(
+            response = self._session().post(
                 self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.RequestException as error:
@@ -170,7 +182,10 @@ class WebhookProvider:
         return DeliveryResult(ok=False, retryable=retryable, error=f"HTTP {status}")
 
     def close(self) -> None:
-        self.session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
 
 SendEach = Callable[[list[Any]], Any]
