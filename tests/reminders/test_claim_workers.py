@@ -9,7 +9,14 @@ from server.extensions import db
 from server.reminders import jobs
 from server.reminders.dispatch import claim_due_streams
 from server.reminders.jobs import claim_workers, dispatch_tick
-from tests.reminders.conftest import RecordingProvider, deliveries, notifications_of, utc
+from server.reminders.providers import WebhookProvider
+from tests.reminders.conftest import (
+    SECRET,
+    RecordingProvider,
+    deliveries,
+    notifications_of,
+    utc,
+)
 
 BEFORE = utc(2026, 6, 1, 6)  # Monday 06:00 UTC
 DUE = utc(2026, 6, 1, 8, 0, 20)  # the morning sessions, 20 s late
@@ -68,3 +75,24 @@ def test_one_configured_worker_claims_alone(app, reminder_patient, monkeypatch) 
     assert report.streams == 5
     assert report.deliveries == {"sent": 5}
     assert names == {"MainThread"}
+
+
+def test_claim_workers_post_each_reminder_once_to_a_real_webhook(
+    app, reminder_patient, receiver
+) -> None:
+    """The workers share one webhook provider (one HTTP session per thread) and a loopback
+    receiver gets every push once, signed."""
+    for _ in range(7):
+        reminder_patient(now=BEFORE)
+    provider = WebhookProvider(receiver.url, SECRET, timeout=5)
+    provider.batch_size = 2  # four batches: the workers' part of the tick is not empty
+    try:
+        with app.app_context():
+            report = dispatch_tick(DUE, batch_size=50, provider=provider)
+            db.session.remove()
+    finally:
+        provider.close()
+    assert report.deliveries == {"sent": 7}
+    assert all(r["valid"] for r in receiver.received)
+    received = sorted(r["delivery_id"] for r in receiver.received)
+    assert received == sorted(str(row["id"]) for row in deliveries(app))
