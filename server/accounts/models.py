@@ -45,6 +45,8 @@ class User(Base):
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),
         sa.UniqueConstraint("clinic_id", "email"),
+        # What the outbox's (recipient, clinic) key refers to (server/reminders/models.py).
+        sa.Index("uq_users_id_clinic_id", "id", "clinic_id", unique=True),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.clock import utcnow
 from server.db import Base, uuid_pk
+from server.tracking.models import patient_key
 
 STREAM_KINDS = ("session", "posture_break", "measure")
 NOTIFICATION_STATUSES = ("due", "suppressed", "sent", "missed", "failed", "snoozed")
@@ -59,6 +60,7 @@ class Notification(Base):
             "patient_id", "kind", "occurrence_at", name="uq_notifications_occurrence"
         ),
         sa.CheckConstraint(f"status IN {NOTIFICATION_STATUSES!r}", name="status"),
+        patient_key(),
         sa.Index("ix_notifications_patient_occurrence", "patient_id", "occurrence_at"),
         # Only snoozed records: the others never enter it, nor does marking them sent.
         sa.Index(
@@ -70,8 +72,9 @@ class Notification(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
-    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"))
+    # The patient in the record's clinic: one key on both (patient_key).
+    clinic_id: Mapped[uuid.UUID]
+    patient_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(sa.String(20))
     occurrence_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(sa.String(12))
@@ -111,12 +114,15 @@ class Delivery(Base):
         # in created_at order, and a block range summary costs next to nothing to keep up,
         # where a B-tree took an entry for every insert and every update of the row.
         sa.Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),
+        # One check a row for both, and no push or alert to someone of another clinic.
+        sa.ForeignKeyConstraint(["recipient_id", "clinic_id"], ["users.id", "users.clinic_id"]),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     dedupe_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
-    recipient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    # The recipient in the row's clinic: one key on both (above).
+    clinic_id: Mapped[uuid.UUID]
+    recipient_id: Mapped[uuid.UUID]
     notification_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("notifications.id", ondelete="CASCADE"), index=True
     )
