@@ -96,6 +96,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reminders.messages": "message texts in Turkish and English, no names or clinical details",
     "reminders.leases": "the outbox's claim: due or handed-over rows, with what sending needs",
     "reminders.outbox": "the delivery outbox: send what was claimed, record each outcome",
+    "reminders.fcm": "the fcm provider: firebase-admin's send_each behind that interface",
     "reminders.providers": "push providers behind one interface: log, webhook, fcm",
     "reminders.replans": "replans that records mark in their own statement, made by the tick",
     "reminders.send_rules": "pure rules at send time: a push judged again, retry backoff",

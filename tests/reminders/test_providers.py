@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 
 from server.extensions import db
+from server.reminders.fcm import FcmProvider
 from server.reminders.jobs import dispatch_tick
 from server.reminders.providers import (
-    FcmProvider,
     LogProvider,
     OutboundMessage,
     WebhookProvider,
