@@ -31,7 +31,8 @@ ONE_DAY = timedelta(days=1)
 class Revision(NamedTuple):
     """A programme revision reduced to what adherence needs, with its programme's span (a
     tuple: a page of patients builds hundreds). ``programme_id`` is only compared: the id, or
-    its key text where the patient list reads ids as text."""
+    its key text where the patient list reads ids as text, which reads no ``posture_breaks``
+    (None) either."""
 
     programme_id: uuid.UUID | str
     start_date: date
@@ -40,7 +41,7 @@ class Revision(NamedTuple):
     number: int
     effective_at: datetime
     schedule: dict[str, Any]
-    posture_breaks: dict[str, Any]
+    posture_breaks: dict[str, Any] | None
 
 
 @dataclass(frozen=True)

@@ -59,12 +59,13 @@ def adherence_7d_by_key(
 
 def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
     """Every programme revision of the patients with these key texts (``id_text``), in one
-    query; a revision's ``programme_id`` is its key text too."""
+    query; a revision's ``programme_id`` is its key text too, and its posture-break rule is not
+    read (None): the 7-day ratio counts sessions only."""
     found: dict[str, list[Revision]] = {key: [] for key in keys}
     rows = db.session.connection().execute(revisions_statement(as_keys=True), {"ids": keys}).all()
     for row in rows:
-        *fields, schedule, posture_breaks = row[1:]
-        found[row[0]].append(Revision(*fields, parsed_json(schedule), parsed_json(posture_breaks)))
+        *fields, schedule = row[1:]
+        found[row[0]].append(Revision(*fields, parsed_json(schedule), None))
     return found
 
 
