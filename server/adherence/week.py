@@ -48,7 +48,7 @@ def adherence_7d_by_key(
         today = zones[timezone]
         week = weeks[today]
         in_force = rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone))
-        shared = (today, *(None if r is None else id(r.schedule) for r in in_force))
+        shared = (today, *[None if r is None else id(r.schedule) for r in in_force])
         if shared not in prescribed:
             prescribed[shared] = week_rules.prescribed_in_window(
                 days=week, revisions=in_force, first=first, today=today
