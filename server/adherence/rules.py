@@ -6,6 +6,7 @@ patient-local dates and plain values.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ ONE_DAY = timedelta(days=1)
 class Revision(NamedTuple):
     """A programme revision reduced to what adherence needs, with its programme's span (a
     tuple: a page of patients builds hundreds). ``programme_id`` is only compared: the id, or
-    its key text where the patient list reads ids as text."""
+    its key text where the patient list reads ids as text, which reads no ``posture_breaks``
+    (None) either."""
 
     programme_id: uuid.UUID | str
     start_date: date
@@ -40,7 +42,7 @@ class Revision(NamedTuple):
     number: int
     effective_at: datetime
     schedule: dict[str, Any]
-    posture_breaks: dict[str, Any]
+    posture_breaks: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,16 @@ def _one_in_force(revision: Revision, days: Sequence[date], tz: ZoneInfo) -> lis
     programme spans that ends after it takes effect (no other to prefer)."""
     start, end, effective = revision.start_date, revision.end_date, revision.effective_at
     return [
-        revision
-        if start <= day and (end is None or day <= end) and effective < day_bounds_utc(day, tz)[1]
-        else None
-        for day in days
+        revision if start <= day and (end is None or day <= end) and effective < day_end else None
+        for day, day_end in zip(days, _day_ends(tuple(days), tz), strict=True)
     ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_ends(days: tuple[date, ...], tz: ZoneInfo) -> tuple[datetime, ...]:
+    """Where each local day ends in UTC, once per window and zone (a page's patients share a
+    few), not looked up day by day for each patient."""
+    return tuple(day_bounds_utc(day, tz)[1] for day in days)
 
 
 def _in_force_over(

@@ -73,8 +73,11 @@ def load_revisions(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Rev
 @functools.cache
 def revisions_statement(as_keys: bool = False) -> sa.Select[Any]:
     """Every revision of the patients bound as ``:ids``, with its programme's dates; with
-    ``as_keys``, patients and programmes as key texts (``database.any_of.id_text``)."""
+    ``as_keys`` (the patient list's 7-day ratio, of sessions only), patients and programmes as
+    key texts (``database.any_of.id_text``) and without the posture-break rules, whose JSON
+    the database would write out for every patient of the page."""
     patient_id, programme_id = ProgrammeRevision.patient_id, ProgrammeRevision.programme_id
+    posture_breaks = () if as_keys else (sa.cast(ProgrammeRevision.posture_breaks, sa.Text),)
     return (
         sa.select(
             id_text(patient_id) if as_keys else patient_id,
@@ -85,7 +88,7 @@ def revisions_statement(as_keys: bool = False) -> sa.Select[Any]:
             ProgrammeRevision.number,
             ProgrammeRevision.effective_at,
             sa.cast(ProgrammeRevision.schedule, sa.Text),
-            sa.cast(ProgrammeRevision.posture_breaks, sa.Text),
+            *posture_breaks,
         )
         .join(Programme, Programme.id == ProgrammeRevision.programme_id)
         .where(any_key_of(patient_id) if as_keys else any_of(patient_id))

@@ -104,6 +104,7 @@ def list_patients(
         limit=limit,
         cursor=cursor,
         scalars=False,
+        columns_only=True,
     )
     patients = [
         PatientRow(key, uuid_text(key), name, email, zone, language, born, therapist, *rest)
