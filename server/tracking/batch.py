@@ -48,7 +48,7 @@ def insert_batch(
             table = model.__table__
             rows, columns = bulk.completed(table, rows, SHARED_COLUMNS)
             kinds.append((kind, columns))
-            params[f"rows_{kind}"] = bulk.postgresql_document(table, columns, rows)
+            params |= bulk.postgresql_columns(table, columns, rows, f"rows_{kind}")
     first = fresh[0][1]
     params |= {f"shared_{name}": first[name] for name in SHARED_COLUMNS}
     shared = audit_shared(patient, actor, now)
@@ -64,7 +64,7 @@ def insert_batch(
 @functools.cache
 def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
     """The statement for a batch of these kinds, each with these columns (but the shared ones):
-    ``WITH stored AS (the lookup), rows_<kind> AS (its document), inserted_<kind> AS (INSERT …
+    ``WITH stored AS (the lookup), rows_<kind> AS (its columns), inserted_<kind> AS (INSERT …
     WHERE NOT EXISTS stored … RETURNING id), audited_<kind> AS (INSERT INTO audit_events …)
     SELECT each kind's rows not inserted, with what is stored under their id``."""
     stored = lookup_statement("postgresql").cte("stored")
