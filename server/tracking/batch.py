@@ -46,12 +46,13 @@ def insert_batch(
         if rows := sorted(by_kind.get(kind, []), key=lambda r: r["id"].int):
             table = model.__table__
             rows, columns = bulk.completed(table, rows, SHARED_COLUMNS)
+            params[f"taken_{kind}"] = sum(len(by_kind[k]) for k, _ in kinds)  # earlier kinds'
             kinds.append((kind, columns))
             params |= bulk.postgresql_columns(table, columns, rows, f"rows_{kind}")
     first = fresh[0][1]
     params |= {f"shared_{name}": first[name] for name in SHARED_COLUMNS}
     shared = audit_shared(patient, actor, now)
-    params |= audit.bound(shared) | audit.id_head(shared["at"])
+    params |= audit.bound(shared) | audit.minted(len(fresh), shared["at"])
     result = execute_prepared(db.session.connection(), _statement(tuple(kinds)), params)
     return {
         row[0]: None if row[1] is None else Stored(row[1], row[2], row[3])
@@ -71,6 +72,8 @@ def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
     probes them anyway, and only the ids it did not insert are read from it afterwards (as the
     statement began, as the other tables are)."""
     events, unwritten = [], []
+    # MATERIALIZED: read once, even where one kind's events alone would have it inlined
+    ids = audit.minted_ids().cte("minted").prefix_with("MATERIALIZED")
     for kind, columns in kinds:
         table = MODELS[kind].__table__
         records = bulk.postgresql_records(table, columns, f"rows_{kind}")
@@ -87,7 +90,9 @@ def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
         )
         constants = (("action", f"{kind}.create"), ("object_type", kind))
         events.append(
-            audit.insert_per_row(inserted, inserted.c.id, constants).cte(f"audited_{kind}")
+            audit.insert_per_row(inserted, inserted.c.id, constants, (ids, f"taken_{kind}")).cte(
+                f"audited_{kind}"
+            )
         )
         lost = (
             sa.select(rows.c.id)
