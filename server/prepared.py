@@ -8,6 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 
 
+class Binary(sa.types.NullType):
+    """The type of a parameter psycopg sends in its binary format (``%(name)b``): a list goes as
+    a binary array of its elements' own types, nothing for the server to parse as text and no
+    text for Python to make. The statement CASTs it to the type it needs; PostgreSQL only."""
+
+    cache_ok = True
+
+
 class Prepared:
     """A Core statement compiled once for a dialect, with the conversion of each bound value by
     the same column type SQLAlchemy would use.
@@ -31,8 +39,13 @@ class Prepared:
         )
         if unsupported:
             raise ValueError("only statements whose values are all bound by name can be prepared")
-        self.sql = compiled.string
         self._positional = compiled.positiontup is not None
+        binary = [name for name, bind in compiled.binds.items() if isinstance(bind.type, Binary)]
+        if binary and (self._positional or dialect.name != "postgresql"):
+            raise ValueError("binary parameters are sent by name, to PostgreSQL only")
+        self.sql = compiled.string
+        for name in binary:
+            self.sql = self.sql.replace(f"%({name})s", f"%({name})b")
         names = compiled.positiontup if self._positional else list(compiled.binds)
         self._converters = tuple(
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))

@@ -11,7 +11,7 @@
   single-record statement (``tracking/one_record.py``, a data-modifying CTE built from
   :func:`insert_bound` on PostgreSQL) and a batch's rows (on PostgreSQL ``tracking/batch.py``:
   a CTE of :func:`insert_per_row` over the ids each kind's insert returns, in the batch's one
-  statement; on SQLite ``tracking/store.py``, ids from :func:`time_ordered_ids`).
+  statement; on SQLite ``tracking/store.py``); both take their ids from :func:`time_ordered_ids`.
 
 Every event names who acted: the request's :class:`~server.access.Actor`, or a
 :class:`SystemActor` that a job or an operator command builds for the clinic it works in.
@@ -27,10 +27,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from server.access import Actor
 from server.audit.models import AuditEvent
-from server.audit.pages import entry, insert_page, milliseconds, target_of, time_ordered_ids
+from server.audit.pages import entry, insert_page, target_of, time_ordered_ids
 from server.audit.queries import trail
 from server.clock import utcnow
 from server.database.any_of import key_of, uuid_text
@@ -188,36 +189,49 @@ def insert_bound(select_from: Any = None) -> sa.Insert:
 
 @functools.cache
 def insert_per_row(
-    select_from: Any, object_id: Any, constants: tuple[tuple[str, str], ...] = ()
+    select_from: Any,
+    object_id: Any,
+    constants: tuple[tuple[str, str], ...],
+    minted: tuple[Any, str],
 ) -> sa.Insert:
-    """PostgreSQL: ``INSERT INTO audit_events SELECT <a time-ordered id>, :audit_at, …,
-    CAST(object_id AS VARCHAR) FROM select_from``: one event per row of ``select_from`` (a
-    batch's inserted records, as a data-modifying CTE), alike but for their id and object id;
-    the other values given by :func:`bound` of one :func:`row` and :func:`id_head` of its
-    instant, but for ``constants`` (column, text), written in the statement (so that one
-    statement may write several kinds' events). Built once per ``select_from``."""
+    """PostgreSQL: ``INSERT INTO audit_events SELECT ids[:taken + row_number()], :audit_at, …,
+    CAST(object_id AS VARCHAR) FROM select_from, minted``: one event per row of ``select_from``
+    (a batch's inserted records, as a data-modifying CTE), alike but for their id and object id;
+    the other values given by :func:`bound` of one :func:`row`, but for ``constants`` (column,
+    text), written in the statement (so that one statement may write several kinds' events).
+    ``minted``: the CTE of :func:`minted_ids` and the name of the parameter saying how many of
+    its ids the statement's earlier inserts took; each row takes the next. Built once per
+    ``select_from``."""
     table = AuditEvent.__table__
     values = {c.name: sa.bindparam(PREFIX + c.name, type_=c.type) for c in table.c}
     for name, text in constants:
         if "'" in text:  # our own names (an action, a kind), never a client's text
             raise ValueError(f"not a constant: {text!r}")
         values[name] = sa.literal_column(f"'{text}'", table.c[name].type)
-    random_tail = sa.func.substr(
-        sa.cast(sa.func.gen_random_uuid(), sa.Text), sa.literal_column("16")
-    )
-    head = sa.bindparam(PREFIX + "id_head", type_=sa.Text)
-    values["id"] = sa.cast(head.concat(random_tail), table.c.id.type)
+    ids, taken = minted
+    number = sa.bindparam(taken, type_=sa.Integer) + sa.func.row_number().over()
+    values["id"] = ids.c.ids[number]
     values["object_id"] = sa.cast(object_id, table.c.object_id.type)
-    source = sa.select(*values.values()).select_from(select_from)
+    source = sa.select(*values.values()).select_from(select_from).join(ids, sa.true())
     return sa.insert(table).from_select(list(values), source)
 
 
-def id_head(at: datetime) -> dict[str, str]:
-    """The parameter of :func:`insert_per_row` that makes its ids time-ordered (UUIDv7's layout:
-    the instant's milliseconds, then version 7), so that a batch's events go to the end of the
-    primary key's index instead of 500 random places in it."""
-    digits = f"{milliseconds(at):012x}"
-    return {PREFIX + "id_head": f"{digits[:8]}-{digits[8:]}-7"}
+def minted_ids() -> Any:
+    """PostgreSQL: ``SELECT CAST(:audit_ids AS UUID[]) AS ids``: a batch's event ids, given as
+    one array's text (:func:`minted`), for :func:`insert_per_row` (as a MATERIALIZED CTE, so
+    that the text is parsed once, not once a row)."""
+    array = sa.cast(
+        sa.bindparam(PREFIX + "ids", type_=sa.types.NullType()), postgresql.ARRAY(sa.Uuid)
+    )
+    return sa.select(array.label("ids"))
+
+
+def minted(count: int, at: datetime) -> dict[str, str]:
+    """The parameter of :func:`minted_ids`: ``count`` ids of :func:`time_ordered_ids` (UUIDv7's
+    layout: ``at``'s milliseconds, version 7, 74 random bits from one read of the OS's random
+    source), so that a batch's events go to the end of the primary key's index; made here, not
+    by ``gen_random_uuid()`` and a text round trip a row (2 µs an event in PostgreSQL)."""
+    return {PREFIX + "ids": "{" + ",".join(time_ordered_ids(count, at)) + "}"}
 
 
 def bound(values: dict[str, object]) -> dict[str, object]:

@@ -1,21 +1,21 @@
-"""Batch statements that take all their rows in one parameter, on both databases.
+"""Batch statements that take all their rows in one parameter a column (SQLite: one in all).
 
 SQLAlchemy's executemany converts every value of every row on its own (a fifth of a 500-item
 sync), and its multi-row ``INSERT … VALUES (…), (…)`` and expanding ``IN (…)`` give every batch
 size its own statement text: psycopg re-parses each one (its statement cache stops at 50
-parameters) and PostgreSQL plans each one. Here a batch's rows travel as one JSON document
-(objects for PostgreSQL's ``json_to_recordset``, arrays for SQLite's ``json_each``), the
-values every row shares are bound once, and ids travel as one parameter, so each statement's
-text is constant: compiled once (:func:`server.prepared.execute_prepared`) and, on PostgreSQL,
-prepared and planned once. The values are the ones SQLAlchemy would store: on SQLite each
-column's own bind processor makes them, on PostgreSQL the column's type reads them from JSON.
+parameters) and PostgreSQL plans each one. Here a batch's rows travel as columns: on
+PostgreSQL one binary array a column (``unnest``; psycopg dumps the values in C, and the server
+parses no text), on SQLite one JSON document of arrays (``json_each``); the values every row
+shares are bound once, and ids travel as one parameter, so each statement's text is constant:
+compiled once (:func:`server.prepared.execute_prepared`) and, on PostgreSQL, prepared and
+planned once. The values are the ones SQLAlchemy would store: on SQLite each column's own bind
+processor makes them, on PostgreSQL psycopg sends them as it does for any insert.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import operator
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from server.database.types import UTCDateTime
-from server.prepared import execute_prepared
+from server.prepared import Binary, execute_prepared
 
 
 def _encode(value: Any) -> Any:
@@ -54,15 +54,22 @@ def _defaults(table: sa.Table, given: Sequence[str]) -> dict[str, Any]:
 
 
 def postgresql_records(table: sa.Table, columns: tuple[str, ...], name: str = "rows") -> Any:
-    """``json_to_recordset(CAST(:name AS JSON)) AS (columns typed as the table's)``: the rows
-    of :func:`postgresql_document` as a table."""
-    # json, not jsonb: read once, row by row, the document is not worth jsonb's parsed form
-    # (about a third of the function's time); the values are the same.
-    return (
-        sa.func.json_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text), postgresql.JSON))
-        .table_valued(*(sa.column(column, table.c[column].type) for column in columns))
-        .render_derived(with_types=True)
-    )
+    """``unnest(CAST(:<name>_<column> AS <its type>[]), …) AS anon(columns)``: the rows of
+    :func:`postgresql_columns` as a table, one binary array a column."""
+    arrays = [
+        sa.cast(sa.bindparam(f"{name}_{column}", type_=Binary()), _array_of(table.c[column]))
+        for column in columns
+    ]
+    typed = (sa.column(column, table.c[column].type) for column in columns)
+    return sa.func.unnest(*arrays).table_valued(*typed).render_derived()
+
+
+def _array_of(column: sa.Column[Any]) -> postgresql.ARRAY:
+    """The array type a column's values are CAST to: strings as text, whatever their length,
+    so that the INSERT's own assignment refuses an over-long one (a CAST would cut it)."""
+    if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
+        return postgresql.ARRAY(sa.Text)
+    return postgresql.ARRAY(column.type)
 
 
 @functools.cache
@@ -100,29 +107,21 @@ def shared_binds(table: sa.Table, shared: tuple[str, ...]) -> list[Any]:
 
 
 @functools.cache
-def _postgresql_texts(
+def _postgresql_values(
     table: sa.Table, columns: tuple[str, ...]
 ) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
-    """Each column with the function giving its values' JSON text where JSON has no type for
-    them (what :func:`_encode` would give, but uuids as 32 hex digits, without a ``default``
-    call per value)."""
-    return tuple((name, _text_of(table.c[name])) for name in columns)
+    """Each column with the function giving the value psycopg sends for it, None where that is
+    the value itself: JSON columns as their JSON text (the statement CASTs it to jsonb)."""
+    return tuple((name, _json_text if _is_json(table.c[name]) else None) for name in columns)
 
 
-def _text_of(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
-    python_type = {sa.Uuid: uuid.UUID, sa.Date: date}.get(type(column.type))
-    if python_type is None and type(column.type) is UTCDateTime:
-        python_type = datetime
-    if python_type is None:
-        return None
-    # A uuid as its 32 hex digits, which PostgreSQL reads as well: a third of str()'s cost.
-    text = _hex if python_type is uuid.UUID else python_type.isoformat
-    if column.nullable:
-        return lambda value: None if value is None else text(value)
-    return text
+def _is_json(column: sa.Column[Any]) -> bool:
+    type_ = column.type.dialect_impl(postgresql.dialect())
+    return isinstance(type_, sa.JSON) or isinstance(getattr(type_, "impl", None), sa.JSON)
 
 
-_hex = operator.attrgetter("hex")
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=_encode, separators=(",", ":"))
 
 
 @functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many
@@ -179,7 +178,8 @@ def prepare_insert(
     shared: Sequence[str] = (),
     returning: bool,
 ) -> Insert:
-    """``INSERT … SELECT`` from the rows as one JSON document ``ON CONFLICT (id) DO NOTHING``,
+    """``INSERT … SELECT`` from the rows (SQLite: one JSON document; PostgreSQL: one binary
+    array a column) ``ON CONFLICT (id) DO NOTHING``,
     returning the ids inserted when ``returning``. Rows share their keys (one schema per table)
     and the values of the ``shared`` columns, which are bound once.
     """
@@ -188,23 +188,25 @@ def prepare_insert(
     params = {f"shared_{name}": rows[0][name] for name in shared}
     if dialect.name == "postgresql":
         statement = _postgresql_insert(table, columns, shared, returning)
-        document = postgresql_document(table, columns, rows)
-    else:
-        statement = _sqlite_insert(table, columns, shared, returning)
-        converters = _sqlite_converters(table, columns, dialect)
-        matrix = [[row[n] if c is None else c(row[n]) for n, c in converters] for row in rows]
-        document = json.dumps(matrix, separators=(",", ":"))
+        return Insert(statement, {**postgresql_columns(table, columns, rows), **params}, returning)
+    statement = _sqlite_insert(table, columns, shared, returning)
+    converters = _sqlite_converters(table, columns, dialect)
+    matrix = [[row[n] if c is None else c(row[n]) for n, c in converters] for row in rows]
+    document = json.dumps(matrix, separators=(",", ":"))
     return Insert(statement, {"rows": document, **params}, returning)
 
 
-def postgresql_document(
-    table: sa.Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
-) -> str:
-    """PostgreSQL: the ``columns`` of ``rows`` as the JSON document of
-    :func:`postgresql_records` (objects, the values as the columns' types read them)."""
-    texts = _postgresql_texts(table, columns)
-    records = [{n: row[n] if t is None else t(row[n]) for n, t in texts} for row in rows]
-    return json.dumps(records, default=_encode, separators=(",", ":"))
+def postgresql_columns(
+    table: sa.Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]], name: str = "rows"
+) -> dict[str, list[Any]]:
+    """PostgreSQL: the parameters of :func:`postgresql_records`, a list of values a column (as
+    a plain insert would bind them, psycopg's own conversion, in C)."""
+    return {
+        f"{name}_{column}": [row[column] for row in rows]
+        if make is None
+        else [make(row[column]) for row in rows]
+        for column, make in _postgresql_values(table, columns)
+    }
 
 
 def prepare_stored(

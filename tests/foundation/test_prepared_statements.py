@@ -119,3 +119,33 @@ def test_prepared_statements_pass_through_the_engines_events_and_errors(
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert [s.split(" (")[0] for s in seen] == ["INSERT INTO symptom_checks"] * 2
+
+
+def test_a_binary_parameter_goes_as_a_binary_array_to_postgresql_only() -> None:
+    """``prepared.Binary``: the placeholder asks psycopg for its binary format (a list as a
+    binary array); elsewhere, or bound by position, it is refused rather than sent as text."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from server.prepared import Binary, Prepared
+
+    ids = sa.cast(sa.bindparam("ids", type_=Binary()), postgresql.ARRAY(sa.Uuid))
+    statement = sa.select(sa.func.cardinality(ids), sa.bindparam("n", type_=sa.Integer))
+    sql = Prepared(statement, postgresql.psycopg.dialect()).sql
+    assert "%(ids)b" in sql
+    assert "%(n)s" in sql
+    with pytest.raises(ValueError, match="binary"):
+        Prepared(sa.select(sa.bindparam("ids", type_=Binary())), sqlite.dialect())
+
+
+def test_a_binary_array_reaches_postgresql_typed(app_ctx, is_postgres) -> None:
+    from sqlalchemy.dialects import postgresql
+
+    from server.prepared import Binary
+
+    if not is_postgres:
+        pytest.skip("binary parameters are PostgreSQL's")
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    array = sa.cast(sa.bindparam("ids", type_=Binary()), postgresql.ARRAY(sa.Uuid))
+    statement = sa.select(sa.func.unnest(array))
+    rows = execute_prepared(db.session.connection(), statement, {"ids": ids}).fetchall()
+    assert [row[0] for row in rows] == ids
