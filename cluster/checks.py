@@ -96,7 +96,8 @@ def reminders(engine: sa.Engine, clinic: Clinic, receiver: PushReceiver) -> dict
         "outbox rows by status": deliveries,
         "outbox rows per occurrence > 1": pushes_per_notification,
         "outbox rows leased by the killed scheduler (resent after the lease)": in_flight,
-        "pushes received": len(receiver.deliveries),
+        "pushes received": sum(1 for _, notification in receiver.deliveries if notification),
+        "therapist alerts received": sum(1 for _, n in receiver.deliveries if not n),
         "pushes received twice (same delivery)": repeated_deliveries,
         "pushes received twice (same occurrence)": repeated_occurrences,
     }
