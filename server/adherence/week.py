@@ -39,7 +39,7 @@ def adherence_7d_by_key(
     keys = [key for key, _ in patients]
     first = min(zones.values()) - WEEK
     revisions = revisions_by_key(keys)
-    ranks = _packed_ranks(keys, first, max(zones.values()), _scheduled_slots(revisions))
+    ranks = _packed_ranks(keys, first, max(zones.values()), revisions)
     ratios: dict[str, float | None] = {}
     # What is prescribed depends on the schedules in force and the day: worked out once for
     # the patients who share them (the revisions of one template share its parsed schedule).
@@ -77,18 +77,19 @@ def _scheduled_slots(revisions: dict[str, list[Revision]]) -> list[str]:
 
 
 def _packed_ranks(
-    keys: list[str], first: date, last: date, slots: list[str]
+    keys: list[str], first: date, last: date, revisions: dict[str, list[Revision]]
 ) -> dict[str, dict[str, int]]:
     """Each patient's (by key text) best status ranks per logged slot from ``first`` to ``last``,
     from the maintained day summary: one row per patient and slot, its ranks packed two bits a
     day from ``first`` (``rules.packed_window_ratio``), so a page reads few rows and values.
-    PostgreSQL reads only the ``slots`` the page's schedules name (the others no ratio reads),
+    PostgreSQL reads only the slots the ``revisions``' schedules name (the others no ratio reads),
     as a row per patient.
     """
     params = {"ids": keys, "first": first, "last": last}
     ranks: dict[str, dict[str, int]] = defaultdict(dict)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        slots = _scheduled_slots(revisions)
         if not slots:
             return ranks
         params.update((f"slot_{i}", slot) for i, slot in enumerate(slots))

@@ -179,9 +179,9 @@ def prepare_insert(
     returning: bool,
 ) -> Insert:
     """``INSERT … SELECT`` from the rows (SQLite: one JSON document; PostgreSQL: one binary
-    array a column) ``ON CONFLICT (id) DO NOTHING``,
-    returning the ids inserted when ``returning``. Rows share their keys (one schema per table)
-    and the values of the ``shared`` columns, which are bound once.
+    array a column) ``ON CONFLICT (id) DO NOTHING``, returning the ids inserted when
+    ``returning``. Rows share their keys (one schema per table) and the values of the
+    ``shared`` columns, which are bound once.
     """
     shared = tuple(shared)
     rows, columns = completed(table, rows, shared)
