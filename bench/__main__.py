@@ -180,10 +180,9 @@ def _run_scenarios(
                 continue
             chosen.append(scenario)
         # The first round measures every scenario but the bulk writes; later rounds (defaults
-        # only) measure the targets' scenarios again, interleaved with their references, in
-        # alternating order (see round_order), and the table shows each one's median. The bulk
-        # writes (the syncs and their reference) come last, in rounds of their own
-        # (Scenario.bulk_writes).
+        # only) measure the targets' scenarios again, each beside its reference, in alternating
+        # order (see round_order), and the table shows each one's median. The bulk writes (the
+        # syncs and their reference) come last, in rounds of their own (Scenario.bulk_writes).
         url = env["DATABASE_URL"]
         stand_in = backend == "postgresql" and autovacuum_is_off(url)
 
@@ -193,8 +192,10 @@ def _run_scenarios(
                 analyze(url)  # after writes, as autovacuum would (sync adds ~100k rows)
             return row
 
-        measured = {s.name: [measure(s)] for s in chosen if not s.bulk_writes}
-        repeated = [s for s in chosen if s in ROUNDS] if label is None else []
+        # The targets first, each beside its reference (ROUNDS' order), then the others.
+        repeated = [s for s in ROUNDS if s in chosen] if label is None else []
+        first = [*repeated, *(s for s in chosen if not s.bulk_writes and s not in repeated)]
+        measured = {s.name: [measure(s)] for s in first}
         for round_number in range(2, args.rounds + 1 if repeated else 2):
             print(f"   -- round {round_number}", flush=True)
             for scenario in round_order(repeated, round_number):
