@@ -80,24 +80,20 @@ def _packed_ranks(
     keys: list[str], first: date, last: date, revisions: dict[str, list[Revision]]
 ) -> dict[str, dict[str, int]]:
     """Each patient's (by key text) best status ranks per logged slot from ``first`` to ``last``,
-    from the maintained day summary: one row per patient and slot, its ranks packed two bits a
-    day from ``first`` (``rules.packed_window_ratio``), so a page reads few rows and values.
-    PostgreSQL reads only the slots the ``revisions``' schedules name (the others no ratio reads),
-    as a row per patient.
+    from the maintained day summary, packed two bits a day from ``first``
+    (``rules.packed_window_ratio``): one row per patient, one sum per slot the ``revisions``'
+    schedules name (the others no ratio reads), so a page reads few rows and values.
     """
-    params = {"ids": keys, "first": first, "last": last}
     ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        slots = _scheduled_slots(revisions)
-        if not slots:
-            return ranks
-        params.update((f"slot_{i}", slot) for i, slot in enumerate(slots))
-        for key, *packed in connection.execute(_ranks_by_slot(len(slots)), params).all():
-            ranks[key] = {slot: p for slot, p in zip(slots, packed, strict=True) if p is not None}
+    slots = _scheduled_slots(revisions)
+    if not slots:
         return ranks
-    for key, slot, packed in connection.execute(_packed_ranks_stmt(), params).all():
-        ranks[key][slot] = packed
+    params: dict[str, Any] = {"ids": keys, "first": first, "last": last}
+    params.update((f"slot_{i}", slot) for i, slot in enumerate(slots))
+    connection = db.session.connection()
+    statement = _ranks_by_slot(connection.dialect.name, len(slots))
+    for key, *packed in connection.execute(statement, params).all():
+        ranks[key] = {slot: p for slot, p in zip(slots, packed, strict=True) if p is not None}
     return ranks
 
 
@@ -113,34 +109,26 @@ def _packed_sum() -> tuple[sa.ColumnElement[int], tuple[sa.ColumnElement[bool], 
 
 
 @functools.lru_cache(maxsize=64)
-def _ranks_by_slot(count: int) -> sa.Select[Any]:
-    """PostgreSQL, per number of slots: each key's days read and summed by itself (``LATERAL``,
-    not the whole page's sorted by patient and slot: a fifth less of the backend's CPU for a
-    page of 200), one sum per slot ``:slot_<i>`` (``FILTER``), not a group per slot sorted out
-    of the key's days (a third less again). Built once per count, its parameters left open."""
-    keys = key_rows()
+def _ranks_by_slot(dialect: str, count: int) -> sa.Select[Any]:
+    """Per number of slots: one sum per slot ``:slot_<i>`` (``FILTER``) of each key's days, not
+    a group per slot sorted out of them (on SQLite a third less of the statement's time, on
+    PostgreSQL of the backend's CPU). PostgreSQL reads each key's days by itself (``LATERAL``,
+    not the whole page's sorted by patient: a fifth less of the backend's CPU for a page of 200).
+    Built once per count, its parameters left open."""
     packed, window = _packed_sum()
-    sums = (
+    sums = [
         sa.func.sum(packed, type_=sa.Integer())
         .filter(SessionDay.slot == sa.bindparam(f"slot_{i}", type_=sa.String()))
         .label(f"slot_{i}")
         for i in range(count)
-    )
+    ]
+    if dialect != "postgresql":
+        return (
+            sa.select(id_text(SessionDay.patient_id), *sums)
+            .where(any_key_of(SessionDay.patient_id), *window)
+            .group_by(SessionDay.patient_id)
+        )
+    keys = key_rows()
     slots = sa.select(*sums).where(SessionDay.patient_id == keys.c.id, *window).lateral("slots")
     columns = (id_text(keys.c.id), *(slots.c[f"slot_{i}"] for i in range(count)))
     return sa.select(*columns).select_from(keys).join(slots, sa.true())
-
-
-@functools.cache
-def _packed_ranks_stmt() -> sa.Select[Any]:
-    # Built once, its parameters left open (building and cache-keying it anew costs more).
-    packed, window = _packed_sum()
-    return (
-        sa.select(
-            id_text(SessionDay.patient_id),
-            SessionDay.slot,
-            sa.func.sum(packed, type_=sa.Integer()),
-        )
-        .where(any_key_of(SessionDay.patient_id), *window)
-        .group_by(SessionDay.patient_id, SessionDay.slot)
-    )
