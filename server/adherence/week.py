@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from server.adherence import rules, week_rules
 from server.adherence.rules import Revision
 from server.adherence.services import WEEK, parsed_json, revisions_statement
-from server.clock import days_between, local_date_of
+from server.clock import day_bounds_utc, days_between, local_date_of
 from server.database.any_of import any_key_of, id_text, key_rows
 from server.database.dates import day_offset
 from server.extensions import db
@@ -33,28 +33,45 @@ def adherence_7d_by_key(
     ``totals_of`` the daily rows of ``adherence_by_patient``, without building them."""
     if not patients:
         return {}
-    # A page's patients share a few time zones: each zone's today and week worked out once.
-    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {tz for _, tz in patients}}
-    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
+    # A page's patients share a few time zones: each zone's today and week worked out once, and
+    # where the week's first day ends (a revision in effect by then may be in force throughout).
+    zones = {tz: ZoneInfo(tz) for tz in {tz for _, tz in patients}}
+    todays = {tz: local_date_of(now, zone) for tz, zone in zones.items()}
+    weeks = {today: days_between(today - WEEK, today) for today in todays.values()}
+    first_ends = {tz: day_bounds_utc(weeks[today][0], zones[tz])[1] for tz, today in todays.items()}
     keys = [key for key, _ in patients]
-    first = min(zones.values()) - WEEK
+    first = min(todays.values()) - WEEK
     revisions = revisions_by_key(keys)
-    ranks = _packed_ranks(keys, first, max(zones.values()), revisions)
+    ranks = _packed_ranks(keys, first, max(todays.values()), revisions)
     ratios: dict[str, float | None] = {}
     # What is prescribed depends on the schedules in force and the day: worked out once for
     # the patients who share them (the revisions of one template share its parsed schedule).
     prescribed: dict[tuple[Any, ...], list[week_rules.SlotDays]] = {}
     for key, timezone in patients:
-        today = zones[timezone]
+        today = todays[timezone]
         week = weeks[today]
-        in_force = rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone))
-        shared = (today, *[None if r is None else id(r.schedule) for r in in_force])
+        own = revisions[key]
+        in_force: list[Revision | None] | None = None
+        if len(own) == 1 and _throughout(own[0], week, first_ends[timezone]):
+            shared: tuple[Any, ...] = (today, id(own[0].schedule))  # most patients
+        else:
+            in_force = rules.revisions_in_force(own, week, zones[timezone])
+            shared = (today, *[None if r is None else id(r.schedule) for r in in_force])
         if shared not in prescribed:
             prescribed[shared] = week_rules.prescribed_in_window(
-                days=week, revisions=in_force, first=first, today=today
+                days=week, revisions=in_force or [own[0]] * len(week), first=first, today=today
             )
         ratios[key] = week_rules.packed_ratio(prescribed[shared], ranks.get(key, {}))
     return ratios
+
+
+def _throughout(revision: Revision, week: list[date], first_end: datetime) -> bool:
+    """Whether a patient's only revision is in force on every day of ``week``
+    (``rules.revisions_in_force``): its programme spans the week and it took effect before the
+    week's first day ended (``first_end``), so each later day too."""
+    start, end = revision.start_date, revision.end_date
+    spans = start <= week[0] and (end is None or week[-1] <= end)
+    return spans and revision.effective_at < first_end
 
 
 def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
