@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from server.adherence import rules, week_rules
 from server.adherence.rules import Revision
 from server.adherence.services import WEEK, parsed_json, revisions_statement
-from server.clock import days_between, local_date_of
+from server.clock import day_bounds_utc, days_between, local_date_of
 from server.database.any_of import any_key_of, id_text, key_rows
 from server.database.dates import day_offset
 from server.extensions import db
@@ -33,28 +33,45 @@ def adherence_7d_by_key(
     ``totals_of`` the daily rows of ``adherence_by_patient``, without building them."""
     if not patients:
         return {}
-    # A page's patients share a few time zones: each zone's today and week worked out once.
-    zones = {tz: local_date_of(now, ZoneInfo(tz)) for tz in {tz for _, tz in patients}}
-    weeks = {today: days_between(today - WEEK, today) for today in zones.values()}
+    # A page's patients share a few time zones: each zone's today and week worked out once, and
+    # where the week's first day ends (a revision in effect by then may be in force throughout).
+    zones = {tz: ZoneInfo(tz) for tz in {tz for _, tz in patients}}
+    todays = {tz: local_date_of(now, zone) for tz, zone in zones.items()}
+    weeks = {today: days_between(today - WEEK, today) for today in todays.values()}
+    first_ends = {tz: day_bounds_utc(weeks[today][0], zones[tz])[1] for tz, today in todays.items()}
     keys = [key for key, _ in patients]
-    first = min(zones.values()) - WEEK
+    first = min(todays.values()) - WEEK
     revisions = revisions_by_key(keys)
-    ranks = _packed_ranks(keys, first, max(zones.values()), revisions)
+    ranks = _packed_ranks(keys, first, max(todays.values()), revisions)
     ratios: dict[str, float | None] = {}
     # What is prescribed depends on the schedules in force and the day: worked out once for
     # the patients who share them (the revisions of one template share its parsed schedule).
     prescribed: dict[tuple[Any, ...], list[week_rules.SlotDays]] = {}
     for key, timezone in patients:
-        today = zones[timezone]
+        today = todays[timezone]
         week = weeks[today]
-        in_force = rules.revisions_in_force(revisions[key], week, ZoneInfo(timezone))
-        shared = (today, *[None if r is None else id(r.schedule) for r in in_force])
+        own = revisions[key]
+        in_force: list[Revision | None] | None = None
+        if len(own) == 1 and _throughout(own[0], week, first_ends[timezone]):
+            shared: tuple[Any, ...] = (today, id(own[0].schedule))  # most patients
+        else:
+            in_force = rules.revisions_in_force(own, week, zones[timezone])
+            shared = (today, *[None if r is None else id(r.schedule) for r in in_force])
         if shared not in prescribed:
             prescribed[shared] = week_rules.prescribed_in_window(
-                days=week, revisions=in_force, first=first, today=today
+                days=week, revisions=in_force or [own[0]] * len(week), first=first, today=today
             )
         ratios[key] = week_rules.packed_ratio(prescribed[shared], ranks.get(key, {}))
     return ratios
+
+
+def _throughout(revision: Revision, week: list[date], first_end: datetime) -> bool:
+    """Whether a patient's only revision is in force on every day of ``week``
+    (``rules.revisions_in_force``): its programme spans the week and it took effect before the
+    week's first day ended (``first_end``), so each later day too."""
+    start, end = revision.start_date, revision.end_date
+    spans = start <= week[0] and (end is None or week[-1] <= end)
+    return spans and revision.effective_at < first_end
 
 
 def revisions_by_key(keys: list[str]) -> dict[str, list[Revision]]:
@@ -80,24 +97,20 @@ def _packed_ranks(
     keys: list[str], first: date, last: date, revisions: dict[str, list[Revision]]
 ) -> dict[str, dict[str, int]]:
     """Each patient's (by key text) best status ranks per logged slot from ``first`` to ``last``,
-    from the maintained day summary: one row per patient and slot, its ranks packed two bits a
-    day from ``first`` (``rules.packed_window_ratio``), so a page reads few rows and values.
-    PostgreSQL reads only the slots the ``revisions``' schedules name (the others no ratio reads),
-    as a row per patient.
+    from the maintained day summary, packed two bits a day from ``first``
+    (``rules.packed_window_ratio``): one row per patient, one sum per slot the ``revisions``'
+    schedules name (the others no ratio reads), so a page reads few rows and values.
     """
-    params = {"ids": keys, "first": first, "last": last}
     ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        slots = _scheduled_slots(revisions)
-        if not slots:
-            return ranks
-        params.update((f"slot_{i}", slot) for i, slot in enumerate(slots))
-        for key, *packed in connection.execute(_ranks_by_slot(len(slots)), params).all():
-            ranks[key] = {slot: p for slot, p in zip(slots, packed, strict=True) if p is not None}
+    slots = _scheduled_slots(revisions)
+    if not slots:
         return ranks
-    for key, slot, packed in connection.execute(_packed_ranks_stmt(), params).all():
-        ranks[key][slot] = packed
+    params: dict[str, Any] = {"ids": keys, "first": first, "last": last}
+    params.update((f"slot_{i}", slot) for i, slot in enumerate(slots))
+    connection = db.session.connection()
+    statement = _ranks_by_slot(connection.dialect.name, len(slots))
+    for key, *packed in connection.execute(statement, params).all():
+        ranks[key] = {slot: p for slot, p in zip(slots, packed, strict=True) if p is not None}
     return ranks
 
 
@@ -113,34 +126,26 @@ def _packed_sum() -> tuple[sa.ColumnElement[int], tuple[sa.ColumnElement[bool], 
 
 
 @functools.lru_cache(maxsize=64)
-def _ranks_by_slot(count: int) -> sa.Select[Any]:
-    """PostgreSQL, per number of slots: each key's days read and summed by itself (``LATERAL``,
-    not the whole page's sorted by patient and slot: a fifth less of the backend's CPU for a
-    page of 200), one sum per slot ``:slot_<i>`` (``FILTER``), not a group per slot sorted out
-    of the key's days (a third less again). Built once per count, its parameters left open."""
-    keys = key_rows()
+def _ranks_by_slot(dialect: str, count: int) -> sa.Select[Any]:
+    """Per number of slots: one sum per slot ``:slot_<i>`` (``FILTER``) of each key's days, not
+    a group per slot sorted out of them (on SQLite a third less of the statement's time, on
+    PostgreSQL of the backend's CPU). PostgreSQL reads each key's days by itself (``LATERAL``,
+    not the whole page's sorted by patient: a fifth less of the backend's CPU for a page of 200).
+    Built once per count, its parameters left open."""
     packed, window = _packed_sum()
-    sums = (
+    sums = [
         sa.func.sum(packed, type_=sa.Integer())
         .filter(SessionDay.slot == sa.bindparam(f"slot_{i}", type_=sa.String()))
         .label(f"slot_{i}")
         for i in range(count)
-    )
+    ]
+    if dialect != "postgresql":
+        return (
+            sa.select(id_text(SessionDay.patient_id), *sums)
+            .where(any_key_of(SessionDay.patient_id), *window)
+            .group_by(SessionDay.patient_id)
+        )
+    keys = key_rows()
     slots = sa.select(*sums).where(SessionDay.patient_id == keys.c.id, *window).lateral("slots")
     columns = (id_text(keys.c.id), *(slots.c[f"slot_{i}"] for i in range(count)))
     return sa.select(*columns).select_from(keys).join(slots, sa.true())
-
-
-@functools.cache
-def _packed_ranks_stmt() -> sa.Select[Any]:
-    # Built once, its parameters left open (building and cache-keying it anew costs more).
-    packed, window = _packed_sum()
-    return (
-        sa.select(
-            id_text(SessionDay.patient_id),
-            SessionDay.slot,
-            sa.func.sum(packed, type_=sa.Integer()),
-        )
-        .where(any_key_of(SessionDay.patient_id), *window)
-        .group_by(SessionDay.patient_id, SessionDay.slot)
-    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import processors
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -32,7 +33,12 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         """:meth:`process_result_value` after the database's own parsing, in one call a value
         (``TypeDecorator`` makes two): a page of the patient list reads a thousand instants."""
         parse = self.impl_instance.result_processor(dialect, coltype)
+        if dialect.name == "sqlite" and parse is processors.str_to_datetime:
+            return _utc_from_text(self._aware(parse))
+        return self._aware(parse)
 
+    @staticmethod
+    def _aware(parse: Any) -> Any:
         def aware(value: Any) -> datetime | None:
             if value is None:
                 return None
@@ -41,6 +47,23 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
         return aware
+
+
+def _utc_from_text(aware: Any) -> Any:
+    """SQLite's stored UTC text parsed as UTC at once (``fromisoformat`` of the text with its
+    offset): a fifth of parsing it naive and then replacing its zone, the slowest step of a
+    page of the patient list's instants; a text it does not read goes through ``aware``."""
+    parse = datetime.fromisoformat
+
+    def utc(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse(value + "+00:00")
+        except (TypeError, ValueError):  # not stored by this type: as the database parses it
+            return aware(value)
+
+    return utc
 
 
 class JSONType(sa.TypeDecorator[Any]):

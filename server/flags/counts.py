@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from server.database.any_of import any_key_of, id_text, key_of
 from server.extensions import db
-from server.flags.models import ACTIVE_SQL, SEVERITIES, Flag
+from server.flags.models import SEVERITIES, ActiveFlagCount
 
 
 def open_flag_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
@@ -42,24 +42,14 @@ def _open_flag_counts_statement() -> sa.Select[Any]:
 @functools.cache
 def active_flag_counts() -> sa.Subquery:
     """Open and acknowledged flags by severity, a column each, for the patients whose key texts
-    are the parameter ``ids`` (one row per patient with any). The statuses are written out as
-    the partial index's own condition, so both databases read the active flags through it."""
+    are the parameter ``ids`` (one row per patient with any): the counts the database keeps
+    (``ActiveFlagCount``), a row read a patient, not their flags counted."""
     return (
-        sa.select(Flag.patient_id, *_by_severity())
-        .where(any_key_of(Flag.patient_id), sa.text(ACTIVE_SQL))
-        .group_by(Flag.patient_id)
+        sa.select(ActiveFlagCount.patient_id, *_by_severity())
+        .where(any_key_of(ActiveFlagCount.patient_id))
         .subquery("active_flags")
     )
 
 
-def active_flag_counts_of(patient_id: sa.ColumnElement[Any]) -> sa.Select[Any]:
-    """:func:`active_flag_counts` of the one patient ``patient_id`` (a column of the enclosing
-    statement), always one row (zeros without active flags): for a ``LATERAL`` join."""
-    return sa.select(*_by_severity()).where(Flag.patient_id == patient_id, sa.text(ACTIVE_SQL))
-
-
-def _by_severity() -> list[sa.Label[int]]:
-    return [
-        sa.func.count(sa.case((Flag.severity == sa.literal_column(f"'{s}'"), 1))).label(s)
-        for s in SEVERITIES
-    ]
+def _by_severity() -> list[sa.ColumnElement[int]]:
+    return [ActiveFlagCount.__table__.c[s] for s in SEVERITIES]

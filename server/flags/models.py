@@ -121,3 +121,77 @@ class FlagEvaluationState(Base):
     evaluated_at: Mapped[datetime | None]
     next_sweep_at: Mapped[datetime | None] = mapped_column(index=True)
     pending_from: Mapped[date | None]
+
+
+# --- active flags counted by the database -------------------------------------------------
+# The patient list shows each patient's active flags by severity. Triggers on ``flags`` keep
+# the counts in the statement that opens, reviews, resolves or deletes a flag, whatever writes
+# it (the evaluator, a review, an erasure, a migration), so they cannot drift from the flags;
+# the list reads one row a patient instead of counting the flags each time.
+
+
+class ActiveFlagCount(Base):
+    """A patient's open and acknowledged flags by severity (no row: none ever active)."""
+
+    __tablename__ = "active_flag_counts"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("clinics.id"))
+    urgent: Mapped[int]
+    high: Mapped[int]
+    normal: Mapped[int]
+    low: Mapped[int]
+    info: Mapped[int]
+
+
+def active_count_trigger_ddl(dialect: str) -> list[str]:
+    """The statements that install the counts' triggers on ``dialect`` (sqlite or postgresql);
+    the migration that added them holds a copy."""
+    columns = ", ".join(("patient_id", "clinic_id", *SEVERITIES))
+    active = f"IN {ACTIVE_STATUSES!r}"
+    if dialect == "sqlite":  # row triggers only; a comparison is 0 or 1
+        add = ", ".join(f"{s} = {s} + excluded.{s}" for s in SEVERITIES)
+        taken = ", ".join(f"{s} = {s} - (OLD.severity = '{s}')" for s in SEVERITIES)
+        counted = ", ".join(f"NEW.severity = '{s}'" for s in SEVERITIES)
+        insert = (
+            f"INSERT INTO active_flag_counts ({columns}) "
+            f"SELECT NEW.patient_id, NEW.clinic_id, {counted} WHERE NEW.status {active} "
+            f"ON CONFLICT (patient_id) DO UPDATE SET {add};"
+        )
+        remove = (
+            f"UPDATE active_flag_counts SET {taken} "  # noqa: S608 (made of constants)
+            f"WHERE patient_id = OLD.patient_id AND OLD.status {active};"
+        )
+        return [
+            "CREATE TRIGGER IF NOT EXISTS count_active_flags_inserted AFTER INSERT ON flags "
+            f"BEGIN {insert} END",
+            "CREATE TRIGGER IF NOT EXISTS count_active_flags_updated "
+            "AFTER UPDATE OF patient_id, severity, status ON flags "
+            f"BEGIN {remove} {insert} END",
+            "CREATE TRIGGER IF NOT EXISTS count_active_flags_deleted AFTER DELETE ON flags "
+            f"BEGIN {remove} END",
+        ]
+    add = ", ".join(f"{s} = c.{s} + excluded.{s}" for s in SEVERITIES)
+    taken = ", ".join(f"{s} = {s} - (OLD.severity = '{s}')::int" for s in SEVERITIES)
+    counted = ", ".join(f"(NEW.severity = '{s}')::int" for s in SEVERITIES)
+    return [
+        "CREATE OR REPLACE FUNCTION count_active_flags() RETURNS trigger LANGUAGE plpgsql AS $$ "  # noqa: S608
+        f"BEGIN IF TG_OP <> 'INSERT' AND OLD.status {active} THEN "
+        f"UPDATE active_flag_counts SET {taken} WHERE patient_id = OLD.patient_id; END IF; "
+        f"IF TG_OP <> 'DELETE' AND NEW.status {active} THEN "
+        f"INSERT INTO active_flag_counts AS c ({columns}) "
+        f"VALUES (NEW.patient_id, NEW.clinic_id, {counted}) "
+        f"ON CONFLICT (patient_id) DO UPDATE SET {add}; "
+        "END IF; RETURN NULL; END $$",
+        "CREATE OR REPLACE TRIGGER count_active_flags "
+        "AFTER INSERT OR DELETE OR UPDATE OF patient_id, severity, status ON flags "
+        "FOR EACH ROW EXECUTE FUNCTION count_active_flags()",
+    ]
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _install_count_triggers(_metadata: sa.MetaData, connection: sa.Connection, **_: Any) -> None:
+    """``create_all`` (the tests) installs the triggers as the migration does."""
+    if connection.dialect.name in ("sqlite", "postgresql"):
+        for statement in active_count_trigger_ddl(connection.dialect.name):
+            connection.exec_driver_sql(statement)

@@ -23,7 +23,7 @@ from server.adherence.week import adherence_7d_by_key
 from server.clock import local_date_of
 from server.database.any_of import any_key_of, id_text, key_of, key_rows
 from server.extensions import db
-from server.flags.counts import active_flag_counts, active_flag_counts_of
+from server.flags.models import ActiveFlagCount
 from server.measures.models import Measure, MeasureResponse
 from server.measures.rules import change_from_baseline, interpret
 from server.tracking.models import PainDay, PatientActivity
@@ -94,26 +94,27 @@ def _figures(dialect: str) -> sa.Select[Any]:
         .group_by(PainDay.patient_id)
         .subquery("pain")
     )
-    flags = active_flag_counts()
+    flags = ActiveFlagCount.__table__.c
     return (
         sa.select(
             id_text(Patient.id),
             PatientActivity.last_recorded_at,
             pain.c.total,
             pain.c.days,
-            *(flags.c[severity] for severity in SEVERITIES),
+            *(flags[severity] for severity in SEVERITIES),
         )
         .outerjoin(PatientActivity, PatientActivity.patient_id == Patient.id)
         .outerjoin(pain, pain.c.patient_id == Patient.id)
-        .outerjoin(flags, flags.c.patient_id == Patient.id)
+        .outerjoin(ActiveFlagCount, ActiveFlagCount.patient_id == Patient.id)
         .where(any_key_of(Patient.id))
     )
 
 
 def _figures_by_key() -> sa.Select[Any]:
-    """PostgreSQL: :func:`_figures` read key by key (``LATERAL``), each patient's pain days and
-    flags found by index, not aggregated for the whole page and hashed to it: about a third less
-    of the backend's CPU for a page of 200. A patient without any has zero days and flags."""
+    """PostgreSQL: :func:`_figures` read key by key (``LATERAL``), each patient's pain days found
+    by index, not aggregated for the whole page and hashed to it: about a third less of the
+    backend's CPU for a page of 200. A patient without any has zero days; without a row of
+    counts (``ActiveFlagCount``), no flags."""
     keys = key_rows()
     pain = (
         sa.select(sa.func.sum(PainDay.max_pain).label("total"), sa.func.count().label("days"))
@@ -124,19 +125,19 @@ def _figures_by_key() -> sa.Select[Any]:
         )
         .lateral("pain")
     )
-    flags = active_flag_counts_of(keys.c.id).lateral("active_flags")
+    flags = ActiveFlagCount.__table__.c
     return (
         sa.select(
             id_text(keys.c.id),
             PatientActivity.last_recorded_at,
             pain.c.total,
             pain.c.days,
-            *(flags.c[severity] for severity in SEVERITIES),
+            *(flags[severity] for severity in SEVERITIES),
         )
         .select_from(keys)
         .outerjoin(PatientActivity, PatientActivity.patient_id == keys.c.id)
         .join(pain, sa.true())
-        .join(flags, sa.true())
+        .outerjoin(ActiveFlagCount, ActiveFlagCount.patient_id == keys.c.id)
     )
 
 

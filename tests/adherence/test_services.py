@@ -232,18 +232,17 @@ def test_adherence_7d_for_many_patients_in_a_fixed_number_of_queries(
 def test_adherence_7d_of_patients_without_schedules_reads_no_logs(
     app, make_patient, ingest
 ) -> None:
-    """Nothing is due without a programme, whatever was logged: no ratio, and on PostgreSQL the
-    logs of slots no schedule names are not read at all (the revisions' query only)."""
+    """Nothing is due without a programme, whatever was logged: no ratio, and the logs of slots
+    no schedule names are not read at all (the revisions' query only)."""
     now = local_to_utc(MONDAY + timedelta(days=10), time(21, 0), ISTANBUL)
     patients = [make_patient(timezone="Europe/Istanbul") for _ in range(2)]
     ingest(patients[0], now, session(MONDAY + timedelta(days=9), "morning", "completed", ISTANBUL))
 
     with app.app_context(), statements() as seen:
         ratios = adherence_7d_for_patients([p.id for p in patients], now)
-        postgresql = db.engine.dialect.name == "postgresql"
 
     assert ratios == {patients[0].id: None, patients[1].id: None}
-    assert len(seen) == (2 if postgresql else 3)  # the patients' query, revisions[, ranks]
+    assert len(seen) == 2  # the patients' query, the revisions
 
 
 def test_adherence_7d_matches_the_totals_of_the_daily_report(
