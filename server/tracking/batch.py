@@ -1,8 +1,10 @@
-"""PostgreSQL: a batch's records stored in ONE statement: the lookup of each kind's ids in the
-other record tables, each kind's insert of the rows whose id is free (``ON CONFLICT DO NOTHING``
-for its own table's, and a concurrent request's), one creation event per record inserted, and
-back only the ids that were not inserted, with what was stored under them. One round trip
-instead of one per kind and the lookup, and no row back for each record inserted.
+"""PostgreSQL: a batch's records stored in ONE statement: the lookup of the batch's ids in the
+record tables, each kind's insert of the rows whose id is free (``ON CONFLICT DO NOTHING`` for
+a concurrent request's), one creation event per record inserted, the writes of the records'
+event handlers that have a ``statement`` (the flag engine's queue mark, the reminders' replan
+mark: see ``server/wiring.py``) when every record was inserted, and back only the ids that were
+not inserted, with what was stored under them. One round trip instead of one per kind, the
+lookup and each handler, and no row back for each record inserted.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from server.access import Actor
 from server.accounts.models import Patient
 from server.audit import services as audit
+from server.db import UTCDateTime
 from server.extensions import db
 from server.prepared import execute_prepared
 from server.tracking import bulk
@@ -32,11 +35,18 @@ def insert_batch(
     patient: Patient,
     actor: Actor | None,
     now: datetime,
+    follow_ups: tuple[Callable[[Any], Any], ...] = (),
+    day: date | None = None,
 ) -> dict[uuid.UUID, Stored | None]:
     """Insert the rows of ``fresh`` (ids unique) whose id no record table holds, each kind's
     sorted by id (concurrent batches lock in one order), with their creation events. Returns
     each id not inserted with the record stored under it when the statement began, or None
     where a concurrent transaction stored it since (read it again to judge it).
+
+    ``follow_ups``: the ``statement`` of each handler with work for the event of ``fresh``
+    all inserted, fed the patient, clinic, ``now`` and ``day`` (the earliest the flag engine
+    judges); written only if every row was inserted, i.e. when nothing comes back (otherwise
+    the event differs: its handlers are left to it).
     """
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
@@ -53,7 +63,15 @@ def insert_batch(
     params |= {f"shared_{name}": first[name] for name in SHARED_COLUMNS}
     shared = audit_shared(patient, actor, now)
     params |= audit.bound(shared) | audit.minted(len(fresh), shared["at"])
-    result = execute_prepared(db.session.connection(), _statement(tuple(kinds)), params)
+    if follow_ups:
+        params |= {
+            "due_patient_id": patient.id,
+            "due_clinic_id": patient.clinic_id,
+            "due_now": now,
+            "due_day": day,
+        }
+    statement = _statement(tuple(kinds), follow_ups)
+    result = execute_prepared(db.session.connection(), statement, params)
     return {
         row[0]: None if row[1] is None else Stored(row[1], row[2], row[3])
         for row in result.fetchall()
@@ -61,7 +79,10 @@ def insert_batch(
 
 
 @functools.cache
-def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+def _statement(
+    kinds: tuple[tuple[str, tuple[str, ...]], ...],
+    follow_ups: tuple[Callable[[Any], Any], ...] = (),
+) -> Any:
     """The statement for a batch of these kinds, each with these columns (but the shared ones):
     ``WITH rows_<kind> AS (its columns), wanted AS (every id of the batch, as one array), held
     AS (what the record tables hold under them), inserted_<kind> AS (INSERT … WHERE its id is
@@ -72,7 +93,8 @@ def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
     array: one index descent an id, whatever the table's size; a join on the ids would be
     planned, for a prepared statement once for good, as a hash join that reads whole tables),
     as the statement began: what a kind's own table holds is not inserted (its insert's
-    conflict check is left for a concurrent request's), and is what a lost id is judged by."""
+    conflict check is left for a concurrent request's), and is what a lost id is judged by.
+    Each of ``follow_ups`` selects its row (``:due_…``) only where no id was lost."""
     events, lost = [], []
     # MATERIALIZED: read once, even where one kind's events alone would have it inlined
     ids = audit.minted_ids().cte("minted").prefix_with("MATERIALIZED")
@@ -105,10 +127,19 @@ def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
             )
         )
         lost.append(sa.select(batch.c.id).where(~sa.exists().where(inserted.c.id == batch.c.id)))
-    unwritten = (lost[0] if len(lost) == 1 else sa.union_all(*lost)).subquery("lost")
+    unwritten = (lost[0] if len(lost) == 1 else sa.union_all(*lost)).cte("lost")
     statement = sa.select(
         unwritten.c.id, held.c.kind, held.c.patient_id, held.c.body_digest
     ).select_from(unwritten.outerjoin(held, held.c.id == unwritten.c.id))
+    if follow_ups:
+        due = sa.select(
+            sa.bindparam("due_patient_id", type_=sa.Uuid()),
+            sa.bindparam("due_clinic_id", type_=sa.Uuid()),
+            sa.bindparam("due_now", type_=UTCDateTime()),
+            sa.bindparam("due_day", type_=sa.Date()),
+        ).where(~sa.exists(sa.select(unwritten.c.id)))
+        for position, follow_up in enumerate(follow_ups):
+            events.append(follow_up(due).cte(f"handled_{position}"))
     for cte in events:
         statement = statement.add_cte(cte)
     return statement
