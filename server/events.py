@@ -124,8 +124,8 @@ class Handler(Generic[E]):
     run: Callable[[E], None]
     when: Callable[[E], bool] = always
     # The one documented exception (see server/wiring.py): the same write as an INSERT … SELECT
-    # fed by a SELECT of (patient_id, clinic_id, now, day), which a single stored record embeds
-    # in its own statement on PostgreSQL instead of having the handler run.
+    # fed by a SELECT of (patient_id, clinic_id, now, earliest day), which stored records embed
+    # in their own statement on PostgreSQL instead of having the handler run.
     statement: Callable[[Any], Any] | None = None
 
     @property

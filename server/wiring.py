@@ -56,11 +56,12 @@ EVENT_HANDLERS: dict[type, tuple[Handler[Any], ...]] = {
         accounts.erase,
     ),
 }
-# The one exception: a record stored alone on PostgreSQL makes the flag engine's queue mark
+# The one exception: records stored on PostgreSQL make the flag engine's queue mark
 # (flags.queue_ingested_days) and the reminders' replan mark (reminders.replan_after_records)
-# inside its own INSERT, data-modifying CTEs beside its audit row and the patient's last
-# activity (tracking/one_record.py), and publishes the event without those handlers. Both are
-# marks that the scheduler works off. When no other handler has work for the record (no red
+# inside their own INSERT, data-modifying CTEs beside their audit rows (one record: and the
+# patient's last activity, tracking/one_record.py; a sync batch: when every record of it was
+# inserted, tracking/batch.py), and publish the event without those handlers. Both are marks
+# that the scheduler works off. When no other handler has work for the record (no red
 # flag), that one statement is the request's whole write and commits by itself (SOLE_WRITE): the
 # service's commonest writes, a pain rating or a session log, send no BEGIN or COMMIT. The insert
 # learns which handlers have work from this table (events.handlers_for), so the two cannot drift.

@@ -1,8 +1,10 @@
-"""PostgreSQL: a batch's records stored in ONE statement: the lookup of each kind's ids in the
-other record tables, each kind's insert of the rows whose id is free (``ON CONFLICT DO NOTHING``
-for its own table's, and a concurrent request's), one creation event per record inserted, and
-back only the ids that were not inserted, with what was stored under them. One round trip
-instead of one per kind and the lookup, and no row back for each record inserted.
+"""PostgreSQL: a batch's records stored in ONE statement: the lookup of the batch's ids in the
+record tables, each kind's insert of the rows whose id is free (``ON CONFLICT DO NOTHING`` for
+a concurrent request's), one creation event per record inserted, the writes of the records'
+event handlers that have a ``statement`` (the flag engine's queue mark, the reminders' replan
+mark: see ``server/wiring.py``) when every record was inserted, and back only the ids that were
+not inserted, with what was stored under them. One round trip instead of one per kind, the
+lookup and each handler, and no row back for each record inserted.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from server.access import Actor
 from server.accounts.models import Patient
 from server.audit import services as audit
+from server.db import UTCDateTime
 from server.extensions import db
 from server.prepared import execute_prepared
 from server.tracking import bulk
@@ -32,11 +35,18 @@ def insert_batch(
     patient: Patient,
     actor: Actor | None,
     now: datetime,
+    follow_ups: tuple[Callable[[Any], Any], ...] = (),
+    day: date | None = None,
 ) -> dict[uuid.UUID, Stored | None]:
     """Insert the rows of ``fresh`` (ids unique) whose id no record table holds, each kind's
     sorted by id (concurrent batches lock in one order), with their creation events. Returns
     each id not inserted with the record stored under it when the statement began, or None
     where a concurrent transaction stored it since (read it again to judge it).
+
+    ``follow_ups``: the ``statement`` of each handler with work for the event of ``fresh``
+    all inserted, fed the patient, clinic, ``now`` and ``day`` (the earliest the flag engine
+    judges); written only if every row was inserted, i.e. when nothing comes back (otherwise
+    the event differs: its handlers are left to it).
     """
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for candidate, row in fresh:
@@ -53,7 +63,15 @@ def insert_batch(
     params |= {f"shared_{name}": first[name] for name in SHARED_COLUMNS}
     shared = audit_shared(patient, actor, now)
     params |= audit.bound(shared) | audit.minted(len(fresh), shared["at"])
-    result = execute_prepared(db.session.connection(), _statement(tuple(kinds)), params)
+    if follow_ups:
+        params |= {
+            "due_patient_id": patient.id,
+            "due_clinic_id": patient.clinic_id,
+            "due_now": now,
+            "due_day": day,
+        }
+    statement = _statement(tuple(kinds), follow_ups)
+    result = execute_prepared(db.session.connection(), statement, params)
     return {
         row[0]: None if row[1] is None else Stored(row[1], row[2], row[3])
         for row in result.fetchall()
@@ -61,27 +79,41 @@ def insert_batch(
 
 
 @functools.cache
-def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+def _statement(
+    kinds: tuple[tuple[str, tuple[str, ...]], ...],
+    follow_ups: tuple[Callable[[Any], Any], ...] = (),
+) -> Any:
     """The statement for a batch of these kinds, each with these columns (but the shared ones):
-    ``WITH rows_<kind> AS (its columns), elsewhere_<kind> AS (what the OTHER record tables hold
-    under its ids), inserted_<kind> AS (INSERT … WHERE NOT EXISTS elsewhere … ON CONFLICT DO
-    NOTHING RETURNING id), audited_<kind> AS (INSERT INTO audit_events …) SELECT each kind's
-    rows not inserted, with what is stored under their id``.
+    ``WITH rows_<kind> AS (its columns), wanted AS (every id of the batch, as one array), held
+    AS (what the record tables hold under them), inserted_<kind> AS (INSERT … WHERE its id is
+    not held … ON CONFLICT DO NOTHING RETURNING id), audited_<kind> AS (INSERT INTO audit_events
+    …) SELECT the rows not inserted, with what is held under their id``.
 
-    A kind's own table is not searched for its ids beforehand: its insert's conflict check
-    probes them anyway, and only the ids it did not insert are read from it afterwards (as the
-    statement began, as the other tables are)."""
-    events, unwritten = [], []
+    Every table is searched once for the whole batch, by its primary key (``id = ANY`` of the
+    array: one index descent an id, whatever the table's size; a join on the ids would be
+    planned, for a prepared statement once for good, as a hash join that reads whole tables),
+    as the statement began: what a kind's own table holds is not inserted (its insert's
+    conflict check is left for a concurrent request's), and is what a lost id is judged by.
+    Each of ``follow_ups`` selects its row (``:due_…``) only where no id was lost."""
+    events, lost = [], []
     # MATERIALIZED: read once, even where one kind's events alone would have it inlined
     ids = audit.minted_ids().cte("minted").prefix_with("MATERIALIZED")
+    rows = {}
     for kind, columns in kinds:
-        table = MODELS[kind].__table__
-        records = bulk.postgresql_records(table, columns, f"rows_{kind}")
-        rows = sa.select(*(records.c[name] for name in columns)).cte(f"rows_{kind}")
-        elsewhere = _held(rows, [k for k in MODELS if k != kind]).cte(f"elsewhere_{kind}")
+        records = bulk.postgresql_records(MODELS[kind].__table__, columns, f"rows_{kind}")
+        rows[kind] = sa.select(*(records.c[name] for name in columns)).cte(f"rows_{kind}")
+    every_id = sa.union_all(*(sa.select(batch.c.id) for batch in rows.values()))
+    wanted = (
+        sa.select(sa.func.array(every_id.scalar_subquery()).label("ids"))
+        .cte("wanted")
+        .prefix_with("MATERIALIZED")
+    )
+    held = _held(wanted).cte("held")
+    for kind, columns in kinds:
+        table, batch = MODELS[kind].__table__, rows[kind]
         free = sa.select(
-            *(rows.c[name] for name in columns), *bulk.shared_binds(table, SHARED_COLUMNS)
-        ).where(~sa.exists().where(elsewhere.c.id == rows.c.id))
+            *(batch.c[name] for name in columns), *bulk.shared_binds(table, SHARED_COLUMNS)
+        ).where(~sa.exists().where(held.c.id == batch.c.id))
         insert = postgresql.insert(table).from_select([*columns, *SHARED_COLUMNS], free)
         inserted = (
             insert.on_conflict_do_nothing(index_elements=[table.c.id])
@@ -94,35 +126,36 @@ def _statement(kinds: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
                 f"audited_{kind}"
             )
         )
-        lost = (
-            sa.select(rows.c.id)
-            .where(~sa.exists().where(inserted.c.id == rows.c.id))
-            .cte(f"lost_{kind}")
-        )
-        seen = sa.select(*elsewhere.c).join_from(lost, elsewhere, elsewhere.c.id == lost.c.id)
-        stored = sa.union_all(_held(lost, [kind]), seen).subquery()
-        unwritten.append(
-            sa.select(
-                lost.c.id, stored.c.kind, stored.c.patient_id, stored.c.body_digest
-            ).select_from(lost.outerjoin(stored, stored.c.id == lost.c.id))
-        )
-    statement = unwritten[0] if len(unwritten) == 1 else sa.union_all(*unwritten)
+        lost.append(sa.select(batch.c.id).where(~sa.exists().where(inserted.c.id == batch.c.id)))
+    unwritten = (lost[0] if len(lost) == 1 else sa.union_all(*lost)).cte("lost")
+    statement = sa.select(
+        unwritten.c.id, held.c.kind, held.c.patient_id, held.c.body_digest
+    ).select_from(unwritten.outerjoin(held, held.c.id == unwritten.c.id))
+    if follow_ups:
+        due = sa.select(
+            sa.bindparam("due_patient_id", type_=sa.Uuid()),
+            sa.bindparam("due_clinic_id", type_=sa.Uuid()),
+            sa.bindparam("due_now", type_=UTCDateTime()),
+            sa.bindparam("due_day", type_=sa.Date()),
+        ).where(~sa.exists(sa.select(unwritten.c.id)))
+        for position, follow_up in enumerate(follow_ups):
+            events.append(follow_up(due).cte(f"handled_{position}"))
     for cte in events:
         statement = statement.add_cte(cte)
     return statement
 
 
-def _held(ids: Any, kinds: list[str]) -> Any:
-    """What the record tables of ``kinds`` hold under the ids of ``ids``: (id, kind, patient_id,
-    body_digest), one primary-key probe an id a table."""
+def _held(wanted: Any) -> Any:
+    """What the record tables hold under the ids of ``wanted`` (one array): (id, kind,
+    patient_id, body_digest), one primary-key probe an id a table."""
     return sa.union_all(
         *(
             sa.select(
-                MODELS[kind].id,
+                model.id,
                 sa.literal_column(f"'{kind}'").label("kind"),  # a constant: compiled once
-                MODELS[kind].patient_id,
-                MODELS[kind].body_digest,
-            ).join_from(ids, MODELS[kind], MODELS[kind].id == ids.c.id)
-            for kind in kinds
+                model.patient_id,
+                model.body_digest,
+            ).join_from(wanted, model, model.id == sa.func.any(wanted.c.ids))
+            for kind, model in MODELS.items()
         )
     )

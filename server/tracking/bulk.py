@@ -120,8 +120,13 @@ def _is_json(column: sa.Column[Any]) -> bool:
     return isinstance(type_, sa.JSON) or isinstance(getattr(type_, "impl", None), sa.JSON)
 
 
+# One encoder for every JSON value: ``json.dumps`` with these options builds a new one per call
+# (a sync's hundred headache entries, each with its triggers).
+_JSON = json.JSONEncoder(default=_encode, separators=(",", ":"))
+
+
 def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, default=_encode, separators=(",", ":"))
+    return None if value is None else _JSON.encode(value)
 
 
 @functools.lru_cache(maxsize=64)  # per engine's dialect: the tests make many

@@ -95,9 +95,14 @@ def body_digest(kind: str, body: Mapping[str, Any]) -> str:
     if type(body) is dict:  # a loaded body: its values converted in one loop, not a call each
         canonical = {}
         for key, value in body.items():
-            if type(value) in _AS_IS:
+            of = type(value)
+            if of in _AS_IS:
                 if value is not None:
                     canonical[str(key)] = value
+            elif of is datetime:  # as _canonical converts them, without its call
+                canonical[str(key)] = value.astimezone(UTC).isoformat()
+            elif of is uuid.UUID:
+                canonical[str(key)] = str(value)
             else:
                 canonical[str(key)] = _canonical(value)
     else:

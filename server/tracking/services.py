@@ -135,7 +135,7 @@ def store_items(
         until = prescriptions.checked_until(prescribed, days, tz) if remembered else None
         statuses, done = storing.store_one(candidates, patient, actor, now, until)
     else:
-        statuses = storing.store_candidates(candidates, patient, actor, now)
+        statuses, done = storing.store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         if status != CREATED:  # a created one's outcome is already in place
             outcomes[index] = Outcome(outcomes[index].id, status, kind=candidate.kind, row=row)

@@ -60,14 +60,18 @@ def _activity_stale(patient: Patient, now: datetime) -> bool:
     return last is None or now - last >= ACTIVITY_RESOLUTION
 
 
-def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> list[str]:
+def store_candidates(
+    candidates, patient: Patient, actor: Actor | None, now
+) -> tuple[list[str], list[Handler[Any]]]:
     """Insert what is new with its audit rows and the patient's last activity;
     ``created``/``duplicate``/``conflict`` per candidate. PostgreSQL: one statement (lookup,
-    inserts, audit rows; :mod:`server.tracking.batch`), SQLite: one lookup, one insert per kind
-    and one of audit rows; then one re-lookup for ids a concurrent request took first.
+    inserts, audit rows and the writes of the event's handlers that have a ``statement``;
+    :mod:`server.tracking.batch`), SQLite: one lookup, one insert per kind and one of audit
+    rows; then one re-lookup for ids a concurrent request took first. Returns the statuses and
+    the handlers whose write was made.
     """
     if not candidates:
-        return []
+        return [], []
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     # On PostgreSQL the lookup is the insert's own: here only ids repeated in the batch count.
     stored = {} if postgresql else store.lookup([c.id for _, c, _ in candidates])
@@ -78,15 +82,29 @@ def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> 
         if status == CREATED
     ]
     if not fresh:
-        return statuses
+        return statuses, []
+    done: list[Handler[Any]] = []
     if postgresql:
-        seen = batch.insert_batch(fresh, patient, actor, now)
+        # The event of every fresh record stored: the handlers' writes are made with them when
+        # none is lost, which the statement alone knows.
+        event = rules.records_ingested(patient.id, patient.clinic_id, fresh_rows(fresh), now)
+        done = [h for h in handlers_for(event) if h.statement is not None]
+        follow_ups = tuple(h.statement for h in done)
+        day = min(event.days, default=None)
+        seen = batch.insert_batch(fresh, patient, actor, now, follow_ups, day)
         lost = set(seen)
     else:
         seen, lost = {}, store.insert_new(fresh, patient, actor, now)
     if len(lost) < len(fresh) and _activity_stale(patient, now):
         patient.last_activity_at = now
-    return _reclassify(candidates, statuses, lost, patient.id, seen) if lost else statuses
+    if not lost:
+        return statuses, done
+    return _reclassify(candidates, statuses, lost, patient.id, seen), []
+
+
+def fresh_rows(fresh) -> list[tuple[str, dict[str, Any]]]:
+    """``(kind, row)`` of each fresh candidate, as :func:`rules.records_ingested` takes them."""
+    return [(candidate.kind, row) for candidate, row in fresh]
 
 
 def _reclassify(
