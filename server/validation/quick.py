@@ -117,13 +117,22 @@ _QUICK: dict[type, Callable[[Any], Callable[[Any], Any]]] = {
 }
 
 
-def _quick_value(field: Any) -> Callable[[Any], Any] | None:
-    """``field.deserialize`` for a present value, or None where marshmallow must do it."""
+def _quick_parts(field: Any) -> tuple[Callable[[Any], Any], tuple[Any, ...], bool] | None:
+    """A present value's conversion, validators and whether null is allowed, or None where
+    marshmallow must do it."""
     make = _QUICK.get(type(field))
     if make is None:
         return None
-    convert, validators = make(field), tuple(field.validators)
     allow_none = field.allow_none and type(field) is not OptionalList  # there null = left out
+    return make(field), tuple(field.validators), allow_none
+
+
+def _quick_value(field: Any) -> Callable[[Any], Any] | None:
+    """``field.deserialize`` for a present value, or None where marshmallow must do it."""
+    parts = _quick_parts(field)
+    if parts is None:
+        return None
+    convert, validators, allow_none = parts
 
     def checked(value: Any) -> Any:
         if value is None:
@@ -142,22 +151,34 @@ def _quick_value(field: Any) -> Callable[[Any], Any] | None:
 def _quick_field(name: str, field: Any) -> tuple[str, str, Callable[[Any, Any], Any]]:
     """(data key, attribute, convert(value or missing, data)) of one field."""
     key, attribute = field.data_key if field.data_key is not None else name, field.attribute or name
-    present = _quick_value(field)
-    if present is None:  # marshmallow's own field, called as its schema would call it
+    parts = _quick_parts(field)
+    if parts is None:  # marshmallow's own field, called as its schema would call it
 
         def exact(value: Any, data: Any) -> Any:
             return field.deserialize(value, key, data)
 
         return key, attribute, exact
+    convert, validators, allow_none = parts
     default, required = field.load_default, field.required
     null_is_left_out = type(field) is OptionalList
+    missing = ma.missing
 
     def quick(value: Any, data: Any) -> Any:
-        if value is ma.missing or (value is None and null_is_left_out):
+        """A missing value as :func:`_quick_field`'s, a present one as :func:`_quick_value`'s
+        (inlined: a frame less for each of a sync's two thousand fields)."""
+        if value is missing or (value is None and null_is_left_out):
             if required:
                 raise _Unsure
             return default() if callable(default) else default
-        return present(value)
+        if value is None:
+            if allow_none:
+                return None
+            raise _Unsure
+        out = convert(value)
+        for validator in validators:
+            if validator(out) is False:
+                raise _Unsure
+        return out
 
     return key, attribute, quick
 
