@@ -26,7 +26,7 @@ from server.accounts.models import Patient
 from server.clock import local_date_of, utcnow
 from server.database.transactions import wrote_nothing
 from server.errors import Conflict, Unprocessable, reader_messages
-from server.events import Handler, publish
+from server.events import publish
 from server.extensions import db
 from server.tracking import prescriptions, rules, schemas, store, storing
 from server.tracking.plugged import merged, plugged_items, store_plugged
@@ -130,18 +130,20 @@ def store_items(
         outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
     if refused:
         _accept_replays(refused, outcomes, patient.id)
-    done: list[Handler[Any]] = []
     if len(candidates) == 1:
         until = prescriptions.checked_until(prescribed, days, tz) if remembered else None
-        statuses, done = storing.store_one(candidates, patient, actor, now, until)
+        statuses, done, ingested = storing.store_one(candidates, patient, actor, now, until)
     else:
-        statuses, done = storing.store_candidates(candidates, patient, actor, now)
+        statuses, done, ingested = storing.store_candidates(candidates, patient, actor, now)
     for (index, candidate, row), status in zip(candidates, statuses, strict=True):
         if status != CREATED:  # a created one's outcome is already in place
             outcomes[index] = Outcome(outcomes[index].id, status, kind=candidate.kind, row=row)
-    created = [(o.kind, o.row) for o in outcomes if o.status == CREATED]
-    if created:  # audit rows and last activity are written with the records
-        publish(rules.records_ingested(patient.id, patient.clinic_id, created, now), done=done)
+    if ingested is None:  # some were not created as given: the event of those that were
+        created = [(o.kind, o.row) for o in outcomes if o.status == CREATED]
+        if created:
+            ingested = rules.records_ingested(patient.id, patient.clinic_id, created, now)
+    if ingested is not None:  # audit rows and last activity are written with the records
+        publish(ingested, done=done)
     return outcomes
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.access import Actor
 from server.accounts.models import Patient
-from server.events import Handler, handlers_for
+from server.events import Handler, RecordsIngested, handlers_for
 from server.extensions import db
 from server.tracking import batch, one_record, rules, store
 from server.tracking.prescriptions import PrescriptionChanged
@@ -22,14 +22,20 @@ from server.tracking.rules import CONFLICT, CREATED, DUPLICATE
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
+# What a store function returns: each candidate's status, the handlers whose writes it made, and
+# the ingestion event of the records it created, when those are exactly the candidates it was
+# given as new (else None: the caller builds the event of what was created).
+Stored = tuple[list[str], list[Handler[Any]], RecordsIngested | None]
+
+
 def store_one(
     candidates, patient: Patient, actor: Actor | None, now: datetime, until: datetime | None
-) -> tuple[list[str], list[Handler[Any]]]:
+) -> Stored:
     """One record: a single guarded insert that also writes its audit row and the patient's
     last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
     statement, which also makes the writes of the event's handlers that have a ``statement``
     (the flag engine's queue mark); when no other handler has work for the record, it is the
-    request's whole write. Returns the statuses and the handlers it did. ``until``: see
+    request's whole write. Returns :data:`Stored`. ``until``: see
     ``prescriptions.checked_until``; a log not stored for it raises PrescriptionChanged.
     """
     ((_, candidate, row),) = candidates
@@ -49,10 +55,10 @@ def store_one(
     if inserted:
         if touch is not None:
             set_committed_value(patient, "last_activity_at", touch)  # written with the record
-        return [CREATED], done
+        return [CREATED], done, ingested
     if until is not None and not store.lookup([candidate.id]):  # its id is free: the revision
         raise PrescriptionChanged
-    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done
+    return _reclassify(candidates, [CREATED], {candidate.id}, patient.id), done, None
 
 
 def _activity_stale(patient: Patient, now: datetime) -> bool:
@@ -60,18 +66,15 @@ def _activity_stale(patient: Patient, now: datetime) -> bool:
     return last is None or now - last >= ACTIVITY_RESOLUTION
 
 
-def store_candidates(
-    candidates, patient: Patient, actor: Actor | None, now
-) -> tuple[list[str], list[Handler[Any]]]:
+def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> Stored:
     """Insert what is new with its audit rows and the patient's last activity;
     ``created``/``duplicate``/``conflict`` per candidate. PostgreSQL: one statement (lookup,
     inserts, audit rows and the writes of the event's handlers that have a ``statement``;
     :mod:`server.tracking.batch`), SQLite: one lookup, one insert per kind and one of audit
-    rows; then one re-lookup for ids a concurrent request took first. Returns the statuses and
-    the handlers whose write was made.
+    rows; then one re-lookup for ids a concurrent request took first. Returns :data:`Stored`.
     """
     if not candidates:
-        return [], []
+        return [], [], None
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     # On PostgreSQL the lookup is the insert's own: here only ids repeated in the batch count.
     stored = {} if postgresql else store.lookup([c.id for _, c, _ in candidates])
@@ -82,12 +85,14 @@ def store_candidates(
         if status == CREATED
     ]
     if not fresh:
-        return statuses, []
+        return statuses, [], None
     done: list[Handler[Any]] = []
+    # The event of every fresh record stored: on PostgreSQL the handlers' writes are made with
+    # them when none is lost, which the statement alone knows.
+    event = rules.records_ingested(
+        patient.id, patient.clinic_id, [(candidate.kind, row) for candidate, row in fresh], now
+    )
     if postgresql:
-        # The event of every fresh record stored: the handlers' writes are made with them when
-        # none is lost, which the statement alone knows.
-        event = rules.records_ingested(patient.id, patient.clinic_id, fresh_rows(fresh), now)
         done = [h for h in handlers_for(event) if h.statement is not None]
         follow_ups = tuple(h.statement for h in done)
         day = min(event.days, default=None)
@@ -98,13 +103,8 @@ def store_candidates(
     if len(lost) < len(fresh) and _activity_stale(patient, now):
         patient.last_activity_at = now
     if not lost:
-        return statuses, done
-    return _reclassify(candidates, statuses, lost, patient.id, seen), []
-
-
-def fresh_rows(fresh) -> list[tuple[str, dict[str, Any]]]:
-    """``(kind, row)`` of each fresh candidate, as :func:`rules.records_ingested` takes them."""
-    return [(candidate.kind, row) for candidate, row in fresh]
+        return statuses, done, event
+    return _reclassify(candidates, statuses, lost, patient.id, seen), [], None
 
 
 def _reclassify(
