@@ -35,21 +35,9 @@ def open_flag_counts_by_key(keys: list[str]) -> dict[str, dict[str, int]]:
 
 @functools.cache
 def _open_flag_counts_statement() -> sa.Select[Any]:
-    counts = active_flag_counts()
-    return sa.select(id_text(counts.c.patient_id), *(counts.c[s] for s in SEVERITIES))
-
-
-@functools.cache
-def active_flag_counts() -> sa.Subquery:
-    """Open and acknowledged flags by severity, a column each, for the patients whose key texts
-    are the parameter ``ids`` (one row per patient with any): the counts the database keeps
-    (``ActiveFlagCount``), a row read a patient, not their flags counted."""
-    return (
-        sa.select(ActiveFlagCount.patient_id, *_by_severity())
-        .where(any_key_of(ActiveFlagCount.patient_id))
-        .subquery("active_flags")
+    """The counts the database keeps (``ActiveFlagCount``) of the patients whose key texts are
+    the parameter ``ids``: a row read a patient, not their flags counted."""
+    counts = ActiveFlagCount.__table__.c
+    return sa.select(id_text(counts.patient_id), *(counts[s] for s in SEVERITIES)).where(
+        any_key_of(counts.patient_id)
     )
-
-
-def _by_severity() -> list[sa.ColumnElement[int]]:
-    return [ActiveFlagCount.__table__.c[s] for s in SEVERITIES]
