@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from json import encoder as json_encoder
 from typing import Any, NamedTuple
 
+import orjson
+
 from server.events import RecordsIngested
 from server.programmes.rules import items_for_slot
 
@@ -92,23 +94,47 @@ _digest_text = _digest_text_maker()
 
 def body_digest(kind: str, body: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a validated body (instants in UTC, nulls dropped)."""
-    if type(body) is dict:  # a loaded body: its values converted in one loop, not a call each
-        canonical = {}
-        for key, value in body.items():
-            of = type(value)
-            if of in _AS_IS:
-                if value is not None:
-                    canonical[str(key)] = value
-            elif of is datetime:  # as _canonical converts them, without its call
-                canonical[str(key)] = value.astimezone(UTC).isoformat()
-            elif of is uuid.UUID:
-                canonical[str(key)] = str(value)
-            else:
-                canonical[str(key)] = _canonical(value)
-    else:
-        canonical = _canonical(body)
-    text = _digest_text({"kind": kind, "body": canonical})
+    if kind in KINDS and type(body) is dict:
+        # A record's body holds no floats (see its schemas' test), the one type orjson writes
+        # differently: the same text at a fraction of the cost, 500 digests a sync.
+        try:
+            text = orjson.dumps(
+                {"kind": kind, "body": _nulls_dropped(body)},
+                default=_instant_text,
+                option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME,
+            )
+        except TypeError:  # a value orjson does not write (a huge integer, a lone surrogate)
+            pass
+        else:
+            return hashlib.sha256(text).hexdigest()
+    text = _digest_text({"kind": kind, "body": _canonical(body)})
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _nulls_dropped(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without its null entries at any depth, copied only where it holds a container
+    or a null; the rest of :func:`_canonical`'s steps orjson and :func:`_instant_text` do."""
+    for value in body.values():
+        if value is None or type(value) is list or type(value) is dict:
+            return {str(k): _nested_nulls_dropped(v) for k, v in body.items() if v is not None}
+    return body
+
+
+def _nested_nulls_dropped(value: Any) -> Any:
+    if type(value) is dict:
+        return {str(k): _nested_nulls_dropped(v) for k, v in value.items() if v is not None}
+    if type(value) is list:
+        return [_nested_nulls_dropped(v) for v in value]
+    return value
+
+
+def _instant_text(value: Any) -> str:
+    """orjson's hook for what it is told to pass through: an instant in UTC, a date as is."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError
 
 
 def time_window_errors(
