@@ -31,6 +31,7 @@ from server.seeding.demo_history import (
 )
 from server.seeding.demo_measures import seed_demo_measures
 from server.tracking import services
+from server.tracking.rules import TimeWindow
 
 DEFAULT_TEMPLATE = "cervicogenic-headache-basic"
 RANDOM_SEED = 20260514
@@ -150,8 +151,8 @@ def _ingest_history(
     for upload in plan:
         if upload.at > now:
             break
-        today = local_date_of(upload.at, tz)
-        items = [services.validate_item(k, d, upload.at, today) for k, d in upload.items]
+        window = TimeWindow.at(upload.at, local_date_of(upload.at, tz))
+        items = [services.validate_item(k, d, window) for k, d in upload.items]
         invalid = [item.errors for item in items if item.body is None]
         if invalid:
             raise RuntimeError(f"generated demo record is invalid: {invalid[0]}")

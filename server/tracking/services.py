@@ -65,23 +65,22 @@ class Item(NamedTuple):
     raw_id: str | None = None
 
 
-def validate_item(kind: Any, data: Any, now: datetime, today: date) -> Item:
+def validate_item(kind: Any, data: Any, window: rules.TimeWindow) -> Item:
     """Validate one raw ``(kind, data)``: schema, then the accepted time window."""
-    raw_id = data.get("id") if isinstance(data, Mapping) else None
-    raw_id = raw_id if isinstance(raw_id, str) else None
     if kind not in INPUTS:
-        return Item(None, None, {"kind": [f"Must be one of: {', '.join(rules.KINDS)}."]}, raw_id)
+        unknown = {"kind": [f"Must be one of: {', '.join(rules.KINDS)}."]}
+        return Item(None, None, unknown, _id_of(data))
     try:
         body = INPUTS[kind].load(data)  # quick when clean (RecordIn is QuickLoad)
     except ma.ValidationError as error:
-        return Item(kind, None, error.normalized_messages(), raw_id)
-    return window_checked(kind, body, now, today)
+        return Item(kind, None, error.normalized_messages(), _id_of(data))
+    return Item(kind, body, window.errors(body) or None)
 
 
-def window_checked(kind: str, body: Mapping[str, Any], now: datetime, today: date) -> Item:
-    """A schema-valid body as an item, with its errors if it falls outside the accepted time
-    window (then refused unless it replays a stored record, see :func:`store_items`)."""
-    return Item(kind, body, rules.time_window_errors(body, now, local_today=today) or None)
+def _id_of(data: Any) -> str | None:
+    """The id an invalid item was sent with, to name it in its result."""
+    raw_id = data.get("id") if isinstance(data, Mapping) else None
+    return raw_id if isinstance(raw_id, str) else None
 
 
 def store_items(
@@ -111,23 +110,27 @@ def store_items(
     candidates: list[tuple[int, Candidate, dict[str, Any]]] = []
     refused: list[tuple[int, Candidate, dict[str, Any]]] = []
     owner = store.Owner(patient.id, patient.clinic_id)
-    for index, item in enumerate(items):
-        if item.body is None:
-            outcomes.append(Outcome(item.raw_id, INVALID, errors=item.errors, kind=item.kind))
+    for index, (kind, body, errors, raw_id) in enumerate(items):
+        if body is None:
+            outcomes.append(Outcome(raw_id, INVALID, errors=errors, kind=kind))
             continue
-        row = store.row_of(item.kind, item.body, owner, tz, now, prescribed)
-        candidate = Candidate(row["id"], item.kind, row["body_digest"])
-        errors = item.errors or _prescription_errors(item, prescribed)
-        in_force = prescribed.get(item.body["date"]) if item.kind == "session_log" else None
-        if errors and not item.errors and in_force is not None and not in_force.complete:
-            # Refused by the revision in force alone: judge it by every revision's items.
-            prescribed = prescriptions.prescriptions(
-                patient.id, [item.body["date"]], tz, complete=True
-            )
-            errors = _prescription_errors(item, prescribed)
-        (refused if errors else candidates).append((index, candidate, row))
-        status = INVALID if errors else CREATED
-        outcomes.append(Outcome(str(row["id"]), status, errors or None, item.kind, row))
+        row = store.row_of(kind, body, owner, tz, now, prescribed)
+        candidate = Candidate(row["id"], kind, row["body_digest"])
+        if kind == "session_log" and not errors:
+            errors = _prescription_errors(body, prescribed)
+            in_force = prescribed.get(body["date"])
+            if errors and in_force is not None and not in_force.complete:
+                # Refused by the revision in force alone: judge it by every revision's items.
+                prescribed = prescriptions.prescriptions(
+                    patient.id, [body["date"]], tz, complete=True
+                )
+                errors = _prescription_errors(body, prescribed)
+        if errors:
+            refused.append((index, candidate, row))
+            outcomes.append(Outcome(str(row["id"]), INVALID, errors, kind, row))
+        else:
+            candidates.append((index, candidate, row))
+            outcomes.append(Outcome(str(row["id"]), CREATED, None, kind, row))
     if refused:
         _accept_replays(refused, outcomes, patient.id)
     if len(candidates) == 1:
@@ -148,13 +151,11 @@ def store_items(
 
 
 def _prescription_errors(
-    item: Item, prescribed: Mapping[date, Prescription | None]
+    log: Mapping[str, Any], prescribed: Mapping[date, Prescription | None]
 ) -> dict[str, list[str]]:
     """A session log's ``items`` errors against the revision in force on its date."""
-    if item.kind != "session_log":
-        return {}
-    day = item.body["date"]
-    return rules.session_log_errors(item.body["items"], item.body["slot"], day, prescribed.get(day))
+    day = log["date"]
+    return rules.session_log_errors(log["items"], log["slot"], day, prescribed.get(day))
 
 
 def _accept_replays(refused, outcomes: list[Outcome], patient_id: uuid.UUID) -> None:
@@ -186,8 +187,8 @@ def record_one(
     that slot and date; 409 when the id holds another record.
     """
     now = (now or utcnow()).astimezone(UTC)
-    today = local_date_of(now, ZoneInfo(patient.timezone))
-    item = window_checked(kind, body, now, today)
+    window = rules.TimeWindow.at(now, local_date_of(now, ZoneInfo(patient.timezone)))
+    item = Item(kind, body, window.errors(body) or None)
     try:
         (outcome,) = store_items(
             patient=patient, items=[item], actor=actor, now=now, remembered=True
@@ -215,18 +216,23 @@ def sync(
 ) -> list[dict[str, Any]]:
     """Store a sync batch; one result per item, in order, never failing the whole batch."""
     now = (now or utcnow()).astimezone(UTC)
-    today = local_date_of(now, ZoneInfo(patient.timezone))
+    window = rules.TimeWindow.at(now, local_date_of(now, ZoneInfo(patient.timezone)))
     # Kinds of the domains above go first, one by one: a sole write of tracking's must be last.
     validated, plugged = [], store_plugged(plugged_items(items), actor, now)
-    for raw in (raw for i, raw in enumerate(items) if i not in plugged):
+    for raw in (raw for i, raw in enumerate(items) if i not in plugged) if plugged else items:
         errors = rules.envelope_errors(raw)
         if errors:
             validated.append(Item(None, None, errors))
         else:
-            validated.append(validate_item(raw["kind"], raw["data"], now, today))
+            validated.append(validate_item(raw["kind"], raw["data"], window))
     outcomes = store_items(patient=patient, items=validated, actor=actor, now=now)
-    results = (_sync_result(patient, outcome) for outcome in outcomes)
-    return merged(len(items), plugged, results)
+    results = [
+        {"id": o.id, "status": o.status}  # the usual result, without the call (500 a sync)
+        if o.errors is None and o.kind != "symptom_check"
+        else _sync_result(patient, o)
+        for o in outcomes
+    ]
+    return merged(len(items), plugged, iter(results)) if plugged else results
 
 
 def _sync_result(patient: Patient, outcome: Outcome) -> dict[str, Any]:

@@ -70,20 +70,23 @@ def row_of(
         "local_date": local_date_of(recorded_at, tz),
         "body_digest": body_digest(kind, body),
     }
-    fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
     if kind == "session_log":
+        fields = {k: v for k, v in body.items() if k not in ("id", "recorded_at")}
         day = fields.pop("date")
         prescription = prescribed.get(day)
         fields["items"] = [{**item, "item_id": str(item["item_id"])} for item in fields["items"]]
         fields["programme_id"] = prescription.programme_id if prescription else None
         fields["revision_number"] = prescription.revision_number if prescription else None
         row["local_date"] = day
-    elif kind == "headache_entry":
-        fields["started_at"] = fields["started_at"].astimezone(UTC)
-        row["local_date"] = local_date_of(fields["started_at"], tz)
+        row.update(fields)
+        return row
+    row.update(body)  # its id and instant are in place already: the instant made UTC again
+    row["recorded_at"] = recorded_at
+    if kind == "headache_entry":
+        row["started_at"] = started_at = body["started_at"].astimezone(UTC)
+        row["local_date"] = local_date_of(started_at, tz)
     elif kind == "symptom_check":
-        fields["urgent"] = is_urgent(fields["answers"])
-    row.update(fields)
+        row["urgent"] = is_urgent(body["answers"])
     return row
 
 

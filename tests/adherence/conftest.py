@@ -18,6 +18,7 @@ from server.clock import local_date_of, local_to_utc
 from server.extensions import db
 from server.programmes.models import Programme, ProgrammeRevision
 from server.tracking import services
+from server.tracking.rules import TimeWindow
 
 
 @pytest.fixture
@@ -27,8 +28,8 @@ def ingest(app: Flask) -> Callable[..., list[Any]]:
     def run(patient: Any, now: datetime, *records: tuple[str, dict[str, Any]]) -> list[Any]:
         with app.app_context():
             row = db.session.get(Patient, patient.id)
-            today = local_date_of(now, ZoneInfo(row.timezone))
-            items = [services.validate_item(kind, data, now, today) for kind, data in records]
+            window = TimeWindow.at(now, local_date_of(now, ZoneInfo(row.timezone)))
+            items = [services.validate_item(kind, data, window) for kind, data in records]
             assert all(item.body is not None for item in items), [i.errors for i in items]
             outcomes = services.store_items(patient=row, items=items, actor=None, now=now)
             db.session.commit()
