@@ -103,6 +103,7 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "reports.document": "the report laid out as an A4 PDF with reportlab: fonts, pain chart, pages",
     "tracking.batch": "PostgreSQL: a sync batch's lookup, inserts and audit rows in one statement",
     "tracking.bulk": "batch statements taking all their rows in one parameter, on both databases",
+    "tracking.digests": "a record body's digest, by which a replay is recognised",
     "tracking.one_record": "one record in as few statements as the database allows",
     "tracking.plugged": "sync kinds of the domains above (sync_kinds in server/wiring.py)",
     "tracking.prescriptions": "the revisions session logs are checked against, one remembered",

@@ -29,7 +29,8 @@ from server.measures.models import Measure, MeasureResponse, MeasureSchedule
 from server.measures.schemas import MeasureResponseIn
 from server.programmes.models import Programme
 from server.tracking import store as record_store
-from server.tracking.rules import body_digest, time_window_errors
+from server.tracking.digests import body_digest
+from server.tracking.rules import time_window_errors
 
 KIND = "measure_response"
 TAKEN = "This id already holds a different record."

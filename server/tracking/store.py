@@ -25,6 +25,7 @@ from server.database.any_of import uuid_array_text
 from server.extensions import db
 from server.prepared import execute_prepared
 from server.tracking import bulk
+from server.tracking.digests import body_digest
 from server.tracking.models import (
     HeadacheEntry,
     PainRating,
@@ -32,7 +33,7 @@ from server.tracking.models import (
     SessionLog,
     SymptomCheck,
 )
-from server.tracking.rules import Candidate, Prescription, Stored, body_digest, is_urgent
+from server.tracking.rules import Candidate, Prescription, Stored, is_urgent
 
 MODELS: dict[str, Any] = {
     "session_log": SessionLog,

@@ -11,7 +11,8 @@ import marshmallow as ma
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.tracking.rules import KINDS, _canonical, _digest_text, body_digest
+from server.tracking.digests import _canonical, _digest_text, body_digest
+from server.tracking.rules import KINDS
 from server.tracking.services import INPUTS
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server.tracking.digests import _digest_text, body_digest
 from server.tracking.rules import (
     CONFLICT,
     CREATED,
@@ -18,8 +19,6 @@ from server.tracking.rules import (
     Candidate,
     Prescription,
     Stored,
-    _digest_text,
-    body_digest,
     classify,
     envelope_errors,
     is_urgent,
