@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from server.audit.models import AuditEvent
-from server.clock import utcnow
+from server.clock import local_date_of, utcnow
 from server.extensions import db
 from tests.accounts.helpers import add_pain_rating, add_session_log
 from tests.factories import ClinicHandle, ProgrammeHandle, UserHandle
@@ -35,7 +36,7 @@ def course(
     clinic = make_clinic(name="Işık Fizik Tedavi", language="tr")
     therapist = make_staff(clinic)
     patient = make_patient(therapist, name=NAME, timezone="Europe/Istanbul")
-    today = utcnow().date()
+    today = patient_today()
     make_programme(patient, start_date=today - timedelta(days=13), baseline_pain=5)
     for offset in range(13, 0, -1):
         day = today - timedelta(days=offset)
@@ -44,6 +45,11 @@ def course(
         if offset % 2:
             add_session_log(app, patient, noon, day=day)
     return patient, therapist
+
+
+def patient_today() -> date:
+    """The patient's date in Istanbul, the report's: after 21:00 UTC it is already tomorrow."""
+    return local_date_of(utcnow(), ZoneInfo("Europe/Istanbul"))
 
 
 def _report(client: FlaskClient, patient: UserHandle, staff: UserHandle, **query) -> PdfReader:
@@ -63,7 +69,7 @@ def test_the_report_is_in_the_clinics_language_with_turkish_letters(
     client: FlaskClient, course: tuple[UserHandle, UserHandle]
 ) -> None:
     patient, therapist = course
-    today = utcnow().date()
+    today = patient_today()
     reader = _report(client, patient, therapist)
     assert 1 <= len(reader.pages) <= 2
     text = _text(reader)
@@ -82,7 +88,7 @@ def test_the_report_in_english_has_the_figures(
     client: FlaskClient, course: tuple[UserHandle, UserHandle]
 ) -> None:
     patient, therapist = course
-    today = utcnow().date()
+    today = patient_today()
     start = today - timedelta(days=13)
     end = today - timedelta(days=1)
     reader = _report(
