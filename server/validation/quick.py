@@ -182,18 +182,33 @@ def _field_source(i: int, name: str, field: Any, names: dict[str, Any]) -> list[
     return [*lines, f"    loaded[{attribute!r}] = out"]
 
 
-# The conversions written out: each is its _QUICK function's, without the call.
+# The conversions written out: each is its _QUICK function's, without the call (and text's
+# encoding check only for text outside ASCII, which always encodes).
+_TEXT = ['if type(value) is not str or "\\x00" in value:', "    raise _Unsure"]
+_TEXT += ["if not value.isascii():", "    storable(value)"]
 _INLINE = {
     fields.UUID: ["if type(value) is not str:", "    raise _Unsure", "out = UUID(value)"],
     fields.Integer: ["if type(value) is not int:", "    raise _Unsure", "out = value"],
     fields.String: ["if type(value) is not str:", "    raise _Unsure", "out = value"],
-    Text: ["if type(value) is not str:", "    raise _Unsure", "storable(value)", "out = value"],
+    Text: [*_TEXT, "out = value"],
 }
+# ISO instants and dates: parsed, an instant's offset required, then held to the sane range.
+_ISO = {SaneInstant: ("instant", SANE_INSTANTS), SaneDate: ("day", SANE_DATES)}
 
 
 def _convert_source(i: int, field: Any, convert: Any, names: dict[str, Any]) -> list[str]:
     if type(field) in _INLINE:
         return _INLINE[type(field)]
+    if type(field) in _ISO and field.format in ISO:
+        kind, sane = _ISO[type(field)]
+        names["parse_instant"], names["parse_day"] = datetime.fromisoformat, date.fromisoformat
+        lines = [*_TEXT, f"out = parse_{kind}(value)"]
+        if kind == "instant":
+            lines += [
+                "if out.tzinfo is None or out.tzinfo.utcoffset(out) is None:",
+                "    raise _Unsure",
+            ]
+        return lines + _validator_source(f"{i}_sane", sane, names)
     names[f"convert_{i}"] = convert
     return [f"out = convert_{i}(value)"]
 
@@ -267,10 +282,14 @@ class QuickLoad:
     (through webargs) or in a sync, skips marshmallow's per-load machinery when it is clean."""
 
     def load(self, data: Any, *, many: Any = None, partial: Any = None, unknown: Any = None) -> Any:
-        exact = super().load  # type: ignore[misc]
         if many is not None or partial is not None or unknown is not None:
-            return exact(data, many=many, partial=partial, unknown=unknown)
+            return super().load(data, many=many, partial=partial, unknown=unknown)  # type: ignore[misc]
+        return self.quick_load()(data)
+
+    def quick_load(self) -> Callable[[Any], dict[str, Any]]:
+        """The plain ``load`` itself, made on first use: a sync calls it 500 times."""
         quick = self.__dict__.get("_quick_load")
         if quick is None:
+            exact = super().load  # type: ignore[misc]
             quick = self.__dict__["_quick_load"] = quick_loader(self, exact)  # type: ignore[arg-type]
-        return quick(data)
+        return quick

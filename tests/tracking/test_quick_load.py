@@ -29,7 +29,7 @@ VALID = {
     "side": ["left", "both"],
     "slot": ["morning", "x" * 40],
     "status": ["completed", "skipped"],
-    "notes": ["sore neck", None, ""],
+    "notes": ["sore neck", None, "", "boyun ağrısı"],
     "triggers": [["screen"], [], None],
     "medication_taken": [True, False],
     "items": [
