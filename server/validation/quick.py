@@ -182,8 +182,8 @@ def _field_source(i: int, name: str, field: Any, names: dict[str, Any]) -> list[
     return [*lines, f"    loaded[{attribute!r}] = out"]
 
 
-# The conversions written out: each is its _QUICK function's, without the call (and text's
-# encoding check only for text outside ASCII, which always encodes).
+# The conversions written out: each is its _QUICK function's, without the call (text's
+# encoding is checked only outside ASCII: ASCII text always encodes).
 _TEXT = ['if type(value) is not str or "\\x00" in value:', "    raise _Unsure"]
 _TEXT += ["if not value.isascii():", "    storable(value)"]
 _INLINE = {
