@@ -71,7 +71,6 @@ VOCABULARY_EXCEPTIONS: dict[str, str] = {
     "audit.pages": "a page read's audit events as one row, spread later into one row each",
     "export.fhir": "the FHIR R4 mapping (fhir.resources' R4B models): a standard's names",
     "export.sections": "the JSON export's ordered table of sections, one reader per section",
-    "flags.counts": "open flags counted per patient by severity, for lists and summaries",
     "flags.episodes": "pure scans turning the day rules into flag episodes (rules over a timeline)",
     "flags.inputs": "loads what the flag rules need, with bounded window queries",
     "flags.messages": "suggested actions per flag type, in the therapist's language",

@@ -23,11 +23,22 @@ from server.clock import local_to_utc
 from server.extensions import db
 from server.flags import services
 from server.flags.jobs import run_pending_evaluations
-from server.flags.models import Flag
+from server.flags.models import SEVERITIES, ActiveFlagCount, Flag
 from server.programmes.models import ProgrammeRevision
 from server.tracking.models import HeadacheEntry, PainRating, PostureBreak, SessionLog, SymptomCheck
 
 START = date(2026, 3, 2)
+
+
+def active_counts(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """The active flags by severity the database keeps for these patients, as the patient list
+    reads them (every severity present, 0 without a row)."""
+    ids = list(patient_ids)
+    rows = db.session.execute(
+        sa.select(ActiveFlagCount).where(ActiveFlagCount.patient_id.in_(ids))
+    ).scalars()
+    kept = {row.patient_id: {s: getattr(row, s) for s in SEVERITIES} for row in rows}
+    return {i: kept.get(i, dict.fromkeys(SEVERITIES, 0)) for i in ids}
 
 
 def day(n: int) -> date:

@@ -12,10 +12,9 @@ from server.access import Actor
 from server.events import PatientErased
 from server.extensions import db
 from server.flags import events
-from server.flags.counts import open_flag_counts
 from server.flags.models import ACTIVE_STATUSES, SEVERITIES, ActiveFlagCount, Flag
 from server.flags.review import acknowledge_flag, resolve_flag
-from tests.flags.conftest import check, pain
+from tests.flags.conftest import active_counts, check, pain
 
 
 def recounted() -> dict:
@@ -103,4 +102,4 @@ def test_counts_follow_any_statement_on_the_flags(engine, app, make_flag):
         db.session.commit()
     assert_in_step(app)
     with app.app_context():
-        assert open_flag_counts([first.patient_id])[first.patient_id]["high"] == 1
+        assert active_counts([first.patient_id])[first.patient_id]["high"] == 1

@@ -17,13 +17,13 @@ from server.accounts.models import Clinic
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.flags import services
-from server.flags.counts import open_flag_counts
 from server.flags.jobs import run_pending_evaluations
 from server.flags.models import Flag, FlagEvaluationState
 from server.programmes.models import Programme, ProgrammeRevision
 from server.reminders.models import Delivery
 from tests.adherence.conftest import statements
 from tests.flags.conftest import (
+    active_counts,
     check,
     day,
     headache,
@@ -338,11 +338,11 @@ def test_sweep_picks_only_due_patients_with_a_programme(engine):
     assert without.one("high_pain")["status"] == "open"
 
 
-def test_open_flag_counts_by_severity(engine, app):
+def test_active_flag_counts_by_severity(engine, app):
     patient, quiet = engine(), engine()
     patient.ingest([pain(2, 9), check(2, thunderclap=True)], patient.at(2, 20))
     with app.app_context():
-        counts = open_flag_counts([patient.patient_id, quiet.patient_id])
+        counts = active_counts([patient.patient_id, quiet.patient_id])
     assert counts[patient.patient_id] == {"urgent": 1, "high": 1, "normal": 1, "low": 0, "info": 0}
     assert counts[quiet.patient_id] == dict.fromkeys(counts[quiet.patient_id], 0)
 
