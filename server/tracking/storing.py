@@ -25,17 +25,17 @@ ACTIVITY_RESOLUTION = timedelta(minutes=1)
 # What a store function returns: each candidate's status, the handlers whose writes it made, and
 # the ingestion event of the records it created, when those are exactly the candidates it was
 # given as new (else None: the caller builds the event of what was created).
-Stored = tuple[list[str], list[Handler[Any]], RecordsIngested | None]
+StoreResult = tuple[list[str], list[Handler[Any]], RecordsIngested | None]
 
 
 def store_one(
     candidates, patient: Patient, actor: Actor | None, now: datetime, until: datetime | None
-) -> Stored:
+) -> StoreResult:
     """One record: a single guarded insert that also writes its audit row and the patient's
     last activity, and a lookup only when it was not inserted. On PostgreSQL it is one
     statement, which also makes the writes of the event's handlers that have a ``statement``
     (the flag engine's queue mark); when no other handler has work for the record, it is the
-    request's whole write. Returns :data:`Stored`. ``until``: see
+    request's whole write. Returns :data:`StoreResult`. ``until``: see
     ``prescriptions.checked_until``; a log not stored for it raises PrescriptionChanged.
     """
     ((_, candidate, row),) = candidates
@@ -66,12 +66,12 @@ def _activity_stale(patient: Patient, now: datetime) -> bool:
     return last is None or now - last >= ACTIVITY_RESOLUTION
 
 
-def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> Stored:
+def store_candidates(candidates, patient: Patient, actor: Actor | None, now) -> StoreResult:
     """Insert what is new with its audit rows and the patient's last activity;
     ``created``/``duplicate``/``conflict`` per candidate. PostgreSQL: one statement (lookup,
     inserts, audit rows and the writes of the event's handlers that have a ``statement``;
     :mod:`server.tracking.batch`), SQLite: one lookup, one insert per kind and one of audit
-    rows; then one re-lookup for ids a concurrent request took first. Returns :data:`Stored`.
+    rows; then one re-lookup for ids a concurrent request took first. Returns :data:`StoreResult`.
     """
     if not candidates:
         return [], [], None
